@@ -1,0 +1,154 @@
+"""Slots (the seven places a cloud is chosen) and which cloud can fill which slot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Cloud(StrEnum):
+    AWS = "aws"
+    AZURE = "azure"
+    GOOGLE = "google"
+
+
+class Slot(StrEnum):
+    L1 = "L1"
+    L2 = "L2"
+    L3_HOT = "L3_hot"
+    L3_COLD = "L3_cold"
+    L3_ARCHIVE = "L3_archive"
+    L4 = "L4"
+    L5 = "L5"
+
+
+CLOUDS: tuple[Cloud, ...] = (Cloud.AWS, Cloud.AZURE, Cloud.GOOGLE)
+SLOTS: tuple[Slot, ...] = tuple(Slot)
+
+CLOUD_TITLES: dict[Cloud, str] = {
+    Cloud.AWS: "AWS",
+    Cloud.AZURE: "Azure",
+    Cloud.GOOGLE: "Google Cloud",
+}
+
+#: Key of each slot in ``config_providers.json``.
+PROVIDER_KEYS: dict[Slot, str] = {
+    Slot.L1: "layer_1_provider",
+    Slot.L2: "layer_2_provider",
+    Slot.L3_HOT: "layer_3_hot_provider",
+    Slot.L3_COLD: "layer_3_cold_provider",
+    Slot.L3_ARCHIVE: "layer_3_archive_provider",
+    Slot.L4: "layer_4_provider",
+    Slot.L5: "layer_5_provider",
+}
+
+#: Spellings accepted in project files, mapped to the canonical cloud.
+CLOUD_ALIASES: dict[str, Cloud] = {"gcp": Cloud.GOOGLE}
+
+
+@dataclass(frozen=True)
+class SlotInfo:
+    slot: Slot
+    title: str
+    role: str
+    services: dict[Cloud, str]
+
+
+SLOT_INFO: dict[Slot, SlotInfo] = {
+    s.slot: s
+    for s in (
+        SlotInfo(
+            Slot.L1,
+            "L1 · Ingestion",
+            "device ingestion and dispatch",
+            {Cloud.AWS: "IoT Core", Cloud.AZURE: "IoT Hub", Cloud.GOOGLE: "Pub/Sub"},
+        ),
+        SlotInfo(
+            Slot.L2,
+            "L2 · Processing",
+            "processors, persister, event checker, actions, feedback",
+            {
+                Cloud.AWS: "Lambda",
+                Cloud.AZURE: "Function Apps",
+                Cloud.GOOGLE: "Cloud Functions",
+            },
+        ),
+        SlotInfo(
+            Slot.L3_HOT,
+            "L3 · Hot storage",
+            "recent telemetry, queryable",
+            {Cloud.AWS: "DynamoDB", Cloud.AZURE: "Cosmos DB", Cloud.GOOGLE: "Firestore"},
+        ),
+        SlotInfo(
+            Slot.L3_COLD,
+            "L3 · Cold storage",
+            "aged telemetry",
+            {
+                Cloud.AWS: "S3 Standard-IA",
+                Cloud.AZURE: "Blob (Cool)",
+                Cloud.GOOGLE: "GCS Nearline",
+            },
+        ),
+        SlotInfo(
+            Slot.L3_ARCHIVE,
+            "L3 · Archive",
+            "long-term telemetry",
+            {
+                Cloud.AWS: "S3 Glacier",
+                Cloud.AZURE: "Blob (Archive)",
+                Cloud.GOOGLE: "GCS Archive",
+            },
+        ),
+        SlotInfo(
+            Slot.L4,
+            "L4 · Twin model",
+            "entities, components, relationships",
+            {Cloud.AWS: "IoT TwinMaker", Cloud.AZURE: "Azure Digital Twins"},
+        ),
+        SlotInfo(
+            Slot.L5,
+            "L5 · Dashboards",
+            "Grafana dashboards",
+            {Cloud.AWS: "Managed Grafana", Cloud.AZURE: "Azure Managed Grafana"},
+        ),
+    )
+}
+
+
+def unsupported_reason(slot: Slot, cloud: Cloud) -> str | None:
+    """Why ``cloud`` cannot host ``slot``, or None when it can."""
+    if cloud in SLOT_INFO[slot].services:
+        return None
+    if slot is Slot.L4:
+        return (
+            "Google Cloud has no managed digital-twin service, so dtwin cannot host the "
+            "twin model (L4) there yet. Choose AWS (IoT TwinMaker) or Azure (Digital Twins)."
+        )
+    return (
+        "Google Cloud has no managed Grafana service, so dtwin cannot host dashboards "
+        "(L5) there yet. Choose AWS or Azure Managed Grafana."
+    )
+
+
+def parse_cloud(value: object) -> Cloud | None:
+    """The cloud named by ``value`` (case-insensitive, aliases accepted), or None."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip().lower()
+    if text in CLOUD_ALIASES:
+        return CLOUD_ALIASES[text]
+    try:
+        return Cloud(text)
+    except ValueError:
+        return None
+
+
+PRESETS: dict[str, dict[Slot, Cloud]] = {
+    "All AWS": {s: Cloud.AWS for s in SLOTS},
+    "All Azure": {s: Cloud.AZURE for s in SLOTS},
+    "All Google where possible": {
+        **{s: Cloud.GOOGLE for s in SLOTS},
+        Slot.L4: Cloud.AWS,
+        Slot.L5: Cloud.AWS,
+    },
+}
