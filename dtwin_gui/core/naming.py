@@ -252,7 +252,9 @@ def suggest_twin_name(name: str) -> str:
     """A twin name close to ``name`` that follows :data:`TWIN_NAME_PATTERN`."""
     text = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     text = re.sub(r"^[^a-z]+", "", text)
-    return text or "my-twin"
+    if not text:
+        return "my-twin"
+    return text if len(text) >= TWIN_NAME_MIN else f"{text}-twin"
 
 
 def alnum(name: str) -> str:

@@ -281,7 +281,7 @@ def _names(twin: str, p: dict[Slot, Cloud], functions: list[FunctionSpec]) -> li
         for f in functions:
             if f.cloud is Cloud.AWS:
                 add(Cloud.AWS, f.slot, f"function {f.name}", f"{twin}-{f.name}", "aws.lambda")
-                add(Cloud.AWS, f.slot, f"role of {f.name}", f"{twin}-{f.name}-role", "aws.iam_role")
+                add(Cloud.AWS, f.slot, f"role of {f.name}", f"{twin}-{f.name}", "aws.iam_role")
         if p[Slot.L1] is Cloud.AWS:
             add(
                 Cloud.AWS,

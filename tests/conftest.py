@@ -1,0 +1,19 @@
+"""Fixtures shared by every test: fresh copies of the example project."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+TEMPLATE = REPO / "upload" / "template"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A writable copy of the example project."""
+    dest = tmp_path / "project"
+    shutil.copytree(TEMPLATE, dest)
+    return dest

@@ -1,0 +1,119 @@
+import pytest
+
+from dtwin_gui.core.project import load_project
+from dtwin_gui.core.providers import SLOTS, Cloud, Slot
+from dtwin_gui.core.topology import TopologyError, compute_topology, topology_for_project
+
+ALL_AWS = {s: Cloud.AWS for s in SLOTS}
+
+
+def mixed(**changes):
+    providers = dict(ALL_AWS)
+    for key, cloud in changes.items():
+        providers[Slot(key)] = Cloud(cloud)
+    return providers
+
+
+def test_single_cloud_has_no_boundaries_and_no_glue(project):
+    topology = topology_for_project(load_project(project))
+    assert topology.boundaries == []
+    assert topology.glue_on(Cloud.AWS) == []
+    names = [f.name for f in topology.functions_on(Cloud.AWS)]
+    assert names[0] == "dispatcher"
+    assert {
+        "processor-temperature-sensor-1",
+        "processor-temperature-sensor-2",
+        "processor-pressure-sensor-1",
+        "persister",
+        "event-checker",
+        "action-high-temperature-alert",
+        "event-feedback",
+        "hot-reader",
+        "hot-to-cold-mover",
+        "cold-to-archive-mover",
+    } <= set(names)
+
+
+def test_hot_storage_elsewhere_adds_writer_and_reader_hops():
+    topology = compute_topology(mixed(L3_hot="azure"), twin_name="plant")
+    hops = {(b.spec.source, b.spec.target): b for b in topology.boundaries}
+    assert set(hops) == {
+        (Slot.L2, Slot.L3_HOT),
+        (Slot.L3_HOT, Slot.L3_COLD),
+        (Slot.L4, Slot.L3_HOT),
+        (Slot.L5, Slot.L3_HOT),
+    }
+    writer = hops[(Slot.L2, Slot.L3_HOT)]
+    assert (writer.source_cloud, writer.target_cloud) == (Cloud.AWS, Cloud.AZURE)
+    assert (writer.spec.sender, writer.spec.receiver) == ("persister", "hot-writer")
+    azure = [f.name for f in topology.functions_on(Cloud.AZURE)]
+    assert {"hot-writer", "hot-reader", "hot-to-cold-mover"} <= set(azure)
+    aws_glue = [f.name for f in topology.glue_on(Cloud.AWS)]
+    # One proxy serves both L4 and L5 on AWS.
+    assert aws_glue.count("hot-reader-proxy") == 1
+    assert "cold-writer" in aws_glue
+
+
+def test_twin_update_hop_only_for_azure_digital_twins():
+    assert compute_topology(mixed(L4="azure")).boundary("l2-l4-twin-update") is not None
+    assert compute_topology(mixed(L2="azure", L4="azure")).boundary("l2-l4-twin-update") is None
+    assert compute_topology(mixed(L2="azure")).boundary("l2-l4-twin-update") is None
+    azure = compute_topology(mixed(L2="azure", L4="azure")).functions_on(Cloud.AZURE)
+    assert "adt-updater" in [f.name for f in azure]
+
+
+def test_ingestion_hop_puts_connector_and_receiver_on_each_side():
+    topology = compute_topology(mixed(L1="google"), device_ids=["d1"])
+    boundary = topology.boundary("l1-l2-ingestion")
+    assert boundary.to_json() == {
+        "name": "l1-l2-ingestion",
+        "from": "L1",
+        "to": "L2",
+        "kind": "telemetry",
+        "source_cloud": "google",
+        "target_cloud": "aws",
+        "sender": "connector",
+        "receiver": "ingestion",
+    }
+    assert [f.name for f in topology.functions_on(Cloud.GOOGLE)] == ["dispatcher", "connector"]
+    assert "ingestion" in [f.name for f in topology.glue_on(Cloud.AWS)]
+
+
+def test_features_decide_event_functions():
+    plain = compute_topology(ALL_AWS, action_names=["a"])
+    assert "event-checker" not in [f.name for f in plain.functions]
+    checked = compute_topology(
+        ALL_AWS,
+        action_names=["a"],
+        features={"use_event_checking": True, "return_feedback_to_device": True},
+    )
+    assert {"event-checker", "action-a", "event-feedback"} <= {f.name for f in checked.functions}
+
+
+@pytest.mark.parametrize("slot", [Slot.L4, Slot.L5])
+def test_google_cannot_host_twin_model_or_dashboards(slot):
+    with pytest.raises(TopologyError, match="Google Cloud has no managed"):
+        compute_topology({**ALL_AWS, slot: Cloud.GOOGLE})
+
+
+def test_missing_slot_is_named():
+    providers = dict(ALL_AWS)
+    providers[Slot.L3_COLD] = None
+    with pytest.raises(TopologyError, match="L3_cold"):
+        compute_topology(providers)
+
+
+def test_json_shape_matches_cli_contract():
+    data = compute_topology(mixed(L2="azure"), twin_name="plant").to_json()
+    assert list(data["providers"]) == ["L1", "L2", "L3_hot", "L3_cold", "L3_archive", "L4", "L5"]
+    assert set(data["functions"]) == {"aws", "azure"}
+    for boundary in data["boundaries"]:
+        assert {"from", "to", "source_cloud", "target_cloud", "sender", "receiver"} <= set(boundary)
+
+
+def test_resource_names_follow_the_twin_name():
+    topology = compute_topology(mixed(L3_cold="azure", L1="google"), twin_name="plant")
+    names = {(r.cloud, r.purpose): r.name for r in topology.resource_names}
+    assert names[(Cloud.AWS, "hot table")] == "plant-hot"
+    assert names[(Cloud.AZURE, "storage account")].startswith("plant")
+    assert names[(Cloud.GOOGLE, "telemetry topic")] == "plant-telemetry"

@@ -1,0 +1,13 @@
+"""Helpers for tests (importable: tests/ is on pytest's pythonpath)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def edit_json(path: Path, change) -> None:
+    """Load ``path``, let ``change(data)`` mutate (or return) it, and write it back."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    result = change(data)
+    path.write_text(json.dumps(data if result is None else result, indent=2), encoding="utf-8")
