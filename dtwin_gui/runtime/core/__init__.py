@@ -1,0 +1,1 @@
+"""Provider-neutral pipeline core (standard library only)."""
