@@ -193,6 +193,13 @@ class Topology:
     def slots_on(self, cloud: Cloud) -> list[Slot]:
         return [s for s in SLOTS if self.providers[s] is cloud]
 
+    def deployed_name(self, function: FunctionSpec) -> str:
+        """The cloud resource name of ``function`` (Lambda / Cloud Function name)."""
+        return function_resource_name(self.twin_name, function.name)
+
+    def function(self, cloud: Cloud, name: str) -> FunctionSpec | None:
+        return next((f for f in self.functions if f.cloud is cloud and f.name == name), None)
+
     def boundary(self, name: str) -> Boundary | None:
         return next((b for b in self.boundaries if b.name == name), None)
 
@@ -212,6 +219,11 @@ class Topology:
                 for r in self.resource_names
             ],
         }
+
+
+def function_resource_name(twin_name: str, function_name: str) -> str:
+    """Deployed name of a function: ``<twin>-<topology name>``."""
+    return f"{twin_name}-{function_name}"
 
 
 def check_providers(providers: Mapping[Slot, Cloud | None]) -> dict[Slot, Cloud]:
@@ -280,7 +292,13 @@ def _names(twin: str, p: dict[Slot, Cloud], functions: list[FunctionSpec]) -> li
     if Cloud.AWS in used:
         for f in functions:
             if f.cloud is Cloud.AWS:
-                add(Cloud.AWS, f.slot, f"function {f.name}", f"{twin}-{f.name}", "aws.lambda")
+                add(
+                    Cloud.AWS,
+                    f.slot,
+                    f"function {f.name}",
+                    function_resource_name(twin, f.name),
+                    "aws.lambda",
+                )
                 add(Cloud.AWS, f.slot, f"role of {f.name}", f"{twin}-{f.name}", "aws.iam_role")
         if p[Slot.L1] is Cloud.AWS:
             add(
@@ -337,7 +355,7 @@ def _names(twin: str, p: dict[Slot, Cloud], functions: list[FunctionSpec]) -> li
                     Cloud.GOOGLE,
                     f.slot,
                     f"function {f.name}",
-                    f"{twin}-{f.name}",
+                    function_resource_name(twin, f.name),
                     "google.function",
                 )
         for slot in sorted({f.slot for f in functions if f.cloud is Cloud.GOOGLE}, key=SLOTS.index):
