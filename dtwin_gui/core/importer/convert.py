@@ -1,0 +1,578 @@
+"""Translating an older project into dtwin's format, file by file.
+
+:func:`convert_project` reads each file of the older project once (the secrets file never),
+writes its dtwin counterpart into a staging folder and records one or more
+:class:`ImportEntry` per file, so the user sees what happened to every file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path, PurePosixPath
+
+from dtwin_gui.core.importer.processors import (
+    DEFAULT_PROCESSOR,
+    FunctionSource,
+    Kind,
+    Output,
+    choose_sources,
+    cloud_preference,
+    convert_function,
+    find_function_sources,
+    passthrough_output,
+    render_passthrough,
+    target_file,
+)
+from dtwin_gui.core.importer.safe_extract import Action, ImportEntry, SourceTree
+from dtwin_gui.core.naming import suggest_twin_name, twin_name_problems
+from dtwin_gui.core.project import (
+    CONFIG,
+    DEVICES,
+    EVENTS,
+    FEATURE_NAMES,
+    FEATURES,
+    PAYLOADS,
+    PROJECT_INFO,
+    PROVIDERS,
+)
+from dtwin_gui.core.providers import PROVIDER_KEYS, Cloud, Slot, parse_cloud
+
+#: Marks an entry for a file the importer made up (the older project had no such file).
+GENERATED = "(generated)"
+OPTIMIZATION = "config_optimization.json"
+INTER_CLOUD = "config_inter_cloud.json"
+OLD_PAYLOADS = ("iot_device_simulator/payloads.json", "payloads.json")
+ASSET_FOLDERS = ("twin_hierarchy/", "state_machines/", "scene_assets/")
+FUNCTION_FOLDERS = ("lambda_functions/", "azure_functions/", "cloud_functions/")
+TWIN_NAME_ADVISED_MAX = 20
+
+#: config_optimization.json result.inputParamsUsed key -> config_features.json key.
+FEATURE_KEYS = dict(
+    zip(
+        (
+            "useEventChecking",
+            "triggerNotificationWorkflow",
+            "returnFeedbackToDevice",
+            "integrateErrorHandling",
+            "needs3DModel",
+        ),
+        FEATURE_NAMES,
+        strict=True,
+    )
+)
+ACTION_TYPES = {
+    "lambda": "function",
+    "function": "function",
+    "step_function": "workflow",
+    "logic_app": "workflow",
+    "workflow": "workflow",
+}
+DROPPED_ACTION_KEYS = {
+    "pathToCode": "dtwin finds the code in event_actions/<functionName>/action.py",
+    "autoDeploy": "dtwin always deploys the action code",
+}
+_SECRET_SUFFIXES = (".pem", ".key", ".crt", ".p12", ".pfx", ".jks")
+_SAFE_FOLDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
+
+CREDENTIALS_MESSAGE = (
+    "holds secrets, so it was neither copied nor read. Sign in on the Credentials page "
+    "(dtwin keeps what you type in your OS keyring, or uses your cloud CLI login), then "
+    "delete this file from the older project."
+)
+KEY_MESSAGE = (
+    "a certificate, key or secret file; not imported. dtwin creates device certificates "
+    "when it deploys, and keeps secrets in your OS keyring."
+)
+
+
+def is_secret(path: str) -> bool:
+    """Whether ``path`` looks like a secret: never read, never copied."""
+    name = path.rsplit("/", 1)[-1].lower()
+    return (
+        "credential" in name
+        or name.endswith(_SECRET_SUFFIXES)
+        or name == ".env"
+        or name.startswith(".env.")
+        or path.startswith("iot_devices_auth/")
+    )
+
+
+def twin_name_advice(name: str) -> str | None:
+    """Why ``name`` is a risky twin name and what to use instead, or None when it is fine."""
+    reasons = []
+    if name != name.lower():
+        reasons.append("capitals")
+    if "_" in name:
+        reasons.append("underscores")
+    if len(name) > TWIN_NAME_ADVISED_MAX:
+        reasons.append(f"{len(name)} characters (over {TWIN_NAME_ADVISED_MAX})")
+    if not reasons and twin_name_problems(name):
+        reasons.append("characters the clouds reject")
+    if not reasons:
+        return None
+    suggestion = suggest_twin_name(name)[:TWIN_NAME_ADVISED_MAX].rstrip("-")
+    return (
+        f"twin name {name!r} has {', '.join(reasons)}, which several clouds reject in resource "
+        f"names. It was kept unchanged so you decide; suggested: {suggestion!r} "
+        "(edit digital_twin_name in config.json)."
+    )
+
+
+def _dump(data: object) -> bytes:
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _parse(raw: bytes) -> tuple[object, str | None]:
+    try:
+        return json.loads(raw.decode("utf-8-sig")), None
+    except UnicodeDecodeError as exc:
+        return None, f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+
+
+@dataclasses.dataclass
+class _Facts:
+    """What later steps need to know from earlier ones."""
+
+    device_ids: list[str] = dataclasses.field(default_factory=list)
+    layer_2_provider: str | None = None
+    feedback_on: bool = False
+    action_names: list[str] = dataclasses.field(default_factory=list)
+
+
+class _Conversion:
+    """One run of :func:`convert_project`: claims files, writes outputs, keeps the entries."""
+
+    def __init__(self, tree: SourceTree, root: str, staging: Path) -> None:
+        self.tree = tree
+        self.root = root
+        self.staging = staging
+        self.entries: list[ImportEntry] = []
+        self.facts = _Facts()
+        prefix = f"{root}/" if root else ""
+        self.outside = [path for path in tree.files if not path.startswith(prefix)]
+        self.unclaimed = {path[len(prefix) :] for path in tree.files if path.startswith(prefix)}
+
+    # ----------------------------------------------------------------- helpers
+
+    def read(self, rel: str) -> bytes:
+        return self.tree.read_bytes(f"{self.root}/{rel}" if self.root else rel)
+
+    def claim(self, rel: str) -> bool:
+        """Take ``rel`` off the unclaimed list; False when it is not in the project."""
+        if rel in self.unclaimed:
+            self.unclaimed.discard(rel)
+            return True
+        return False
+
+    def note(self, source: str, target: str | None, action: Action, message: str = "") -> None:
+        self.entries.append(ImportEntry(source, target, action, message))
+
+    def put(self, source: str, target: str, data: bytes, action: Action, message: str = "") -> None:
+        path = self.staging.joinpath(*PurePosixPath(target).parts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        self.note(source, target, action, message)
+
+    def take(self, output: Output) -> None:
+        for target, data in output.files.items():
+            path = self.staging.joinpath(*PurePosixPath(target).parts)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        self.entries.extend(output.entries)
+
+    def load(self, rel: str) -> tuple[bytes, object, str | None]:
+        raw = self.read(rel)
+        value, error = _parse(raw)
+        return raw, value, error
+
+    # ----------------------------------------------------------------- steps
+
+    def run(self) -> list[ImportEntry]:
+        self.entries.extend(self.tree.notes)
+        for path in self.outside:
+            self.note(path, None, "ignored", f"outside the project root ({self.root}/)")
+        self.secrets()
+        self.config()
+        self.devices()
+        self.providers()
+        self.features()
+        self.events()
+        self.payloads()
+        self.simple_files()
+        self.functions()
+        self.rest()
+        return self.entries
+
+    def secrets(self) -> None:
+        for rel in sorted(self.unclaimed):
+            if is_secret(rel):
+                self.claim(rel)
+                credentials = rel.rsplit("/", 1)[-1].startswith("config_credentials")
+                self.note(rel, None, "skipped", CREDENTIALS_MESSAGE if credentials else KEY_MESSAGE)
+
+    def config(self) -> None:
+        self.claim(CONFIG)
+        raw, value, error = self.load(CONFIG)
+        self.put(CONFIG, CONFIG, raw, "copied")
+        if error:
+            self.note(CONFIG, CONFIG, "needs-attention", f"{error}; fix it by hand")
+            return
+        name = value.get("digital_twin_name") if isinstance(value, dict) else None
+        advice = twin_name_advice(name) if isinstance(name, str) else None
+        if advice:
+            self.note(CONFIG, CONFIG, "needs-attention", advice)
+
+    def devices(self) -> None:
+        if not self.claim(DEVICES):
+            self.note(DEVICES, None, "needs-attention", "required file missing; add your devices")
+            return
+        raw, value, error = self.load(DEVICES)
+        self.put(DEVICES, DEVICES, raw, "copied")
+        if error or not isinstance(value, list):
+            problem = error or "expected an array of devices"
+            self.note(DEVICES, DEVICES, "needs-attention", f"{problem}; fix it by hand")
+            return
+        ids = [d["id"] for d in value if isinstance(d, dict) and isinstance(d.get("id"), str)]
+        duplicates = sorted({device for device in ids if ids.count(device) > 1})
+        if duplicates:
+            self.note(
+                DEVICES,
+                DEVICES,
+                "needs-attention",
+                f"duplicate device ids: {', '.join(duplicates)}",
+            )
+        self.facts.device_ids = list(dict.fromkeys(ids))
+
+    def providers(self) -> None:
+        if not self.claim(PROVIDERS):
+            self.note(PROVIDERS, None, "needs-attention", "required file missing; choose clouds")
+            return
+        raw, value, error = self.load(PROVIDERS)
+        if error or not isinstance(value, dict):
+            self.put(PROVIDERS, PROVIDERS, raw, "needs-attention", error or "expected an object")
+            return
+        converted, changes, problems = normalise_providers(value)
+        self.facts.layer_2_provider = converted.get(PROVIDER_KEYS[Slot.L2])
+        message = "; ".join(changes) if changes else "values already normalised"
+        self.put(PROVIDERS, PROVIDERS, _dump(converted), "converted", message)
+        for problem in problems:
+            self.note(PROVIDERS, PROVIDERS, "needs-attention", problem)
+
+    def features(self) -> None:
+        if not self.claim(OPTIMIZATION):
+            flags = dict.fromkeys(FEATURE_NAMES, False)
+            message = f"no {OPTIMIZATION} in the older project: every feature is off"
+            self.put(GENERATED, FEATURES, _dump(flags), "converted", message)
+            return
+        _, value, error = self.load(OPTIMIZATION)
+        flags, notes = features_from_optimization(value if not error else {})
+        self.facts.feedback_on = flags["return_feedback_to_device"]
+        on = [name for name, flag in flags.items() if flag]
+        message = f"feature flags in snake_case; on: {', '.join(on) or 'none'}"
+        self.put(OPTIMIZATION, FEATURES, _dump(flags), "converted", message)
+        for problem in ([error] if error else []) + notes:
+            self.note(OPTIMIZATION, FEATURES, "needs-attention", problem)
+
+    def events(self) -> None:
+        if not self.claim(EVENTS):
+            self.put(GENERATED, EVENTS, b"[]\n", "converted", "no event rules in the older project")
+            return
+        raw, value, error = self.load(EVENTS)
+        if error or not isinstance(value, list):
+            problem = error or "expected an array of event rules"
+            self.put(EVENTS, EVENTS, raw, "needs-attention", f"{problem}; copied unchanged")
+            return
+        rules, changes, problems = convert_events(value)
+        for rule in rules:
+            action = rule.get("action") if isinstance(rule, dict) else None
+            if isinstance(action, dict):
+                if action.get("type") == "function" and isinstance(action.get("functionName"), str):
+                    self.facts.action_names.append(action["functionName"])
+                self.facts.feedback_on |= isinstance(action.get("feedback"), dict)
+        self.facts.action_names = list(dict.fromkeys(self.facts.action_names))
+        message = "; ".join(changes) if changes else "already in dtwin's shape"
+        self.put(EVENTS, EVENTS, _dump(rules), "converted", message)
+        for problem in problems:
+            self.note(EVENTS, EVENTS, "needs-attention", problem)
+
+    def payloads(self) -> None:
+        present = [rel for rel in OLD_PAYLOADS if self.claim(rel)]
+        if not present:
+            return
+        used, *others = present
+        for other in others:
+            self.note(other, None, "ignored", f"a second payloads file; {used} was imported")
+        _, value, error = self.load(used)
+        if error or not isinstance(value, list):
+            problem = error or "expected an array of records"
+            self.note(used, None, "needs-attention", f"{problem}; not imported")
+            return
+        records, notes = convert_payloads(value)
+        message = f"{len(records)} records; iotDeviceId -> device_id, time -> timestamp"
+        self.put(used, PAYLOADS, _dump(records), "converted", message)
+        for problem in notes:
+            self.note(used, PAYLOADS, "needs-attention", problem)
+
+    def simple_files(self) -> None:
+        if self.claim(INTER_CLOUD):
+            self.note(
+                INTER_CLOUD,
+                None,
+                "ignored",
+                "obsolete: dtwin creates one signing secret per cloud boundary when it deploys "
+                "and keeps it out of the project; the shared token and URLs are not needed",
+            )
+        if self.claim(PROJECT_INFO):
+            self.put(PROJECT_INFO, PROJECT_INFO, self.read(PROJECT_INFO), "copied")
+
+    def functions(self) -> None:
+        sources = find_function_sources(self.unclaimed)
+        for source in sources:
+            for path in source.files:
+                self.claim(path)
+        chosen, passed_over = choose_sources(sources, cloud_preference(self.facts.layer_2_provider))
+        for source in passed_over:
+            winner = chosen[source.kind, source.name]
+            for path in source.files:
+                self.note(
+                    path,
+                    None,
+                    "ignored",
+                    f"the {source.cloud} version of {source.kind} {source.name!r}; the "
+                    f"{winner.cloud} version was imported (preferred: the layer 2 cloud, then "
+                    "aws, google, azure)",
+                )
+        default = chosen.pop(("processor", DEFAULT_PROCESSOR), None)
+        for (kind, name), source in sorted(chosen.items()):
+            self.take(convert_function(source, kind, name, self.read))
+            self.check_known(kind, name, source)
+        self.missing_processors(chosen, default)
+        self.missing_actions(chosen)
+        self.missing_feedback(chosen)
+
+    def check_known(self, kind: Kind, name: str, source: FunctionSource) -> None:
+        if kind == "processor" and self.facts.device_ids and name not in self.facts.device_ids:
+            self.note(
+                source.folder + "/",
+                target_file(kind, name),
+                "needs-attention",
+                f"no device {name!r} in {DEVICES}; add the device or delete this processor",
+            )
+
+    def missing_processors(
+        self, chosen: dict[tuple[Kind, str], FunctionSource], default: FunctionSource | None
+    ) -> None:
+        used_default = False
+        for device in self.facts.device_ids:
+            if ("processor", device) in chosen:
+                continue
+            if not _SAFE_FOLDER_NAME.fullmatch(device):
+                self.note(DEVICES, None, "needs-attention", f"device id {device!r} is not usable")
+            elif default is not None:
+                used_default = True
+                output = convert_function(default, "processor", device, self.read)
+                self.take(_prefixed(output, f"older default processor, reused for {device}: "))
+            else:
+                message = f"device {device!r} had no processor: a pass-through you may edit"
+                self.take(passthrough_output("processor", device, DEVICES, message))
+        if default is not None and not used_default:
+            for path in default.files:
+                self.note(path, None, "ignored", "older default processor; no device needs it")
+
+    def missing_actions(self, chosen: dict[tuple[Kind, str], FunctionSource]) -> None:
+        for name in self.facts.action_names:
+            if ("action", name) in chosen or not _SAFE_FOLDER_NAME.fullmatch(name):
+                continue
+            code = render_passthrough("action", name, EVENTS, None, _missing_action_reason(name))
+            self.put(
+                EVENTS,
+                target_file("action", name),
+                code.encode("utf-8"),
+                "needs-attention",
+                f"event rules call function {name!r} but the older project has no code for it; "
+                "wrote a stub that does nothing: add your code",
+            )
+
+    def missing_feedback(self, chosen: dict[tuple[Kind, str], FunctionSource]) -> None:
+        if self.facts.feedback_on and ("feedback", "feedback") not in chosen:
+            message = "feedback is on: feedback.py sends each rule's payload unchanged; edit it"
+            self.take(passthrough_output("feedback", "feedback", GENERATED, message))
+
+    def rest(self) -> None:
+        for rel in sorted(self.unclaimed):
+            if rel.startswith(ASSET_FOLDERS):
+                self.put(rel, rel, self.read(rel), "copied")
+            elif rel.startswith(FUNCTION_FOLDERS):
+                self.note(
+                    rel,
+                    None,
+                    "ignored",
+                    "not a processor, event action or feedback function; dtwin brings its own "
+                    "runtime for the rest of the pipeline",
+                )
+            elif rel.startswith("iot_device_simulator/"):
+                self.note(rel, None, "ignored", "the older simulator; dtwin has its own")
+            else:
+                self.note(rel, None, "ignored", "not part of the older project format")
+        self.unclaimed.clear()
+
+
+def _missing_action_reason(name: str) -> str:
+    return (
+        f"the older project has no code for the event action {name!r}. Write what should happen "
+        "when the rule fires in action(); return a dict to log it with the event, or None."
+    )
+
+
+def _prefixed(output: Output, prefix: str) -> Output:
+    output.entries = [
+        dataclasses.replace(entry, message=prefix + entry.message)
+        if entry.action in ("wrapped", "needs-attention")
+        else entry
+        for entry in output.entries
+    ]
+    return output
+
+
+# --------------------------------------------------------------------------- pure conversions
+
+
+def normalise_providers(value: dict) -> tuple[dict, list[str], list[str]]:
+    """Lowercase cloud names, ``gcp`` -> ``google``; return (result, changes, problems)."""
+    result: dict = {}
+    changes: list[str] = []
+    problems: list[str] = []
+    for key, cloud_name in value.items():
+        cloud = parse_cloud(cloud_name)
+        if cloud is None:
+            result[key] = cloud_name
+            problems.append(f"{key}: {cloud_name!r} is not aws, azure or google")
+            continue
+        result[key] = cloud.value
+        if cloud_name != cloud.value:
+            changes.append(f"{key}: {cloud_name!r} -> {cloud.value!r}")
+    for slot in (Slot.L4, Slot.L5):
+        if result.get(PROVIDER_KEYS[slot]) == Cloud.GOOGLE.value:
+            problems.append(
+                f"{PROVIDER_KEYS[slot]} is google, which has no managed service for layer "
+                f"{slot.value[1:]}; the older tool deployed nothing there. Choose aws or azure."
+            )
+    missing = [key for key in PROVIDER_KEYS.values() if key not in result]
+    if missing:
+        problems.append(f"missing: {', '.join(missing)}")
+    return result, changes, problems
+
+
+def features_from_optimization(value: object) -> tuple[dict[str, bool], list[str]]:
+    """``result.inputParamsUsed`` flags as dtwin features (missing = false), plus notes."""
+    params = {}
+    if isinstance(value, dict) and isinstance(value.get("result"), dict):
+        params = value["result"].get("inputParamsUsed") or {}
+    notes = []
+    if not isinstance(params, dict) or not params:
+        notes.append("no result.inputParamsUsed found; every feature is off")
+        params = {}
+    flags = {}
+    for old, new in FEATURE_KEYS.items():
+        flag = params.get(old, False)
+        if not isinstance(flag, bool):
+            notes.append(f"{old} is {flag!r}, not true/false; treated as false")
+            flag = False
+        flags[new] = flag
+    return flags, notes
+
+
+def convert_events(rules: list) -> tuple[list, list[str], list[str]]:
+    """Event rules in dtwin's shape; return (rules, changes, problems). Conditions are kept."""
+    converted: list = []
+    changes: list[str] = []
+    problems: list[str] = []
+    for index, rule in enumerate(rules):
+        where = f"rule {index + 1}"
+        if not isinstance(rule, dict) or not isinstance(rule.get("action"), dict):
+            converted.append(rule)
+            problems.append(f"{where}: not an object with an action; kept unchanged")
+            continue
+        action, action_changes, action_problems = _convert_action(rule["action"], where)
+        converted.append({**rule, "action": action})
+        changes.extend(action_changes)
+        problems.extend(action_problems)
+    return converted, changes, problems
+
+
+def _convert_action(action: dict, where: str) -> tuple[dict, list[str], list[str]]:
+    result = dict(action)
+    changes: list[str] = []
+    problems: list[str] = []
+    old_type = action.get("type")
+    new_type = ACTION_TYPES.get(old_type.lower()) if isinstance(old_type, str) else None
+    if new_type is None:
+        problems.append(f"{where}: unknown action type {old_type!r}; use function or workflow")
+    elif new_type != old_type:
+        result["type"] = new_type
+        changes.append(f"{where}: action type {old_type!r} -> {new_type!r}")
+    for key, reason in DROPPED_ACTION_KEYS.items():
+        if key in result:
+            changes.append(f"{where}: dropped {key}={json.dumps(result.pop(key))} ({reason})")
+    if "feedback" in result:
+        result["feedback"], fb_changes, fb_problems = _convert_feedback(result["feedback"], where)
+        changes.extend(fb_changes)
+        problems.extend(fb_problems)
+    for key in sorted(set(result) - {"type", "functionName", "feedback"}):
+        problems.append(
+            f"{where}: dropped unknown action key {key}={json.dumps(result.pop(key))}; "
+            "dtwin does not use it"
+        )
+    return result, changes, problems
+
+
+def _convert_feedback(feedback: object, where: str) -> tuple[object, list[str], list[str]]:
+    if not isinstance(feedback, dict):
+        return feedback, [], [f"{where}: feedback is not an object; kept unchanged"]
+    kind = feedback.get("type", "mqtt")
+    if kind != "mqtt":
+        return feedback, [], [f"{where}: feedback type {kind!r} is unknown; kept unchanged"]
+    device = feedback.get("device_id", feedback.get("iotDeviceId"))
+    result = {"device_id": device, "payload": feedback.get("payload", {})}
+    changes = [f"{where}: feedback {{type: mqtt, iotDeviceId}} -> {{device_id}}"]
+    extra = sorted(set(feedback) - {"type", "iotDeviceId", "device_id", "payload"})
+    problems = [
+        f"{where}: dropped feedback key {key}={json.dumps(feedback[key])}; dtwin sends to the "
+        "device's own feedback topic"
+        for key in extra
+    ]
+    return result, changes, problems
+
+
+def convert_payloads(records: list) -> tuple[list, list[str]]:
+    """Simulator records with ``device_id``/``timestamp``; an empty time is dropped."""
+    converted: list = []
+    notes: list[str] = []
+    for index, record in enumerate(records):
+        if not isinstance(record, dict):
+            converted.append(record)
+            notes.append(f"record {index + 1} is not an object; kept unchanged")
+            continue
+        new = {}
+        for key, value in record.items():
+            if key == "iotDeviceId":
+                new.setdefault("device_id", value)
+            elif key == "time":
+                if value not in ("", None):
+                    new.setdefault("timestamp", value)
+            else:
+                new[key] = value
+        converted.append(new)
+    return converted, notes
+
+
+def convert_project(tree: SourceTree, root: str, staging: Path) -> list[ImportEntry]:
+    """Write the dtwin version of the project found at ``root`` of ``tree`` into ``staging``.
+
+    Returns one or more entries per file of the source, in no particular order.
+    """
+    return _Conversion(tree, root, staging).run()
