@@ -92,3 +92,31 @@ def test_new_refuses_a_non_empty_folder(tmp_path):
     assert result.returncode == 1
     assert "not empty" in result.stderr
     assert (tmp_path / "busy" / "keep.txt").read_text() == "mine"
+
+
+def test_import_zip_prints_report_and_result_validates(tmp_path):
+    from core.importer.test_import_project import old_project_files, write_zip
+
+    files = old_project_files()
+    files["config_credentials.json"] = '{"aws": {"aws_secret_access_key": "SECRET-XYZ"}}'
+    archive = write_zip(tmp_path / "old.zip", files, top="old-project")
+    dest = tmp_path / "imported"
+    result = dtwin("import", str(archive), str(dest))
+    assert result.returncode == 0, result.stderr
+    assert "config_credentials.json" in result.stdout
+    assert "SECRET-XYZ" not in result.stdout
+    assert dtwin("validate", str(dest)).returncode == 0
+
+
+def test_import_refuses_path_traversal(tmp_path):
+    import zipfile
+
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("config.json", "{}")
+        z.writestr("../escape.txt", "x")
+    result = dtwin("import", str(archive), str(tmp_path / "dest"))
+    assert result.returncode == 1
+    assert "escape.txt" in result.stderr
+    assert not (tmp_path / "dest").exists()
+    assert not (tmp_path / "escape.txt").exists()
