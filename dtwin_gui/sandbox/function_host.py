@@ -1,0 +1,268 @@
+"""Runs built function packages for real, each in its own warm child process.
+
+moto stores Lambda functions but never executes them; the host does: it extracts the
+function's zip (the built package, not the source tree) once per code hash, starts a worker
+process with the function's environment (plus the emulator endpoint and fake credentials,
+never the user's), and passes invocations to it. Workers are reused, like warm Lambda
+containers; a pool per function allows concurrent invocations.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import zipfile
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+WORKER_SCRIPT = Path(__file__).with_name("lambda_worker.py")
+MAX_WORKERS_PER_FUNCTION = 4
+
+#: Variables a worker inherits from our own environment (nothing with credentials).
+_INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT", "TMPDIR")
+
+
+@dataclass(frozen=True)
+class FunctionCode:
+    """What the host needs to run a function."""
+
+    name: str
+    handler: str
+    code_sha: str
+    code_bytes: bytes = field(repr=False)
+    env: dict[str, str] = field(default_factory=dict)
+    timeout_s: float = 30.0
+    memory_mb: int = 128
+
+
+@dataclass
+class Invocation:
+    """The outcome of one invocation."""
+
+    ok: bool
+    result: object = None
+    error: dict | None = None
+    duration_ms: float = 0.0
+
+
+class FunctionTimeout(RuntimeError):
+    pass
+
+
+class _Worker:
+    def __init__(self, code: FunctionCode, code_dir: Path, env: dict[str, str], log) -> None:
+        self.code = code
+        self.process = subprocess.Popen(
+            [sys.executable, str(WORKER_SCRIPT), str(code_dir), code.handler],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=code_dir,
+            start_new_session=True,
+        )
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self.process.stdout, selectors.EVENT_READ)
+        self._log_thread = threading.Thread(
+            target=self._pump_log, args=(log,), name=f"log-{code.name}", daemon=True
+        )
+        self._log_thread.start()
+
+    def _pump_log(self, log) -> None:
+        for raw in self.process.stderr:
+            log(self.code.name, raw.decode("utf-8", "replace").rstrip("\n"))
+
+    def invoke(self, event: object, timeout_s: float) -> Invocation:
+        started = time.monotonic()
+        request = {
+            "event": event,
+            "request_id": str(uuid.uuid4()),
+            "deadline_ms": time.time() * 1000 + timeout_s * 1000,
+        }
+        self.process.stdin.write((json.dumps(request) + "\n").encode())
+        self.process.stdin.flush()
+        if not self._selector.select(timeout=timeout_s):
+            self.kill()
+            raise FunctionTimeout(f"{self.code.name} timed out after {timeout_s:g} s")
+        line = self.process.stdout.readline()
+        if not line:
+            self.kill()
+            return Invocation(
+                False,
+                error={"errorType": "Runtime.ExitError", "errorMessage": "the function exited"},
+            )
+        reply = json.loads(line)
+        duration = (time.monotonic() - started) * 1000
+        if reply["ok"]:
+            return Invocation(True, reply["result"], duration_ms=duration)
+        return Invocation(False, error=reply["error"], duration_ms=duration)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
+        self._log_thread.join(timeout=5)
+        self.process.stderr.close()
+        self._selector.close()
+
+
+class FunctionHost:
+    """Executes :class:`FunctionCode` in warm worker processes.
+
+    ``base_env`` is added to every function's environment (the emulator endpoint, region,
+    fake credentials). ``log`` receives every line a function writes.
+    """
+
+    def __init__(
+        self,
+        base_env: dict[str, str],
+        *,
+        workdir: Path | None = None,
+        log: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self._base_env = dict(base_env)
+        self._own_workdir = workdir is None
+        self._workdir = Path(workdir or tempfile.mkdtemp(prefix="dtwin-functions-"))
+        self._workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._idle: dict[tuple[str, str], list[_Worker]] = defaultdict(list)
+        self._busy: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._logs: dict[str, list[str]] = defaultdict(list)
+        self._log_sink = log
+        self._closed = False
+        self._background: list[threading.Thread] = []
+
+    # --- logs ----------------------------------------------------------------------------
+    def _log(self, name: str, line: str) -> None:
+        self._logs[name].append(line)
+        if self._log_sink:
+            self._log_sink(name, line)
+
+    def logs(self, name: str) -> list[str]:
+        """Every line function ``name`` has written so far."""
+        return list(self._logs.get(name, []))
+
+    # --- invocation ----------------------------------------------------------------------
+    def _code_dir(self, code: FunctionCode) -> Path:
+        safe_sha = code.code_sha.replace("/", "_").replace("+", "-").rstrip("=")
+        target = self._workdir / f"{code.name}-{safe_sha[:16]}"
+        if not target.is_dir():
+            staging = Path(tempfile.mkdtemp(dir=self._workdir, prefix=".extract-"))
+            with zipfile.ZipFile(io.BytesIO(code.code_bytes)) as archive:
+                archive.extractall(staging)
+            try:
+                staging.rename(target)
+            except OSError:  # another thread extracted it first
+                shutil.rmtree(staging, ignore_errors=True)
+        return target
+
+    def _environment(self, code: FunctionCode) -> dict[str, str]:
+        env = {k: os.environ[k] for k in _INHERITED if k in os.environ}
+        env.update(self._base_env)
+        env.update(
+            {
+                "AWS_LAMBDA_FUNCTION_NAME": code.name,
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(code.memory_mb),
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        env.update(code.env)
+        return env
+
+    def _checkout(self, code: FunctionCode) -> _Worker:
+        key = (code.name, code.code_sha)
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the function host is stopped")
+            idle = self._idle[key]
+            while idle:
+                worker = idle.pop()
+                if worker.alive() and worker.code.env == code.env:
+                    self._busy.add(worker)
+                    return worker
+                worker.kill()
+        worker = _Worker(code, self._code_dir(code), self._environment(code), self._log)
+        with self._lock:
+            self._busy.add(worker)
+        return worker
+
+    def _checkin(self, worker: _Worker) -> None:
+        with self._lock:
+            self._busy.discard(worker)
+            key = (worker.code.name, worker.code.code_sha)
+            if (
+                self._closed
+                or not worker.alive()
+                or len(self._idle[key]) >= MAX_WORKERS_PER_FUNCTION
+            ):
+                worker.kill()
+            else:
+                self._idle[key].append(worker)
+
+    def invoke(self, code: FunctionCode, event: object) -> Invocation:
+        """Run ``code`` with ``event`` and wait for its result."""
+        worker = self._checkout(code)
+        try:
+            return worker.invoke(event, code.timeout_s)
+        except FunctionTimeout as exc:
+            return Invocation(False, error={"errorType": "Timeout", "errorMessage": str(exc)})
+        finally:
+            self._checkin(worker)
+
+    def invoke_async(self, code: FunctionCode, event: object) -> None:
+        """Run ``code`` in the background (Lambda's ``Event`` invocation type)."""
+
+        def run() -> None:
+            outcome = self.invoke(code, event)
+            if not outcome.ok:
+                self._log(code.name, "async invocation failed: " + json.dumps(outcome.error))
+
+        thread = threading.Thread(target=run, name=f"async-{code.name}", daemon=True)
+        with self._lock:
+            self._background = [t for t in self._background if t.is_alive()]
+            self._background.append(thread)
+        thread.start()
+
+    def drain(self, timeout_s: float = 30.0) -> bool:
+        """Wait for background invocations (including ones they start) to finish."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self._lock:
+                pending = [t for t in self._background if t.is_alive()]
+            if not pending:
+                return True
+            pending[0].join(timeout=max(0.0, deadline - time.monotonic()))
+        return False
+
+    def close(self) -> None:
+        """Stop every worker; wait for background invocations first (briefly)."""
+        self.drain(timeout_s=10)
+        with self._lock:
+            self._closed = True
+            workers = [w for pool in self._idle.values() for w in pool] + list(self._busy)
+            self._idle.clear()
+        for worker in workers:
+            worker.kill()
+        if self._own_workdir:
+            shutil.rmtree(self._workdir, ignore_errors=True)

@@ -1,0 +1,260 @@
+"""The sandbox's front door: one loopback endpoint that looks like AWS.
+
+Most requests are passed to moto unchanged. Lambda ``Invoke`` and Function URL calls are
+executed for real by the :class:`~dtwin_gui.sandbox.function_host.FunctionHost` with the code
+moto stored. Further interceptors (IoT topic rules, schedules) can be added by the sandbox.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from dtwin_gui.sandbox.function_host import FunctionCode, FunctionHost
+
+logger = logging.getLogger(__name__)
+
+_INVOKE = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
+_FUNCTION_URL = re.compile(r"^/_function_url/(?P<name>[^/]+)(?P<path>/.*)?$")
+_REGION = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/")
+_HOP_HEADERS = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "upgrade",
+    "proxy-connection",
+}
+
+FunctionLookup = Callable[[str, str], FunctionCode | None]
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    region: str
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] | None = None
+
+
+Interceptor = Callable[[Request], Response | None]
+
+
+class Gateway:
+    """Serve ``127.0.0.1:<port>``; forward to moto at ``upstream`` except what we run."""
+
+    def __init__(
+        self,
+        upstream: str,
+        host: FunctionHost,
+        lookup: FunctionLookup,
+        *,
+        default_region: str = "us-east-1",
+    ) -> None:
+        self._upstream = urlsplit(upstream)
+        self.host = host
+        self._lookup = lookup
+        self._default_region = default_region
+        self._interceptors: list[Interceptor] = [self._lambda_invoke, self._function_url]
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def add_interceptor(self, interceptor: Interceptor) -> None:
+        """Let ``interceptor`` answer requests before they reach moto (None = pass on)."""
+        self._interceptors.append(interceptor)
+
+    def function_url(self, name: str) -> str:
+        """The sandbox URL standing in for function ``name``'s Function URL."""
+        return f"{self.url}/_function_url/{name}/"
+
+    # --- lifecycle -----------------------------------------------------------------------
+    def start(self) -> Gateway:
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self) -> None:
+                gateway._serve(self)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
+
+            def log_message(self, format, *args):
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="sandbox-gateway", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(timeout=10)
+            self._server = None
+
+    # --- request handling ----------------------------------------------------------------
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else b""
+        split = urlsplit(handler.path)
+        headers = {k: v for k, v in handler.headers.items()}
+        match = _REGION.search(headers.get("Authorization", ""))
+        request = Request(
+            handler.command,
+            split.path,
+            dict(parse_qsl(split.query)),
+            headers,
+            body,
+            match.group("region") if match else self._default_region,
+        )
+        try:
+            response = self._dispatch(handler, request)
+        except Exception as exc:  # the client gets a 500, the sandbox log the detail
+            logger.exception("sandbox gateway failed on %s %s", request.method, request.path)
+            response = _aws_error(500, "InternalFailure", f"sandbox gateway error: {exc}")
+        handler.send_response(response.status)
+        length = str(len(response.body))
+        for key, value in (response.headers or {}).items():
+            if key.lower() == "content-length":
+                if handler.command == "HEAD":
+                    length = value  # HEAD describes the body it does not send
+                continue
+            if key.lower() not in _HOP_HEADERS:
+                handler.send_header(key, value)
+        handler.send_header("Content-Length", length)
+        handler.end_headers()
+        if handler.command != "HEAD":
+            handler.wfile.write(response.body)
+
+    def _dispatch(self, handler: BaseHTTPRequestHandler, request: Request) -> Response:
+        for interceptor in self._interceptors:
+            response = interceptor(request)
+            if response is not None:
+                return response
+        return self._forward(handler, request.body)
+
+    def _forward(self, handler: BaseHTTPRequestHandler, body: bytes) -> Response:
+        connection = http.client.HTTPConnection(
+            self._upstream.hostname, self._upstream.port, timeout=120
+        )
+        try:
+            headers = {k: v for k, v in handler.headers.items() if k.lower() not in _HOP_HEADERS}
+            connection.request(handler.command, handler.path, body=body, headers=headers)
+            reply = connection.getresponse()
+            data = reply.read()
+            out = {k: v for k, v in reply.getheaders() if k.lower() not in _HOP_HEADERS}
+            return Response(reply.status, data, out)
+        finally:
+            connection.close()
+
+    def _resolve(self, name: str, region: str) -> FunctionCode | None:
+        name = unquote(name)
+        if name.startswith("arn:"):
+            parts = name.split(":")
+            region, name = parts[3], parts[6]
+        return self._lookup(name, region)
+
+    def _lambda_invoke(self, request: Request) -> Response | None:
+        match = _INVOKE.match(request.path)
+        if request.method != "POST" or not match:
+            return None
+        code = self._resolve(match.group("name"), request.region)
+        if code is None:
+            return _aws_error(404, "ResourceNotFoundException", "Function not found")
+        event = json.loads(request.body or b"{}")
+        kind = request.headers.get("X-Amz-Invocation-Type", "RequestResponse")
+        if kind == "DryRun":
+            return Response(204)
+        if kind == "Event":
+            self.host.invoke_async(code, event)
+            return Response(202)
+        outcome = self.host.invoke(code, event)
+        if outcome.ok:
+            return Response(
+                200, json.dumps(outcome.result).encode(), {"X-Amz-Executed-Version": "$LATEST"}
+            )
+        return Response(
+            200,
+            json.dumps(outcome.error).encode(),
+            {"X-Amz-Function-Error": "Unhandled", "X-Amz-Executed-Version": "$LATEST"},
+        )
+
+    def _function_url(self, request: Request) -> Response | None:
+        match = _FUNCTION_URL.match(request.path)
+        if not match:
+            return None
+        code = self._resolve(match.group("name"), request.region)
+        if code is None:
+            return Response(404, b'{"Message":"function URL not found"}')
+        event = function_url_event(request, match.group("path") or "/")
+        outcome = self.host.invoke(code, event)
+        if not outcome.ok:
+            return Response(502, b'{"Message":"Internal Server Error"}')
+        return function_url_response(outcome.result)
+
+
+def function_url_event(request: Request, path: str) -> dict:
+    """A Lambda Function URL event (payload format 2.0) for ``request``."""
+    text_body = True
+    try:
+        body = request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        body, text_body = base64.b64encode(request.body).decode(), False
+    now = time.time()
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": "&".join(f"{k}={v}" for k, v in request.query.items()),
+        "headers": {k.lower(): v for k, v in request.headers.items()},
+        "queryStringParameters": request.query or None,
+        "requestContext": {
+            "http": {"method": request.method, "path": path, "sourceIp": "127.0.0.1"},
+            "timeEpoch": int(now * 1000),
+        },
+        "body": body if request.body else None,
+        "isBase64Encoded": not text_body,
+    }
+
+
+def function_url_response(result: object) -> Response:
+    """Map a handler's return value to HTTP the way Function URLs do."""
+    if isinstance(result, dict) and "statusCode" in result:
+        body = result.get("body") or ""
+        data = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
+        headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
+        return Response(int(result["statusCode"]), data, headers)
+    return Response(200, json.dumps(result).encode(), {"Content-Type": "application/json"})
+
+
+def _aws_error(status: int, code: str, message: str) -> Response:
+    body = json.dumps({"__type": code, "Message": message, "message": message}).encode()
+    return Response(status, body, {"X-Amzn-ErrorType": code, "Content-Type": "application/json"})

@@ -1,0 +1,153 @@
+"""The local function host runs Lambda code that moto only stores."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import psutil
+import pytest
+
+ROLE_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
+
+
+def make_zip(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def create_function(aws, name: str, source: str, env: dict | None = None, timeout: int = 10):
+    iam = aws.client("iam")
+    try:
+        role = iam.get_role(RoleName="fn-role")["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        role = iam.create_role(RoleName="fn-role", AssumeRolePolicyDocument=ROLE_POLICY)["Role"][
+            "Arn"
+        ]
+    aws.client("lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.11",
+        Role=role,
+        Handler="main.handler",
+        Code={"ZipFile": make_zip({"main.py": source})},
+        Environment={"Variables": env or {}},
+        Timeout=timeout,
+    )
+
+
+def invoke(aws, name: str, event: dict, **kwargs):
+    reply = aws.client("lambda").invoke(
+        FunctionName=name, Payload=json.dumps(event).encode(), **kwargs
+    )
+    body = reply["Payload"].read()
+    return reply, json.loads(body) if body else None
+
+
+def test_invoke_runs_the_stored_code_with_its_environment(aws):
+    create_function(
+        aws,
+        "echo",
+        "import os\n"
+        "def handler(event, context):\n"
+        "    print('hello from', context.function_name)\n"
+        "    return {'got': event, 'colour': os.environ['COLOUR'],\n"
+        "            'has_real_keys': os.environ.get('AWS_PROFILE') is not None}\n",
+        env={"COLOUR": "teal"},
+    )
+    reply, result = invoke(aws, "echo", {"x": 1})
+    assert result == {"got": {"x": 1}, "colour": "teal", "has_real_keys": False}
+    assert "FunctionError" not in reply
+    assert "hello from echo" in aws.host.logs("echo")
+
+
+def test_boto3_inside_the_function_reaches_the_emulator(aws):
+    aws.client("s3").create_bucket(Bucket="bucket")
+    create_function(
+        aws,
+        "writer",
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('s3').put_object(Bucket='bucket', Key=event['key'], Body=b'hi')\n"
+        "    return 'ok'\n",
+    )
+    _, result = invoke(aws, "writer", {"key": "a.txt"})
+    assert result == "ok"
+    body = aws.client("s3").get_object(Bucket="bucket", Key="a.txt")["Body"].read()
+    assert body == b"hi"
+
+
+def test_lambda_to_lambda_calls_go_through_the_host(aws):
+    create_function(aws, "inner", "def handler(event, context):\n    return event['n'] * 2\n")
+    create_function(
+        aws,
+        "outer",
+        "import boto3, json\n"
+        "def handler(event, context):\n"
+        "    r = boto3.client('lambda').invoke(FunctionName='inner',\n"
+        "        Payload=json.dumps({'n': event['n']}).encode())\n"
+        "    return json.loads(r['Payload'].read()) + 1\n",
+    )
+    _, result = invoke(aws, "outer", {"n": 20})
+    assert result == 41
+
+
+def test_function_error_is_reported_like_lambda(aws):
+    create_function(aws, "boom", "def handler(event, context):\n    raise ValueError('bad')\n")
+    reply, result = invoke(aws, "boom", {})
+    assert reply["FunctionError"] == "Unhandled"
+    assert result["errorType"] == "ValueError" and result["errorMessage"] == "bad"
+
+
+def test_timeout_kills_the_invocation(aws):
+    create_function(
+        aws, "slow", "import time\ndef handler(event, context):\n    time.sleep(30)\n", timeout=1
+    )
+    reply, result = invoke(aws, "slow", {})
+    assert reply["FunctionError"] == "Unhandled"
+    assert "timed out" in result["errorMessage"]
+
+
+def test_async_invocation_runs_in_background(aws):
+    aws.client("s3").create_bucket(Bucket="bucket")
+    create_function(
+        aws,
+        "later",
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('s3').put_object(Bucket='bucket', Key='done', Body=b'1')\n",
+    )
+    reply, _ = invoke(aws, "later", {}, InvocationType="Event")
+    assert reply["StatusCode"] == 202
+    assert aws.host.drain(timeout_s=30)
+    assert aws.client("s3").head_object(Bucket="bucket", Key="done")["ContentLength"] == 1
+
+
+def test_unknown_function_is_not_found(aws):
+    with pytest.raises(aws.client("lambda").exceptions.ResourceNotFoundException):
+        aws.client("lambda").invoke(FunctionName="nope", Payload=b"{}")
+
+
+def test_stopping_leaves_no_worker_process(tmp_path):
+    from dtwin_gui.sandbox.emulator import AwsEmulator
+
+    me = psutil.Process()
+    with AwsEmulator(workdir=tmp_path / "fx") as aws:
+        create_function(aws, "f", "def handler(event, context):\n    return 1\n")
+        invoke(aws, "f", {})
+        assert me.children(recursive=True)
+    assert me.children(recursive=True) == []
