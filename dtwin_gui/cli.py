@@ -113,6 +113,46 @@ def cmd_import(args) -> int:
     return EXIT_OK
 
 
+def cmd_build(args) -> int:
+    from dtwin_gui.build import BuildError, build_dir, build_packages
+    from dtwin_gui.core.validation import validate_project
+
+    root = _project_root(args.path)
+    report = validate_project(root)
+    if not report.valid:
+        for problem in report.errors:
+            _print_problem(problem, sys.stderr)
+        print(
+            f"dtwin: {root} is NOT valid ({len(report.errors)} error(s)); nothing was built",
+            file=sys.stderr,
+        )
+        print("    hint: fix the errors above (`dtwin validate` lists them)", file=sys.stderr)
+        return EXIT_FAIL
+    out_dir = Path(args.out) if args.out else build_dir(root)
+    try:
+        outcome = build_packages(root, out_dir, cloud=args.cloud)
+    except BuildError as exc:
+        print(f"dtwin: cannot build: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    for stale in outcome.removed:
+        print(f"removed stale package {stale.cloud}/{stale.name}", file=sys.stderr)
+    if args.json:
+        print(json.dumps([r.to_json() for r in outcome], indent=2))
+        return EXIT_OK
+    if not outcome:
+        print(f"no functions run on {args.cloud or 'any cloud'} in this project; nothing to build")
+        return EXIT_OK
+    width = max((len(r.name) for r in outcome), default=4)
+    print(f"{'cloud':<7}{'name':<{width + 2}}{'sha256':<14}{'size':>10}  status")
+    for r in outcome:
+        status = "built" if r.rebuilt else "unchanged"
+        print(f"{r.cloud:<7}{r.name:<{width + 2}}{r.sha256[:12]:<14}{r.size:>10,}  {status}")
+    built = sum(r.rebuilt for r in outcome)
+    unchanged = len(outcome) - built
+    print(f"{len(outcome)} package(s) in {out_dir}: {built} built, {unchanged} unchanged")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dtwin", description="Deploy an IoT digital twin across AWS, Azure and Google Cloud."
@@ -141,6 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dest", help="new project folder (must not exist)")
     p.add_argument("--json", action="store_true", help="machine-readable report")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("build", help="package the cloud functions (deterministic, cached)")
+    p.add_argument("path", help="project folder")
+    p.add_argument("--out", help="output folder (default: the project's workspace build folder)")
+    p.add_argument("--cloud", choices=["aws", "azure", "google"], help="only this cloud")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_build)
     return parser
 
 
