@@ -17,3 +17,12 @@ def project(tmp_path: Path) -> Path:
     dest = tmp_path / "project"
     shutil.copytree(TEMPLATE, dest)
     return dest
+
+
+@pytest.fixture
+def aws(tmp_path):
+    """A running emulated AWS (moto + gateway + function host) on loopback."""
+    from dtwin_gui.sandbox.emulator import AwsEmulator
+
+    with AwsEmulator(workdir=tmp_path / "functions") as emulator:
+        yield emulator

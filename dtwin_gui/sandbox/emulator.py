@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import urllib.request
 from pathlib import Path
 
 from moto.server import ThreadedMotoServer
@@ -72,6 +73,10 @@ class AwsEmulator:
     def start(self) -> AwsEmulator:
         self._moto.start()
         host, port = self._moto.get_host_and_port()
+        # moto keeps its state per process: start every emulator empty.
+        reset = urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(reset, timeout=30):
+            pass
         self.host = FunctionHost({}, workdir=self._workdir, log=self._log)
         self.gateway = Gateway(
             f"http://{host}:{port}", self.host, _moto_lambda_lookup, default_region=self.region

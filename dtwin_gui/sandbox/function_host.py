@@ -158,6 +158,13 @@ class FunctionHost:
         if self._log_sink:
             self._log_sink(name, line)
 
+    def record_error(self, name: str, error: dict | None) -> None:
+        """Log an invocation error the way Lambda logs an unhandled exception."""
+        error = error or {}
+        self._log(name, f"[ERROR] {error.get('errorType')}: {error.get('errorMessage')}")
+        for line in error.get("stackTrace") or []:
+            self._log(name, line.rstrip("\n"))
+
     def logs(self, name: str) -> list[str]:
         """Every line function ``name`` has written so far."""
         return list(self._logs.get(name, []))
@@ -236,7 +243,7 @@ class FunctionHost:
         def run() -> None:
             outcome = self.invoke(code, event)
             if not outcome.ok:
-                self._log(code.name, "async invocation failed: " + json.dumps(outcome.error))
+                self.record_error(code.name, outcome.error)
 
         thread = threading.Thread(target=run, name=f"async-{code.name}", daemon=True)
         with self._lock:

@@ -217,6 +217,7 @@ class Gateway:
         event = function_url_event(request, match.group("path") or "/")
         outcome = self.host.invoke(code, event)
         if not outcome.ok:
+            self.host.record_error(code.name, outcome.error)
             return Response(502, b'{"Message":"Internal Server Error"}')
         return function_url_response(outcome.result)
 

@@ -69,7 +69,8 @@ class DynamoHotStore:
         out: list[dict] = []
         kwargs = {
             "KeyConditionExpression": condition,
-            "ExpressionAttributeNames": _KEY_NAMES,
+            # DynamoDB rejects names the expression does not use.
+            "ExpressionAttributeNames": {k: v for k, v in _KEY_NAMES.items() if k in condition},
             "ExpressionAttributeValues": values,
             "ScanIndexForward": not newest_first,
         }

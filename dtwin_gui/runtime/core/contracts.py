@@ -18,6 +18,9 @@ GLUE_PREVIOUS = EnvVar(
     "DTWIN_GLUE_PREVIOUS_SECRET", False, "previous secret, accepted during rotation", secret=True
 )
 HOT_STORE = EnvVar("DTWIN_HOT_STORE", True, "hot storage table/container name")
+HOT_TTL = EnvVar(
+    "DTWIN_HOT_TTL_DAYS", False, "days after which the hot store expires a record (safety net)"
+)
 COLD_STORE = EnvVar("DTWIN_COLD_STORE", True, "cold storage bucket/container name")
 ARCHIVE_STORE = EnvVar("DTWIN_ARCHIVE_STORE", True, "archive bucket/container name")
 
@@ -57,6 +60,7 @@ CONTRACTS: dict[str, EnvContract] = {
         _contract(
             "persister",
             _optional(HOT_STORE, "hot storage (when L3 hot is on this cloud)"),
+            HOT_TTL,
             *_remote("HOT_WRITER", "hot writer"),
             EnvVar("DTWIN_EVENT_CHECKER_FUNCTION", False, "event checker (when events are on)"),
             *_remote("TWIN_UPDATE", "Azure Digital Twins updater"),
@@ -92,7 +96,7 @@ CONTRACTS: dict[str, EnvContract] = {
             *_remote("ARCHIVE_WRITER", "archive writer"),
             EnvVar("DTWIN_COLD_DAYS", True, "objects older than this many days move to archive"),
         ),
-        _contract("hot-writer", HOT_STORE, GLUE_SECRET, GLUE_PREVIOUS),
+        _contract("hot-writer", HOT_STORE, HOT_TTL, GLUE_SECRET, GLUE_PREVIOUS),
         _contract("cold-writer", COLD_STORE, GLUE_SECRET, GLUE_PREVIOUS),
         _contract("archive-writer", ARCHIVE_STORE, GLUE_SECRET, GLUE_PREVIOUS),
         _contract(

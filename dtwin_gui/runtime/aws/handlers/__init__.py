@@ -1,0 +1,1 @@
+"""One Lambda handler module per function role (``<role with underscores>.handler``)."""
