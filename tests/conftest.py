@@ -11,6 +11,12 @@ REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "upload" / "template"
 
 
+@pytest.fixture(autouse=True)
+def private_data_dir(tmp_path_factory, monkeypatch):
+    """Keep every test's workspaces, settings and sandbox state out of the real user folder."""
+    monkeypatch.setenv("DTWIN_DATA_DIR", str(tmp_path_factory.mktemp("dtwin-data")))
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A writable copy of the example project."""

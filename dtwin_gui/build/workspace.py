@@ -7,6 +7,7 @@ absolute path, so two checkouts of the same twin never share state. Folders are 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -19,8 +20,16 @@ APP_NAME = "dtwin"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+#: Environment variable that moves the app's data folder (tests, portable installs).
+DATA_DIR_ENV = "DTWIN_DATA_DIR"
+
+
 def data_dir() -> Path:
-    """The app's per-user data folder (``platformdirs.user_data_dir("dtwin")``)."""
+    """The app's per-user data folder (``platformdirs.user_data_dir("dtwin")``), or
+    ``$DTWIN_DATA_DIR`` when set."""
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override)
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 

@@ -1,0 +1,1 @@
+"""Deployment orchestration: phases, typed events, SDK steps, status probes, destroy."""

@@ -1,0 +1,65 @@
+"""The deployment workspace of one project and target (DESIGN.md §4).
+
+``<workspace>/targets/<target>/`` holds the generated Terraform root and its state, the event
+log of every run, outputs, device certificates and the record of SDK-created objects.
+Folders are 0700 and files 0600; nothing here ever goes into the project folder.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from dtwin_gui.build.cache import ensure_private_dir
+from dtwin_gui.build.workspace import workspace_dir
+from dtwin_gui.core.fsutil import atomic_write_json
+
+TARGETS = ("sandbox", "aws")
+
+
+@dataclass(frozen=True)
+class DeploymentWorkspace:
+    project_root: Path
+    target: str
+
+    @property
+    def root(self) -> Path:
+        return ensure_private_dir(workspace_dir(self.project_root) / "targets" / self.target)
+
+    @property
+    def build_dir(self) -> Path:
+        return ensure_private_dir(workspace_dir(self.project_root) / "build")
+
+    @property
+    def terraform_dir(self) -> Path:
+        return ensure_private_dir(self.root / "terraform")
+
+    @property
+    def runs_dir(self) -> Path:
+        return ensure_private_dir(self.root / "runs")
+
+    @property
+    def devices_dir(self) -> Path:
+        return ensure_private_dir(self.root / "devices")
+
+    @property
+    def outputs_file(self) -> Path:
+        return self.root / "outputs.json"
+
+    @property
+    def sdk_state_file(self) -> Path:
+        return self.root / "sdk_state.json"
+
+    def read_json(self, path: Path, default):
+        try:
+            return json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return default
+
+    def write_json(self, path: Path, data) -> None:
+        atomic_write_json(path, data, mode=0o600)
+
+    def run_logs(self) -> list[Path]:
+        """Event logs of past runs, oldest first."""
+        return sorted(self.runs_dir.glob("*.jsonl"))

@@ -1,0 +1,1 @@
+"""Terraform: root generation, the runner (subprocess, -json stream), state reading."""
