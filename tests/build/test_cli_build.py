@@ -40,6 +40,7 @@ def test_build_json_then_cached(project, tmp_path):
 
 def test_build_table_and_default_workspace(project, tmp_path):
     env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / "data"))
+    env.pop("DTWIN_DATA_DIR", None)  # the platform's default location is what is tested
     result = dtwin("build", str(project), "--cloud", "aws", env=env)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

@@ -11,6 +11,7 @@ from dtwin_gui.build import build_dir, workspace_dir
 
 def test_workspace_is_private_and_per_project_path(project, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("DTWIN_DATA_DIR")
     ws = workspace_dir(project)
     assert ws.parent == tmp_path / "data" / "dtwin" / "workspaces"
     assert re.fullmatch(r"factory-twin-[0-9a-f]{8}", ws.name)
