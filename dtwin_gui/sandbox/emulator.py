@@ -90,6 +90,9 @@ class AwsEmulator:
                 **FAKE_CREDENTIALS,
             }
         )
+        from dtwin_gui.sandbox.patches import install_all
+
+        self.patches = install_all(self.gateway, self)
         return self
 
     def stop(self) -> None:

@@ -1,0 +1,81 @@
+"""The ``dtwin-gui`` entry point: application set-up and the main window."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from dtwin_gui import __version__
+from dtwin_gui.ui.crash import configure_logging, install_excepthook
+from dtwin_gui.ui.main_window import MainWindow
+from dtwin_gui.ui.resources import app_icon
+from dtwin_gui.ui.session import ProjectSession
+from dtwin_gui.ui.theme import apply_theme
+from dtwin_gui.ui.workers import TaskRunner
+
+APP_NAME = "dtwin"
+ORG_NAME = "dtwin"
+ORG_DOMAIN = "dtwin.dev"
+
+log = logging.getLogger(__name__)
+
+
+def create_main_window(
+    settings: QSettings | None = None, *, log_dir: Path | None = None
+) -> MainWindow:
+    """A main window with its own session and task runner (a QApplication must exist)."""
+    runner = TaskRunner()
+    session = ProjectSession(runner)
+    window = MainWindow(session, runner, settings or QSettings(), log_dir=log_dir)
+    runner.setParent(window)
+    session.setParent(window)
+    return window
+
+
+def _parse_args(argv: list[str], *, known_only: bool = False) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="dtwin-gui", description="Deploy an IoT digital twin, one layer at a time."
+    )
+    parser.add_argument("project", nargs="?", type=Path, help="project folder to open")
+    parser.add_argument("--version", action="version", version=f"dtwin {__version__}")
+    if known_only:
+        return parser.parse_known_args(argv)[0]
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the desktop app; ``argv`` may name a project folder to open."""
+    argv = list(sys.argv if argv is None else argv)
+    # --help and --version answer before Qt starts (they need no display); the project
+    # argument is read after Qt has taken its own options (-platform, ...) out of argv.
+    _parse_args(argv[1:], known_only=True)
+    log_file = configure_logging()
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv)
+        # Qt removed its own options (-platform, ...) from app.arguments().
+        argv = app.arguments()
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName("dtwin")
+    app.setOrganizationName(ORG_NAME)
+    app.setOrganizationDomain(ORG_DOMAIN)
+    app.setApplicationVersion(__version__)
+    app.setWindowIcon(app_icon())
+    apply_theme(app)
+    install_excepthook(log_file)
+    args = _parse_args(argv[1:])
+    log.info("dtwin-gui %s starting", __version__)
+    window = create_main_window(log_dir=log_file.parent)
+    window.show()
+    if args.project is not None:
+        window.open_project(args.project)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Dialogs started from the wizard's pages."""

@@ -1,0 +1,328 @@
+"""The wizard shell: step list, project header, pages, Back/Next and the status bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dtwin_gui import __version__
+from dtwin_gui.core.problems import ValidationReport
+from dtwin_gui.core.providers import CLOUD_TITLES
+from dtwin_gui.ui.pages.layers_page import LayersPage
+from dtwin_gui.ui.pages.project_page import ProjectPage
+from dtwin_gui.ui.pages.twin_page import TwinPage
+from dtwin_gui.ui.recent import RecentProjects
+from dtwin_gui.ui.session import ProjectSession
+from dtwin_gui.ui.widgets.step_list import StepList, StepState
+from dtwin_gui.ui.widgets.validation_panel import plural
+from dtwin_gui.ui.workers import TaskRunner
+
+PROJECT_STEP, LAYERS_STEP, TWIN_STEP = range(3)
+STEP_TITLES = ["Project", "Layers", "Twin"]
+
+
+class MainWindow(QMainWindow):
+    """Hosts the wizard. Steps after the first unlock once a project is open."""
+
+    def __init__(
+        self,
+        session: ProjectSession,
+        runner: TaskRunner,
+        settings: QSettings,
+        *,
+        log_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.runner = runner
+        self.settings = settings
+        self._log_dir = log_dir
+        self.setWindowTitle("dtwin")
+        self.setMinimumSize(1000, 680)
+
+        self.steps = StepList(STEP_TITLES)
+        self.project_page = ProjectPage(session, RecentProjects(settings), runner)
+        self.layers_page = LayersPage(session)
+        self.twin_page = TwinPage(session)
+        self.stack = QStackedWidget()
+        for page in (self.project_page, self.layers_page, self.twin_page):
+            self.stack.addWidget(page)
+
+        self.project_name = QLabel()
+        self.project_name.setProperty("role", "project-name")
+        self.project_path = QLabel()
+        self.project_path.setProperty("role", "muted")
+        self.project_path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        header = QFrame()
+        header.setProperty("role", "header")
+        header_layout = QVBoxLayout(header)
+        header_layout.setContentsMargins(20, 8, 20, 8)
+        header_layout.setSpacing(0)
+        header_layout.addWidget(self.project_name)
+        header_layout.addWidget(self.project_path)
+
+        self.back_button = QPushButton("‹  Back")
+        self.next_button = QPushButton("Next  ›")
+        self.next_button.setProperty("primary", True)
+        self.back_button.clicked.connect(self.go_back)
+        self.next_button.clicked.connect(self.go_next)
+        self.back_button.setToolTip("Previous step (Alt+Left, Ctrl+PgUp)")
+        self.next_button.setToolTip("Next step (Alt+Right, Ctrl+PgDown)")
+        footer = QFrame()
+        footer.setProperty("role", "footer")
+        footer_layout = QHBoxLayout(footer)
+        footer_layout.setContentsMargins(20, 8, 20, 8)
+        self.step_caption = QLabel()
+        self.step_caption.setProperty("role", "muted")
+        footer_layout.addWidget(self.step_caption)
+        footer_layout.addStretch(1)
+        footer_layout.addWidget(self.back_button)
+        footer_layout.addWidget(self.next_button)
+
+        content = QWidget()
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(0, 0, 0, 0)
+        content_layout.setSpacing(0)
+        content_layout.addWidget(header)
+        content_layout.addWidget(self.stack, 1)
+        content_layout.addWidget(footer)
+        central = QWidget()
+        central_layout = QHBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self.steps)
+        central_layout.addWidget(content, 1)
+        self.setCentralWidget(central)
+
+        self.error_count = QLabel()
+        self.error_count.setProperty("role", "error-count")
+        self.warning_count = QLabel()
+        self.warning_count.setProperty("role", "warning-count")
+        self.check_state = QLabel()
+        self.check_state.setProperty("role", "muted")
+        for label in (self.check_state, self.error_count, self.warning_count):
+            self.statusBar().addPermanentWidget(label)
+
+        self._make_actions()
+        self.setTabOrder(self.steps, self.stack)
+        self.setTabOrder(self.stack, self.back_button)
+        self.setTabOrder(self.back_button, self.next_button)
+
+        self.steps.currentRowChanged.connect(self._step_chosen)
+        session.changed.connect(self._refresh_shell)
+        session.validation_started.connect(self._validation_started)
+        session.validated.connect(self._validated)
+        session.validation_failed.connect(self._validation_failed)
+
+        self._restore_geometry()
+        self._refresh_shell()
+        self.go_to(PROJECT_STEP)
+
+    # --- actions ---------------------------------------------------------------------------
+    def _action(self, text: str, slot, shortcuts: list, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        if tip:
+            action.setStatusTip(tip)
+        self.addAction(action)
+        return action
+
+    def _make_actions(self) -> None:
+        page = self.project_page
+        self.new_action = self._action(
+            "&New from example…",
+            lambda: (self.go_to(PROJECT_STEP), page.ask_new_project()),
+            [QKeySequence.StandardKey.New],
+            "Create a project from the bundled example",
+        )
+        self.open_action = self._action(
+            "&Open folder…",
+            lambda: (self.go_to(PROJECT_STEP), page.ask_open_folder()),
+            [QKeySequence.StandardKey.Open],
+            "Open a dtwin project folder",
+        )
+        self.import_action = self._action(
+            "&Import older project…",
+            lambda: (self.go_to(PROJECT_STEP), page.ask_import()),
+            ["Ctrl+I"],
+            "Import a project made for the older deployer",
+        )
+        quit_action = self._action("&Quit", self.close, [QKeySequence.StandardKey.Quit])
+        self.back_action = self._action("&Back", self.go_back, ["Alt+Left", "Ctrl+PgUp"])
+        self.next_action = self._action("&Next", self.go_next, ["Alt+Right", "Ctrl+PgDown"])
+        step_actions = [
+            self._action(f"&{i + 1} {title}", lambda _=False, i=i: self.go_to(i), [f"Ctrl+{i + 1}"])
+            for i, title in enumerate(STEP_TITLES)
+        ]
+        log_action = QAction("Open &log folder", self)
+        log_action.triggered.connect(self._open_log_folder)
+        about_action = QAction("&About dtwin", self)
+        about_action.triggered.connect(self._about)
+
+        menu = self.menuBar().addMenu("&File")
+        for action in (self.new_action, self.open_action, self.import_action):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(quit_action)
+        menu = self.menuBar().addMenu("&Go")
+        menu.addAction(self.back_action)
+        menu.addAction(self.next_action)
+        menu.addSeparator()
+        for action in step_actions:
+            menu.addAction(action)
+        menu = self.menuBar().addMenu("&Help")
+        menu.addAction(log_action)
+        menu.addAction(about_action)
+
+    def _open_log_folder(self) -> None:
+        if self._log_dir:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._log_dir)))
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About dtwin",
+            f"dtwin {__version__}\n\nDeploy an IoT digital twin across AWS, Azure and Google "
+            "Cloud, one layer at a time.",
+        )
+
+    # --- navigation ------------------------------------------------------------------------
+    @property
+    def current_step(self) -> int:
+        return self.stack.currentIndex()
+
+    def can_enter(self, step: int) -> bool:
+        return 0 <= step < self.stack.count() and (step == PROJECT_STEP or self.session.is_open)
+
+    def go_to(self, step: int) -> None:
+        """Show ``step`` if it is reachable (later steps need an open project)."""
+        if not self.can_enter(step):
+            self.steps.setCurrentRow(self.stack.currentIndex())
+            return
+        self.stack.setCurrentIndex(step)
+        if self.steps.currentRow() != step:
+            self.steps.setCurrentRow(step)
+        self._update_buttons()
+
+    def go_back(self) -> None:
+        self.go_to(self.current_step - 1)
+
+    def go_next(self) -> None:
+        self.go_to(self.current_step + 1)
+
+    def _step_chosen(self, row: int) -> None:
+        if row >= 0 and row != self.stack.currentIndex():
+            self.go_to(row)
+
+    def _update_buttons(self) -> None:
+        step = self.current_step
+        self.back_button.setEnabled(step > 0)
+        self.next_button.setEnabled(self.can_enter(step + 1))
+        self.back_action.setEnabled(step > 0)
+        self.next_action.setEnabled(self.can_enter(step + 1))
+        if not self.session.is_open:
+            caption = "Open or create a project to continue."
+        elif step + 1 < len(STEP_TITLES):
+            caption = f"Step {step + 1} of {len(STEP_TITLES)} · next: {STEP_TITLES[step + 1]}"
+        else:
+            caption = f"Step {step + 1} of {len(STEP_TITLES)}"
+        self.step_caption.setText(caption)
+
+    # --- session ---------------------------------------------------------------------------
+    def open_project(self, path: Path) -> bool:
+        """Open ``path`` (as the Project page would, with its inline messages)."""
+        return self.project_page.open_folder(path)
+
+    def _refresh_shell(self) -> None:
+        project = self.session.project
+        if project is None:
+            self.project_name.setText("No project open")
+            self.project_path.setText("Create, open or import a project to begin.")
+            self.setWindowTitle("dtwin")
+        else:
+            name = project.twin_name or project.root.name
+            self.project_name.setText(name)
+            self.project_path.setText(str(project.root))
+            self.setWindowTitle(f"{name} — dtwin")
+        self._update_steps()
+        self._update_buttons()
+
+    def _update_steps(self) -> None:
+        session = self.session
+        project = session.project
+        if project is None:
+            self.steps.set_step(PROJECT_STEP, StepState.TODO, "open or create")
+            self.steps.set_step(LAYERS_STEP, StepState.LOCKED, "needs a project", enabled=False)
+            self.steps.set_step(TWIN_STEP, StepState.LOCKED, "needs a project", enabled=False)
+            return
+        self.steps.set_step(PROJECT_STEP, StepState.DONE, project.twin_name or project.root.name)
+        if session.topology is None:
+            self.steps.set_step(LAYERS_STEP, StepState.ERROR, session.topology_error or "")
+        else:
+            clouds = session.topology.clouds
+            hops = len(session.topology.boundaries)
+            if len(clouds) == 1:
+                detail = f"all on {CLOUD_TITLES[clouds[0]]}"
+            else:
+                detail = f"{plural(len(clouds), 'cloud')} · {plural(hops, 'hop')}"
+            self.steps.set_step(LAYERS_STEP, StepState.DONE, detail)
+        report = session.report
+        if report is None:
+            self.steps.set_step(TWIN_STEP, StepState.TODO, "checking…")
+        elif report.errors:
+            self.steps.set_step(TWIN_STEP, StepState.ERROR, plural(len(report.errors), "error"))
+        elif report.warnings:
+            self.steps.set_step(
+                TWIN_STEP, StepState.WARNING, plural(len(report.warnings), "warning")
+            )
+        else:
+            self.steps.set_step(TWIN_STEP, StepState.DONE, "valid")
+
+    def _validation_started(self) -> None:
+        self.check_state.setText("Checking project…")
+
+    def _validated(self, report: ValidationReport) -> None:
+        self.check_state.setText("Checked")
+        errors, warnings = len(report.errors), len(report.warnings)
+        self.error_count.setText(f"✖ {plural(errors, 'error')}")
+        self.warning_count.setText(f"▲ {plural(warnings, 'warning')}")
+        self.error_count.setEnabled(errors > 0)
+        self.warning_count.setEnabled(warnings > 0)
+        self._update_steps()
+
+    def _validation_failed(self, message: str) -> None:
+        self.check_state.setText("Check failed")
+        self.statusBar().showMessage(message, 10_000)
+
+    # --- window state ----------------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        splitter = self.settings.value("window/twin-splitter")
+        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
+            self.twin_page.splitter.restoreState(splitter)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/twin-splitter", self.twin_page.splitter.saveState())
+        self.settings.sync()
+        self.session.close()
+        super().closeEvent(event)

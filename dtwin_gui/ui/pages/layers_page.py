@@ -1,0 +1,116 @@
+"""Step 2: choose a cloud for each layer, and see what that choice means."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dtwin_gui.core.providers import PRESETS, SLOTS, Cloud, Slot
+from dtwin_gui.ui.session import ProjectSession
+from dtwin_gui.ui.widgets.banner import Banner
+from dtwin_gui.ui.widgets.flow_diagram import FlowDiagram
+from dtwin_gui.ui.widgets.layer_matrix import LayerMatrix
+from dtwin_gui.ui.widgets.topology_lists import GlueList, HopList
+
+log = logging.getLogger(__name__)
+
+
+class LayersPage(QWidget):
+    """The provider matrix, presets, the live data-flow diagram and the glue lists."""
+
+    def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 12, 20, 12)
+        layout.setSpacing(8)
+
+        title_row = QHBoxLayout()
+        title = QLabel("Choose a cloud for each layer")
+        title.setProperty("role", "page-title")
+        title_row.addWidget(title)
+        title_row.addStretch(1)
+        presets_label = QLabel("Presets:")
+        presets_label.setProperty("role", "muted")
+        title_row.addWidget(presets_label)
+        self.preset_buttons: dict[str, QPushButton] = {}
+        for name in PRESETS:
+            button = QPushButton(name)
+            button.setToolTip(f"Choose “{name}” for every layer")
+            button.clicked.connect(lambda _=False, n=name: self.apply_preset(n))
+            self.preset_buttons[name] = button
+            title_row.addWidget(button)
+        layout.addLayout(title_row)
+
+        self.banner = Banner()
+        layout.addWidget(self.banner)
+
+        top = QHBoxLayout()
+        top.setSpacing(16)
+        self.matrix = LayerMatrix()
+        self.matrix.choice_made.connect(self.choose)
+        top.addWidget(self.matrix, 1)
+        side_box = QWidget()
+        side_box.setFixedWidth(290)
+        side = QVBoxLayout(side_box)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.setSpacing(8)
+        self.hops = HopList()
+        self.glue = GlueList()
+        side.addWidget(self.hops, 3)
+        side.addWidget(self.glue, 2)
+        top.addWidget(side_box)
+        layout.addLayout(top, 1)
+
+        self.diagram = FlowDiagram()
+        layout.addWidget(self.diagram)
+
+        session.changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Show the session's provider choice and its topology."""
+        project = self._session.project
+        providers = project.providers if project else {s: None for s in SLOTS}
+        self.matrix.set_providers(providers)
+        self.matrix.setEnabled(project is not None)
+        for button in self.preset_buttons.values():
+            button.setEnabled(project is not None)
+        topology = self._session.topology
+        error = self._session.topology_error if project else "open a project first"
+        self.diagram.set_state(providers, topology, error)
+        self.hops.show_topology(topology, error)
+        self.glue.show_topology(topology, error)
+
+    def choose(self, slot: Slot, cloud: Cloud) -> None:
+        """The user picked ``cloud`` for ``slot``: save it and refresh."""
+        project = self._session.project
+        if project is None:
+            return
+        providers = {s: c for s, c in project.providers.items() if c is not None}
+        providers[slot] = cloud
+        self._save(providers)
+
+    def apply_preset(self, name: str) -> None:
+        self._save(dict(PRESETS[name]))
+
+    def _save(self, providers: dict[Slot, Cloud]) -> None:
+        try:
+            self._session.set_providers(providers)
+        except OSError as exc:
+            log.exception("could not write the provider choice")
+            self.banner.show_message(
+                "error",
+                f"Could not save config_providers.json: {exc.strerror or exc}. Check that the "
+                "project folder is writable, then choose again.",
+            )
+            self.refresh()
+            return
+        self.banner.clear()

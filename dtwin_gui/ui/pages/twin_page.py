@@ -1,0 +1,122 @@
+"""Step 3: what the twin is made of (devices, rules, hierarchy) and what is wrong with it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dtwin_gui.core.problems import Problem, ValidationReport
+from dtwin_gui.core.providers import Slot
+from dtwin_gui.ui.locate import problem_position
+from dtwin_gui.ui.session import ProjectSession
+from dtwin_gui.ui.widgets.device_tree import DeviceTree
+from dtwin_gui.ui.widgets.file_viewer import FileViewer
+from dtwin_gui.ui.widgets.hierarchy_tree import HierarchyView
+from dtwin_gui.ui.widgets.rules_table import RulesTable
+from dtwin_gui.ui.widgets.validation_panel import ValidationPanel
+
+
+def _panel(widget: QWidget) -> QFrame:
+    frame = QFrame()
+    frame.setProperty("role", "panel")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(12, 10, 12, 12)
+    layout.addWidget(widget)
+    return frame
+
+
+class TwinPage(QWidget):
+    """Devices, event rules and hierarchy on the left; problems and the file viewer right."""
+
+    def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 12, 20, 12)
+        layout.setSpacing(8)
+        title_row = QHBoxLayout()
+        title = QLabel("Your twin")
+        title.setProperty("role", "page-title")
+        self.subtitle = QLabel()
+        self.subtitle.setProperty("role", "muted")
+        title_row.addWidget(title)
+        title_row.addSpacing(12)
+        title_row.addWidget(self.subtitle, 1, Qt.AlignmentFlag.AlignBottom)
+        layout.addLayout(title_row)
+
+        self.tabs = QTabWidget()
+        self.devices = DeviceTree()
+        self.rules = RulesTable()
+        self.hierarchy = HierarchyView()
+        self.tabs.addTab(self.devices, "Devices")
+        self.tabs.addTab(self.rules, "Event rules")
+        self.tabs.addTab(self.hierarchy, "Hierarchy")
+
+        self.problems = ValidationPanel()
+        self.problems.setMinimumWidth(380)
+        self.viewer = FileViewer()
+        self.problems.problem_activated.connect(self.open_problem)
+        self.problems.recheck_requested.connect(session.reload)
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(_panel(self.problems))
+        right.addWidget(_panel(self.viewer))
+        right.setSizes([330, 270])
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([500, 540])
+        self.splitter.setChildrenCollapsible(False)
+        self.tabs.setMinimumWidth(420)
+        layout.addWidget(self.splitter, 1)
+
+        session.changed.connect(self.refresh)
+        session.validation_started.connect(lambda: self.problems.set_running(True))
+        session.validated.connect(self._validated)
+        session.validation_failed.connect(self.problems.set_failed)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Show the session's devices, rules and hierarchy."""
+        project = self._session.project
+        devices = project.devices if project else []
+        rules = project.events if project else []
+        self.devices.show_devices(devices)
+        self.rules.show_rules(rules)
+        self.tabs.setTabText(0, f"Devices ({len(devices)})")
+        self.tabs.setTabText(1, f"Event rules ({len(rules)})")
+        l4 = project.providers.get(Slot.L4) if project else None
+        self.hierarchy.show_for(project.root if project else None, l4)
+        if project:
+            features = [n.replace("_", " ") for n, on in project.features.items() if on]
+            self.subtitle.setText(
+                "features: " + (", ".join(features) if features else "none switched on")
+            )
+        else:
+            self.subtitle.setText("")
+
+    def _validated(self, report: ValidationReport) -> None:
+        self.problems.set_running(False)
+        self.problems.set_report(report)
+
+    def open_problem(self, problem: Problem) -> None:
+        """Show the problem's file at its place here, and open it in the user's editor."""
+        root = self._session.root
+        if root is None or not problem.file:
+            return
+        path = root / problem.file
+        line, column = problem_position(root, problem)
+        self.viewer.show_file(path, line, column, label=problem.file)
+        if path.is_file():
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))

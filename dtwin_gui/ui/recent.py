@@ -1,0 +1,39 @@
+"""The list of recently opened projects, kept in QSettings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+
+class RecentProjects:
+    """Most recent first, without duplicates, at most :attr:`LIMIT` entries."""
+
+    KEY = "recent/projects"
+    LIMIT = 8
+
+    def __init__(self, settings: QSettings) -> None:
+        self._settings = settings
+
+    def paths(self) -> list[Path]:
+        # Stored as a JSON string: QSettings turns one-element lists into plain strings.
+        raw = self._settings.value(self.KEY, "[]")
+        try:
+            items = json.loads(raw) if isinstance(raw, str) else []
+        except ValueError:
+            items = []
+        return [Path(p) for p in items if isinstance(p, str)][: self.LIMIT]
+
+    def add(self, path: Path) -> None:
+        path = Path(path)
+        items = [path] + [p for p in self.paths() if p != path]
+        self._store(items)
+
+    def remove(self, path: Path) -> None:
+        self._store([p for p in self.paths() if p != Path(path)])
+
+    def _store(self, items: list[Path]) -> None:
+        self._settings.setValue(self.KEY, json.dumps([str(p) for p in items[: self.LIMIT]]))
+        self._settings.sync()

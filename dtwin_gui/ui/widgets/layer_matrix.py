@@ -1,0 +1,141 @@
+"""The 7×3 choice matrix: one row per slot, one exclusive cell per cloud."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dtwin_gui.core.providers import (
+    CLOUD_TITLES,
+    CLOUDS,
+    SLOT_INFO,
+    SLOTS,
+    Cloud,
+    Slot,
+    unsupported_reason,
+)
+
+CHECK = "✓ "
+LABEL_WIDTH = 165
+
+
+class LayerMatrix(QWidget):
+    """Pick a cloud per slot. Cells a cloud cannot fill are disabled and say why."""
+
+    choice_made = Signal(object, object)  # Slot, Cloud — only for user clicks
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._cells: dict[tuple[Slot, Cloud], QPushButton] = {}
+        self._groups: dict[Slot, QButtonGroup] = {}
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(8)
+        corner = QLabel("Layer")
+        corner.setProperty("role", "muted")
+        grid.addWidget(corner, 0, 0, Qt.AlignmentFlag.AlignBottom)
+        for col, cloud in enumerate(CLOUDS, start=1):
+            header = QLabel(CLOUD_TITLES[cloud])
+            header.setProperty("role", "cloud-header")
+            header.setProperty("cloud", str(cloud))
+            header.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            header.setStyleSheet("font-weight: bold; padding-bottom: 4px;")
+            grid.addWidget(header, 0, col)
+        for row, slot in enumerate(SLOTS, start=1):
+            grid.addWidget(self._slot_label(slot), row, 0)
+            group = QButtonGroup(self)
+            group.setExclusive(True)
+            self._groups[slot] = group
+            for col, cloud in enumerate(CLOUDS, start=1):
+                cell = self._make_cell(slot, cloud)
+                group.addButton(cell)
+                grid.addWidget(cell, row, col)
+                cell.clicked.connect(lambda _=False, s=slot, c=cloud: self._clicked(s, c))
+        grid.setColumnMinimumWidth(0, LABEL_WIDTH)
+        for col in range(1, len(CLOUDS) + 1):
+            grid.setColumnStretch(col, 1)
+
+    @staticmethod
+    def _slot_label(slot: Slot) -> QWidget:
+        info = SLOT_INFO[slot]
+        box = QWidget()
+        box.setFixedWidth(LABEL_WIDTH)
+        box.setToolTip(f"{info.title}: {info.role}")
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 6, 0)
+        layout.setSpacing(0)
+        title = QLabel(info.title)
+        title.setStyleSheet("font-weight: bold;")
+        role = QLabel()
+        role.setProperty("role", "muted")
+        metrics = QFontMetrics(role.font())
+        role.setText(metrics.elidedText(info.role, Qt.TextElideMode.ElideRight, LABEL_WIDTH - 8))
+        layout.addWidget(title)
+        layout.addWidget(role)
+        return box
+
+    def _make_cell(self, slot: Slot, cloud: Cloud) -> QPushButton:
+        info = SLOT_INFO[slot]
+        reason = unsupported_reason(slot, cloud)
+        service = info.services.get(cloud, "")
+        cell = QPushButton(service if not reason else "not available")
+        cell.setCheckable(True)
+        cell.setProperty("role", "choice")
+        cell.setProperty("cloud", str(cloud))
+        cell.setProperty("service", service)
+        cell.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        cell.setMinimumWidth(140)
+        if reason:
+            cell.setEnabled(False)
+            cell.setToolTip(reason)
+            cell.setAccessibleName(f"{info.title} on {CLOUD_TITLES[cloud]}: not available")
+            cell.setAccessibleDescription(reason)
+        else:
+            cell.setToolTip(f"Run {info.title} on {CLOUD_TITLES[cloud]} ({service})")
+            cell.setAccessibleName(f"{info.title} on {CLOUD_TITLES[cloud]}: {service}")
+            cell.toggled.connect(lambda on, c=cell: self._mark(c, on))
+        self._cells[slot, cloud] = cell
+        return cell
+
+    @staticmethod
+    def _mark(cell: QPushButton, checked: bool) -> None:
+        service = cell.property("service")
+        cell.setText(f"{CHECK}{service}" if checked else service)
+
+    def _clicked(self, slot: Slot, cloud: Cloud) -> None:
+        self.choice_made.emit(slot, cloud)
+
+    # --- public API ------------------------------------------------------------------------
+    def cell(self, slot: Slot, cloud: Cloud) -> QPushButton:
+        return self._cells[slot, cloud]
+
+    def set_providers(self, providers: Mapping[Slot, Cloud | None]) -> None:
+        """Show ``providers`` (no signals are emitted); slots without a cloud show none."""
+        for slot in SLOTS:
+            group = self._groups[slot]
+            chosen = providers.get(slot)
+            group.setExclusive(False)
+            for cloud in CLOUDS:
+                cell = self._cells[slot, cloud]
+                supported = unsupported_reason(slot, cloud) is None
+                cell.setChecked(chosen is cloud and supported)
+            group.setExclusive(True)
+
+    def providers(self) -> dict[Slot, Cloud | None]:
+        """The choice the matrix shows."""
+        out: dict[Slot, Cloud | None] = {}
+        for slot in SLOTS:
+            out[slot] = next((c for c in CLOUDS if self._cells[slot, c].isChecked()), None)
+        return out
