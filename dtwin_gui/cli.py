@@ -188,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cloud", choices=["aws", "azure", "google"], help="only this cloud")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_build)
+    from dtwin_gui.cli_deploy import register as register_deploy
+
+    register_deploy(sub)
     return parser
 
 

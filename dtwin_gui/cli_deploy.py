@@ -1,0 +1,194 @@
+"""``dtwin deploy | status | destroy | simulate | unlock``: the deployment commands."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from dtwin_gui.deploy.events import (
+    DiagnosticEvent,
+    Event,
+    LogEvent,
+    OutcomeEvent,
+    PhaseEvent,
+    ResourceEvent,
+)
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+
+
+def resolve_target(name: str):
+    """The :class:`Target` for ``name``; the sandbox is started when needed."""
+    from dtwin_gui.deploy.target import aws_target, sandbox_target
+
+    if name == "sandbox":
+        from dtwin_gui.sandbox.daemon import ensure_running
+
+        info = ensure_running()
+        return sandbox_target(info.endpoint, info.region)
+    return aws_target()
+
+
+def _printer(as_json: bool):
+    def show(event: Event) -> None:
+        if as_json:
+            print(json.dumps(event.to_json()), flush=True)
+            return
+        if isinstance(event, PhaseEvent):
+            if event.state in ("finished", "skipped", "failed", "cancelled"):
+                extra = f" ({event.message})" if event.message else ""
+                print(f"== {event.phase}: {event.state} in {event.elapsed:.1f}s{extra}", flush=True)
+            else:
+                print(f"== {event.phase}", flush=True)
+        elif isinstance(event, ResourceEvent):
+            if event.state not in ("pending",):
+                error = f" — {event.error}" if event.error else ""
+                print(f"   [{event.layer}] {event.address}: {event.state}{error}", flush=True)
+        elif isinstance(event, DiagnosticEvent):
+            print(f"   {event.severity}: {event.summary}", flush=True)
+            if event.detail:
+                print(f"      {event.detail}", flush=True)
+        elif isinstance(event, LogEvent):
+            if event.level in ("warning", "error") or event.source in ("build", "dtwin"):
+                print(f"   {event.source}: {event.message}", flush=True)
+        elif isinstance(event, OutcomeEvent):
+            print(f"{event.status.upper()}: {event.message}", flush=True)
+            if event.hint:
+                print(f"   hint: {event.hint}", flush=True)
+
+    return show
+
+
+def _run_cancellable(deployment, action):
+    """Run ``action`` so that Ctrl+C cancels the deployment safely (exit code 130)."""
+    result: dict = {}
+
+    def work() -> None:
+        result["value"] = action()
+
+    worker = threading.Thread(target=work, name="deploy")
+    previous = signal.signal(signal.SIGINT, lambda *_: deployment.cancel())
+    try:
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.2)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return result["value"]
+
+
+def cmd_deploy(args) -> int:
+    from dtwin_gui.deploy.orchestrator import Deployment
+
+    deployment = Deployment(Path(args.path), resolve_target(args.target), sink=_printer(args.json))
+
+    def confirm(plan) -> bool:
+        if args.auto_approve:
+            return True
+        if not sys.stdin.isatty():
+            print("dtwin: the plan needs confirmation; run with --auto-approve", file=sys.stderr)
+            return False
+        print(f"Plan: {plan.add} to add, {plan.change} to change, {plan.destroy} to destroy.")
+        return input("Apply? [y/N] ").strip().lower() in ("y", "yes")
+
+    result = _run_cancellable(deployment, lambda: deployment.deploy(confirm=confirm))
+    return result.exit_code
+
+
+def cmd_destroy(args) -> int:
+    from dtwin_gui.deploy.orchestrator import Deployment
+
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("dtwin: destroy needs confirmation; run with --yes", file=sys.stderr)
+            return EXIT_USAGE
+        answer = input(f"Destroy everything deployed from {args.path}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            return EXIT_CANCELLED
+    deployment = Deployment(Path(args.path), resolve_target(args.target), sink=_printer(args.json))
+    return _run_cancellable(deployment, deployment.destroy).exit_code
+
+
+def cmd_status(args) -> int:
+    from dtwin_gui.deploy.orchestrator import Deployment
+
+    deployment = Deployment(Path(args.path), resolve_target(args.target))
+    report = deployment.status()
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+        return EXIT_OK
+    print(f"{report.twin_name} on {report.target}:")
+    for layer, status in report.layers.items():
+        cloud = f" ({status.cloud})" if status.cloud else ""
+        print(f"  {layer:<11}{cloud:<9} {status.state}  [{len(status.resources)} resources]")
+        for missing in status.missing:
+            print(f"      missing: {missing}")
+    return EXIT_OK
+
+
+def cmd_simulate(args) -> int:
+    from dtwin_gui.deploy.simulate import SimulationError, simulate
+
+    try:
+        result = simulate(Path(args.path), resolve_target(args.target), count=args.count)
+    except SimulationError as exc:
+        print(f"dtwin: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        for sent in result.sent:
+            print(f"sent {sent.device_id} at {sent.timestamp} (trace {sent.trace_id})")
+        print(f"{len(result.sent)} message(s) published")
+    return EXIT_OK
+
+
+def cmd_unlock(args) -> int:
+    from dtwin_gui.deploy.orchestrator import Deployment
+
+    deployment = Deployment(Path(args.path), resolve_target(args.target))
+    deployment._terraform_runner().force_unlock(args.lock_id)
+    print(f"state lock {args.lock_id} released")
+    return EXIT_OK
+
+
+def register(sub) -> None:
+    """Add the deployment subcommands to the ``dtwin`` parser."""
+
+    def common(p, *, json_help="print events as JSON Lines"):
+        p.add_argument("path", help="project folder")
+        p.add_argument(
+            "--target",
+            choices=("sandbox", "aws"),
+            default="sandbox",
+            help="where to deploy (default: the embedded sandbox)",
+        )
+        p.add_argument("--json", action="store_true", help=json_help)
+
+    p = sub.add_parser("deploy", help="deploy the project (Terraform + SDK steps)")
+    common(p)
+    p.add_argument("--auto-approve", action="store_true", help="apply without asking")
+    p.set_defaults(func=cmd_deploy)
+
+    p = sub.add_parser("status", help="what is deployed, per layer")
+    common(p, json_help="machine-readable output")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("destroy", help="remove everything deployed from the project")
+    common(p)
+    p.add_argument("--yes", action="store_true", help="do not ask")
+    p.set_defaults(func=cmd_destroy)
+
+    p = sub.add_parser("simulate", help="send test telemetry from payloads.json through L1")
+    common(p, json_help="machine-readable output")
+    p.add_argument("--count", type=int, default=None, help="messages to send")
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("unlock", help="release a stuck Terraform state lock (after a crash)")
+    p.add_argument("path", help="project folder")
+    p.add_argument("lock_id", help="the lock id shown by the failed run")
+    p.add_argument("--target", choices=("sandbox", "aws"), default="sandbox")
+    p.set_defaults(func=cmd_unlock)

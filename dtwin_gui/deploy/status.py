@@ -1,0 +1,142 @@
+"""Status per layer: what Terraform's state holds (read directly) plus live SDK probes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dtwin_gui.core.project import load_project
+from dtwin_gui.core.providers import SLOTS, Cloud
+from dtwin_gui.core.topology import TopologyError, topology_for_project
+
+#: Layer states, from nothing to everything.
+NOT_DEPLOYED, PARTIAL, DEPLOYED, ELSEWHERE = "not deployed", "partial", "deployed", "elsewhere"
+
+
+@dataclass
+class ResourceStatus:
+    address: str
+    component: str
+    name: str
+    state: str  # present | missing | drifted | error
+    detail: str = ""
+    source: str = "terraform"  # terraform | sdk
+
+
+@dataclass
+class LayerStatus:
+    layer: str
+    cloud: str
+    state: str
+    resources: list[ResourceStatus] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "layer": self.layer,
+            "cloud": self.cloud,
+            "state": self.state,
+            "missing": self.missing,
+            "resources": [r.__dict__ for r in self.resources],
+        }
+
+
+@dataclass
+class StatusReport:
+    target: str
+    twin_name: str
+    layers: dict[str, LayerStatus]
+    outputs: dict
+    setup: list[ResourceStatus] = field(default_factory=list)
+
+    @property
+    def deployed(self) -> bool:
+        relevant = [s for s in self.layers.values() if s.state != ELSEWHERE]
+        return bool(relevant) and all(s.state == DEPLOYED for s in relevant)
+
+    @property
+    def empty(self) -> bool:
+        return all(s.state in (NOT_DEPLOYED, ELSEWHERE) for s in self.layers.values())
+
+    def to_json(self) -> dict:
+        return {
+            "target": self.target,
+            "twin_name": self.twin_name,
+            "deployed": self.deployed,
+            "layers": {k: v.to_json() for k, v in self.layers.items()},
+            "outputs": self.outputs,
+        }
+
+
+def collect_status(deployment, *, probe: bool = True) -> StatusReport:
+    """Status of ``deployment`` (a :class:`~dtwin_gui.deploy.orchestrator.Deployment`)."""
+    from dtwin_gui.iac.state import read_state
+
+    project = load_project(deployment.project_root)
+    workspace = deployment.workspace
+    snapshot = read_state(workspace.terraform_dir)
+    by_layer = snapshot.by_layer()
+    try:
+        topology = topology_for_project(project)
+    except TopologyError:
+        topology = None
+    layers: dict[str, LayerStatus] = {}
+    for slot in SLOTS:
+        cloud = topology.providers[slot] if topology else None
+        status = LayerStatus(str(slot), str(cloud) if cloud else "", NOT_DEPLOYED)
+        layers[str(slot)] = status
+        if cloud is not Cloud.AWS:
+            status.state = ELSEWHERE
+            continue
+        for resource in by_layer.get(str(slot), []):
+            status.resources.append(
+                ResourceStatus(resource.address, resource.component, resource.name, "present")
+            )
+        present = {r.name for r in status.resources}
+        if status.resources:
+            for function in topology.functions:
+                if function.slot is slot and function.cloud is Cloud.AWS:
+                    name = topology.deployed_name(function)
+                    if name not in present:
+                        status.missing.append(f"function {name}")
+    if probe and workspace.sdk_state_file.exists():
+        _add_probes(deployment, layers)
+    for status in layers.values():
+        if status.state == ELSEWHERE:
+            continue
+        if not status.resources:
+            status.state = NOT_DEPLOYED
+        elif status.missing:
+            status.state = PARTIAL
+        else:
+            status.state = DEPLOYED
+    return StatusReport(
+        deployment.target.name,
+        project.twin_name,
+        layers,
+        workspace.read_json(workspace.outputs_file, {}),
+        [
+            ResourceStatus(r.address, r.component, r.name, "present")
+            for r in by_layer.get("setup", [])
+        ],
+    )
+
+
+def _add_probes(deployment, layers: dict[str, LayerStatus]) -> None:
+    from dtwin_gui.deploy.sdk.steps import probe_sdk
+
+    try:
+        probes = probe_sdk(deployment._sdk_context(deployment.saved_outputs()))
+    except Exception as exc:  # an unreachable cloud is a status, not a crash
+        for status in layers.values():
+            if status.state != ELSEWHERE and status.resources:
+                status.missing.append(f"live probes failed: {type(exc).__name__}: {exc}")
+        return
+    for p in probes:
+        status = layers.get(str(p.layer))
+        if status is None:
+            continue
+        status.resources.append(
+            ResourceStatus(f"sdk:{p.kind}:{p.name}", p.kind, p.name, p.state, p.detail, "sdk")
+        )
+        if p.state != "present":
+            status.missing.append(f"{p.kind} {p.name} ({p.state})")
