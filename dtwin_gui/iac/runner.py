@@ -1,0 +1,665 @@
+"""Run Terraform as a child process and report what it does as typed events.
+
+One method per command. Commands with a ``-json`` UI are streamed line by line into events
+(:mod:`dtwin_gui.deploy.events`); commands that print one JSON document (``output``,
+``show``, ``state pull``, ``validate``, ``version``) are parsed whole. Failures raise
+:class:`TerraformError` (classified from Terraform's JSON diagnostics), :class:`StateLocked`
+(with the lock's id, for a guarded unlock) or :class:`TerraformCancelled`.
+
+Cancel is cooperative first: SIGINT to the process group lets Terraform finish the calls in
+flight, write the state and release the lock; after the grace period the group is killed.
+
+Credentials reach Terraform only through the child's environment (``env``); the environment
+is never logged, and values of secret-looking variables are masked in every event.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from dtwin_gui.deploy.events import DiagnosticEvent, Event, LogEvent, Sink
+from dtwin_gui.iac.cli_config import TerraformSettings, write_cli_config
+from dtwin_gui.iac.diagnostics import HINTS, LockInfo, diagnostic_event, parse_lock_detail
+from dtwin_gui.iac.state import state_path
+from dtwin_gui.iac.stream import StreamTranslator, layer_for
+
+#: Variables of the parent environment a Terraform child may see (no cloud credentials).
+INHERITED_ENV = (
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LANGUAGE",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TZ",
+    "TMPDIR",
+    "TEMP",
+    "TMP",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    # Windows needs these to start processes and find the user's folders.
+    "SYSTEMROOT",
+    "SYSTEMDRIVE",
+    "WINDIR",
+    "COMSPEC",
+    "PATHEXT",
+    "USERPROFILE",
+    "APPDATA",
+    "LOCALAPPDATA",
+    "PROGRAMDATA",
+)
+#: Environment names whose values are masked wherever they would appear in an event.
+_SECRET_NAME = re.compile(
+    r"SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|ACCESS_KEY|API_KEY|CLIENT_KEY|"
+    r"CONNECTION_STRING|SAS",
+    re.IGNORECASE,
+)
+_MASK = "***"
+CLI_CONFIG_NAME = ".dtwin-cli.tfrc"
+_WINDOWS = sys.platform == "win32"
+
+
+# --- results and errors -------------------------------------------------------------------
+class PlannedResource(NamedTuple):
+    address: str
+    action: str  # create | update | delete | replace | read | noop
+    layer: str
+
+
+@dataclass
+class PlanSummary:
+    """What a plan would do. ``has_changes`` also covers output-only changes."""
+
+    add: int = 0
+    change: int = 0
+    destroy: int = 0
+    resources: list[PlannedResource] = field(default_factory=list)
+    has_changes: bool = False
+    plan_file: Path | None = None
+
+    @property
+    def total(self) -> int:
+        """Resource operations the apply will perform (the progress total)."""
+        return self.add + self.change + self.destroy
+
+    def by_layer(self) -> dict[str, dict[str, int]]:
+        """``{layer: {"add": n, "change": n, "destroy": n}}`` for layers with changes."""
+        counts: dict[str, dict[str, int]] = {}
+        for _address, action, layer in self.resources:
+            keys = {
+                "create": ("add",),
+                "update": ("change",),
+                "delete": ("destroy",),
+                "replace": ("add", "destroy"),
+            }.get(action, ())
+            for key in keys:
+                counts.setdefault(layer, {"add": 0, "change": 0, "destroy": 0})[key] += 1
+        return counts
+
+
+@dataclass
+class ApplySummary:
+    """What an apply or destroy did (Terraform's own counts)."""
+
+    add: int = 0
+    change: int = 0
+    destroy: int = 0
+
+
+class TerraformError(Exception):
+    """A Terraform command failed. ``summary`` is one line, ``hint`` says what to do."""
+
+    def __init__(
+        self,
+        command: str,
+        diagnostics: list[DiagnosticEvent],
+        exit_code: int,
+        summary: str | None = None,
+        *,
+        hint: str | None = None,
+    ) -> None:
+        self.command = command
+        self.diagnostics = diagnostics
+        self.exit_code = exit_code
+        errors = [d for d in diagnostics if d.severity == "error"] or diagnostics
+        first = errors[0] if errors else None
+        self.category = first.category if first and first.category else "other"
+        if summary is None:
+            if first is not None:
+                where = f" ({first.address})" if first.address else ""
+                summary = f"terraform {command} failed: {first.summary}{where}"
+                if len(errors) > 1:
+                    summary += f" (+{len(errors) - 1} more)"
+            else:
+                summary = f"terraform {command} failed with exit code {exit_code}"
+        self.summary = summary
+        self.hint = hint or HINTS.get(self.category, HINTS["other"])
+        super().__init__(summary)
+
+
+class StateLocked(TerraformError):
+    """The state is locked by another run. Offer :meth:`Terraform.force_unlock` with
+    :attr:`lock_id` only when that run is known to be gone."""
+
+    def __init__(
+        self, command: str, diagnostics: list[DiagnosticEvent], exit_code: int, lock: LockInfo
+    ) -> None:
+        self.lock = lock
+        self.lock_id = lock.lock_id
+        self.who = lock.who
+        self.operation = lock.operation
+        self.created = lock.created
+        self.path = lock.path
+        super().__init__(
+            command,
+            diagnostics,
+            exit_code,
+            f"the Terraform state is locked by {lock.who or 'another run'} "
+            f"({lock.operation or 'unknown operation'} since {lock.created or '?'}, "
+            f"lock {lock.lock_id})",
+        )
+        self.category = "lock"
+        self.hint = HINTS["lock"]
+
+
+class TerraformCancelled(Exception):
+    """The command was cancelled. ``forced``: Terraform had to be killed after the grace
+    period, so the state may still be locked (``lock`` says by what, when known)."""
+
+    def __init__(self, command: str, *, forced: bool, lock: LockInfo | None = None) -> None:
+        self.command, self.forced, self.lock = command, forced, lock
+        how = "stopped forcefully" if forced else "cancelled"
+        super().__init__(f"terraform {command} {how}")
+
+
+class LockMismatch(ValueError):
+    """force_unlock was asked to remove a lock other than the one holding the state."""
+
+
+@dataclass
+class _Result:
+    exit_code: int
+    stdout: str
+    stderr: list[str]
+    translator: StreamTranslator | None
+
+
+# --- the runner -------------------------------------------------------------------------------
+class Terraform:
+    """Terraform commands in ``workdir``. One command at a time; :meth:`cancel` from any thread.
+
+    ``env`` holds the target's additions (region, endpoint, credentials): it is the only way
+    credentials reach Terraform. Events go to ``sink`` from the thread running the command.
+    """
+
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        settings: TerraformSettings | None = None,
+        env: dict[str, str] | None = None,
+        sink: Sink | None = None,
+    ) -> None:
+        self.workdir = Path(workdir)
+        self.settings = settings or TerraformSettings()
+        self._env = dict(env or {})
+        self._sink = sink or (lambda event: None)
+        self._secrets = sorted(
+            {v for k, v in self._env.items() if _SECRET_NAME.search(k) and len(v) >= 6},
+            key=len,
+            reverse=True,
+        )
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen | None = None
+        self._cancel_requested = False
+        self._interrupt_sent = False
+        self._kill_deadline: float | None = None
+        self._forced = False
+        self.last_plan: PlanSummary | None = None
+
+    # --- commands -----------------------------------------------------------------------------
+    def version(self) -> dict:
+        """``terraform version -json``: ``{"terraform_version": ..., "platform": ...}``."""
+        return self._json_document("version", ["version", "-json"])
+
+    def init(self, *, upgrade: bool = False) -> None:
+        """Install modules and providers (from the mirror when set) and set up the backend."""
+        args = ["init", "-json", "-no-color", "-input=false", self._lock_timeout()]
+        self._run("init", [*args, *(["-upgrade"] if upgrade else [])], stream=True)
+
+    def validate(self) -> list[DiagnosticEvent]:
+        """Check the configuration; returns the warnings, raises :class:`TerraformError`."""
+        result = self._run("validate", ["validate", "-json", "-no-color"], ok=(0, 1))
+        if result.exit_code != 0 and not result.stdout.strip():
+            fallback = self._fallback_diagnostic("validate", result.exit_code, result.stderr)
+            raise TerraformError("validate", [fallback], result.exit_code)
+        document = _loads(result.stdout, "validate")
+        events = [diagnostic_event(d) for d in document.get("diagnostics") or []]
+        for event in events:
+            self._emit(event)
+        if not document.get("valid", False) or result.exit_code != 0:
+            raise TerraformError("validate", events, result.exit_code)
+        return events
+
+    def plan(self, out_file: Path, *, destroy: bool = False) -> PlanSummary:
+        """Plan into ``out_file`` and summarise it (counts, resources, layers)."""
+        out_file = Path(out_file).resolve()
+        args = ["plan", "-json", "-no-color", "-input=false", "-detailed-exitcode"]
+        args += [self._lock_timeout(), f"-out={out_file}", *(["-destroy"] if destroy else [])]
+        result = self._run("plan", args, stream=True, ok=(0, 2))
+        translator = result.translator
+        assert translator is not None
+        counts = translator.plan_counts or translator.counts_from_planned()
+        summary = PlanSummary(
+            add=counts["add"],
+            change=counts["change"],
+            destroy=counts["remove"],
+            resources=[
+                PlannedResource(address, action, layer_for(address))
+                for address, action in translator.planned.items()
+            ],
+            has_changes=result.exit_code == 2,
+            plan_file=out_file,
+        )
+        self.last_plan = summary
+        return summary
+
+    def apply(self, plan_file: Path | None = None, *, auto_approve: bool = True) -> ApplySummary:
+        """Apply a saved plan (preferred), or plan-and-apply when ``plan_file`` is None."""
+        args = ["apply", "-json", "-no-color", "-input=false", self._lock_timeout()]
+        if plan_file is not None:
+            args.append(str(Path(plan_file).resolve()))
+        elif auto_approve:
+            args.append("-auto-approve")
+        else:
+            raise ValueError("apply without a plan file needs auto_approve: there is no prompt")
+        return self._apply_like("apply", args)
+
+    def destroy(self) -> ApplySummary:
+        """Destroy everything in the state."""
+        args = ["destroy", "-json", "-no-color", "-input=false", "-auto-approve"]
+        return self._apply_like("destroy", [*args, self._lock_timeout()])
+
+    def output(self) -> dict[str, dict]:
+        """``terraform output -json``: ``{name: {"value", "type", "sensitive"}}``."""
+        return self._json_document("output", ["output", "-json", "-no-color"])
+
+    def show_plan(self, plan_file: Path) -> dict:
+        """The machine-readable plan (``terraform show -json PLAN``)."""
+        args = ["show", "-json", "-no-color", str(Path(plan_file).resolve())]
+        return self._json_document("show", args)
+
+    def state_pull(self) -> dict:
+        """The current state document from the backend (``{}`` when there is none)."""
+        return self._json_document("state pull", ["state", "pull"])
+
+    def lock_info(self) -> LockInfo | None:
+        """The lock recorded for the local state, with whether a live process holds it.
+
+        None for remote backends (their locks are reported by :class:`StateLocked`).
+        """
+        if self.backend_type() != "local":
+            return None
+        state = state_path(self.workdir)
+        info_file = state.with_name(f".{state.name}.lock.info")
+        try:
+            data = json.loads(info_file.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return None
+        return LockInfo(
+            lock_id=str(data.get("ID", "")),
+            who=str(data.get("Who", "")),
+            operation=str(data.get("Operation", "")),
+            created=str(data.get("Created", "")),
+            path=str(data.get("Path", "")),
+            version=str(data.get("Version", "")),
+            held=_file_lock_held(state),
+        )
+
+    def force_unlock(self, lock_id: str) -> None:
+        """Remove the state lock ``lock_id`` (and only that one).
+
+        Only for a lock left by a run that is gone (crash, forced stop). Remote backends:
+        ``terraform force-unlock``, which itself refuses a different id. Local backend: the
+        real lock is an OS file lock that dies with its process, so what remains is the lock
+        record; it is removed when the id matches and no live process holds the file.
+        Raises :class:`LockMismatch` for another id, :class:`StateLocked` if still held.
+        """
+        if not lock_id or lock_id.startswith("-") or any(c.isspace() for c in lock_id):
+            raise ValueError(f"not a lock id: {lock_id!r}")
+        if self.backend_type() != "local":
+            args = ["force-unlock", "-force", "-no-color", lock_id]
+            self._run("force-unlock", args, cancellable=False)
+            self._emit(LogEvent("terraform", "info", f"state lock {lock_id} removed"))
+            return
+        current = self.lock_info()
+        if current is None:
+            self._emit(LogEvent("terraform", "info", "the state is not locked"))
+            return
+        if current.lock_id != lock_id:
+            raise LockMismatch(
+                f"the state is locked by {current.lock_id} ({current.operation} by "
+                f"{current.who}), not by {lock_id}: refusing to unlock"
+            )
+        if current.held:
+            raise StateLocked("force-unlock", [], 1, current)
+        state = state_path(self.workdir)
+        state.with_name(f".{state.name}.lock.info").unlink(missing_ok=True)
+        self._emit(LogEvent("terraform", "info", f"stale state lock {lock_id} removed"))
+
+    def backend_type(self) -> str:
+        """The backend this directory was initialised with (``local`` when none)."""
+        try:
+            data = json.loads((self.workdir / ".terraform" / "terraform.tfstate").read_text())
+        except (FileNotFoundError, ValueError):
+            return "local"
+        return ((data.get("backend") or {}).get("type")) or "local"
+
+    # --- cancel -------------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Stop the running command safely; later commands raise :class:`TerraformCancelled`.
+
+        Returns at once. The running command's thread sends SIGKILL when Terraform has not
+        exited within the grace period.
+        """
+        with self._lock:
+            self._cancel_requested = True
+            if self._proc is None or self._interrupt_sent:
+                return
+            self._interrupt_sent = True
+            self._kill_deadline = time.monotonic() + self.settings.grace_period
+            self._signal_group(self._proc, "interrupt")
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel_requested
+
+    @property
+    def pid(self) -> int | None:
+        """Process id (= process group id) of the running command, if any."""
+        proc = self._proc
+        return proc.pid if proc is not None else None
+
+    # --- internals ----------------------------------------------------------------------------
+    def _lock_timeout(self) -> str:
+        return f"-lock-timeout={self.settings.lock_timeout}"
+
+    def _apply_like(self, command: str, args: list[str]) -> ApplySummary:
+        result = self._run(command, args, stream=True)
+        assert result.translator is not None
+        counts = result.translator.apply_counts or {"add": 0, "change": 0, "remove": 0}
+        return ApplySummary(counts["add"], counts["change"], counts["remove"])
+
+    def _json_document(self, command: str, args: list[str]) -> dict:
+        result = self._run(command, args, cancellable=False)
+        return _loads(result.stdout, command) if result.stdout.strip() else {}
+
+    def _child_env(self) -> dict[str, str]:
+        env = {k: v for k in INHERITED_ENV if (v := os.environ.get(k)) is not None}
+        env.update(write_cli_config(self.settings, self.workdir / CLI_CONFIG_NAME))
+        env.update(self._env)
+        return env
+
+    def _emit(self, event: Event) -> None:
+        if self._secrets:
+            for f in fields(event):
+                value = getattr(event, f.name)
+                if isinstance(value, str) and value:
+                    for secret in self._secrets:
+                        value = value.replace(secret, _MASK)
+                    setattr(event, f.name, value)
+        self._sink(event)
+
+    def _run(
+        self,
+        command: str,
+        args: list[str],
+        *,
+        stream: bool = False,
+        ok: tuple[int, ...] = (0,),
+        cancellable: bool = True,
+    ) -> _Result:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        env = self._child_env()
+        with self._lock:
+            if cancellable and self._cancel_requested:
+                raise TerraformCancelled(command, forced=False)
+            if self._proc is not None:
+                raise RuntimeError("a Terraform command is already running in this runner")
+            self._interrupt_sent, self._kill_deadline, self._forced = False, None, False
+            try:
+                self._proc = proc = subprocess.Popen(
+                    [self.settings.binary, *args],
+                    cwd=self.workdir,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    encoding="utf-8",
+                    errors="replace",
+                    bufsize=1,
+                    **_new_group_kwargs(),
+                )
+            except OSError as exc:  # not installed, not executable
+                raise TerraformError(
+                    command,
+                    [],
+                    -1,
+                    f"cannot run Terraform ({self.settings.binary}): {exc.strerror or exc}",
+                    hint="Install Terraform 1.11 or set the Terraform program in Settings.",
+                ) from None
+        self._emit(LogEvent("terraform", "debug", "terraform " + " ".join(args)))
+        translator = StreamTranslator(self._emit) if stream else None
+        stdout: list[str] = []
+        stderr: list[str] = []
+        try:
+            self._pump(proc, translator, stdout, stderr)
+            exit_code = self._wait(proc)
+        finally:
+            with self._lock:
+                self._proc = None
+            for pipe in (proc.stdout, proc.stderr):
+                if pipe is not None:
+                    pipe.close()
+        return self._finish(command, exit_code, ok, translator, "".join(stdout), stderr)
+
+    def _pump(self, proc, translator, stdout: list[str], stderr: list[str]) -> None:
+        """Read both pipes until they close, turning lines into events as they come."""
+        lines: queue.Queue[tuple[str, str | None]] = queue.Queue()
+        readers = [
+            threading.Thread(target=_read_lines, args=(pipe, name, lines), daemon=True)
+            for pipe, name in ((proc.stdout, "stdout"), (proc.stderr, "stderr"))
+        ]
+        for reader in readers:
+            reader.start()
+        open_pipes, announced = 2, False
+        try:
+            while open_pipes:
+                if self._interrupt_sent and not announced:
+                    announced = True
+                    self._emit(
+                        LogEvent("terraform", "warning", "cancel requested: Terraform is stopping")
+                    )
+                self._check_kill_deadline(proc)
+                try:
+                    name, line = lines.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                if line is None:
+                    open_pipes -= 1
+                elif name == "stderr":
+                    stderr.append(line)
+                    if line.strip():
+                        self._emit(LogEvent("terraform", "warning", line.rstrip()))
+                elif translator is not None:
+                    translator.line(line)
+                else:
+                    stdout.append(line)
+        finally:
+            for reader in readers:
+                reader.join(timeout=5)
+
+    def _wait(self, proc: subprocess.Popen) -> int:
+        """Wait for the exit; after a cancel, kill what is left of the group before reaping."""
+        while True:
+            with self._lock:
+                if _exited_unreaped(proc):
+                    if self._cancel_requested:
+                        # The zombie leader still owns the group id, so this cannot hit a
+                        # recycled process: it removes stragglers (hung plugins, provisioners).
+                        self._signal_group(proc, "kill")
+                    return proc.wait()
+            self._check_kill_deadline(proc)
+            time.sleep(0.05)
+
+    def _check_kill_deadline(self, proc: subprocess.Popen) -> None:
+        with self._lock:
+            deadline = self._kill_deadline
+            if deadline is None or self._forced or time.monotonic() < deadline:
+                return
+            self._forced = True
+            self._signal_group(proc, "kill")
+
+    def _signal_group(self, proc: subprocess.Popen, how: str) -> None:
+        """Interrupt or kill the child's whole process group (call with ``_lock`` held)."""
+        if proc.returncode is not None:
+            return  # already reaped: its group id may belong to someone else now
+        try:
+            if _WINDOWS:
+                if how == "interrupt":
+                    proc.send_signal(signal.CTRL_BREAK_EVENT)  # type: ignore[attr-defined]
+                else:
+                    proc.kill()
+            else:
+                os.killpg(proc.pid, signal.SIGINT if how == "interrupt" else signal.SIGKILL)
+        except (ProcessLookupError, PermissionError, OSError):
+            pass
+
+    def _finish(
+        self,
+        command: str,
+        exit_code: int,
+        ok: tuple[int, ...],
+        translator: StreamTranslator | None,
+        stdout: str,
+        stderr: list[str],
+    ) -> _Result:
+        if self._forced:
+            lock = self.lock_info()
+            self._emit(
+                LogEvent(
+                    "terraform",
+                    "error",
+                    f"Terraform did not stop within {self.settings.grace_period:g} s and was "
+                    "killed; the state may be locked"
+                    + (f" (lock {lock.lock_id})" if lock else "")
+                    + " and resources being changed may need a new run to settle",
+                )
+            )
+            raise TerraformCancelled(command, forced=True, lock=lock)
+        if exit_code in ok:
+            return _Result(exit_code, stdout, stderr, translator)
+        if self._cancel_requested:
+            raise TerraformCancelled(command, forced=False)
+        diagnostics = list(translator.diagnostics) if translator else []
+        for event in diagnostics:
+            if event.category == "lock" and (lock := parse_lock_detail(event.detail)):
+                raise StateLocked(command, diagnostics, exit_code, lock)
+        if not [d for d in diagnostics if d.severity == "error"]:
+            diagnostics.append(self._fallback_diagnostic(command, exit_code, stderr))
+        raise TerraformError(command, diagnostics, exit_code)
+
+    def _fallback_diagnostic(self, command: str, exit_code: int, stderr: list[str]):
+        """A diagnostic for a failure without JSON diagnostics (crash, signal, plain output).
+
+        Terraform's text is shown as it is, never interpreted: the category stays "other".
+        """
+        text = "".join(stderr).strip()
+        if exit_code < 0:
+            summary = f"terraform {command} was stopped by signal {signal.Signals(-exit_code).name}"
+        else:
+            first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+            summary = first or f"terraform {command} exited with code {exit_code}"
+        event = DiagnosticEvent("error", summary, text, category="other")
+        self._emit(event)
+        return event
+
+
+# --- helpers -----------------------------------------------------------------------------------
+def _read_lines(pipe, name: str, lines: queue.Queue) -> None:
+    try:
+        for line in pipe:
+            lines.put((name, line))
+    except (OSError, ValueError):
+        pass  # the pipe was closed under us after a kill
+    finally:
+        lines.put((name, None))
+
+
+def _new_group_kwargs() -> dict[str, Any]:
+    if _WINDOWS:
+        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
+    return {"start_new_session": True}
+
+
+def _exited_unreaped(proc: subprocess.Popen) -> bool:
+    """Whether the child exited, without reaping it where the platform allows."""
+    if proc.returncode is not None:
+        return True
+    if hasattr(os, "waitid"):
+        try:
+            return os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+        except ChildProcessError:
+            return proc.poll() is not None
+    return proc.poll() is not None
+
+
+def _file_lock_held(state: Path) -> bool | None:
+    """Whether a live process holds Terraform's OS lock on the local state file."""
+    try:
+        import fcntl
+    except ImportError:
+        return None  # Windows: cannot tell without taking the lock the same way
+    try:
+        handle = state.open("r+b")
+    except FileNotFoundError:
+        return False
+    with handle:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.lockf(handle, fcntl.LOCK_UN)
+        return False
+
+
+def _loads(text: str, command: str) -> dict:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TerraformError(
+            command, [], 0, f"terraform {command} printed invalid JSON: {exc.msg}"
+        ) from None
+    if not isinstance(value, dict):
+        raise TerraformError(command, [], 0, f"terraform {command} printed unexpected JSON")
+    return value
