@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from dtwin_gui import __version__
 from dtwin_gui.ui.crash import configure_logging, install_excepthook
 from dtwin_gui.ui.main_window import MainWindow
+from dtwin_gui.ui.pyside_fixes import MainThreadGarbageCollector
 from dtwin_gui.ui.resources import app_icon
 from dtwin_gui.ui.session import ProjectSession
 from dtwin_gui.ui.theme import apply_theme
@@ -70,11 +71,16 @@ def main(argv: list[str] | None = None) -> int:
     install_excepthook(log_file)
     args = _parse_args(argv[1:])
     log.info("dtwin-gui %s starting", __version__)
+    collector = MainThreadGarbageCollector(parent=app)
+    collector.start()
     window = create_main_window(log_dir=log_file.parent)
     window.show()
     if args.project is not None:
         window.open_project(args.project)
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        collector.stop()
 
 
 if __name__ == "__main__":

@@ -266,7 +266,7 @@ class MainWindow(QMainWindow):
         session = self.session
         project = session.project
         if project is None:
-            self.steps.set_step(PROJECT_STEP, StepState.TODO, "open or create")
+            self.steps.set_step(PROJECT_STEP, StepState.PENDING, "open or create")
             self.steps.set_step(LAYERS_STEP, StepState.LOCKED, "needs a project", enabled=False)
             self.steps.set_step(TWIN_STEP, StepState.LOCKED, "needs a project", enabled=False)
             return
@@ -283,7 +283,7 @@ class MainWindow(QMainWindow):
             self.steps.set_step(LAYERS_STEP, StepState.DONE, detail)
         report = session.report
         if report is None:
-            self.steps.set_step(TWIN_STEP, StepState.TODO, "checking…")
+            self.steps.set_step(TWIN_STEP, StepState.PENDING, "checking…")
         elif report.errors:
             self.steps.set_step(TWIN_STEP, StepState.ERROR, plural(len(report.errors), "error"))
         elif report.warnings:

@@ -71,18 +71,18 @@ class Task(QObject):
         self.name = name
         self.discarded = False
         self._on_done = on_done
-        self.thread = QThread()
-        self.thread.setObjectName(f"dtwin-{name}")
+        self.qthread = QThread()
+        self.qthread.setObjectName(f"dtwin-{name}")
         self.worker = Worker(fn)
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.run)
+        self.worker.moveToThread(self.qthread)
+        self.qthread.started.connect(self.worker.run)
         self.worker.result.connect(self._relay_result)
         self.worker.error.connect(self._relay_error)
-        self.worker.finished.connect(self.thread.quit)
-        self.thread.finished.connect(self._on_thread_finished)
+        self.worker.finished.connect(self.qthread.quit)
+        self.qthread.finished.connect(self._on_thread_finished)
 
     def start(self) -> None:
-        self.thread.start()
+        self.qthread.start()
 
     def discard(self) -> None:
         """Stop relaying: the caller no longer wants this task's outcome."""
@@ -101,7 +101,10 @@ class Task(QObject):
 
     @Slot()
     def _on_thread_finished(self) -> None:
-        # Queued from the worker thread, so this runs on the GUI thread.
+        # Queued from the worker thread, so this runs on the GUI thread. ``finished`` is
+        # emitted just before the thread really ends; wait for that (it is a matter of
+        # microseconds) so the QThread is never destroyed while still running.
+        self.qthread.wait()
         self._on_done(self)
         if not self.discarded:
             self.finished.emit()
@@ -153,6 +156,6 @@ class TaskRunner(QObject):
         self._closed = True
         for task in list(self._tasks):
             task.discard()
-            task.thread.quit()
-            task.thread.wait()
+            task.qthread.quit()
+            task.qthread.wait()
         self._tasks.clear()

@@ -23,7 +23,7 @@ DETAIL_ROLE = Qt.ItemDataRole.UserRole + 2
 
 class StepState(StrEnum):
     LOCKED = "locked"  # needs a project first
-    TODO = "todo"
+    PENDING = "pending"
     DONE = "done"
     WARNING = "warning"
     ERROR = "error"
@@ -31,7 +31,7 @@ class StepState(StrEnum):
 
 _MARK_COLORS = {
     StepState.LOCKED: theme.NEUTRAL,
-    StepState.TODO: theme.ACCENT,
+    StepState.PENDING: theme.ACCENT,
     StepState.DONE: theme.OK,
     StepState.WARNING: theme.WARNING,
     StepState.ERROR: theme.ERROR,
@@ -54,10 +54,10 @@ class _StepDelegate(QStyledItemDelegate):
             painter.fillRect(QRect(rect.left(), rect.top(), 4, rect.height()), QColor(theme.ACCENT))
         elif option.state & QStyle.StateFlag.State_MouseOver and enabled:
             painter.fillRect(rect, QColor("#E2E7ED"))
-        state = StepState(index.data(STATE_ROLE) or StepState.TODO)
+        state = StepState(index.data(STATE_ROLE) or StepState.PENDING)
         color = QColor(_MARK_COLORS[state])
         circle = QRect(rect.left() + 16, rect.center().y() - 13, 26, 26)
-        if state in (StepState.LOCKED, StepState.TODO):
+        if state in (StepState.LOCKED, StepState.PENDING):
             painter.setPen(QPen(color, 2))
             painter.setBrush(QColor(theme.SURFACE))
             mark = str(index.row() + 1)
@@ -69,7 +69,7 @@ class _StepDelegate(QStyledItemDelegate):
         font = QFont(option.font)
         font.setBold(True)
         painter.setFont(font)
-        filled = state not in (StepState.LOCKED, StepState.TODO)
+        filled = state not in (StepState.LOCKED, StepState.PENDING)
         painter.setPen(QColor("white") if filled else color)
         painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, mark)
 
@@ -108,7 +108,7 @@ class StepList(QListWidget):
         self.setAccessibleName("Wizard steps")
         for title in titles:
             item = QListWidgetItem(title)
-            item.setData(STATE_ROLE, StepState.TODO)
+            item.setData(STATE_ROLE, StepState.PENDING)
             self.addItem(item)
 
     def set_step(self, row: int, state: StepState, detail: str, *, enabled: bool = True) -> None:

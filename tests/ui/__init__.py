@@ -1,0 +1,1 @@
+"""Tests of the Qt face (``dtwin_gui.ui``), run offscreen."""

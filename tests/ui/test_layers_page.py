@@ -1,0 +1,103 @@
+"""The Layers step: matrix, presets, diagram and glue lists, all from the engine's topology."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+
+from dtwin_gui.core.project import PROVIDERS, read_providers
+from dtwin_gui.core.providers import CLOUDS, PRESETS, SLOTS, Cloud, Slot, unsupported_reason
+from dtwin_gui.ui.main_window import LAYERS_STEP
+from dtwin_gui.ui.widgets.step_list import StepState
+
+from .conftest import wait_checked, write_json
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def layers(opened):
+    opened.go_to(LAYERS_STEP)
+    return opened.layers_page
+
+
+def test_matrix_shows_the_project_choice(layers):
+    for slot in SLOTS:
+        assert layers.matrix.cell(slot, Cloud.AWS).isChecked()
+    assert layers.matrix.cell(Slot.L2, Cloud.AZURE).text() == "Function Apps"
+    assert layers.matrix.cell(Slot.L1, Cloud.AWS).text().endswith("IoT Core")
+
+
+def test_choosing_azure_for_hot_storage_saves_and_shows_the_hop(layers, opened, project, qtbot):
+    cell = layers.matrix.cell(Slot.L3_HOT, Cloud.AZURE)
+    qtbot.mouseClick(cell, Qt.MouseButton.LeftButton)
+    data = json.loads((project / PROVIDERS).read_text(encoding="utf-8"))
+    assert data["layer_3_hot_provider"] == "azure"
+    assert data["layer_2_provider"] == "aws"
+    assert read_providers(project)[Slot.L3_HOT] is Cloud.AZURE
+    assert cell.isChecked()
+    assert not layers.matrix.cell(Slot.L3_HOT, Cloud.AWS).isChecked()
+
+    assert "l2-l3hot-writer" in layers.hops.hop_names()
+    assert any(t.startswith("L2 → L3 hot\npersister → hot-writer") for t in layers.hops.hop_texts())
+    crossing = {(e.source, e.target): e for e in layers.diagram.crossing_edges()}
+    hop = crossing[Slot.L2, Slot.L3_HOT]
+    assert hop.badge == "persister → hot-writer"
+    assert (hop.source_cloud, hop.target_cloud) == (Cloud.AWS, Cloud.AZURE)
+    assert (Slot.L3_HOT, Slot.L3_COLD) in crossing
+    assert (Slot.L1, Slot.L2) not in crossing
+    assert "hot-writer" in layers.glue.glue_names(Cloud.AZURE)
+    assert layers.glue.glue_names(Cloud.AWS)  # the movers and proxies on the AWS side
+    assert opened.steps.detail(LAYERS_STEP) == "2 clouds · 4 hops"
+    wait_checked(qtbot, opened)
+    assert not layers.diagram.grab().isNull()
+
+
+def test_google_cannot_host_the_twin_model_or_dashboards(layers):
+    for slot in (Slot.L4, Slot.L5):
+        cell = layers.matrix.cell(slot, Cloud.GOOGLE)
+        assert not cell.isEnabled()
+        assert cell.toolTip() == unsupported_reason(slot, Cloud.GOOGLE)
+        assert "Google Cloud has no managed" in cell.toolTip()
+    for slot in SLOTS:
+        for cloud in CLOUDS:
+            if unsupported_reason(slot, cloud) is None:
+                assert layers.matrix.cell(slot, cloud).isEnabled()
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_presets_write_every_slot(layers, project, qtbot, preset):
+    qtbot.mouseClick(layers.preset_buttons[preset], Qt.MouseButton.LeftButton)
+    assert read_providers(project) == PRESETS[preset]
+    assert layers.matrix.providers() == PRESETS[preset]
+
+
+def test_twin_update_hop_appears_only_for_azure_digital_twins(layers, qtbot):
+    def twin_update_edges():
+        return [e for e in layers.diagram.edges() if e.target is Slot.L4]
+
+    assert twin_update_edges() == []
+    qtbot.mouseClick(layers.matrix.cell(Slot.L4, Cloud.AZURE), Qt.MouseButton.LeftButton)
+    (edge,) = twin_update_edges()
+    assert edge.crossing and edge.badge == "persister → adt-updater"
+    qtbot.mouseClick(layers.preset_buttons["All Azure"], Qt.MouseButton.LeftButton)
+    (edge,) = twin_update_edges()
+    assert not edge.crossing
+    assert layers.diagram.crossing_edges() == []
+    assert layers.hops.hop_names() == []
+
+
+def test_incomplete_choice_is_explained(layers, opened, project, qtbot):
+    write_json(project / PROVIDERS, {"layer_1_provider": "aws"})
+    opened.session.reload()
+    assert opened.steps.state(LAYERS_STEP) is StepState.ERROR
+    assert "no cloud chosen" in opened.steps.detail(LAYERS_STEP)
+    assert layers.diagram.crossing_edges() == []
+    assert "no cloud chosen" in layers.diagram.accessibleDescription()
+    assert layers.matrix.providers()[Slot.L2] is None
+    assert not layers.diagram.grab().isNull()
+    qtbot.mouseClick(layers.preset_buttons["All AWS"], Qt.MouseButton.LeftButton)
+    assert opened.steps.state(LAYERS_STEP) is StepState.DONE
+    wait_checked(qtbot, opened)
