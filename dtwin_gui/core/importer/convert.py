@@ -394,7 +394,7 @@ class _Conversion:
                 code.encode("utf-8"),
                 "needs-attention",
                 f"event rules call function {name!r} but the older project has no code for it; "
-                "wrote a stub that does nothing: add your code",
+                "wrote an action that returns None and changes nothing: write what it should do",
             )
 
     def missing_feedback(self, chosen: dict[tuple[Kind, str], FunctionSource]) -> None:

@@ -266,7 +266,7 @@ def test_gcp_event_action_is_wrapped(tmp_path):
     assert action(dict(RECORD), {"condition": "x"}) == {"seen": "temperature-sensor-1"}
 
 
-def test_action_without_code_gets_a_stub_and_attention(tmp_path):
+def test_action_without_code_gets_a_do_nothing_action_and_attention(tmp_path):
     drop = ["lambda_functions/event_actions/high-temperature-alert/lambda_function.py"]
     report, dest = run_import(tmp_path, drop=drop)
 
