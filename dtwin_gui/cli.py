@@ -153,6 +153,57 @@ def cmd_build(args) -> int:
     return EXIT_OK
 
 
+def cmd_sandbox(args) -> int:
+    from dtwin_gui.sandbox import daemon
+
+    if args.action == "up":
+        try:
+            info, started = daemon.up()
+        except daemon.SandboxError as exc:
+            print(f"dtwin: cannot start the sandbox: {exc}", file=sys.stderr)
+            return EXIT_FAIL
+        if args.json:
+            print(
+                json.dumps(
+                    {"state": "started" if started else "already running", **info.to_json()},
+                    indent=2,
+                )
+            )
+        else:
+            verb = "started" if started else "already running"
+            print(f"Sandbox {verb}: {info.endpoint} (pid {info.pid}, region {info.region})")
+        return EXIT_OK
+    if args.action == "down":
+        info = daemon.down()
+        if args.json:
+            print(
+                json.dumps(
+                    {"stopped": info is not None, **(info.to_json() if info else {})}, indent=2
+                )
+            )
+        else:
+            print(f"Sandbox stopped (pid {info.pid})" if info else "Sandbox is not running")
+        return EXIT_OK
+    report = daemon.status()
+    if args.json:
+        print(json.dumps(report, indent=2))
+    elif report["state"] == "not running":
+        print("Sandbox: not running (start it with `dtwin sandbox up`)")
+    else:
+        print(f"Sandbox: {report['state']}")
+        print(f"  endpoint  {report['endpoint']}")
+        print(f"  region    {report['region']}")
+        print(f"  pid       {report['pid']}")
+        if "uptime_s" in report:
+            hours, rest = divmod(int(report["uptime_s"]), 3600)
+            print(f"  uptime    {hours}:{rest // 60:02d}:{rest % 60:02d}")
+        counts = report.get("counts") or {}
+        if counts:
+            shown = ", ".join(f"{'?' if n is None else n} {name}" for name, n in counts.items())
+            print(f"  contents  {shown}")
+    return EXIT_OK if report["state"] == "running" else EXIT_FAIL
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dtwin", description="Deploy an IoT digital twin across AWS, Azure and Google Cloud."
@@ -191,6 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
     from dtwin_gui.cli_deploy import register as register_deploy
 
     register_deploy(sub)
+    p = sub.add_parser("sandbox", help="the local emulated AWS (no account needed)")
+    p.add_argument("action", choices=["up", "down", "status"], help="start, stop or inspect it")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_sandbox)
     return parser
 
 

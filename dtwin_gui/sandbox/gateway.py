@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from dtwin_gui.sandbox.function_host import FunctionCode, FunctionHost
 
@@ -96,6 +96,9 @@ class Gateway:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body are written separately: without this every reply waits for
+            # the client's delayed ACK (~45 ms) and Terraform sometimes drops the connection.
+            disable_nagle_algorithm = True
 
             def _serve(self) -> None:
                 gateway._serve(self)
@@ -168,6 +171,27 @@ class Gateway:
         try:
             headers = {k: v for k, v in handler.headers.items() if k.lower() not in _HOP_HEADERS}
             connection.request(handler.command, handler.path, body=body, headers=headers)
+            reply = connection.getresponse()
+            data = reply.read()
+            out = {k: v for k, v in reply.getheaders() if k.lower() not in _HOP_HEADERS}
+            return Response(reply.status, data, out)
+        finally:
+            connection.close()
+
+    def forward(self, request: Request) -> Response:
+        """Send ``request`` to moto unchanged and return moto's answer.
+
+        For interceptors that let moto do its part first (recording an IoT publish, say)
+        and then add what moto lacks. The query is rebuilt from ``request.query``, so a
+        repeated or blank query parameter is not forwarded.
+        """
+        connection = http.client.HTTPConnection(
+            self._upstream.hostname, self._upstream.port, timeout=120
+        )
+        try:
+            headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_HEADERS}
+            target = request.path + (f"?{urlencode(request.query)}" if request.query else "")
+            connection.request(request.method, target, body=request.body, headers=headers)
             reply = connection.getresponse()
             data = reply.read()
             out = {k: v for k, v in reply.getheaders() if k.lower() not in _HOP_HEADERS}

@@ -1,0 +1,490 @@
+"""The sandbox as a background process: ``dtwin sandbox up|down|status``.
+
+``up`` starts ``python -m dtwin_gui.sandbox.daemon serve --detach`` which forks the real
+daemon into its own session (so it is nobody's child: no zombie, no terminal signals) and
+exits. The daemon runs an :class:`~dtwin_gui.sandbox.emulator.AwsEmulator` on 127.0.0.1 (a
+free port), writes ``<data dir>/sandbox/sandbox.json`` (0600)::
+
+    {"pid": ..., "endpoint": "http://127.0.0.1:PORT", "region": ..., "started_at": ...}
+
+and logs to ``<data dir>/sandbox/sandbox.log`` (with every function's output). It answers
+``GET /_dtwin/health`` with its pid, which is how a client tells it from a stale state file.
+
+``down`` sends SIGTERM to the daemon's process group; the daemon stops the emulator (which
+kills the function workers) and exits. After a grace period it is killed, and so is any
+process it left (function workers run in sessions of their own), so nothing remains.
+
+POSIX only, like the function host.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+logger = logging.getLogger("dtwin_gui.sandbox.daemon")
+
+STATE_NAME = "sandbox.json"
+LOG_NAME = "sandbox.log"
+LOCK_NAME = "sandbox.lock"
+HEALTH_PATH = "/_dtwin/health"
+START_TIMEOUT_S = 60.0
+STOP_GRACE_S = 20.0
+LOG_ROTATE_BYTES = 5 * 1024 * 1024
+_MODULE = "dtwin_gui.sandbox.daemon"
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not be started or stopped; the message says why."""
+
+
+@dataclass(frozen=True)
+class SandboxInfo:
+    pid: int
+    endpoint: str
+    region: str
+    started_at: str = ""
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+# --- files -------------------------------------------------------------------------------
+def sandbox_dir() -> Path:
+    """``<data dir>/sandbox`` (0700), created if missing."""
+    from dtwin_gui.build.cache import ensure_private_dir
+    from dtwin_gui.build.workspace import data_dir
+
+    return ensure_private_dir(data_dir() / "sandbox")
+
+
+def state_file() -> Path:
+    return sandbox_dir() / STATE_NAME
+
+
+def log_file() -> Path:
+    return sandbox_dir() / LOG_NAME
+
+
+def read_state(path: Path | None = None) -> SandboxInfo | None:
+    """What the state file says (it may be stale); None when there is none."""
+    path = path or state_file()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return SandboxInfo(
+            int(data["pid"]), str(data["endpoint"]), str(data["region"]), data["started_at"]
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_state(path: Path, info: SandboxInfo) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(info.to_json(), handle)
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)
+
+
+def _remove_state(path: Path, pid: int | None = None) -> None:
+    """Remove the state file (only if it still names ``pid``, when given)."""
+    if pid is not None:
+        current = read_state(path)
+        if current is None or current.pid != pid:
+            return
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+def log_tail(lines: int = 30, path: Path | None = None) -> str:
+    """The last ``lines`` lines of the daemon's log."""
+    try:
+        text = (path or log_file()).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+@contextlib.contextmanager
+def _locked():
+    """Serialise ``up`` and ``down`` (between processes too)."""
+    import fcntl
+
+    fd = os.open(sandbox_dir() / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+# --- processes ---------------------------------------------------------------------------
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie is not alive (Linux; elsewhere assume it is not one)
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        pass
+    result = subprocess.run(
+        ["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True, check=False
+    )
+    return result.stdout.strip()
+
+
+def _is_daemon(pid: int) -> bool:
+    return _alive(pid) and _MODULE in _command_line(pid)
+
+
+def _parents() -> dict[int, int]:
+    """pid -> parent pid of every process."""
+    out: dict[int, int] = {}
+    proc = Path("/proc")
+    if proc.is_dir():
+        for entry in proc.iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                    out[int(entry.name)] = int(stat.rpartition(")")[2].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+        return out
+    result = subprocess.run(
+        ["ps", "-A", "-o", "pid=,ppid="], capture_output=True, text=True, check=False
+    )
+    for line in result.stdout.splitlines():
+        with contextlib.suppress(ValueError):
+            pid, ppid = (int(x) for x in line.split())
+            out[pid] = ppid
+    return out
+
+
+def _descendants(pid: int) -> list[int]:
+    parents = _parents()
+    found, frontier = [], [pid]
+    while frontier:
+        current = frontier.pop()
+        children = [p for p, parent in parents.items() if parent == current]
+        found.extend(children)
+        frontier.extend(children)
+    return found
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, sig)
+            return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, sig)
+
+
+def _wait_gone(pids: list[int], timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not any(_alive(p) for p in pids):
+            return True
+        time.sleep(0.05)
+    return not any(_alive(p) for p in pids)
+
+
+def _health(endpoint: str, timeout_s: float = 2.0) -> dict | None:
+    try:
+        with urllib.request.urlopen(endpoint + HEALTH_PATH, timeout=timeout_s) as reply:
+            return json.loads(reply.read())
+    except (OSError, ValueError, http.client.HTTPException):
+        return None
+
+
+def running() -> SandboxInfo | None:
+    """The running sandbox (its daemon alive and answering), or None."""
+    info = read_state()
+    if info is None or not _alive(info.pid):
+        return None
+    health = _health(info.endpoint)
+    return info if health and health.get("pid") == info.pid else None
+
+
+# --- up / down ---------------------------------------------------------------------------
+def _rotate_log(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        if path.stat().st_size > LOG_ROTATE_BYTES:
+            os.replace(path, path.with_suffix(".log.1"))
+
+
+def _spawn(state: Path, log: Path) -> int:
+    """Start the daemon; returns its pid (the intermediate process has exited)."""
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    command = [sys.executable, "-m", _MODULE, "serve", "--detach"]
+    command += ["--state-file", str(state), "--log-file", str(log)]
+    fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        launcher = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=fd,
+            cwd=state.parent,
+            env=env,
+            start_new_session=True,
+        )
+    finally:
+        os.close(fd)
+    try:
+        out, _ = launcher.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        launcher.kill()
+        launcher.communicate()
+        raise SandboxError("the sandbox launcher did not answer in 30 s") from None
+    try:
+        return int(out.decode().strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise SandboxError(
+            f"the sandbox launcher failed (exit {launcher.returncode})" + _tail_note(log)
+        ) from None
+
+
+def _tail_note(log: Path) -> str:
+    tail = log_tail(path=log)
+    return f"; the end of {log}:\n{tail}" if tail else f"; see {log}"
+
+
+def up(timeout_s: float = START_TIMEOUT_S) -> tuple[SandboxInfo, bool]:
+    """Start the sandbox unless it runs; returns ``(info, started)``.
+
+    Raises :class:`SandboxError` (with the end of the daemon's log) when it does not come up
+    in ``timeout_s``.
+    """
+    with _locked():
+        info = running()
+        if info is not None:
+            return info, False
+        state, log = state_file(), log_file()
+        stale = read_state(state)
+        if stale is not None and _is_daemon(stale.pid):
+            _stop(stale.pid)  # alive but not answering: replace it
+        _remove_state(state)
+        _rotate_log(log)
+        pid = _spawn(state, log)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            info = read_state(state)
+            if info is not None and info.pid == pid:
+                health = _health(info.endpoint)
+                if health and health.get("pid") == pid:
+                    return info, True
+            if not _alive(pid):
+                _remove_state(state, pid)
+                raise SandboxError("the sandbox exited while starting" + _tail_note(log))
+            time.sleep(0.1)
+        _stop(pid)
+        _remove_state(state, pid)
+        raise SandboxError(
+            f"the sandbox did not answer within {timeout_s:g} s; it was stopped" + _tail_note(log)
+        )
+
+
+def ensure_running(timeout_s: float = START_TIMEOUT_S) -> SandboxInfo:
+    """The running sandbox, started first if needed (what the engine calls)."""
+    return up(timeout_s)[0]
+
+
+def _stop(pid: int, grace_s: float = STOP_GRACE_S) -> None:
+    """SIGTERM the daemon's group, SIGKILL after ``grace_s``; kill whatever it leaves."""
+    leftovers = _descendants(pid)
+    _signal_group(pid, signal.SIGTERM)
+    if not _wait_gone([pid], grace_s):
+        logger.warning("the sandbox (pid %s) ignored SIGTERM; killing it", pid)
+        leftovers = sorted(set(leftovers) | set(_descendants(pid)))
+        _signal_group(pid, signal.SIGKILL)
+        _wait_gone([pid], 5)
+    for child in leftovers:
+        if _alive(child):
+            _signal_group(child, signal.SIGKILL)
+    _wait_gone(leftovers, 5)
+
+
+def down(grace_s: float = STOP_GRACE_S) -> SandboxInfo | None:
+    """Stop the sandbox; returns what was stopped, or None when it was not running."""
+    with _locked():
+        state = state_file()
+        info = read_state(state)
+        if info is None:
+            return None
+        if not _is_daemon(info.pid):
+            _remove_state(state)
+            return None
+        _stop(info.pid, grace_s)
+        _remove_state(state)
+        return info
+
+
+def status() -> dict:
+    """``{"state": "running"|"not running"|"unresponsive", ...}`` with counts when running."""
+    info = read_state()
+    if info is None or not _alive(info.pid):
+        return {"state": "not running"}
+    out = {"state": "unresponsive", **info.to_json()}
+    health = _health(info.endpoint)
+    if not health or health.get("pid") != info.pid:
+        if not _is_daemon(info.pid):
+            return {"state": "not running"}
+        return out
+    out["state"] = "running"
+    with contextlib.suppress(ValueError):
+        started = datetime.fromisoformat(info.started_at.replace("Z", "+00:00"))
+        out["uptime_s"] = round((datetime.now(UTC) - started).total_seconds(), 1)
+    out["counts"] = _counts(info)
+    return out
+
+
+def _counts(info: SandboxInfo) -> dict:
+    import boto3
+    from botocore.config import Config
+
+    from dtwin_gui.sandbox.emulator import FAKE_CREDENTIALS
+
+    config = Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30)
+    session = boto3.session.Session(
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        region_name=info.region,
+    )
+
+    def client(service: str):
+        return session.client(service, endpoint_url=info.endpoint, config=config)
+
+    counts: dict[str, int | None] = {}
+    calls = {
+        "functions": lambda: client("lambda").list_functions()["Functions"],
+        "tables": lambda: client("dynamodb").list_tables()["TableNames"],
+        "buckets": lambda: client("s3").list_buckets()["Buckets"],
+    }
+    for name, call in calls.items():
+        try:
+            counts[name] = len(call())
+        except Exception:  # a count we cannot get is shown as unknown
+            counts[name] = None
+    return counts
+
+
+# --- the daemon itself -------------------------------------------------------------------
+def _detach(log: Path) -> None:
+    """Fork; the parent prints the child's pid and exits; the child leads a new session."""
+    child = os.fork()
+    if child:
+        os.write(1, f"{child}\n".encode())
+        os._exit(0)
+    os.setsid()
+    fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+
+
+def serve(state: Path, log: Path | None = None, *, detach: bool = False) -> int:
+    """Run the sandbox until SIGTERM/SIGINT; the state file exists while it serves."""
+    if detach:
+        _detach(log or state.with_name(LOG_NAME))
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    stop = threading.Event()
+
+    def on_signal(signum, frame) -> None:
+        logger.info("signal %s: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+
+    from dtwin_gui.sandbox.emulator import AwsEmulator
+
+    function_log = logging.getLogger("dtwin_gui.sandbox.functions")
+    workdir = state.parent / "functions"
+    shutil.rmtree(workdir, ignore_errors=True)
+    emulator = AwsEmulator(
+        workdir=workdir, log=lambda name, line: function_log.info("[%s] %s", name, line)
+    )
+    pid = os.getpid()
+    try:
+        emulator.start()
+    except Exception:
+        logger.exception("the sandbox failed to start")
+        with contextlib.suppress(Exception):
+            emulator.stop()
+        return 1
+    started = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    info = SandboxInfo(pid, emulator.endpoint, emulator.region, started)
+
+    def health(request):
+        from dtwin_gui.sandbox.patches._common import json_response
+
+        if request.path == HEALTH_PATH and request.method == "GET":
+            return json_response(200, info.to_json())
+        return None
+
+    emulator.gateway.add_interceptor(health)
+    _write_state(state, info)
+    logger.info("sandbox serving on %s (pid %s, region %s)", info.endpoint, pid, info.region)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        _remove_state(state, pid)
+        emulator.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+        logger.info("sandbox stopped")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=f"python -m {_MODULE}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="run the sandbox in this process until SIGTERM")
+    p.add_argument("--state-file", required=True, type=Path)
+    p.add_argument("--log-file", type=Path, help="where --detach sends output")
+    p.add_argument("--detach", action="store_true", help="fork into a new session first")
+    args = parser.parse_args(argv)
+    return serve(args.state_file, args.log_file, detach=args.detach)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

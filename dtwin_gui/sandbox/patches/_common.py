@@ -1,0 +1,113 @@
+"""Helpers shared by the patch modules: which service a request is for, replies, the log."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+from dtwin_gui.sandbox.gateway import Request, Response
+
+logger = logging.getLogger("dtwin_gui.sandbox")
+
+_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
+
+_LOG_LOCK = threading.Lock()
+
+#: Entries kept in ``emulator.sandbox_log`` (the oldest are dropped past this).
+LOG_LIMIT = 5000
+
+
+def service_of(request: Request) -> str | None:
+    """The signing name in the request's SigV4 credential scope (``iot``, ``iotdata``...)."""
+    auth = next((v for k, v in request.headers.items() if k.lower() == "authorization"), "")
+    match = _SCOPE.search(auth)
+    return match.group("service") if match else None
+
+
+def header(request: Request, name: str) -> str | None:
+    """A request header, looked up case-insensitively."""
+    name = name.lower()
+    return next((v for k, v in request.headers.items() if k.lower() == name), None)
+
+
+def json_response(status: int, payload: object, content_type: str = "application/json"):
+    return Response(status, json.dumps(payload).encode(), {"Content-Type": content_type})
+
+
+def rest_error(status: int, code: str, message: str) -> Response:
+    """An error the way REST-JSON services (IoT, Scheduler) send it."""
+    return Response(
+        status,
+        json.dumps({"message": message}).encode(),
+        {"X-Amzn-ErrorType": code, "Content-Type": "application/json"},
+    )
+
+
+def sandbox_log(emulator, source: str, message: str, **fields) -> dict:
+    """Append an entry to ``emulator.sandbox_log`` (a list of dicts) and to logging.
+
+    Entries carry ``seq`` (increasing from 0), ``time`` (wall clock), ``source`` and
+    ``message``, plus ``fields``; ``level: "warning"`` marks problems.
+    """
+    state = emulator.__dict__
+    with _LOG_LOCK:
+        seq = state.get("sandbox_log_next", 0)
+        state["sandbox_log_next"] = seq + 1
+    entry = {
+        "seq": seq,
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "source": source,
+        "message": message,
+        **fields,
+    }
+    with _LOG_LOCK:
+        log = state.setdefault("sandbox_log", [])
+        log.append(entry)
+        if len(log) > LOG_LIMIT:
+            del log[: len(log) - LOG_LIMIT]
+    level = logging.WARNING if fields.get("level") == "warning" else logging.INFO
+    logger.log(level, "[%s] %s", source, message)
+    return entry
+
+
+def invoke_function(
+    gateway, function: str, event: object, *, region: str, asynchronous: bool
+) -> tuple[bool, object]:
+    """Invoke a Lambda function (name or ARN) through the gateway, i.e. run its code.
+
+    Returns ``(ok, result)``: the function's result (or Lambda's error object) for a
+    synchronous call; ``None`` for an accepted asynchronous one.
+    """
+    url = f"{gateway.url}/2015-03-31/functions/{quote(function, safe='')}/invocations"
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(event).encode(),
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "X-Amz-Invocation-Type": "Event" if asynchronous else "RequestResponse",
+            # Only the region in the scope matters to the gateway; nothing checks signatures.
+            "Authorization": (
+                "AWS4-HMAC-SHA256 Credential=testing/20200101/"
+                f"{region}/lambda/aws4_request, SignedHeaders=host, Signature=0"
+            ),
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=900) as reply:
+            body = reply.read()
+            failed = reply.headers.get("X-Amz-Function-Error") is not None
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode("utf-8", "replace")
+        exc.close()
+        return False, {"errorType": f"HTTP {exc.code}", "errorMessage": detail}
+    if asynchronous:
+        return True, None
+    result = json.loads(body) if body else None
+    return not failed, result
