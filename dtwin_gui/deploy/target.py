@@ -61,9 +61,12 @@ class Target:
         """A boto3 client for ``service`` (the sandbox endpoint when set)."""
         from botocore.config import Config
 
-        config = Config(retries={"max_attempts": 2 if self.is_sandbox else 5, "mode": "standard"})
+        options = {"retries": {"max_attempts": 2 if self.is_sandbox else 5, "mode": "standard"}}
         if self.endpoint:
             kwargs.setdefault("endpoint_url", self.endpoint)
+            # Some services (TwinMaker) prefix the host ("api."), which loopback cannot resolve.
+            options["inject_host_prefix"] = False
+        config = Config(**options)
         return self.session().client(service, config=config, **kwargs)
 
 

@@ -153,6 +153,10 @@ class Gateway:
             if key.lower() not in _HOP_HEADERS:
                 handler.send_header(key, value)
         handler.send_header("Content-Length", length)
+        # One request per connection: the aws provider's Go SDK reuses idle connections the
+        # threaded server may already have closed ("use of closed network connection").
+        handler.send_header("Connection", "close")
+        handler.close_connection = True
         handler.end_headers()
         if handler.command != "HEAD":
             handler.wfile.write(response.body)
