@@ -1,0 +1,94 @@
+# Every function input is a package from the build: the deployed Lambda name and IAM role
+# name (both from the topology), the handler, the zip path and the base64 SHA-256 of the zip.
+
+variable "twin_name" {
+  description = "The twin's name (DTWIN_TWIN_NAME of every function)."
+  type        = string
+}
+
+variable "log_level" {
+  description = "DTWIN_LOG_LEVEL of every function: DEBUG or INFO."
+  type        = string
+  default     = "INFO"
+}
+
+variable "log_retention_days" {
+  description = "Days the functions' CloudWatch log groups keep events."
+  type        = number
+  default     = 14
+}
+
+variable "function_timeout_seconds" {
+  description = "Timeout of every function in this layer."
+  type        = number
+  default     = 30
+}
+
+variable "function_memory_mb" {
+  description = "Memory of every function in this layer."
+  type        = number
+  default     = 256
+}
+
+variable "dispatcher" {
+  description = "The dispatcher, invoked by the telemetry topic rule."
+  type = object({
+    name         = string
+    role_name    = string
+    handler      = string
+    package      = string
+    package_hash = string
+  })
+}
+
+variable "connector" {
+  description = "The connector forwarding to the ingestion receiver; null unless L2 is on another cloud."
+  type = object({
+    name         = string
+    role_name    = string
+    handler      = string
+    package      = string
+    package_hash = string
+  })
+  default = null
+}
+
+variable "remote_url" {
+  description = "URL of the ingestion receiver on the L2 cloud, when L2 is on another cloud."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "remote_secret" {
+  description = "HMAC secret of the L1 -> L2 boundary, when L2 is on another cloud."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "processor_arns" {
+  description = "ARNs of the L2 processors the dispatcher may invoke (empty when L2 is on another cloud)."
+  type        = list(string)
+  default     = []
+}
+
+variable "rule_name" {
+  description = "Name of the IoT topic rule (letters, digits, underscores)."
+  type        = string
+}
+
+variable "telemetry_topic_filter" {
+  description = "MQTT topic filter of all devices' telemetry, e.g. dtwin/<twin>/+/telemetry."
+  type        = string
+}
+
+variable "devices" {
+  description = "Per device id: its IoT thing and policy names and its telemetry and feedback topics."
+  type = map(object({
+    thing_name      = string
+    policy_name     = string
+    telemetry_topic = string
+    feedback_topic  = string
+  }))
+}

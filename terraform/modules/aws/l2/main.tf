@@ -1,0 +1,416 @@
+# L2 · processing on AWS Lambda: one processor per device, the persister, the event checker,
+# one function per event action, event feedback to devices, the optional Step Functions
+# workflow, and the ingestion receiver when L1 is on another cloud.
+#
+# Each aws_lambda_function is named after its role (hot_to_cold_mover = role
+# hot-to-cold-mover); its environment sets exactly the variables of that role's contract
+# (dtwin_gui/runtime/core/contracts.py) — tests/iac/test_modules.py proves it.
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  base_env = {
+    DTWIN_TWIN_NAME = var.twin_name
+    DTWIN_LOG_LEVEL = var.log_level
+  }
+
+  # Every Lambda of this layer, keyed by its topology name (role, log group, logs policy).
+  functions = merge(
+    { for device, fn in var.processors : "processor-${device}" => fn },
+    { persister = var.persister },
+    var.event_checker == null ? {} : { "event-checker" = var.event_checker },
+    { for action, fn in var.actions : "action-${action}" => fn },
+    var.event_feedback == null ? {} : { "event-feedback" = var.event_feedback },
+    var.ingestion == null ? {} : { ingestion = var.ingestion },
+  )
+
+  # The workflow is started by the event checker, so it exists only with one.
+  workflow = var.event_checker == null ? null : var.workflow
+
+  # What the event checker may invoke or start.
+  checker_functions = concat(
+    [for fn in aws_lambda_function.action : fn.arn],
+    [for fn in aws_lambda_function.event_feedback : fn.arn],
+  )
+  checker_workflows = [for machine in aws_sfn_state_machine.workflow : machine.arn]
+  checker_has_targets = (
+    length(var.actions) > 0 || var.event_feedback != null || local.workflow != null
+  )
+
+  feedback_topics_arn = (
+    var.feedback_topic_pattern == null ? null : join(":", [
+      "arn", data.aws_partition.current.partition, "iot", data.aws_region.current.name,
+      data.aws_caller_identity.current.account_id, "topic/${var.feedback_topic_pattern}",
+    ])
+  )
+}
+
+# --- shared per function: IAM role, log group, permission to write its own logs ---------
+
+data "aws_iam_policy_document" "lambda_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "function" {
+  for_each = local.functions
+
+  name               = each.value.role_name
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+}
+
+resource "aws_cloudwatch_log_group" "function" {
+  for_each = local.functions
+
+  name              = "/aws/lambda/${each.value.name}"
+  retention_in_days = var.log_retention_days
+}
+
+data "aws_iam_policy_document" "logs" {
+  for_each = local.functions
+
+  statement {
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "logs" {
+  for_each = local.functions
+
+  name   = "logs"
+  role   = aws_iam_role.function[each.key].id
+  policy = data.aws_iam_policy_document.logs[each.key].json
+}
+
+# --- processors: the user's code per device, then the persister --------------------------
+
+data "aws_iam_policy_document" "processor" {
+  statement {
+    actions   = ["lambda:InvokeFunction"]
+    resources = [aws_lambda_function.persister.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "processor" {
+  for_each = var.processors
+
+  name   = "invoke-persister"
+  role   = aws_iam_role.function["processor-${each.key}"].id
+  policy = data.aws_iam_policy_document.processor.json
+}
+
+resource "aws_lambda_function" "processor" {
+  for_each = var.processors
+
+  function_name    = each.value.name
+  role             = aws_iam_role.function["processor-${each.key}"].arn
+  runtime          = "python3.11"
+  handler          = each.value.handler
+  filename         = each.value.package
+  source_code_hash = each.value.package_hash
+  timeout          = var.function_timeout_seconds
+  memory_size      = var.function_memory_mb
+
+  environment {
+    variables = merge(local.base_env, {
+      DTWIN_PERSISTER_FUNCTION = aws_lambda_function.persister.function_name
+    })
+  }
+
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+}
+
+# --- persister: hot storage (here or remote), then the event checker ---------------------
+
+data "aws_iam_policy_document" "persister" {
+  dynamic "statement" {
+    for_each = var.hot_table == null ? [] : [var.hot_table.arn]
+    content {
+      actions   = ["dynamodb:PutItem"]
+      resources = [statement.value]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = aws_lambda_function.event_checker
+    content {
+      actions   = ["lambda:InvokeFunction"]
+      resources = [statement.value.arn]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "persister" {
+  count = var.hot_table != null || var.event_checker != null ? 1 : 0
+
+  name   = "persist"
+  role   = aws_iam_role.function["persister"].id
+  policy = data.aws_iam_policy_document.persister.json
+}
+
+resource "aws_lambda_function" "persister" {
+  function_name    = var.persister.name
+  role             = aws_iam_role.function["persister"].arn
+  runtime          = "python3.11"
+  handler          = var.persister.handler
+  filename         = var.persister.package
+  source_code_hash = var.persister.package_hash
+  timeout          = var.function_timeout_seconds
+  memory_size      = var.function_memory_mb
+
+  environment {
+    variables = merge(
+      local.base_env,
+      var.hot_table == null ? {} : { DTWIN_HOT_STORE = var.hot_table.name },
+      var.hot_ttl_days == null ? {} : { DTWIN_HOT_TTL_DAYS = tostring(var.hot_ttl_days) },
+      var.hot_writer_url == null ? {} : {
+        DTWIN_HOT_WRITER_URL    = var.hot_writer_url
+        DTWIN_HOT_WRITER_SECRET = var.hot_writer_secret
+      },
+      var.event_checker == null ? {} : {
+        DTWIN_EVENT_CHECKER_FUNCTION = aws_lambda_function.event_checker[0].function_name
+      },
+      var.twin_update_url == null ? {} : {
+        DTWIN_TWIN_UPDATE_URL    = var.twin_update_url
+        DTWIN_TWIN_UPDATE_SECRET = var.twin_update_secret
+      },
+    )
+  }
+
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+}
+
+# --- event checker: evaluates rules, fires actions, feedback and the workflow ------------
+
+data "aws_iam_policy_document" "event_checker" {
+  dynamic "statement" {
+    for_each = length(local.checker_functions) > 0 ? [local.checker_functions] : []
+    content {
+      actions   = ["lambda:InvokeFunction"]
+      resources = statement.value
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(local.checker_workflows) > 0 ? [local.checker_workflows] : []
+    content {
+      actions   = ["states:StartExecution"]
+      resources = statement.value
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "event_checker" {
+  count = var.event_checker != null && local.checker_has_targets ? 1 : 0
+
+  name   = "fire-actions"
+  role   = aws_iam_role.function["event-checker"].id
+  policy = data.aws_iam_policy_document.event_checker.json
+}
+
+resource "aws_lambda_function" "event_checker" {
+  count = var.event_checker == null ? 0 : 1
+
+  function_name    = var.event_checker.name
+  role             = aws_iam_role.function["event-checker"].arn
+  runtime          = "python3.11"
+  handler          = var.event_checker.handler
+  filename         = var.event_checker.package
+  source_code_hash = var.event_checker.package_hash
+  timeout          = var.function_timeout_seconds
+  memory_size      = var.function_memory_mb
+
+  environment {
+    variables = merge(
+      local.base_env,
+      var.event_feedback == null ? {} : {
+        DTWIN_FEEDBACK_FUNCTION = aws_lambda_function.event_feedback[0].function_name
+      },
+      local.workflow == null ? {} : {
+        DTWIN_WORKFLOW = aws_sfn_state_machine.workflow[0].arn
+      },
+    )
+  }
+
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+}
+
+# --- event actions: the user's action code, nothing else ---------------------------------
+
+resource "aws_lambda_function" "action" {
+  for_each = var.actions
+
+  function_name    = each.value.name
+  role             = aws_iam_role.function["action-${each.key}"].arn
+  runtime          = "python3.11"
+  handler          = each.value.handler
+  filename         = each.value.package
+  source_code_hash = each.value.package_hash
+  timeout          = var.function_timeout_seconds
+  memory_size      = var.function_memory_mb
+
+  environment {
+    variables = local.base_env
+  }
+
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+}
+
+# --- event feedback: publishes to the devices' feedback topics ---------------------------
+
+data "aws_iam_policy_document" "event_feedback" {
+  count = var.event_feedback == null ? 0 : 1
+
+  statement {
+    actions   = ["iot:Publish"]
+    resources = [local.feedback_topics_arn]
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.feedback_topic_pattern != null
+      error_message = "event feedback needs feedback_topic_pattern (the topics it may publish to)."
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "event_feedback" {
+  count = var.event_feedback == null ? 0 : 1
+
+  name   = "publish-feedback"
+  role   = aws_iam_role.function["event-feedback"].id
+  policy = data.aws_iam_policy_document.event_feedback[0].json
+}
+
+resource "aws_lambda_function" "event_feedback" {
+  count = var.event_feedback == null ? 0 : 1
+
+  function_name    = var.event_feedback.name
+  role             = aws_iam_role.function["event-feedback"].arn
+  runtime          = "python3.11"
+  handler          = var.event_feedback.handler
+  filename         = var.event_feedback.package
+  source_code_hash = var.event_feedback.package_hash
+  timeout          = var.function_timeout_seconds
+  memory_size      = var.function_memory_mb
+
+  environment {
+    variables = merge(
+      local.base_env,
+      var.iot_endpoint == null ? {} : { DTWIN_IOT_ENDPOINT = var.iot_endpoint },
+    )
+  }
+
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+}
+
+# --- workflow: the project's state machine, started by the event checker -----------------
+
+data "aws_iam_policy_document" "states_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["states.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+# The role gets no permissions: what the user's definition calls is theirs to grant (attach
+# a policy to this role); an all-powerful default would defeat least privilege.
+resource "aws_iam_role" "workflow" {
+  count = local.workflow == null ? 0 : 1
+
+  name               = local.workflow.role_name
+  assume_role_policy = data.aws_iam_policy_document.states_assume.json
+}
+
+resource "aws_sfn_state_machine" "workflow" {
+  count = local.workflow == null ? 0 : 1
+
+  name       = local.workflow.name
+  role_arn   = aws_iam_role.workflow[0].arn
+  definition = local.workflow.definition
+}
+
+# --- ingestion receiver: telemetry from the L1 cloud (HMAC-signed HTTP) ------------------
+
+data "aws_iam_policy_document" "ingestion" {
+  count = var.ingestion != null && length(var.processors) > 0 ? 1 : 0
+
+  statement {
+    actions   = ["lambda:InvokeFunction"]
+    resources = [for fn in aws_lambda_function.processor : fn.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "ingestion" {
+  count = var.ingestion != null && length(var.processors) > 0 ? 1 : 0
+
+  name   = "invoke-processors"
+  role   = aws_iam_role.function["ingestion"].id
+  policy = data.aws_iam_policy_document.ingestion[0].json
+}
+
+resource "aws_lambda_function" "ingestion" {
+  count = var.ingestion == null ? 0 : 1
+
+  function_name    = var.ingestion.name
+  role             = aws_iam_role.function["ingestion"].arn
+  runtime          = "python3.11"
+  handler          = var.ingestion.handler
+  filename         = var.ingestion.package
+  source_code_hash = var.ingestion.package_hash
+  timeout          = var.function_timeout_seconds
+  memory_size      = var.function_memory_mb
+
+  environment {
+    variables = merge(
+      local.base_env,
+      { DTWIN_GLUE_SECRET = var.ingestion_secret },
+      var.ingestion_previous_secret == null ? {} : {
+        DTWIN_GLUE_PREVIOUS_SECRET = var.ingestion_previous_secret
+      },
+    )
+  }
+
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+
+  lifecycle {
+    precondition {
+      condition     = var.ingestion_secret != null
+      error_message = "the ingestion receiver needs ingestion_secret (the L1 -> L2 boundary secret)."
+    }
+  }
+}
+
+# Senders on another cloud cannot sign AWS requests; every request is HMAC-verified instead.
+resource "aws_lambda_function_url" "ingestion" {
+  count = var.ingestion == null ? 0 : 1
+
+  function_name      = aws_lambda_function.ingestion[0].function_name
+  authorization_type = "NONE"
+}
+
+resource "aws_lambda_permission" "ingestion_url" {
+  count = var.ingestion == null ? 0 : 1
+
+  statement_id           = "FunctionUrlHmacProtected"
+  action                 = "lambda:InvokeFunctionUrl"
+  function_name          = aws_lambda_function.ingestion[0].function_name
+  principal              = "*"
+  function_url_auth_type = "NONE"
+}

@@ -1,0 +1,210 @@
+# L3 archive · long-term telemetry in S3: the bucket (objects are written as GLACIER by
+# their writers, so no transition rule is needed) and the archive writer receiver when L3
+# cold is on another cloud.
+#
+# Each aws_lambda_function is named after its role; its environment sets exactly the
+# variables of that role's contract (dtwin_gui/runtime/core/contracts.py).
+
+locals {
+  base_env = {
+    DTWIN_TWIN_NAME = var.twin_name
+    DTWIN_LOG_LEVEL = var.log_level
+  }
+
+  # Every Lambda of this layer, keyed by its topology name.
+  functions = var.archive_writer == null ? {} : { "archive-writer" = var.archive_writer }
+}
+
+# --- the bucket ---------------------------------------------------------------------------
+
+resource "aws_s3_bucket" "archive" {
+  bucket        = var.bucket_name
+  force_destroy = var.force_destroy
+}
+
+resource "aws_s3_bucket_public_access_block" "archive" {
+  bucket                  = aws_s3_bucket.archive.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+# Refuse plain-HTTP requests. Off against the sandbox, which is plain HTTP on loopback by
+# design (and whose S3 enforces this policy).
+data "aws_iam_policy_document" "tls_only" {
+  count = var.enforce_tls ? 1 : 0
+
+  statement {
+    sid       = "DenyPlainHttp"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.archive.arn, "${aws_s3_bucket.archive.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "archive" {
+  count = var.enforce_tls ? 1 : 0
+
+  bucket = aws_s3_bucket.archive.id
+  policy = data.aws_iam_policy_document.tls_only[0].json
+
+  depends_on = [aws_s3_bucket_public_access_block.archive]
+}
+
+# Behind a switch: against the sandbox emulator (moto) the provider's lifecycle waiter takes
+# about 55 s per bucket, and the rules have nothing to do there anyway.
+resource "aws_s3_bucket_lifecycle_configuration" "archive" {
+  count = var.enable_lifecycle ? 1 : 0
+
+  bucket = aws_s3_bucket.archive.id
+
+  rule {
+    id     = "abort-incomplete-uploads"
+    status = "Enabled"
+
+    filter {}
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = var.abort_incomplete_upload_days
+    }
+  }
+
+  dynamic "rule" {
+    for_each = var.expiration_days == null ? [] : [var.expiration_days]
+    content {
+      id     = "expire-archived-objects"
+      status = "Enabled"
+
+      filter {}
+
+      expiration {
+        days = rule.value
+      }
+    }
+  }
+}
+
+# --- shared per function: IAM role, log group, permission to write its own logs ---------
+
+data "aws_iam_policy_document" "lambda_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "function" {
+  for_each = local.functions
+
+  name               = each.value.role_name
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+}
+
+resource "aws_cloudwatch_log_group" "function" {
+  for_each = local.functions
+
+  name              = "/aws/lambda/${each.value.name}"
+  retention_in_days = var.log_retention_days
+}
+
+data "aws_iam_policy_document" "logs" {
+  for_each = local.functions
+
+  statement {
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "logs" {
+  for_each = local.functions
+
+  name   = "logs"
+  role   = aws_iam_role.function[each.key].id
+  policy = data.aws_iam_policy_document.logs[each.key].json
+}
+
+# --- archive writer receiver: objects from the cold -> archive mover on another cloud ----
+
+data "aws_iam_policy_document" "archive_writer" {
+  count = var.archive_writer == null ? 0 : 1
+
+  statement {
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.archive.arn}/*"]
+  }
+}
+
+resource "aws_iam_role_policy" "archive_writer" {
+  count = var.archive_writer == null ? 0 : 1
+
+  name   = "write-archive"
+  role   = aws_iam_role.function["archive-writer"].id
+  policy = data.aws_iam_policy_document.archive_writer[0].json
+}
+
+resource "aws_lambda_function" "archive_writer" {
+  count = var.archive_writer == null ? 0 : 1
+
+  function_name    = var.archive_writer.name
+  role             = aws_iam_role.function["archive-writer"].arn
+  runtime          = "python3.11"
+  handler          = var.archive_writer.handler
+  filename         = var.archive_writer.package
+  source_code_hash = var.archive_writer.package_hash
+  timeout          = var.function_timeout_seconds
+  memory_size      = var.function_memory_mb
+
+  environment {
+    variables = merge(
+      local.base_env,
+      {
+        DTWIN_ARCHIVE_STORE = aws_s3_bucket.archive.bucket
+        DTWIN_GLUE_SECRET   = var.archive_writer_secret
+      },
+      var.archive_writer_previous_secret == null ? {} : {
+        DTWIN_GLUE_PREVIOUS_SECRET = var.archive_writer_previous_secret
+      },
+    )
+  }
+
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+
+  lifecycle {
+    precondition {
+      condition     = var.archive_writer_secret != null
+      error_message = "the archive writer needs archive_writer_secret (the L3 cold -> L3 archive boundary secret)."
+    }
+  }
+}
+
+# The mover on another cloud cannot sign AWS requests; every POST is HMAC-verified.
+resource "aws_lambda_function_url" "archive_writer" {
+  count = var.archive_writer == null ? 0 : 1
+
+  function_name      = aws_lambda_function.archive_writer[0].function_name
+  authorization_type = "NONE"
+}
+
+resource "aws_lambda_permission" "archive_writer_url" {
+  count = var.archive_writer == null ? 0 : 1
+
+  statement_id           = "FunctionUrlHmacProtected"
+  action                 = "lambda:InvokeFunctionUrl"
+  function_name          = aws_lambda_function.archive_writer[0].function_name
+  principal              = "*"
+  function_url_auth_type = "NONE"
+}

@@ -1,0 +1,320 @@
+# L3 cold · aged telemetry in S3: the bucket (objects are written as STANDARD_IA by their
+# writers, so no transition rule is needed), the scheduled cold -> archive mover, and the
+# cold writer receiver when L3 hot is on another cloud.
+#
+# Each aws_lambda_function is named after its role; its environment sets exactly the
+# variables of that role's contract (dtwin_gui/runtime/core/contracts.py).
+
+data "aws_caller_identity" "current" {}
+
+locals {
+  base_env = {
+    DTWIN_TWIN_NAME = var.twin_name
+    DTWIN_LOG_LEVEL = var.log_level
+  }
+
+  # Every Lambda of this layer, keyed by its topology name.
+  functions = merge(
+    { "cold-to-archive-mover" = var.cold_to_archive_mover },
+    var.cold_writer == null ? {} : { "cold-writer" = var.cold_writer },
+  )
+}
+
+# --- the bucket ---------------------------------------------------------------------------
+
+resource "aws_s3_bucket" "cold" {
+  bucket        = var.bucket_name
+  force_destroy = var.force_destroy
+}
+
+resource "aws_s3_bucket_public_access_block" "cold" {
+  bucket                  = aws_s3_bucket.cold.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+# Refuse plain-HTTP requests. Off against the sandbox, which is plain HTTP on loopback by
+# design (and whose S3 enforces this policy).
+data "aws_iam_policy_document" "tls_only" {
+  count = var.enforce_tls ? 1 : 0
+
+  statement {
+    sid       = "DenyPlainHttp"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.cold.arn, "${aws_s3_bucket.cold.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "cold" {
+  count = var.enforce_tls ? 1 : 0
+
+  bucket = aws_s3_bucket.cold.id
+  policy = data.aws_iam_policy_document.tls_only[0].json
+
+  depends_on = [aws_s3_bucket_public_access_block.cold]
+}
+
+# Behind a switch: against the sandbox emulator (moto) the provider's lifecycle waiter takes
+# about 55 s per bucket, and the rule has nothing to do there anyway.
+resource "aws_s3_bucket_lifecycle_configuration" "cold" {
+  count = var.enable_lifecycle ? 1 : 0
+
+  bucket = aws_s3_bucket.cold.id
+
+  rule {
+    id     = "abort-incomplete-uploads"
+    status = "Enabled"
+
+    filter {}
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = var.abort_incomplete_upload_days
+    }
+  }
+}
+
+# --- shared per function: IAM role, log group, permission to write its own logs ---------
+
+data "aws_iam_policy_document" "lambda_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "function" {
+  for_each = local.functions
+
+  name               = each.value.role_name
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+}
+
+resource "aws_cloudwatch_log_group" "function" {
+  for_each = local.functions
+
+  name              = "/aws/lambda/${each.value.name}"
+  retention_in_days = var.log_retention_days
+}
+
+data "aws_iam_policy_document" "logs" {
+  for_each = local.functions
+
+  statement {
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "logs" {
+  for_each = local.functions
+
+  name   = "logs"
+  role   = aws_iam_role.function[each.key].id
+  policy = data.aws_iam_policy_document.logs[each.key].json
+}
+
+# --- cold -> archive mover: aged objects into the archive, then deleted here -------------
+
+data "aws_iam_policy_document" "cold_to_archive_mover" {
+  statement {
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.cold.arn]
+  }
+
+  statement {
+    actions   = ["s3:GetObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.cold.arn}/*"]
+  }
+
+  dynamic "statement" {
+    for_each = var.archive_bucket == null ? [] : [var.archive_bucket.arn]
+    content {
+      actions   = ["s3:PutObject"]
+      resources = ["${statement.value}/*"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "cold_to_archive_mover" {
+  name   = "move-to-archive"
+  role   = aws_iam_role.function["cold-to-archive-mover"].id
+  policy = data.aws_iam_policy_document.cold_to_archive_mover.json
+}
+
+resource "aws_lambda_function" "cold_to_archive_mover" {
+  function_name    = var.cold_to_archive_mover.name
+  role             = aws_iam_role.function["cold-to-archive-mover"].arn
+  runtime          = "python3.11"
+  handler          = var.cold_to_archive_mover.handler
+  filename         = var.cold_to_archive_mover.package
+  source_code_hash = var.cold_to_archive_mover.package_hash
+  timeout          = var.mover_timeout_seconds
+  memory_size      = var.function_memory_mb
+
+  environment {
+    variables = merge(
+      local.base_env,
+      {
+        DTWIN_COLD_STORE = aws_s3_bucket.cold.bucket
+        DTWIN_COLD_DAYS  = tostring(var.cold_days)
+      },
+      var.archive_bucket == null ? {} : { DTWIN_ARCHIVE_STORE = var.archive_bucket.name },
+      var.archive_writer_url == null ? {} : {
+        DTWIN_ARCHIVE_WRITER_URL    = var.archive_writer_url
+        DTWIN_ARCHIVE_WRITER_SECRET = var.archive_writer_secret
+      },
+    )
+  }
+
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+
+  lifecycle {
+    precondition {
+      condition     = var.archive_bucket != null || (var.archive_writer_url != null && var.archive_writer_secret != null)
+      error_message = "the mover needs archive_bucket, or archive_writer_url and archive_writer_secret."
+    }
+  }
+}
+
+data "aws_iam_policy_document" "scheduler_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["scheduler.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "mover_schedule" {
+  name               = var.mover_schedule.role_name
+  assume_role_policy = data.aws_iam_policy_document.scheduler_assume.json
+}
+
+data "aws_iam_policy_document" "mover_schedule" {
+  statement {
+    actions   = ["lambda:InvokeFunction"]
+    resources = [aws_lambda_function.cold_to_archive_mover.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "mover_schedule" {
+  name   = "invoke-mover"
+  role   = aws_iam_role.mover_schedule.id
+  policy = data.aws_iam_policy_document.mover_schedule.json
+}
+
+resource "aws_scheduler_schedule" "mover" {
+  name                = var.mover_schedule.name
+  description         = "Moves objects older than ${var.cold_days} days to the archive"
+  schedule_expression = var.schedule_expression
+
+  flexible_time_window {
+    mode = "OFF"
+  }
+
+  target {
+    arn      = aws_lambda_function.cold_to_archive_mover.arn
+    role_arn = aws_iam_role.mover_schedule.arn
+  }
+
+  depends_on = [aws_iam_role_policy.mover_schedule]
+}
+
+# --- cold writer receiver: chunks from the hot -> cold mover on the L3 hot cloud ---------
+
+data "aws_iam_policy_document" "cold_writer" {
+  count = var.cold_writer == null ? 0 : 1
+
+  # Chunks of one device-day are merged, so the writer lists, reads and replaces objects.
+  statement {
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.cold.arn]
+  }
+
+  statement {
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.cold.arn}/*"]
+  }
+}
+
+resource "aws_iam_role_policy" "cold_writer" {
+  count = var.cold_writer == null ? 0 : 1
+
+  name   = "write-cold"
+  role   = aws_iam_role.function["cold-writer"].id
+  policy = data.aws_iam_policy_document.cold_writer[0].json
+}
+
+resource "aws_lambda_function" "cold_writer" {
+  count = var.cold_writer == null ? 0 : 1
+
+  function_name    = var.cold_writer.name
+  role             = aws_iam_role.function["cold-writer"].arn
+  runtime          = "python3.11"
+  handler          = var.cold_writer.handler
+  filename         = var.cold_writer.package
+  source_code_hash = var.cold_writer.package_hash
+  timeout          = var.function_timeout_seconds
+  memory_size      = var.function_memory_mb
+
+  environment {
+    variables = merge(
+      local.base_env,
+      {
+        DTWIN_COLD_STORE  = aws_s3_bucket.cold.bucket
+        DTWIN_GLUE_SECRET = var.cold_writer_secret
+      },
+      var.cold_writer_previous_secret == null ? {} : {
+        DTWIN_GLUE_PREVIOUS_SECRET = var.cold_writer_previous_secret
+      },
+    )
+  }
+
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+
+  lifecycle {
+    precondition {
+      condition     = var.cold_writer_secret != null
+      error_message = "the cold writer needs cold_writer_secret (the L3 hot -> L3 cold boundary secret)."
+    }
+  }
+}
+
+# The mover on another cloud cannot sign AWS requests; every POST is HMAC-verified.
+resource "aws_lambda_function_url" "cold_writer" {
+  count = var.cold_writer == null ? 0 : 1
+
+  function_name      = aws_lambda_function.cold_writer[0].function_name
+  authorization_type = "NONE"
+}
+
+resource "aws_lambda_permission" "cold_writer_url" {
+  count = var.cold_writer == null ? 0 : 1
+
+  statement_id           = "FunctionUrlHmacProtected"
+  action                 = "lambda:InvokeFunctionUrl"
+  function_name          = aws_lambda_function.cold_writer[0].function_name
+  principal              = "*"
+  function_url_auth_type = "NONE"
+}

@@ -1,0 +1,145 @@
+# Every function input is a package from the build: the deployed Lambda name and IAM role
+# name (both from the topology), the handler, the zip path and the base64 SHA-256 of the zip.
+
+variable "twin_name" {
+  description = "The twin's name (DTWIN_TWIN_NAME of every function)."
+  type        = string
+}
+
+variable "log_level" {
+  description = "DTWIN_LOG_LEVEL of every function: DEBUG or INFO."
+  type        = string
+  default     = "INFO"
+}
+
+variable "log_retention_days" {
+  description = "Days the functions' CloudWatch log groups keep events."
+  type        = number
+  default     = 14
+}
+
+variable "function_timeout_seconds" {
+  description = "Timeout of every function in this layer."
+  type        = number
+  default     = 30
+}
+
+variable "function_memory_mb" {
+  description = "Memory of every function in this layer."
+  type        = number
+  default     = 256
+}
+
+variable "bucket_name" {
+  description = "Name of the cold S3 bucket (globally unique)."
+  type        = string
+}
+
+variable "enforce_tls" {
+  description = "Deny every request to the bucket that does not use TLS. False against the sandbox emulator, which serves plain HTTP on loopback."
+  type        = bool
+  default     = true
+}
+
+variable "force_destroy" {
+  description = "Delete the bucket's objects on destroy (destroying the twin deletes its data)."
+  type        = bool
+  default     = false
+}
+
+variable "enable_lifecycle" {
+  description = "Create the bucket's lifecycle configuration. False against the sandbox emulator, whose lifecycle waiter takes about a minute per bucket."
+  type        = bool
+  default     = true
+}
+
+variable "abort_incomplete_upload_days" {
+  description = "Days after which incomplete multipart uploads are aborted."
+  type        = number
+  default     = 7
+}
+
+variable "cold_days" {
+  description = "Objects older than this many days move to the archive (DTWIN_COLD_DAYS)."
+  type        = number
+}
+
+variable "cold_to_archive_mover" {
+  description = "The scheduled cold -> archive mover."
+  type = object({
+    name         = string
+    role_name    = string
+    handler      = string
+    package      = string
+    package_hash = string
+  })
+}
+
+variable "mover_timeout_seconds" {
+  description = "Timeout of the scheduled mover (it may move many records)."
+  type        = number
+  default     = 300
+}
+
+variable "mover_schedule" {
+  description = "EventBridge Scheduler schedule of the mover: schedule name and the name of the role it assumes to invoke the mover."
+  type = object({
+    name      = string
+    role_name = string
+  })
+}
+
+variable "schedule_expression" {
+  description = "When the mover runs (EventBridge Scheduler expression)."
+  type        = string
+  default     = "rate(1 day)"
+}
+
+variable "archive_bucket" {
+  description = "The archive S3 bucket when L3 archive is on AWS; null when it is on another cloud."
+  type = object({
+    name = string
+    arn  = string
+  })
+  default = null
+}
+
+variable "archive_writer_url" {
+  description = "URL of the archive writer on the L3 archive cloud, when L3 archive is on another cloud."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "archive_writer_secret" {
+  description = "HMAC secret of the L3 cold -> L3 archive boundary, when L3 archive is on another cloud."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "cold_writer" {
+  description = "The cold writer receiver; null unless L3 hot is on another cloud."
+  type = object({
+    name         = string
+    role_name    = string
+    handler      = string
+    package      = string
+    package_hash = string
+  })
+  default = null
+}
+
+variable "cold_writer_secret" {
+  description = "HMAC secret of the L3 hot -> L3 cold boundary (the cold-writer receiver's DTWIN_GLUE_SECRET), when the sender is on another cloud."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "cold_writer_previous_secret" {
+  description = "Previous HMAC secret of the L3 hot -> L3 cold boundary, accepted during rotation."
+  type        = string
+  default     = null
+  sensitive   = true
+}

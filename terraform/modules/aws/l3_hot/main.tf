@@ -1,0 +1,348 @@
+# L3 hot · recent telemetry in DynamoDB: the table, the hot reader (Function URL, TwinMaker
+# data connector), the scheduled hot -> cold mover, and the hot writer receiver when L2 is
+# on another cloud.
+#
+# Each aws_lambda_function is named after its role; its environment sets exactly the
+# variables of that role's contract (dtwin_gui/runtime/core/contracts.py).
+
+data "aws_caller_identity" "current" {}
+
+locals {
+  base_env = {
+    DTWIN_TWIN_NAME = var.twin_name
+    DTWIN_LOG_LEVEL = var.log_level
+  }
+
+  # Every Lambda of this layer, keyed by its topology name.
+  functions = merge(
+    { "hot-reader" = var.hot_reader, "hot-to-cold-mover" = var.hot_to_cold_mover },
+    var.hot_writer == null ? {} : { "hot-writer" = var.hot_writer },
+  )
+}
+
+# --- the table: partition device_id, sort timestamp; TTL as a safety net ----------------
+
+resource "aws_dynamodb_table" "hot" {
+  name         = var.table_name
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "device_id"
+  range_key    = "timestamp"
+
+  attribute {
+    name = "device_id"
+    type = "S"
+  }
+
+  attribute {
+    name = "timestamp"
+    type = "S"
+  }
+
+  # Written by the persister / hot writer (runtime/aws/stores.py TTL_ATTRIBUTE).
+  ttl {
+    attribute_name = "dtwin_expires_at"
+    enabled        = true
+  }
+}
+
+# --- shared per function: IAM role, log group, permission to write its own logs ---------
+
+data "aws_iam_policy_document" "lambda_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "function" {
+  for_each = local.functions
+
+  name               = each.value.role_name
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+}
+
+resource "aws_cloudwatch_log_group" "function" {
+  for_each = local.functions
+
+  name              = "/aws/lambda/${each.value.name}"
+  retention_in_days = var.log_retention_days
+}
+
+data "aws_iam_policy_document" "logs" {
+  for_each = local.functions
+
+  statement {
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "logs" {
+  for_each = local.functions
+
+  name   = "logs"
+  role   = aws_iam_role.function[each.key].id
+  policy = data.aws_iam_policy_document.logs[each.key].json
+}
+
+# --- hot reader: plain queries, TwinMaker's data connector, remote readers --------------
+
+data "aws_iam_policy_document" "hot_reader" {
+  statement {
+    actions   = ["dynamodb:Query"]
+    resources = [aws_dynamodb_table.hot.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "hot_reader" {
+  name   = "query-hot"
+  role   = aws_iam_role.function["hot-reader"].id
+  policy = data.aws_iam_policy_document.hot_reader.json
+}
+
+resource "aws_lambda_function" "hot_reader" {
+  function_name    = var.hot_reader.name
+  role             = aws_iam_role.function["hot-reader"].arn
+  runtime          = "python3.11"
+  handler          = var.hot_reader.handler
+  filename         = var.hot_reader.package
+  source_code_hash = var.hot_reader.package_hash
+  timeout          = var.function_timeout_seconds
+  memory_size      = var.function_memory_mb
+
+  environment {
+    variables = merge(
+      local.base_env,
+      { DTWIN_HOT_STORE = aws_dynamodb_table.hot.name },
+      var.max_page_size == null ? {} : { DTWIN_MAX_PAGE_SIZE = tostring(var.max_page_size) },
+      var.remote_readers ? { DTWIN_GLUE_SECRET = var.reader_secret } : {},
+      var.remote_readers && var.reader_previous_secret != null ? {
+        DTWIN_GLUE_PREVIOUS_SECRET = var.reader_previous_secret
+      } : {},
+    )
+  }
+
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+
+  lifecycle {
+    precondition {
+      condition     = !var.remote_readers || var.reader_secret != null
+      error_message = "remote readers need reader_secret (the reader boundaries' secret)."
+    }
+  }
+}
+
+# Readers on AWS sign their requests (AWS_IAM). Readers on another cloud cannot; then the
+# URL takes no AWS auth and the function verifies the HMAC signature of every POST.
+resource "aws_lambda_function_url" "hot_reader" {
+  function_name      = aws_lambda_function.hot_reader.function_name
+  authorization_type = var.remote_readers ? "NONE" : "AWS_IAM"
+}
+
+resource "aws_lambda_permission" "hot_reader_url" {
+  count = var.remote_readers ? 1 : 0
+
+  statement_id           = "FunctionUrlHmacProtected"
+  action                 = "lambda:InvokeFunctionUrl"
+  function_name          = aws_lambda_function.hot_reader.function_name
+  principal              = "*"
+  function_url_auth_type = "NONE"
+}
+
+# --- hot -> cold mover: aged records into cold storage, then deleted here ---------------
+
+data "aws_iam_policy_document" "hot_to_cold_mover" {
+  statement {
+    actions = [
+      "dynamodb:Scan",
+      "dynamodb:Query",
+      "dynamodb:DeleteItem",
+      "dynamodb:BatchWriteItem",
+    ]
+    resources = [aws_dynamodb_table.hot.arn]
+  }
+
+  # Chunks of one device-day are merged, so the mover lists, reads and replaces objects.
+  dynamic "statement" {
+    for_each = var.cold_bucket == null ? [] : [var.cold_bucket.arn]
+    content {
+      actions   = ["s3:ListBucket"]
+      resources = [statement.value]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.cold_bucket == null ? [] : [var.cold_bucket.arn]
+    content {
+      actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+      resources = ["${statement.value}/*"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "hot_to_cold_mover" {
+  name   = "move-to-cold"
+  role   = aws_iam_role.function["hot-to-cold-mover"].id
+  policy = data.aws_iam_policy_document.hot_to_cold_mover.json
+}
+
+resource "aws_lambda_function" "hot_to_cold_mover" {
+  function_name    = var.hot_to_cold_mover.name
+  role             = aws_iam_role.function["hot-to-cold-mover"].arn
+  runtime          = "python3.11"
+  handler          = var.hot_to_cold_mover.handler
+  filename         = var.hot_to_cold_mover.package
+  source_code_hash = var.hot_to_cold_mover.package_hash
+  timeout          = var.mover_timeout_seconds
+  memory_size      = var.function_memory_mb
+
+  environment {
+    variables = merge(
+      local.base_env,
+      {
+        DTWIN_HOT_STORE = aws_dynamodb_table.hot.name
+        DTWIN_HOT_DAYS  = tostring(var.hot_days)
+      },
+      var.cold_bucket == null ? {} : { DTWIN_COLD_STORE = var.cold_bucket.name },
+      var.cold_writer_url == null ? {} : {
+        DTWIN_COLD_WRITER_URL    = var.cold_writer_url
+        DTWIN_COLD_WRITER_SECRET = var.cold_writer_secret
+      },
+    )
+  }
+
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+
+  lifecycle {
+    precondition {
+      condition     = var.cold_bucket != null || (var.cold_writer_url != null && var.cold_writer_secret != null)
+      error_message = "the mover needs cold_bucket, or cold_writer_url and cold_writer_secret."
+    }
+  }
+}
+
+data "aws_iam_policy_document" "scheduler_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["scheduler.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "mover_schedule" {
+  name               = var.mover_schedule.role_name
+  assume_role_policy = data.aws_iam_policy_document.scheduler_assume.json
+}
+
+data "aws_iam_policy_document" "mover_schedule" {
+  statement {
+    actions   = ["lambda:InvokeFunction"]
+    resources = [aws_lambda_function.hot_to_cold_mover.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "mover_schedule" {
+  name   = "invoke-mover"
+  role   = aws_iam_role.mover_schedule.id
+  policy = data.aws_iam_policy_document.mover_schedule.json
+}
+
+resource "aws_scheduler_schedule" "mover" {
+  name                = var.mover_schedule.name
+  description         = "Moves records older than ${var.hot_days} days to cold storage"
+  schedule_expression = var.schedule_expression
+
+  flexible_time_window {
+    mode = "OFF"
+  }
+
+  target {
+    arn      = aws_lambda_function.hot_to_cold_mover.arn
+    role_arn = aws_iam_role.mover_schedule.arn
+  }
+
+  depends_on = [aws_iam_role_policy.mover_schedule]
+}
+
+# --- hot writer receiver: records from the persister on the L2 cloud ---------------------
+
+data "aws_iam_policy_document" "hot_writer" {
+  count = var.hot_writer == null ? 0 : 1
+
+  statement {
+    actions   = ["dynamodb:PutItem"]
+    resources = [aws_dynamodb_table.hot.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "hot_writer" {
+  count = var.hot_writer == null ? 0 : 1
+
+  name   = "write-hot"
+  role   = aws_iam_role.function["hot-writer"].id
+  policy = data.aws_iam_policy_document.hot_writer[0].json
+}
+
+resource "aws_lambda_function" "hot_writer" {
+  count = var.hot_writer == null ? 0 : 1
+
+  function_name    = var.hot_writer.name
+  role             = aws_iam_role.function["hot-writer"].arn
+  runtime          = "python3.11"
+  handler          = var.hot_writer.handler
+  filename         = var.hot_writer.package
+  source_code_hash = var.hot_writer.package_hash
+  timeout          = var.function_timeout_seconds
+  memory_size      = var.function_memory_mb
+
+  environment {
+    variables = merge(
+      local.base_env,
+      {
+        DTWIN_HOT_STORE   = aws_dynamodb_table.hot.name
+        DTWIN_GLUE_SECRET = var.hot_writer_secret
+      },
+      var.hot_ttl_days == null ? {} : { DTWIN_HOT_TTL_DAYS = tostring(var.hot_ttl_days) },
+      var.hot_writer_previous_secret == null ? {} : {
+        DTWIN_GLUE_PREVIOUS_SECRET = var.hot_writer_previous_secret
+      },
+    )
+  }
+
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+
+  lifecycle {
+    precondition {
+      condition     = var.hot_writer_secret != null
+      error_message = "the hot writer needs hot_writer_secret (the L2 -> L3 hot boundary secret)."
+    }
+  }
+}
+
+# The persister on another cloud cannot sign AWS requests; every POST is HMAC-verified.
+resource "aws_lambda_function_url" "hot_writer" {
+  count = var.hot_writer == null ? 0 : 1
+
+  function_name      = aws_lambda_function.hot_writer[0].function_name
+  authorization_type = "NONE"
+}
+
+resource "aws_lambda_permission" "hot_writer_url" {
+  count = var.hot_writer == null ? 0 : 1
+
+  statement_id           = "FunctionUrlHmacProtected"
+  action                 = "lambda:InvokeFunctionUrl"
+  function_name          = aws_lambda_function.hot_writer[0].function_name
+  principal              = "*"
+  function_url_auth_type = "NONE"
+}

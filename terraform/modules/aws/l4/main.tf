@@ -1,0 +1,211 @@
+# L4 · twin model on AWS IoT TwinMaker. Terraform has no TwinMaker resources: the workspace,
+# component types and entities are created by the SDK step. Terraform provides what the
+# workspace needs: its S3 bucket, the IAM role TwinMaker assumes (the bucket, and invoking
+# the hot reader as data connector), and the hot reader proxy when L3 hot is on another
+# cloud and the proxy lives in this layer.
+#
+# Each aws_lambda_function is named after its role; its environment sets exactly the
+# variables of that role's contract (dtwin_gui/runtime/core/contracts.py).
+
+data "aws_caller_identity" "current" {}
+
+locals {
+  base_env = {
+    DTWIN_TWIN_NAME = var.twin_name
+    DTWIN_LOG_LEVEL = var.log_level
+  }
+
+  # Every Lambda of this layer, keyed by its topology name.
+  functions = var.hot_reader_proxy == null ? {} : { "hot-reader-proxy" = var.hot_reader_proxy }
+
+  # The data connector TwinMaker invokes: the proxy here, else the one passed in.
+  reader_arn = var.hot_reader_proxy == null ? var.hot_reader_arn : aws_lambda_function.hot_reader_proxy[0].arn
+}
+
+# --- workspace bucket ---------------------------------------------------------------------
+
+resource "aws_s3_bucket" "workspace" {
+  bucket        = var.bucket_name
+  force_destroy = var.force_destroy
+}
+
+resource "aws_s3_bucket_public_access_block" "workspace" {
+  bucket                  = aws_s3_bucket.workspace.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+# Refuse plain-HTTP requests. Off against the sandbox, which is plain HTTP on loopback by
+# design (and whose S3 enforces this policy).
+data "aws_iam_policy_document" "tls_only" {
+  count = var.enforce_tls ? 1 : 0
+
+  statement {
+    sid       = "DenyPlainHttp"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.workspace.arn, "${aws_s3_bucket.workspace.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "workspace" {
+  count = var.enforce_tls ? 1 : 0
+
+  bucket = aws_s3_bucket.workspace.id
+  policy = data.aws_iam_policy_document.tls_only[0].json
+
+  depends_on = [aws_s3_bucket_public_access_block.workspace]
+}
+
+# --- the role TwinMaker assumes -----------------------------------------------------------
+
+data "aws_iam_policy_document" "twinmaker_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["iottwinmaker.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "twinmaker" {
+  name               = var.role_name
+  assume_role_policy = data.aws_iam_policy_document.twinmaker_assume.json
+}
+
+data "aws_iam_policy_document" "twinmaker" {
+  statement {
+    sid       = "WorkspaceBucket"
+    actions   = ["s3:GetBucketLocation", "s3:ListBucket"]
+    resources = [aws_s3_bucket.workspace.arn]
+  }
+
+  statement {
+    sid       = "WorkspaceObjects"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = ["${aws_s3_bucket.workspace.arn}/*"]
+  }
+
+  # TwinMaker keeps a marker object per workspace and removes it with the workspace.
+  statement {
+    sid       = "WorkspaceMarker"
+    actions   = ["s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.workspace.arn}/DO_NOT_DELETE_WORKSPACE_*"]
+  }
+
+  statement {
+    sid       = "DataConnector"
+    actions   = ["lambda:InvokeFunction"]
+    resources = [local.reader_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "twinmaker" {
+  name   = "workspace"
+  role   = aws_iam_role.twinmaker.id
+  policy = data.aws_iam_policy_document.twinmaker.json
+
+  lifecycle {
+    precondition {
+      condition     = var.hot_reader_proxy != null || var.hot_reader_arn != null
+      error_message = "TwinMaker needs hot_reader_arn, or a hot_reader_proxy in this layer."
+    }
+  }
+}
+
+# --- hot reader proxy: reads from the hot store on another cloud -------------------------
+
+data "aws_iam_policy_document" "lambda_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "function" {
+  for_each = local.functions
+
+  name               = each.value.role_name
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+}
+
+resource "aws_cloudwatch_log_group" "function" {
+  for_each = local.functions
+
+  name              = "/aws/lambda/${each.value.name}"
+  retention_in_days = var.log_retention_days
+}
+
+data "aws_iam_policy_document" "logs" {
+  for_each = local.functions
+
+  statement {
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "logs" {
+  for_each = local.functions
+
+  name   = "logs"
+  role   = aws_iam_role.function[each.key].id
+  policy = data.aws_iam_policy_document.logs[each.key].json
+}
+
+resource "aws_lambda_function" "hot_reader_proxy" {
+  count = var.hot_reader_proxy == null ? 0 : 1
+
+  function_name    = var.hot_reader_proxy.name
+  role             = aws_iam_role.function["hot-reader-proxy"].arn
+  runtime          = "python3.11"
+  handler          = var.hot_reader_proxy.handler
+  filename         = var.hot_reader_proxy.package
+  source_code_hash = var.hot_reader_proxy.package_hash
+  timeout          = var.function_timeout_seconds
+  memory_size      = var.function_memory_mb
+
+  environment {
+    variables = merge(local.base_env, {
+      DTWIN_REMOTE_URL    = var.remote_url
+      DTWIN_REMOTE_SECRET = var.remote_secret
+    })
+  }
+
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+
+  lifecycle {
+    precondition {
+      condition     = var.remote_url != null && var.remote_secret != null
+      error_message = "the hot reader proxy needs remote_url and remote_secret (the reader boundary)."
+    }
+  }
+}
+
+# Dashboards query the proxy over HTTP with signed (AWS_IAM) requests.
+resource "aws_lambda_function_url" "hot_reader_proxy" {
+  count = var.hot_reader_proxy == null ? 0 : 1
+
+  function_name      = aws_lambda_function.hot_reader_proxy[0].function_name
+  authorization_type = "AWS_IAM"
+}

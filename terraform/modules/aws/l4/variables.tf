@@ -1,0 +1,85 @@
+# Every function input is a package from the build: the deployed Lambda name and IAM role
+# name (both from the topology), the handler, the zip path and the base64 SHA-256 of the zip.
+
+variable "twin_name" {
+  description = "The twin's name (DTWIN_TWIN_NAME of every function)."
+  type        = string
+}
+
+variable "log_level" {
+  description = "DTWIN_LOG_LEVEL of every function: DEBUG or INFO."
+  type        = string
+  default     = "INFO"
+}
+
+variable "log_retention_days" {
+  description = "Days the functions' CloudWatch log groups keep events."
+  type        = number
+  default     = 14
+}
+
+variable "function_timeout_seconds" {
+  description = "Timeout of every function in this layer."
+  type        = number
+  default     = 30
+}
+
+variable "function_memory_mb" {
+  description = "Memory of every function in this layer."
+  type        = number
+  default     = 256
+}
+
+variable "bucket_name" {
+  description = "Name of the TwinMaker workspace S3 bucket (globally unique)."
+  type        = string
+}
+
+variable "enforce_tls" {
+  description = "Deny every request to the bucket that does not use TLS. False against the sandbox emulator, which serves plain HTTP on loopback."
+  type        = bool
+  default     = true
+}
+
+variable "force_destroy" {
+  description = "Delete the bucket's objects on destroy."
+  type        = bool
+  default     = false
+}
+
+variable "role_name" {
+  description = "Name of the IAM role IoT TwinMaker assumes for the workspace."
+  type        = string
+}
+
+variable "hot_reader_arn" {
+  description = "ARN of the function TwinMaker's data connector invokes: the hot reader, or a hot reader proxy in another layer. Null when the proxy lives in this layer."
+  type        = string
+  default     = null
+}
+
+variable "hot_reader_proxy" {
+  description = "The hot reader proxy, when L3 hot is on another cloud and the proxy lives in this layer; null otherwise."
+  type = object({
+    name         = string
+    role_name    = string
+    handler      = string
+    package      = string
+    package_hash = string
+  })
+  default = null
+}
+
+variable "remote_url" {
+  description = "URL of the hot reader on the L3 hot cloud (for the proxy)."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "remote_secret" {
+  description = "HMAC secret of the reader boundary (for the proxy)."
+  type        = string
+  default     = null
+  sensitive   = true
+}

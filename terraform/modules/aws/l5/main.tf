@@ -1,0 +1,157 @@
+# L5 · dashboards on Amazon Managed Grafana: the workspace, the IAM role it assumes (reading
+# the hot store through the hot reader, or the hot reader proxy when L3 hot is on another
+# cloud), and that proxy when it lives in this layer. Dashboards are an SDK step.
+#
+# Each aws_lambda_function is named after its role; its environment sets exactly the
+# variables of that role's contract (dtwin_gui/runtime/core/contracts.py).
+
+data "aws_caller_identity" "current" {}
+
+locals {
+  base_env = {
+    DTWIN_TWIN_NAME = var.twin_name
+    DTWIN_LOG_LEVEL = var.log_level
+  }
+
+  # Every Lambda of this layer, keyed by its topology name.
+  functions = var.hot_reader_proxy == null ? {} : { "hot-reader-proxy" = var.hot_reader_proxy }
+
+  # What dashboards read through: the proxy here, else the reader passed in.
+  reader_arn = var.hot_reader_proxy == null ? var.hot_reader_arn : aws_lambda_function.hot_reader_proxy[0].arn
+}
+
+# --- the role the workspace assumes ------------------------------------------------------
+
+data "aws_iam_policy_document" "grafana_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["grafana.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "grafana" {
+  name               = var.role_name
+  assume_role_policy = data.aws_iam_policy_document.grafana_assume.json
+}
+
+data "aws_iam_policy_document" "grafana" {
+  statement {
+    sid       = "ReadHotStore"
+    actions   = ["lambda:InvokeFunction", "lambda:InvokeFunctionUrl"]
+    resources = [local.reader_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "grafana" {
+  name   = "read-hot-store"
+  role   = aws_iam_role.grafana.id
+  policy = data.aws_iam_policy_document.grafana.json
+
+  lifecycle {
+    precondition {
+      condition     = var.hot_reader_proxy != null || var.hot_reader_arn != null
+      error_message = "Grafana needs hot_reader_arn, or a hot_reader_proxy in this layer."
+    }
+  }
+}
+
+# --- the workspace ------------------------------------------------------------------------
+
+# Sign-in through IAM Identity Center (AWS_SSO), which must be enabled in the account.
+resource "aws_grafana_workspace" "dashboards" {
+  name                     = var.workspace_name
+  description              = "Dashboards of twin ${var.twin_name}"
+  account_access_type      = "CURRENT_ACCOUNT"
+  authentication_providers = ["AWS_SSO"]
+  permission_type          = "SERVICE_MANAGED"
+  data_sources             = []
+  role_arn                 = aws_iam_role.grafana.arn
+}
+
+# --- hot reader proxy: reads from the hot store on another cloud -------------------------
+
+data "aws_iam_policy_document" "lambda_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "function" {
+  for_each = local.functions
+
+  name               = each.value.role_name
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+}
+
+resource "aws_cloudwatch_log_group" "function" {
+  for_each = local.functions
+
+  name              = "/aws/lambda/${each.value.name}"
+  retention_in_days = var.log_retention_days
+}
+
+data "aws_iam_policy_document" "logs" {
+  for_each = local.functions
+
+  statement {
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "logs" {
+  for_each = local.functions
+
+  name   = "logs"
+  role   = aws_iam_role.function[each.key].id
+  policy = data.aws_iam_policy_document.logs[each.key].json
+}
+
+resource "aws_lambda_function" "hot_reader_proxy" {
+  count = var.hot_reader_proxy == null ? 0 : 1
+
+  function_name    = var.hot_reader_proxy.name
+  role             = aws_iam_role.function["hot-reader-proxy"].arn
+  runtime          = "python3.11"
+  handler          = var.hot_reader_proxy.handler
+  filename         = var.hot_reader_proxy.package
+  source_code_hash = var.hot_reader_proxy.package_hash
+  timeout          = var.function_timeout_seconds
+  memory_size      = var.function_memory_mb
+
+  environment {
+    variables = merge(local.base_env, {
+      DTWIN_REMOTE_URL    = var.remote_url
+      DTWIN_REMOTE_SECRET = var.remote_secret
+    })
+  }
+
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+
+  lifecycle {
+    precondition {
+      condition     = var.remote_url != null && var.remote_secret != null
+      error_message = "the hot reader proxy needs remote_url and remote_secret (the reader boundary)."
+    }
+  }
+}
+
+# Dashboards query the proxy over HTTP with signed (AWS_IAM) requests.
+resource "aws_lambda_function_url" "hot_reader_proxy" {
+  count = var.hot_reader_proxy == null ? 0 : 1
+
+  function_name      = aws_lambda_function.hot_reader_proxy[0].function_name
+  authorization_type = "AWS_IAM"
+}
