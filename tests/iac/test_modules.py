@@ -18,6 +18,7 @@ from pathlib import Path
 
 import hcl2
 import pytest
+from helpers import skip_unless_tools
 from lark import Token, Tree
 
 from dtwin_gui.core.providers import SLOTS, Cloud
@@ -192,7 +193,7 @@ def test_every_module_has_its_four_files(folder):
 
 def test_terraform_fmt_is_clean():
     if shutil.which("terraform") is None:
-        pytest.skip("terraform is not installed")
+        skip_unless_tools("terraform is not installed")
     result = subprocess.run(
         ["terraform", "fmt", "-check", "-recursive", "-no-color", str(terraform_dir())],
         capture_output=True,

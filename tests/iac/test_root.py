@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import edit_json
+from helpers import edit_json, skip_unless_tools
 
 from dtwin_gui.build import build_packages
 from dtwin_gui.deploy.target import SANDBOX_CREDENTIALS, Target, sandbox_target
@@ -404,7 +404,9 @@ def terraform_env(tmp_path_factory) -> dict[str, str]:
     mirror = find_mirror()
     provider = "registry.terraform.io/hashicorp/aws/" + AWS_PROVIDER_VERSION
     if shutil.which("terraform") is None or mirror is None or not (mirror / provider).is_dir():
-        pytest.skip(f"terraform or a provider mirror with aws {AWS_PROVIDER_VERSION} is missing")
+        skip_unless_tools(
+            f"terraform or a provider mirror with aws {AWS_PROVIDER_VERSION} is missing"
+        )
     home = tmp_path_factory.mktemp("terraform-home")
     settings = TerraformSettings(mirror_dir=mirror, plugin_cache_dir=home / "plugin-cache")
     env = write_cli_config(settings, home / "cli.tfrc")
@@ -473,9 +475,7 @@ def test_the_mixed_root_validates_and_plans_without_writing_secrets(
 
 @pytest.mark.slow
 def test_apply_plan_destroy_against_the_sandbox(template_root, emulator):
-    missing = sorted({"iot_tags", "grafana"} - set(emulator.patches))
-    if missing:
-        pytest.skip(f"sandbox patch(es) missing: {', '.join(missing)}")
+    assert {"iot_tags", "grafana"} <= set(emulator.patches)
     info, builds, cli, target = template_root
     text = info.path.read_text()
     for value in SANDBOX_CREDENTIALS.values():
