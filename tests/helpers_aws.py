@@ -91,7 +91,8 @@ def deploy_project(
             if "event-feedback" in functions
             else {}
         ),
-        "hot-reader": {"DTWIN_HOT_STORE": table, "DTWIN_GLUE_SECRET": SECRET},
+        # All-AWS: the reader's URL is IAM-protected, no glue secret (as Terraform sets it).
+        "hot-reader": {"DTWIN_HOT_STORE": table},
         "hot-to-cold-mover": {
             "DTWIN_HOT_STORE": table,
             "DTWIN_COLD_STORE": cold,

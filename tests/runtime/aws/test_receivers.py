@@ -121,3 +121,25 @@ def test_sender_does_not_retry_a_refusal(writer):
         sender.send("telemetry", RECORD)
     assert info.value.status == 401
     assert calls == []
+
+
+def test_public_hot_reader_refuses_unsigned_queries(aws, writer):
+    """With remote readers the reader's URL is public, so plain queries must be signed."""
+    deployed, _ = writer
+    name = deployed.name("hot-reader")
+    lam = aws.client("lambda")
+    env = lam.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
+    lam.update_function_configuration(
+        FunctionName=name, Environment={"Variables": {**env, "DTWIN_GLUE_SECRET": SECRET}}
+    )
+    query = "device_id=temperature-sensor-1"
+    url = f"{aws.gateway.function_url(name)}?{query}"
+    try:
+        urllib.request.urlopen(url)
+        raise AssertionError("an unsigned query was answered")
+    except urllib.error.HTTPError as err:
+        with err:
+            assert err.code == 401
+    signed = urllib.request.Request(url, headers=signed_headers(SECRET, query.encode()))
+    with urllib.request.urlopen(signed) as reply:
+        assert json.loads(reply.read())["items"] == []

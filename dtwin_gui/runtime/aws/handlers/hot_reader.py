@@ -44,11 +44,30 @@ def _plain_query(event: dict) -> dict:
         return http_reply(400, {"status": "error", "error": str(exc)})
 
 
+def _refuse_unsigned_get(event: dict) -> dict | None:
+    """When remote readers exist, the Function URL is public (auth NONE): then plain GET
+    queries must be signed too, with the raw query string as the signed body."""
+    if not FUNCTION.env.get("DTWIN_GLUE_SECRET"):
+        return None  # the URL is protected by AWS IAM
+    import os
+
+    from dtwin_gui.runtime.core.glue import AuthError, receiver_secrets, verify
+
+    query = (event.get("rawQueryString") or "").encode("utf-8")
+    try:
+        verify(event.get("headers") or {}, query, receiver_secrets(os.environ))
+    except AuthError as exc:
+        FUNCTION.log.warning("unauthorized", f"unsigned hot-reader query refused: {exc.reason}")
+        return http_reply(401, {"status": "error", "error": f"unauthorized: {exc.reason}"})
+    return None
+
+
 def handler(event, context):
     if is_http_event(event):
         method, _, _ = http_parts(event)
         if method == "GET":
-            return _plain_query(event)
+            refused = _refuse_unsigned_get(event)
+            return refused or _plain_query(event)
         if not FUNCTION.env.get("DTWIN_GLUE_SECRET"):
             return http_reply(404, {"status": "error", "error": "no remote readers here"})
         return receive(FUNCTION, event, {"hot-query": _hot_query})
