@@ -13,6 +13,7 @@ This module also holds the two types every importer module shares: :class:`Impor
 
 from __future__ import annotations
 
+import abc
 import os
 import re
 import stat
@@ -134,7 +135,7 @@ def _noise_entry(folder: str) -> ImportEntry:
     return ImportEntry(folder, None, "ignored", "tool or editor folder; not part of a project")
 
 
-class SourceTree:
+class SourceTree(abc.ABC):
     """The regular files of an older project (folder or zip), read on demand.
 
     ``files`` are POSIX paths relative to the source's top; ``notes`` are entries for what
@@ -147,9 +148,9 @@ class SourceTree:
         self.notes: list[ImportEntry] = []
         self._budget = _ByteBudget(limits.max_total_bytes)
 
+    @abc.abstractmethod
     def read_bytes(self, path: str) -> bytes:
         """The content of ``path`` (one of :attr:`files`), counted against the size limit."""
-        raise NotImplementedError
 
 
 class _FolderTree(SourceTree):
