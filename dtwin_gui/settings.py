@@ -1,0 +1,101 @@
+"""The app's settings: one schema, one JSON file, written atomically.
+
+Stored in ``$DTWIN_CONFIG_DIR/settings.json``; without that variable in
+``$DTWIN_DATA_DIR/config`` when that is set (tests), else the platform's config folder.
+A broken file never stops the app: :func:`load_settings` falls back to the defaults and
+says why in ``AppSettings.load_error``. Secrets are never stored here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+CONFIG_DIR_ENV = "DTWIN_CONFIG_DIR"
+SETTINGS_FILE = "settings.json"
+
+
+class AppSettings(BaseModel):
+    """Everything the Settings dialog edits. Unknown keys are kept out (``extra="ignore"``)."""
+
+    model_config = ConfigDict(extra="ignore", validate_assignment=True)
+
+    version: int = 1
+    #: Where deployment workspaces (build output, Terraform state, run logs) live;
+    #: None = ``<data dir>/workspaces``.
+    workspace_location: Path | None = None
+    #: The Terraform binary (name on PATH or a full path).
+    terraform_path: str = "terraform"
+    #: Filesystem mirror of Terraform providers; None = auto-detect.
+    plugin_mirror: Path | None = None
+    theme: Literal["system", "light", "dark"] = "system"
+    #: Not saved: why the file on disk could not be used, if it could not.
+    load_error: str = Field(default="", exclude=True)
+
+    def terraform_settings(self):
+        """The :class:`~dtwin_gui.iac.cli_config.TerraformSettings` these settings imply."""
+        from dtwin_gui.iac.cli_config import TerraformSettings
+
+        settings = TerraformSettings(binary=self.terraform_path or "terraform")
+        if self.plugin_mirror is not None:
+            settings.mirror_dir = self.plugin_mirror
+        return settings
+
+
+def config_dir() -> Path:
+    override = os.environ.get(CONFIG_DIR_ENV)
+    if override:
+        return Path(override)
+    data = os.environ.get("DTWIN_DATA_DIR")
+    if data:
+        return Path(data) / "config"
+    return Path(platformdirs.user_config_dir("dtwin", appauthor=False))
+
+
+def settings_path() -> Path:
+    return config_dir() / SETTINGS_FILE
+
+
+def load_settings(path: Path | None = None) -> AppSettings:
+    """The saved settings, or the defaults (with ``load_error`` set) if the file is bad."""
+    path = path or settings_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return AppSettings()
+    except OSError as exc:
+        return AppSettings(load_error=f"{path} could not be read ({exc}); using the defaults")
+    try:
+        return AppSettings.model_validate(json.loads(text))
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        why = f"{path} is not valid JSON ({exc.msg} at {where})"
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(root)"
+        why = f"{path}: {field}: {first['msg']}"
+    return AppSettings(load_error=f"{why}; using the defaults until you save the settings again")
+
+
+def save_settings(settings: AppSettings, path: Path | None = None) -> Path:
+    """Write ``settings`` atomically (temp file in the same folder, fsync, rename)."""
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(settings.model_dump(mode="json"), indent=2) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
