@@ -1,0 +1,373 @@
+"""What a deploy or destroy will do, before it happens (Qt-free; the Review page shows it).
+
+* :class:`PlanReview` — a Terraform plan grouped by layer, with what is destructive, the glue
+  hops the topology needs and the SDK steps the deploy runs after the apply;
+* :func:`describe_sdk_steps` — those SDK steps, named by the same functions the steps use;
+* :class:`DestroyPreview` — what a destroy would delete (Terraform state + SDK record);
+* :func:`plan_fingerprint` / :func:`same_plan` — whether a new plan is the one reviewed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from dtwin_gui.core.project import Project
+from dtwin_gui.core.providers import CLOUD_TITLES, SLOT_INFO, Cloud, Slot
+from dtwin_gui.core.topology import Topology
+from dtwin_gui.deploy.sdk import grafana, iot_devices, twinmaker
+from dtwin_gui.deploy.sdk.context import SdkError
+from dtwin_gui.deploy.sdk.context import address as sdk_address
+from dtwin_gui.deploy.sdk.state import SdkState
+from dtwin_gui.deploy.workspace import DeploymentWorkspace
+from dtwin_gui.iac.state import ROOT_LAYER, read_state
+
+#: Plan actions that change nothing in the cloud (left out of a plan's identity and lists).
+NO_CHANGE_ACTIONS = frozenset({"noop", "read"})
+#: Actions that delete an existing object (a replace deletes it, then creates a new one).
+DESTRUCTIVE_ACTIONS = frozenset({"delete", "replace"})
+#: Layers in the order they are shown; anything else goes last, as "Other".
+LAYER_ORDER: tuple[str, ...] = (*(str(s) for s in Slot), "setup", ROOT_LAYER)
+_PLAN_COUNTS = {
+    "create": ("add",),
+    "update": ("change",),
+    "delete": ("destroy",),
+    "replace": ("add", "destroy"),
+}
+
+
+def layer_title(layer: str) -> str:
+    """``"L3 · Hot storage"`` for ``L3_hot``; readable names for the non-slot groups."""
+    if layer in {str(s) for s in Slot}:
+        return SLOT_INFO[Slot(layer)].title
+    return {"setup": "Setup (shared by all layers)", ROOT_LAYER: "Other"}.get(layer, layer)
+
+
+def normalize_action(action: str) -> str:
+    """Terraform's action name as one of ours (``["delete", "create"]`` is a replace)."""
+    text = str(action).lower()
+    if "delete" in text and "create" in text:
+        return "replace"
+    return text
+
+
+# --- plan identity ------------------------------------------------------------------------
+def plan_fingerprint(plan: Any) -> tuple:
+    """A stable identity of a :class:`~dtwin_gui.iac.runner.PlanSummary`.
+
+    The sorted ``(address, action)`` pairs of the resources the plan changes; resources it
+    only reads or leaves alone do not count, and neither does the order Terraform listed them.
+    """
+    if plan is None:
+        return ()
+    return tuple(
+        sorted(
+            (str(resource[0]), normalize_action(resource[1]))
+            for resource in plan.resources
+            if normalize_action(resource[1]) not in NO_CHANGE_ACTIONS
+        )
+    )
+
+
+def same_plan(reviewed: Any, new: Any) -> bool:
+    """True when ``new`` would do exactly what ``reviewed`` showed the user."""
+    if reviewed is None or new is None:
+        return False
+    return plan_fingerprint(reviewed) == plan_fingerprint(new)
+
+
+# --- the plan, by layer -------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReviewItem:
+    """One resource the plan changes."""
+
+    address: str
+    action: str  # create | update | delete | replace
+    layer: str
+
+    @property
+    def destructive(self) -> bool:
+        return self.action in DESTRUCTIVE_ACTIONS
+
+
+@dataclass
+class LayerReview:
+    layer: str
+    items: list[ReviewItem] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return layer_title(self.layer)
+
+    def count(self, key: str) -> int:
+        """``add``, ``change`` or ``destroy`` operations (a replace is an add and a destroy)."""
+        return sum(key in _PLAN_COUNTS.get(item.action, ()) for item in self.items)
+
+    @property
+    def counts_text(self) -> str:
+        return f"+{self.count('add')} ~{self.count('change')} -{self.count('destroy')}"
+
+    @property
+    def destructive(self) -> list[ReviewItem]:
+        return [item for item in self.items if item.destructive]
+
+
+@dataclass(frozen=True)
+class GlueHop:
+    """Data crossing from one cloud to another, and the functions that carry it."""
+
+    name: str
+    source_layer: str
+    source_cloud: str
+    target_layer: str
+    target_cloud: str
+    sender: str  # deployed function name on the source cloud
+    receiver: str  # deployed function name on the target cloud
+    description: str
+
+    @property
+    def text(self) -> str:
+        src = f"{self.source_layer} ({CLOUD_TITLES[Cloud(self.source_cloud)]})"
+        dst = f"{self.target_layer} ({CLOUD_TITLES[Cloud(self.target_cloud)]})"
+        return f"{src} → {dst}: {self.description} (via {self.sender} → {self.receiver})"
+
+
+def glue_hops(topology: Topology | None) -> list[GlueHop]:
+    """The hops of ``topology.boundaries`` (none when every layer is on one cloud)."""
+    if topology is None:
+        return []
+    hops = []
+    for boundary in topology.boundaries:
+        spec = boundary.spec
+        sender = topology.function(boundary.source_cloud, spec.sender)
+        receiver = topology.function(boundary.target_cloud, spec.receiver)
+        hops.append(
+            GlueHop(
+                boundary.name,
+                str(spec.source),
+                str(boundary.source_cloud),
+                str(spec.target),
+                str(boundary.target_cloud),
+                topology.deployed_name(sender) if sender else spec.sender,
+                topology.deployed_name(receiver) if receiver else spec.receiver,
+                spec.description,
+            )
+        )
+    return hops
+
+
+@dataclass(frozen=True)
+class SdkStepInfo:
+    """One thing the SDK phase creates or updates after the Terraform apply."""
+
+    layer: str
+    title: str
+    detail: str = ""
+    kind: str = ""
+    name: str = ""
+
+
+def describe_sdk_steps(project: Project, topology: Topology) -> list[SdkStepInfo]:
+    """What :func:`~dtwin_gui.deploy.sdk.steps.run_sdk_steps` will make, in its order.
+
+    Names come from the step modules' own naming functions, so this cannot drift from them.
+    Layers not on AWS get nothing (as in the steps).
+    """
+    on_aws = {slot for slot, cloud in topology.providers.items() if cloud is Cloud.AWS}
+    twin = topology.twin_name
+    steps: list[SdkStepInfo] = []
+    if Slot.L1 in on_aws:
+        for device_id in project.device_ids:
+            thing = iot_devices.thing_name(twin, device_id)
+            steps.append(
+                SdkStepInfo(
+                    str(iot_devices.LAYER),
+                    f"IoT device certificate for {device_id}",
+                    f"an active X.509 certificate and key attached to thing {thing} and its "
+                    "policy; the key stays in the app's deployment folder, never the project",
+                    iot_devices.KIND,
+                    device_id,
+                )
+            )
+    if Slot.L4 in on_aws:
+        steps.extend(_twinmaker_steps(project, topology))
+    if Slot.L5 in on_aws:
+        layer = str(grafana.LAYER)
+        panels = len(grafana.dashboard_model(project, twin)["panels"])
+        steps += [
+            SdkStepInfo(
+                layer,
+                "Grafana service account",
+                f"{grafana.service_account_name(twin)} with a short-lived token for the setup",
+                grafana.K_ACCOUNT,
+                grafana.service_account_name(twin),
+            ),
+            SdkStepInfo(
+                layer,
+                "Grafana data source",
+                "reads recent telemetry from hot storage",
+                grafana.K_DATASOURCE,
+                grafana.datasource_uid(twin),
+            ),
+            SdkStepInfo(
+                layer,
+                "Grafana dashboard",
+                f"{panels} panel{'s' if panels != 1 else ''}, one per device property",
+                grafana.K_DASHBOARD,
+                grafana.dashboard_uid(twin),
+            ),
+        ]
+    return steps
+
+
+def _twinmaker_steps(project: Project, topology: Topology) -> list[SdkStepInfo]:
+    layer = str(twinmaker.LAYER)
+    workspace = twinmaker.workspace_id(topology)
+    steps = [
+        SdkStepInfo(
+            layer,
+            f"TwinMaker workspace {workspace}",
+            "uses the role and bucket Terraform creates",
+            twinmaker.K_WORKSPACE,
+            workspace,
+        )
+    ]
+    for device in project.devices:
+        type_id = twinmaker.component_type_id(device.id)
+        count = len(device.properties)
+        steps.append(
+            SdkStepInfo(
+                layer,
+                f"TwinMaker component type {type_id}",
+                f"{count} time-series propert{'ies' if count != 1 else 'y'} of {device.id}, "
+                "read from hot storage",
+                twinmaker.K_TYPE,
+                type_id,
+            )
+        )
+    try:
+        entities = twinmaker.read_hierarchy(project)
+    except SdkError as exc:
+        return [*steps, SdkStepInfo(layer, "TwinMaker entities", f"cannot be listed: {exc}")]
+    for entity in entities:
+        parent = f"under {entity.parent}" if entity.parent else "at the top"
+        parts = f", components: {', '.join(entity.components)}" if entity.components else ""
+        steps.append(
+            SdkStepInfo(
+                layer,
+                f"TwinMaker entity {entity.id}",
+                parent + parts,
+                twinmaker.K_ENTITY,
+                entity.id,
+            )
+        )
+    return steps
+
+
+@dataclass
+class PlanReview:
+    """A plan made readable: per layer, destructive items, glue hops and SDK steps."""
+
+    plan: Any
+    layers: list[LayerReview] = field(default_factory=list)
+    glue: list[GlueHop] = field(default_factory=list)
+    sdk_steps: list[SdkStepInfo] = field(default_factory=list)
+
+    @classmethod
+    def build(
+        cls, plan: Any, project: Project | None = None, topology: Topology | None = None
+    ) -> PlanReview:
+        groups: dict[str, list[ReviewItem]] = {}
+        for address, action, layer in plan.resources:
+            action = normalize_action(action)
+            if action in NO_CHANGE_ACTIONS:
+                continue
+            groups.setdefault(str(layer), []).append(ReviewItem(address, action, str(layer)))
+        order = {name: i for i, name in enumerate(LAYER_ORDER)}
+        layers = [
+            LayerReview(layer, items)
+            for layer, items in sorted(groups.items(), key=lambda g: order.get(g[0], len(order)))
+        ]
+        steps = describe_sdk_steps(project, topology) if project and topology else []
+        return cls(plan, layers, glue_hops(topology), steps)
+
+    @property
+    def fingerprint(self) -> tuple:
+        return plan_fingerprint(self.plan)
+
+    @property
+    def has_resource_changes(self) -> bool:
+        return any(layer.items for layer in self.layers)
+
+    @property
+    def destructive(self) -> list[ReviewItem]:
+        return [item for layer in self.layers for item in layer.destructive]
+
+    def layer(self, name: str) -> LayerReview | None:
+        return next((layer for layer in self.layers if layer.layer == name), None)
+
+    @property
+    def destructive_note(self) -> str:
+        """``"2 resources will be destroyed or replaced"``, or ``""``."""
+        count = len(self.destructive)
+        if not count:
+            return ""
+        return f"{count} resource{'s' if count != 1 else ''} will be destroyed or replaced"
+
+
+# --- destroy ------------------------------------------------------------------------------
+@dataclass
+class DestroyPreview:
+    """What a destroy would delete: ``{layer: [address or sdk:<kind>:<name>]}``."""
+
+    layers: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(len(items) for items in self.layers.values())
+
+    @property
+    def empty(self) -> bool:
+        return self.total == 0
+
+    def sentence(self) -> str:
+        """``"This deletes 37 resources in 7 layers: L1 (5), L2 (12), …"``."""
+        if self.empty:
+            return "Nothing deployed from this project was found on this target."
+        order = {name: i for i, name in enumerate(LAYER_ORDER)}
+        layers = sorted(self.layers, key=lambda name: order.get(name, len(order)))
+        parts = ", ".join(f"{name} ({len(self.layers[name])})" for name in layers)
+        plural = "s" if len(layers) != 1 else ""
+        things = "resource" if self.total == 1 else "resources"
+        return f"This deletes {self.total} {things} in {len(layers)} layer{plural}: {parts}."
+
+
+def destroy_preview(workspace: DeploymentWorkspace) -> DestroyPreview:
+    """Read the deployment's Terraform state and SDK record (no cloud call, no Terraform)."""
+    layers: dict[str, list[str]] = {}
+    for layer, resources in read_state(workspace.terraform_dir).by_layer().items():
+        layers.setdefault(layer, []).extend(r.address for r in resources)
+    state = SdkState.load(workspace)
+    for device_id in state.devices:
+        _add_sdk(layers, iot_devices.LAYER, iot_devices.KIND, device_id)
+    if state.twinmaker:
+        record = state.twinmaker
+        _add_sdk(layers, twinmaker.LAYER, twinmaker.K_WORKSPACE, record.workspace_id)
+        for type_id in record.component_types:
+            _add_sdk(layers, twinmaker.LAYER, twinmaker.K_TYPE, type_id)
+        for entity in record.entities:
+            _add_sdk(layers, twinmaker.LAYER, twinmaker.K_ENTITY, entity)
+    if state.grafana:
+        record = state.grafana
+        for kind, name in (
+            (grafana.K_ACCOUNT, record.service_account_id),
+            (grafana.K_DATASOURCE, record.datasource_uid),
+            (grafana.K_DASHBOARD, record.dashboard_uid),
+        ):
+            if name:
+                _add_sdk(layers, grafana.LAYER, kind, name)
+    return DestroyPreview(layers)
+
+
+def _add_sdk(layers: dict[str, list[str]], layer: Slot, kind: str, name: str) -> None:
+    layers.setdefault(str(layer), []).append(sdk_address(kind, name))

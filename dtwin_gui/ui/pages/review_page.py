@@ -1,0 +1,371 @@
+"""Step 5: what a deploy (or a destroy) will do, before it happens.
+
+"Make plan" runs validate → build → init → plan on a worker; the plan is shown per layer with
+destructive changes highlighted, next to the glue hops and the SDK steps of the deploy.
+Deploy needs an explicit "I have reviewed this plan"; destroy an "I understand" tick. A plan
+goes stale as soon as the project or the target changes.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dtwin_gui.deploy.events import PhaseEvent
+from dtwin_gui.deploy.review import DestroyPreview, PlanReview, destroy_preview
+from dtwin_gui.ui import theme
+from dtwin_gui.ui.deployments import open_deployment
+from dtwin_gui.ui.run_bridge import RunBridge
+from dtwin_gui.ui.session import ProjectSession
+from dtwin_gui.ui.target_choice import TargetChoice
+from dtwin_gui.ui.widgets.banner import Banner
+from dtwin_gui.ui.widgets.plan_view import PlanTree, SdkStepTree
+from dtwin_gui.ui.workers import TaskFailure, TaskRunner
+
+#: The phases of ``Deployment.plan_only`` and how they read while running.
+PLAN_PHASES = {
+    "validate": "checking the project",
+    "build": "building the function packages",
+    "init": "preparing Terraform",
+    "plan": "asking Terraform what will change",
+}
+_DANGER_STYLE = (
+    f"QPushButton {{ background: {theme.ERROR}; color: white; border: 1px solid {theme.ERROR};"
+    " font-weight: bold; }"
+    "QPushButton:disabled { background: #E8B4B4; border-color: #E8B4B4; color: white; }"
+)
+
+
+def _panel(*widgets: QWidget, stretch_last: bool = False) -> QFrame:
+    frame = QFrame()
+    frame.setProperty("role", "panel")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(12, 10, 12, 12)
+    for index, widget in enumerate(widgets):
+        last = index == len(widgets) - 1
+        layout.addWidget(widget, 1 if stretch_last and last else 0)
+    return frame
+
+
+def _label(text: str = "", role: str | None = None, *, wrap: bool = True) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(wrap)
+    if role:
+        label.setProperty("role", role)
+    return label
+
+
+def _restyle(widget: QWidget, role: str) -> None:
+    widget.setProperty("role", role)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+class ReviewPage(QWidget):
+    """The plan per layer, glue hops, SDK steps, and the deploy / destroy confirmations."""
+
+    deploy_requested = Signal(object)  # the reviewed PlanSummary
+    destroy_requested = Signal()
+
+    def __init__(
+        self,
+        session: ProjectSession,
+        runner: TaskRunner,
+        choice: TargetChoice,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._choice = choice
+        self.bridge = RunBridge(runner, parent=self)
+        self.review: PlanReview | None = None
+        self.destroy_info: DestroyPreview | None = None
+        self.stale = False
+        self._generation = 0  # bumped on every project/target change
+        self._plan_generation = 0
+        self._build()
+        self.bridge.events.connect(self._on_events)
+        self.bridge.finished.connect(self._on_finished)
+        self.bridge.failed.connect(self._on_failed)
+        session.changed.connect(self._on_inputs_changed)
+        choice.changed.connect(self._on_target_changed)
+        self._refresh()
+
+    # --- layout ------------------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 12, 20, 12)
+        layout.setSpacing(8)
+        title_row = QHBoxLayout()
+        title = _label("Review", "page-title", wrap=False)
+        self.target_label = _label("", "muted")
+        self.make_plan_button = QPushButton("Make plan")
+        self.make_plan_button.setProperty("primary", True)
+        self.make_plan_button.setToolTip("Ask Terraform what a deploy would change (no change)")
+        self.make_plan_button.clicked.connect(self.make_plan)
+        # Room for the longer "Make a new plan" so the button does not clip when it changes.
+        wide = self.make_plan_button.fontMetrics().horizontalAdvance("Make a new plan")
+        self.make_plan_button.setMinimumWidth(wide + 48)
+        title_row.addWidget(title)
+        title_row.addSpacing(12)
+        title_row.addWidget(self.target_label, 1, Qt.AlignmentFlag.AlignBottom)
+        title_row.addWidget(self.make_plan_button)
+        layout.addLayout(title_row)
+
+        self.banner = Banner()
+        self.retry_button = QPushButton("Try again")
+        self.retry_button.clicked.connect(self.make_plan)
+        self.retry_button.hide()
+        banner_row = QHBoxLayout()
+        banner_row.addWidget(self.banner, 1)
+        banner_row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(banner_row)
+
+        self.status_label = _label("", "muted")
+        self.note_label = _label("", "field-error")
+        self.note_label.hide()
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.note_label)
+
+        self.plan_tree = PlanTree()
+        self.glue_list = QListWidget()
+        self.glue_list.setMaximumHeight(80)
+        self.sdk_tree = SdkStepTree()
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(_panel(_label("Glue between clouds", "section"), self.glue_list))
+        right_layout.addWidget(
+            _panel(
+                _label("After Terraform: SDK steps", "section"),
+                _label("Objects Terraform cannot make, created next.", "muted"),
+                self.sdk_tree,
+                stretch_last=True,
+            ),
+            1,
+        )
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(
+            _panel(_label("Terraform plan, by layer", "section"), self.plan_tree, stretch_last=True)
+        )
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout.addWidget(splitter, 1)
+
+        self.review_tick = QCheckBox("I have reviewed this plan")
+        self.review_tick.toggled.connect(self._refresh)
+        self.deploy_button = QPushButton("Deploy")
+        self.deploy_button.setProperty("primary", True)
+        self.deploy_button.clicked.connect(self._on_deploy)
+        deploy_row = QHBoxLayout()
+        deploy_row.addWidget(self.review_tick, 1)
+        deploy_row.addWidget(self.deploy_button)
+        deploy_box = QFrame()
+        deploy_box.setProperty("role", "panel")
+        deploy_layout = QVBoxLayout(deploy_box)
+        deploy_layout.setContentsMargins(12, 8, 12, 8)
+        deploy_layout.setSpacing(4)
+        deploy_layout.addWidget(_label("Deploy", "section"))
+        deploy_layout.addLayout(deploy_row)
+
+        self.destroy_summary = _label("", "muted")
+        self.destroy_tick = QCheckBox()
+        self.destroy_tick.toggled.connect(self._refresh)
+        self.destroy_button = QPushButton("Destroy")
+        self.destroy_button.setStyleSheet(_DANGER_STYLE)
+        self.destroy_button.clicked.connect(self._on_destroy)
+        destroy_row = QHBoxLayout()
+        destroy_row.addWidget(self.destroy_tick, 1)
+        destroy_row.addWidget(self.destroy_button)
+        destroy_box = QFrame()
+        destroy_box.setProperty("role", "panel")
+        destroy_layout = QVBoxLayout(destroy_box)
+        destroy_layout.setContentsMargins(12, 8, 12, 8)
+        destroy_layout.setSpacing(4)
+        destroy_layout.addWidget(_label("Destroy", "section"))
+        destroy_layout.addWidget(self.destroy_summary)
+        destroy_layout.addLayout(destroy_row)
+
+        layout.addWidget(deploy_box)
+        layout.addWidget(destroy_box)
+
+    # --- planning ------------------------------------------------------------------------------
+    def make_plan(self) -> None:
+        """Plan on a worker (validate, build, init, plan); the result replaces the shown plan."""
+        if self.bridge.running:
+            return
+        root = self._session.root
+        if root is None:
+            self.banner.show_message("error", "Open a project first, then make a plan.")
+            return
+        if not self._choice.ready:
+            self.banner.show_message(
+                "error",
+                "No AWS credentials are set, so no plan can be made. Check them on the "
+                "Credentials page, or deploy to the sandbox.",
+            )
+            return
+        choice = self._choice
+        self.banner.clear()
+        self.retry_button.hide()
+        self._plan_generation = self._generation
+
+        def plan(sink):
+            deployment = open_deployment(root, choice.make_target(), sink)
+            result = deployment.plan_only()
+            try:
+                preview = destroy_preview(deployment.workspace)
+            except (OSError, ValueError):
+                preview = None  # the destroy box then says it cannot tell
+            return result, preview
+
+        self.status_label.setText("Making the plan…")
+        self.bridge.start(plan, name="review-plan")
+        self._refresh()
+
+    def show_plan(self, plan_summary, destroy_info: DestroyPreview | None = None) -> None:
+        """Show ``plan_summary`` (a PlanSummary) as the reviewed plan; the tick is reset."""
+        self.review = PlanReview.build(plan_summary, self._session.project, self._session.topology)
+        if destroy_info is not None:
+            self.destroy_info = destroy_info
+        self.stale = False
+        self.review_tick.setChecked(False)
+        self.plan_tree.show_review(self.review)
+        self.sdk_tree.show_steps(self.review.sdk_steps)
+        self.glue_list.clear()
+        for hop in self.review.glue:
+            self.glue_list.addItem(hop.text)
+        if not self.review.glue:
+            self.glue_list.addItem("None: every layer is on the same cloud.")
+        self._refresh()
+
+    def _on_events(self, batch: list) -> None:
+        for event in batch:
+            if isinstance(event, PhaseEvent) and event.state == "started":
+                names = list(PLAN_PHASES)
+                if event.phase in PLAN_PHASES:
+                    step = names.index(event.phase) + 1
+                    self.status_label.setText(
+                        f"Making the plan — step {step} of {len(names)}: "
+                        f"{PLAN_PHASES[event.phase]} ({event.phase})…"
+                    )
+
+    def _on_finished(self, value) -> None:
+        result, preview = value
+        if result.status == "succeeded" and result.plan is not None:
+            self.show_plan(result.plan, preview)
+            if self._plan_generation != self._generation:
+                self._mark_stale()
+            return
+        if preview is not None:
+            self.destroy_info = preview
+        self._show_failure(result.message or "the plan did not finish", result.hint)
+
+    def _on_failed(self, failure: TaskFailure) -> None:
+        self._show_failure(
+            f"could not prepare the target ({failure.message})",
+            "check the target on the Credentials page, then try again",
+        )
+
+    def _show_failure(self, message: str, hint: str) -> None:
+        text = f"The plan could not be made: {message}."
+        if hint:
+            text += f" What to do: {hint}."
+        self.banner.show_message("error", text.replace("..", "."))
+        self.retry_button.show()
+        self._refresh()
+
+    # --- staleness -----------------------------------------------------------------------------
+    def _on_inputs_changed(self) -> None:
+        self._generation += 1
+        if self.review is not None:
+            self._mark_stale()
+        self._refresh()
+
+    def _on_target_changed(self) -> None:
+        self.destroy_info = None  # it described the previous target
+        self.destroy_tick.setChecked(False)
+        self._on_inputs_changed()
+
+    def _mark_stale(self) -> None:
+        self.stale = True
+        self.review_tick.setChecked(False)
+        self._refresh()
+
+    # --- actions -------------------------------------------------------------------------------
+    def _on_deploy(self) -> None:
+        if self.deploy_button.isEnabled() and self.review is not None:
+            self.review_tick.setChecked(False)
+            self.deploy_requested.emit(self.review.plan)
+
+    def _on_destroy(self) -> None:
+        if self.destroy_button.isEnabled():
+            self.destroy_tick.setChecked(False)
+            self.destroy_requested.emit()
+
+    # --- state ---------------------------------------------------------------------------------
+    def _refresh(self) -> None:
+        running = self.bridge.running
+        has_project = self._session.root is not None
+        review = self.review
+        target = self._choice.label or "the chosen target"
+        self.target_label.setText(f"Target: {target}")
+        self.make_plan_button.setEnabled(has_project and not running)
+        self.make_plan_button.setText("Make a new plan" if review else "Make plan")
+        if not running:
+            self.status_label.setText(self._status_text())
+        note = review.destructive_note if review and not self.stale else ""
+        self.note_label.setText(f"⚠ {note}" if note else "")
+        self.note_label.setVisible(bool(note))
+        _restyle(self.status_label, "field-error" if self.stale else "muted")
+        tick = "I have reviewed this plan"
+        if review and review.destructive:
+            tick += f", including the {review.destructive_note.split(' will')[0]} it destroys"
+            tick += " or replaces"
+        self.review_tick.setText(tick)
+        plan_ok = review is not None and not self.stale and not running
+        self.review_tick.setEnabled(plan_ok)
+        self.deploy_button.setEnabled(plan_ok and self.review_tick.isChecked())
+        self.destroy_tick.setText(
+            f"I understand this deletes everything deployed from this project on {target}"
+        )
+        self.destroy_tick.setEnabled(has_project and not running)
+        self.destroy_button.setEnabled(
+            has_project and not running and self.destroy_tick.isChecked()
+        )
+        if self.destroy_info is None:
+            self.destroy_summary.setText(
+                "Make a plan to see what a destroy would delete on this target."
+            )
+        else:
+            self.destroy_summary.setText(self.destroy_info.sentence())
+
+    def _status_text(self) -> str:
+        review = self.review
+        if self._session.root is None:
+            return "Open a project to review what a deploy would do."
+        if review is None:
+            return "No plan yet: “Make plan” shows what a deploy would change, changing nothing."
+        if self.stale:
+            return "The project or the target changed since this plan: make a new plan to deploy."
+        if not review.has_resource_changes:
+            if getattr(review.plan, "has_changes", False):
+                return "No resource changes: only Terraform outputs change."
+            return "No changes: everything is up to date."
+        plan = review.plan
+        layers = len(review.layers)
+        return (
+            f"Plan: {plan.add} to add, {plan.change} to change, {plan.destroy} to destroy, "
+            f"in {layers} layer{'s' if layers != 1 else ''}."
+        )
