@@ -1,0 +1,78 @@
+"""Recent values from the hot store, per device and numeric property (for the live chart).
+
+Takes the target, the Terraform outputs and the project explicitly (not a Deployment), so it
+works for any twin whose hot table it can name. Blocking: call on a worker thread.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+from dtwin_gui.core.project import Project
+from dtwin_gui.deploy.target import Target
+from dtwin_gui.runtime.core.records import RESERVED, format_timestamp, parse_timestamp
+
+#: Terraform root output naming the hot table (L3 hot on AWS).
+OUT_HOT_TABLE = "hot_table_name"
+
+#: ``{device: {property: [(time, value), ...]}}``, oldest first.
+Series = dict[str, dict[str, list[tuple[datetime, float]]]]
+
+
+def hot_table_name(outputs: dict, project: Project) -> str:
+    """The hot table: the output when the deploy saved it, else the topology's name."""
+    name = outputs.get(OUT_HOT_TABLE)
+    if isinstance(name, dict):  # `terraform output -json` shape
+        name = name.get("value")
+    return name or f"{project.twin_name}-hot"
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def recent_values(
+    target: Target,
+    outputs: dict,
+    project: Project,
+    *,
+    minutes: float = 15,
+    limit: int = 200,
+    devices: list[str] | None = None,
+    now: datetime | None = None,
+) -> Series:
+    """The last ``limit`` records of the last ``minutes`` of each device, numeric values only.
+
+    Devices without records in the window are left out; so are properties that never held a
+    number (text, booleans). Times are aware UTC datetimes.
+    """
+    from dtwin_gui.runtime.aws.stores import DynamoHotStore
+
+    store = DynamoHotStore(
+        hot_table_name(outputs, project),
+        target.session().resource("dynamodb", endpoint_url=target.endpoint),
+    )
+    end = now or datetime.now(UTC)
+    start = format_timestamp(end - timedelta(minutes=minutes))
+    series: Series = {}
+    for device_id in devices if devices is not None else project.device_ids:
+        rows = store.query(device_id, start=start, limit=limit, newest_first=True)
+        by_property: dict[str, list[tuple[datetime, float]]] = {}
+        for row in reversed(rows):
+            try:
+                moment = parse_timestamp(row.get("timestamp"))
+            except ValueError:
+                continue
+            for name, value in row.items():
+                if name in RESERVED:
+                    continue
+                number = _number(value)
+                if number is not None:
+                    by_property.setdefault(name, []).append((moment, number))
+        if by_property:
+            series[device_id] = by_property
+    return series

@@ -1,0 +1,155 @@
+"""The deployed twin per layer: state, resources, what is missing, and console links."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
+
+from dtwin_gui.core.providers import CLOUD_TITLES, SLOT_INFO, Cloud, Slot
+from dtwin_gui.deploy.console_links import layer_link, resource_link
+from dtwin_gui.deploy.status import DEPLOYED, ELSEWHERE, NOT_DEPLOYED, PARTIAL, StatusReport
+from dtwin_gui.ui import theme
+
+COL_NAME, COL_STATE, COL_DETAIL, COL_CONSOLE = range(4)
+URL_ROLE = Qt.ItemDataRole.UserRole + 1
+
+_LAYER_MARKS = {DEPLOYED: "●", PARTIAL: "◐", NOT_DEPLOYED: "○", ELSEWHERE: "–"}
+_RESOURCE_MARKS = {"present": "✔", "missing": "✖", "drifted": "⚠", "error": "✖"}
+
+
+def _state_color(state: str) -> str:
+    if state in (DEPLOYED, "present"):
+        return theme.OK
+    if state in (PARTIAL, "drifted"):
+        return theme.WARNING
+    if state in ("missing", "error"):
+        return theme.ERROR
+    return theme.MUTED
+
+
+def _cloud_title(cloud: str) -> str:
+    known = next((c for c in Cloud if str(c) == cloud), None)
+    return CLOUD_TITLES[known] if known else cloud
+
+
+def _layer_title(layer: str) -> str:
+    try:
+        return SLOT_INFO[Slot(layer)].title
+    except ValueError:
+        return layer
+
+
+class LayerStatusTree(QTreeWidget):
+    """One top-level row per layer, its resources below. Console links open on activation."""
+
+    #: A console URL the user asked to open.
+    console_requested = Signal(str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setColumnCount(4)
+        self.setHeaderLabels(["Layer / resource", "State", "Detail", "Console"])
+        self.setAlternatingRowColors(True)
+        self.setUniformRowHeights(True)
+        header = self.header()
+        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(COL_DETAIL, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        self.setColumnWidth(COL_NAME, 300)
+        self.setColumnWidth(COL_STATE, 110)
+        self.setColumnWidth(COL_CONSOLE, 110)
+        self.report: StatusReport | None = None
+        self.itemActivated.connect(self._activated)
+        self.itemClicked.connect(self._clicked)
+
+    # --- content --------------------------------------------------------------------------
+    def set_report(self, report: StatusReport | None, target=None) -> None:
+        """Show ``report``; ``target`` (a deploy Target) enables console links."""
+        self.report = report
+        expanded = {
+            self.topLevelItem(i).text(COL_NAME)
+            for i in range(self.topLevelItemCount())
+            if self.topLevelItem(i).isExpanded()
+        }
+        self.clear()
+        if report is None:
+            return
+        outputs = report.outputs or {}
+        things = outputs.get("iot_thing_names") if isinstance(outputs, dict) else None
+        for key, layer in report.layers.items():
+            item = QTreeWidgetItem([_layer_title(key), "", "", ""])
+            cloud = _cloud_title(layer.cloud)
+            self._set_state(item, layer.state, _LAYER_MARKS.get(layer.state, ""))
+            count = len(layer.resources)
+            detail = f"{cloud} · {count} resource(s)" if count else f"{cloud} · nothing deployed"
+            detail = detail if cloud else ""
+            if layer.state == ELSEWHERE:
+                detail = f"on {cloud}: not shown here" if cloud else "no cloud chosen"
+            elif layer.missing:
+                detail = "missing: " + "; ".join(layer.missing[:3])
+                if len(layer.missing) > 3:
+                    detail += f" (+{len(layer.missing) - 3} more)"
+            item.setText(COL_DETAIL, detail)
+            item.setToolTip(COL_DETAIL, "\n".join(layer.missing) or detail)
+            item.setData(COL_NAME, Qt.ItemDataRole.UserRole, key)
+            if target is not None and layer.state != ELSEWHERE:
+                self._set_link(item, layer_link(target, key, outputs, report.twin_name))
+            for res in layer.resources:
+                child = QTreeWidgetItem([res.name or res.address, "", res.detail, ""])
+                child.setToolTip(COL_NAME, f"{res.address}\n{res.component} ({res.source})")
+                self._set_state(child, res.state, _RESOURCE_MARKS.get(res.state, ""))
+                if target is not None:
+                    self._set_link(
+                        child,
+                        resource_link(
+                            target,
+                            res.component,
+                            res.name,
+                            thing_names=things if isinstance(things, dict) else None,
+                        ),
+                    )
+                item.addChild(child)
+            self.addTopLevelItem(item)
+            if item.text(COL_NAME) in expanded or layer.state == PARTIAL:
+                item.setExpanded(True)
+
+    def _set_state(self, item: QTreeWidgetItem, state: str, mark: str) -> None:
+        item.setText(COL_STATE, f"{mark} {state}".strip())
+        item.setForeground(COL_STATE, QBrush(QColor(_state_color(state))))
+
+    def _set_link(self, item: QTreeWidgetItem, link) -> None:
+        if link.url:
+            item.setText(COL_CONSOLE, "Open ↗")
+            item.setData(COL_CONSOLE, URL_ROLE, link.url)
+            item.setForeground(COL_CONSOLE, QBrush(QColor(theme.ACCENT)))
+            item.setToolTip(COL_CONSOLE, link.url)
+        else:
+            item.setText(COL_CONSOLE, "")
+            item.setToolTip(COL_CONSOLE, link.reason)
+
+    # --- queries (tests, accessibility) ------------------------------------------------------
+    def layer_item(self, layer: str) -> QTreeWidgetItem | None:
+        for i in range(self.topLevelItemCount()):
+            item = self.topLevelItem(i)
+            if item.data(COL_NAME, Qt.ItemDataRole.UserRole) == layer:
+                return item
+        return None
+
+    def layer_state(self, layer: str) -> str | None:
+        return (
+            self.report.layers[layer].state if self.report and layer in self.report.layers else None
+        )
+
+    def console_url(self, item: QTreeWidgetItem) -> str | None:
+        return item.data(COL_CONSOLE, URL_ROLE)
+
+    # --- links -------------------------------------------------------------------------------
+    def _clicked(self, item: QTreeWidgetItem, column: int) -> None:
+        if column == COL_CONSOLE:
+            self._activated(item, column)
+
+    def _activated(self, item: QTreeWidgetItem, column: int) -> None:
+        url = self.console_url(item)
+        if url and column == COL_CONSOLE:
+            self.console_requested.emit(url)
