@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 
-.PHONY: run test lint screenshots clean
+.PHONY: run test lint screenshots clean package package-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,14 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
+
+# The double-click app (PyInstaller, one folder): dist/dtwin/dtwin. See packaging/README.md.
+package: $(STAMP)
+	VENV=$(VENV) packaging/build.sh
+
+# Build, then start the built app offscreen for a few seconds; fails on a bad exit or log.
+package-smoke: package
+	packaging/smoke.sh
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshots.py

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Literal
@@ -42,10 +43,10 @@ class AppSettings(BaseModel):
         """The :class:`~dtwin_gui.iac.cli_config.TerraformSettings` these settings imply."""
         from dtwin_gui.iac.cli_config import TerraformSettings
 
-        settings = TerraformSettings(binary=self.terraform_path or "terraform")
-        if self.plugin_mirror is not None:
-            settings.mirror_dir = self.plugin_mirror
-        return settings
+        binary = self.terraform_path or "terraform"
+        if self.plugin_mirror is None:  # auto-detect (TerraformSettings' default)
+            return TerraformSettings(binary=binary)
+        return TerraformSettings(binary=binary, mirror_dir=Path(self.plugin_mirror))
 
 
 def config_dir() -> Path:
@@ -99,3 +100,81 @@ def save_settings(settings: AppSettings, path: Path | None = None) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+# --- checks the Settings dialog runs (blocking: call them from a worker) ----------------------
+
+
+class SettingCheckError(ValueError):
+    """A setting does not work; the message says what is wrong and what to do."""
+
+
+def check_terraform(binary: str) -> str:
+    """The version Terraform at ``binary`` reports (``"1.11.4"``); blocking.
+
+    Raises :class:`SettingCheckError` when the program is missing, cannot run, or does not
+    answer ``terraform version`` like Terraform does.
+    """
+    import tempfile
+
+    from dtwin_gui.iac.cli_config import TerraformSettings
+    from dtwin_gui.iac.runner import Terraform, TerraformError
+
+    binary = (binary or "").strip()
+    if not binary:
+        raise SettingCheckError("No Terraform program is set; enter `terraform` or a full path.")
+    if os.sep not in binary and shutil.which(binary) is None:
+        raise SettingCheckError(
+            f"No program called “{binary}” was found on the PATH. Install Terraform 1.11 or "
+            "choose the full path of the terraform program."
+        )
+    program = Path(binary).expanduser()
+    if os.sep in binary and not program.is_file():
+        raise SettingCheckError(
+            f"There is no program at {program}. Choose the terraform program (Terraform 1.11)."
+        )
+    if os.sep in binary and not os.access(program, os.X_OK):
+        raise SettingCheckError(
+            f"{program} is not an executable program. Choose the terraform program itself."
+        )
+    with tempfile.TemporaryDirectory(prefix="dtwin-tf-check-") as workdir:
+        settings = TerraformSettings(binary=str(program), mirror_dir=None)
+        try:
+            answer = Terraform(Path(workdir), settings=settings).version()
+        except (TerraformError, ValueError) as exc:  # cannot start, fails, or prints no JSON
+            raise SettingCheckError(_not_terraform(binary)) from exc
+    version = answer.get("terraform_version") if isinstance(answer, dict) else None
+    if not version:
+        raise SettingCheckError(_not_terraform(binary))
+    return str(version)
+
+
+def _not_terraform(binary: str) -> str:
+    return (
+        f"{binary} ran but did not answer `terraform version` like Terraform does. "
+        "Choose the terraform program itself (Terraform 1.11)."
+    )
+
+
+def check_mirror(folder: Path | str) -> list[str]:
+    """The providers a filesystem mirror holds (``registry.terraform.io/hashicorp/aws``).
+
+    Raises :class:`SettingCheckError` when ``folder`` is not a folder or holds no provider.
+    """
+    from dtwin_gui.iac.cli_config import mirrored_providers
+
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise SettingCheckError(
+            f"{folder} is not a folder. Choose the folder that holds registry.terraform.io/."
+        )
+    try:
+        providers = mirrored_providers(folder)
+    except OSError as exc:
+        raise SettingCheckError(f"{folder} could not be read ({exc.strerror}).") from exc
+    if not providers:
+        raise SettingCheckError(
+            f"{folder} holds no Terraform provider (expected folders like "
+            "registry.terraform.io/hashicorp/aws/<version>/). Choose the mirror's top folder."
+        )
+    return providers

@@ -1,6 +1,7 @@
 """Where the app keeps a project's deployment workspace (DESIGN.md §4).
 
-``<user data dir>/workspaces/<twin-name>-<8 hex>/``: the hex is a hash of the project's
+``<user data dir>/workspaces/<twin-name>-<8 hex>/`` (or under the *workspace location* of the
+app settings, when the user chose one): the hex is a hash of the project's
 absolute path, so two checkouts of the same twin never share state. Folders are 0700.
 """
 
@@ -41,10 +42,19 @@ def workspace_name(project_root: Path, twin_name: str) -> str:
     return f"{safe}-{tag}"
 
 
+def workspaces_root() -> Path:
+    """The folder holding every project's workspace: the ``workspace_location`` setting when
+    set, else ``<data dir>/workspaces``."""
+    from dtwin_gui.settings import load_settings  # settings live above build/ in the layout
+
+    chosen = load_settings().workspace_location
+    return Path(chosen).expanduser() if chosen else data_dir() / "workspaces"
+
+
 def workspace_dir(project_root: Path) -> Path:
     """The project's workspace folder, created (0700) if missing."""
     twin_name = load_project(Path(project_root)).twin_name
-    return ensure_private_dir(data_dir() / "workspaces" / workspace_name(project_root, twin_name))
+    return ensure_private_dir(workspaces_root() / workspace_name(project_root, twin_name))
 
 
 def build_dir(project_root: Path) -> Path:

@@ -7,10 +7,11 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from dtwin_gui import __version__
+from dtwin_gui.settings import load_settings
 from dtwin_gui.ui.crash import configure_logging, install_excepthook
 from dtwin_gui.ui.main_window import MainWindow
 from dtwin_gui.ui.pyside_fixes import MainThreadGarbageCollector
@@ -44,6 +45,12 @@ def _parse_args(argv: list[str], *, known_only: bool = False) -> argparse.Namesp
     )
     parser.add_argument("project", nargs="?", type=Path, help="project folder to open")
     parser.add_argument("--version", action="version", version=f"dtwin {__version__}")
+    parser.add_argument(
+        "--quit-after",
+        type=float,
+        metavar="SECONDS",
+        help="close the window and exit after SECONDS (smoke tests of packaged builds)",
+    )
     if known_only:
         return parser.parse_known_args(argv)[0]
     return parser.parse_args(argv)
@@ -67,20 +74,40 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationDomain(ORG_DOMAIN)
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
-    apply_theme(app)
     install_excepthook(log_file)
     args = _parse_args(argv[1:])
-    log.info("dtwin-gui %s starting", __version__)
+    log.info("dtwin-gui %s starting%s", __version__, " (frozen)" if _frozen() else "")
+    app_settings = load_settings()
+    if app_settings.load_error:
+        log.warning("settings: %s", app_settings.load_error)
+    apply_theme(app, app_settings.theme)
     collector = MainThreadGarbageCollector(parent=app)
     collector.start()
     window = create_main_window(log_dir=log_file.parent)
     window.show()
     if args.project is not None:
         window.open_project(args.project)
+    if args.quit_after is not None:
+        QTimer.singleShot(round(max(args.quit_after, 0) * 1000), lambda: _close(window, app))
     try:
-        return app.exec()
+        code = app.exec()
     finally:
         collector.stop()
+    log.info("dtwin-gui exiting with code %s", code)
+    return code
+
+
+def _close(window: MainWindow, app: QApplication) -> None:
+    """End of ``--quit-after``: close the window as the user would (it saves its state and
+    stops its workers), then leave the event loop."""
+    log.info("--quit-after: closing")
+    window.close()
+    app.quit()
+
+
+def _frozen() -> bool:
+    """True in the packaged (PyInstaller) app."""
+    return bool(getattr(sys, "frozen", False))
 
 
 if __name__ == "__main__":

@@ -5,13 +5,18 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import sys
+import threading
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
 import platformdirs
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
+
+from dtwin_gui.ui.dialogs.crash_dialog import CrashDialog
 
 LOG_FILE_NAME = "dtwin-gui.log"
 log = logging.getLogger("dtwin_gui")
@@ -41,11 +46,18 @@ def configure_logging(directory: Path | None = None) -> Path:
 
 
 class CrashReporter:
-    """An ``sys.excepthook``: logs the traceback and tells the user in plain words."""
+    """An ``sys.excepthook``: logs the traceback and tells the user in plain words.
 
-    def __init__(self, log_file: Path) -> None:
+    The user sees a :class:`~dtwin_gui.ui.dialogs.crash_dialog.CrashDialog` (never the
+    traceback). While one is open, further errors are only logged, so a failing timer cannot
+    bury the window under dialogs. ``quit_app`` runs when the user chooses "Quit dtwin".
+    """
+
+    def __init__(self, log_file: Path, quit_app: Callable[[], None] | None = None) -> None:
         self.log_file = Path(log_file)
-        self.last_box: QMessageBox | None = None
+        self.last_box: CrashDialog | None = None
+        self.count = 0
+        self._quit_app = quit_app or quit_application
         self._showing = False
 
     def __call__(
@@ -57,47 +69,71 @@ class CrashReporter:
         if issubclass(exc_type, KeyboardInterrupt):
             sys.__excepthook__(exc_type, exc, tb)
             return
+        self.count += 1
         log.critical("unexpected error", exc_info=(exc_type, exc, tb))
         for handler in logging.getLogger().handlers:
             handler.flush()
-        if QApplication.instance() is None or self._showing:
+        if QApplication.instance() is None or self._showing or self._box_open():
             print(f"dtwin: unexpected error: {exc} (details in {self.log_file})", file=sys.stderr)
             return
         self._showing = True
         try:
-            self.last_box = self._show(exc)
+            details = "".join(traceback.format_exception(exc_type, exc, tb))
+            self.last_box = self._show(exc, details)
         finally:
             self._showing = False
 
-    def _show(self, exc: BaseException) -> QMessageBox:
-        summary = str(exc) or exc_type_name(exc)
-        box = QMessageBox(QApplication.activeWindow())
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("dtwin ran into a problem")
-        box.setText("Something went wrong, and dtwin stopped what it was doing.")
-        box.setInformativeText(
-            f"{exc_type_name(exc)}: {summary}\n\n"
-            f"The details are in the log file:\n{self.log_file}\n\n"
-            "Your project files were not changed by this error. You can keep working; if "
-            "something looks wrong, reopen the project."
-        )
-        open_log = box.addButton("Open log", QMessageBox.ButtonRole.ActionRole)
-        box.addButton(QMessageBox.StandardButton.Close)
-        open_log.clicked.connect(self.open_log)
+    def _box_open(self) -> bool:
+        try:
+            return self.last_box is not None and self.last_box.isVisible()
+        except RuntimeError:  # the C++ dialog is gone
+            return False
+
+    def _show(self, exc: BaseException, details: str) -> CrashDialog:
+        box = CrashDialog(exc, details, self.log_file, QApplication.activeWindow())
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+        box.quit_requested.connect(self._quit_app)
         box.setModal(False)
         box.show()
+        box.raise_()
         return box
 
     def open_log(self) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.log_file)))
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.log_file.parent)))
+
+
+def quit_application() -> None:
+    """Close every window (so they save their state and stop their workers), then exit 1."""
+    app = QApplication.instance()
+    if app is not None:
+        app.closeAllWindows()
+        app.exit(1)
 
 
 def exc_type_name(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def install_excepthook(log_file: Path) -> CrashReporter:
-    """Replace ``sys.excepthook`` with a :class:`CrashReporter` writing to ``log_file``."""
-    reporter = CrashReporter(log_file)
+def _logging_thread_hook(previous: Callable[[threading.ExceptHookArgs], object]):
+    """A ``threading.excepthook`` that logs, then hands over to ``previous``: errors on plain
+    Python threads go to the log (a dialog belongs to the GUI thread only)."""
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is not SystemExit:
+            name = args.thread.name if args.thread else "?"
+            exc_info = (args.exc_type, args.exc_value, args.exc_traceback)
+            log.critical("unexpected error on thread %s", name, exc_info=exc_info)
+        previous(args)
+
+    hook.dtwin_logging = True
+    return hook
+
+
+def install_excepthook(log_file: Path, quit_app: Callable[[], None] | None = None) -> CrashReporter:
+    """Replace ``sys.excepthook`` with a :class:`CrashReporter` writing to ``log_file``, and
+    log errors of other Python threads too."""
+    reporter = CrashReporter(log_file, quit_app)
     sys.excepthook = reporter
+    if not getattr(threading.excepthook, "dtwin_logging", False):
+        threading.excepthook = _logging_thread_hook(threading.excepthook)
     return reporter

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from dtwin_gui.ui import app as app_module
-from dtwin_gui.ui.crash import LOG_FILE_NAME, CrashReporter, configure_logging
+from dtwin_gui.ui.crash import LOG_FILE_NAME, CrashReporter
 from dtwin_gui.ui.main_window import MainWindow
 from dtwin_gui.ui.resources import ICON_FILES, app_icon, resources_dir
 
@@ -58,30 +58,6 @@ def test_main_opens_the_project_given_on_the_command_line(
     assert qapp.applicationName() == "dtwin"
     assert isinstance(sys.excepthook, CrashReporter)
     assert (tmp_path / "state" / "dtwin" / "log" / LOG_FILE_NAME).is_file()
-
-
-def test_crash_reporter_logs_the_traceback_and_shows_a_friendly_box(
-    qtbot, tmp_path, opened_urls, isolated_logging
-):
-    log_file = configure_logging(tmp_path / "logs")
-    reporter = CrashReporter(log_file)
-    try:
-        raise RuntimeError("the disk is full")
-    except RuntimeError:
-        reporter(*sys.exc_info())
-    text = log_file.read_text(encoding="utf-8")
-    assert "Traceback" in text and "the disk is full" in text
-    box = reporter.last_box
-    assert isinstance(box, QMessageBox)
-    qtbot.addWidget(box)
-    assert box.isVisible()
-    assert "Traceback" not in box.text() + box.informativeText()
-    assert "the disk is full" in box.informativeText()
-    assert str(log_file) in box.informativeText()
-    open_log = next(b for b in box.buttons() if b.text() == "Open log")
-    open_log.click()
-    assert log_file in opened_urls.paths()
-    box.close()
 
 
 def test_icon_files_exist_and_load(qapp):
