@@ -59,6 +59,8 @@ class RunResult:
     plan: object = None
     applied: bool = False
     leftovers: dict[str, list[str]] = field(default_factory=dict)
+    #: The state lock that stopped the run or that a forced stop may have left (a LockInfo).
+    lock: object = None
 
     @property
     def exit_code(self) -> int:
@@ -85,6 +87,8 @@ class Deployment:
         self._sink = sink
         self._cancel = threading.Event()
         self._terraform = None
+        self._forced = False
+        self._lock = None
         self._emit: Sink = lambda event: None
 
     # --- control -------------------------------------------------------------------------
@@ -94,6 +98,18 @@ class Deployment:
         terraform = self._terraform
         if terraform is not None:
             threading.Thread(target=terraform.cancel, name="cancel-terraform", daemon=True).start()
+
+    def force_stop(self) -> None:
+        """Stop now: kill the running Terraform process group; the run ends cancelled.
+
+        The state lock may be left behind and resources being changed may be half-made (a
+        new run or an unlock settles them). Work outside Terraform stops at its next check.
+        """
+        self._forced = True
+        self._cancel.set()
+        terraform = self._terraform
+        if terraform is not None:
+            terraform.kill()
 
     def _check_cancel(self) -> None:
         if self._cancel.is_set():
@@ -119,6 +135,12 @@ class Deployment:
                     log(PhaseEvent(phase, "cancelled", time.monotonic() - started))
                     result.status, result.message = "cancelled", f"cancelled during {phase}"
                     result.hint = "run again to continue; finished steps are kept"
+                    if self._forced:
+                        result.message = f"stopped forcefully during {phase}"
+                        result.hint = (
+                            "the state lock may be left and resources may be half-made: "
+                            "run again to settle them (unlock the state first if asked)"
+                        )
                     break
                 except DeployFailed as exc:
                     log(PhaseEvent(phase, "failed", time.monotonic() - started, str(exc)))
@@ -139,6 +161,7 @@ class Deployment:
             else:
                 result.status = "succeeded"
                 result.message = f"{kind} finished"
+            result.lock = self._lock
             log(OutcomeEvent(result.status, result.message, result.hint))
         self._emit = lambda event: None
         return result
@@ -266,9 +289,11 @@ class Deployment:
 
         try:
             return action()
-        except TerraformCancelled:
+        except TerraformCancelled as exc:
+            self._lock = exc.lock or self._lock
             raise Cancelled(f"Terraform {phase} cancelled") from None
         except StateLocked as exc:
+            self._lock = exc.lock
             raise DeployFailed(
                 phase,
                 f"the Terraform state is locked (lock {exc.lock_id}, {exc.operation} by "

@@ -234,6 +234,7 @@ class Terraform:
         self._interrupt_sent = False
         self._kill_deadline: float | None = None
         self._forced = False
+        self._kill_requested = False
         self.last_plan: PlanSummary | None = None
 
     # --- commands -----------------------------------------------------------------------------
@@ -388,6 +389,21 @@ class Terraform:
             self._interrupt_sent = True
             self._kill_deadline = time.monotonic() + self.settings.grace_period
             self._signal_group(self._proc, "interrupt")
+
+    def kill(self) -> None:
+        """Stop the running command now (a forced stop): kill its process group at once.
+
+        The state lock may be left behind and resources being changed may be half-made; the
+        command raises :class:`TerraformCancelled` with ``forced=True``. Later commands do
+        not start. Returns at once; from any thread.
+        """
+        with self._lock:
+            self._cancel_requested = True
+            self._kill_requested = True
+            if self._proc is None:
+                return
+            self._interrupt_sent = True
+            self._kill_deadline = time.monotonic()  # the command's thread kills the group
 
     @property
     def cancelled(self) -> bool:
@@ -566,12 +582,17 @@ class Terraform:
     ) -> _Result:
         if self._forced:
             lock = self.lock_info()
+            why = (
+                "Terraform was stopped forcefully"
+                if self._kill_requested
+                else f"Terraform did not stop within {self.settings.grace_period:g} s and was "
+                "killed"
+            )
             self._emit(
                 LogEvent(
                     "terraform",
                     "error",
-                    f"Terraform did not stop within {self.settings.grace_period:g} s and was "
-                    "killed; the state may be locked"
+                    f"{why}; the state may be locked"
                     + (f" (lock {lock.lock_id})" if lock else "")
                     + " and resources being changed may need a new run to settle",
                 )

@@ -1,0 +1,328 @@
+"""What a run looks like right now, rebuilt from its events (a reducer; Qt-free).
+
+Feed it every event of a run, live or replayed from the run's JSON Lines log, and read the
+stage strip (:attr:`RunModel.stages`), the layer → component → resource tree
+(:meth:`RunModel.tree`), the counts and the headline ("L2 · 12 of 37 done · 3 in progress ·
+04:12"), and how the run ended. Times come from the events' own timestamps, so a replayed
+run shows the durations it really had.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from dtwin_gui.deploy.events import (
+    DESTROY_PHASES,
+    PHASES,
+    DiagnosticEvent,
+    Event,
+    OutcomeEvent,
+    PhaseEvent,
+    ResourceEvent,
+    replay,
+)
+
+#: Phases of a plan-only run (the review page's).
+PLAN_PHASES = PHASES[:4]
+STAGE_LABELS = {
+    "validate": "Validate",
+    "build": "Build",
+    "init": "Init",
+    "plan": "Plan",
+    "apply": "Apply",
+    "sdk": "SDK steps",
+    "verify": "Verify",
+    "sdk-destroy": "SDK clean-up",
+    "destroy": "Destroy",
+}
+IN_PROGRESS = frozenset({"creating", "updating", "deleting"})
+DONE = frozenset({"created", "updated", "deleted"})
+#: Layers in the order the tree shows them; others follow in order of arrival.
+LAYER_ORDER = ("setup", "L1", "L2", "L3_hot", "L3_cold", "L3_archive", "L4", "L5", "root")
+
+
+def layer_label(layer: str) -> str:
+    """``L3_hot`` → ``L3 hot``; ``setup`` → ``Setup``."""
+    return layer.replace("_", " ") if layer[:1] == "L" else layer.capitalize()
+
+
+def format_duration(seconds: float) -> str:
+    """``04:12`` (minutes:seconds), ``1:02:03`` from an hour on."""
+    total = max(0, int(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def parse_ts(ts: str) -> float | None:
+    """Seconds since the epoch of an event timestamp (``2026-01-01T10:00:00.123Z``)."""
+    try:
+        return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
+    except (ValueError, AttributeError):
+        return None
+
+
+def kind_of_run_id(run_id: str) -> str | None:
+    """``deploy``, ``destroy`` or ``plan`` from an orchestrator run id, if it names one."""
+    parts = run_id.split("-")
+    return parts[1] if len(parts) >= 3 and parts[1] in ("deploy", "destroy", "plan") else None
+
+
+def phases_for(kind: str) -> tuple[str, ...]:
+    return {"destroy": DESTROY_PHASES, "plan": PLAN_PHASES}.get(kind, PHASES)
+
+
+@dataclass
+class Stage:
+    """One stage of the strip. ``state``: waiting | running | finished | failed | skipped |
+    cancelled."""
+
+    name: str
+    state: str = "waiting"
+    elapsed: float = 0.0
+    message: str = ""
+    started_at: float | None = None
+
+    @property
+    def label(self) -> str:
+        return STAGE_LABELS.get(self.name, self.name)
+
+
+@dataclass
+class ResourceRow:
+    """One resource of the tree, with its latest state."""
+
+    address: str
+    layer: str
+    component: str
+    action: str = ""
+    state: str = "pending"
+    error: str = ""
+    source: str = "terraform"
+    started_at: float | None = None
+    ended_at: float | None = None
+    final_elapsed: float | None = None
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state in IN_PROGRESS
+
+    def elapsed(self, now: float) -> float | None:
+        """Seconds spent on the change so far (None when it has not started)."""
+        if self.final_elapsed is not None:
+            return self.final_elapsed
+        if self.started_at is None:
+            return None
+        return max(0.0, now - self.started_at)
+
+
+@dataclass
+class Counts:
+    done: int = 0
+    total: int = 0
+    in_progress: int = 0
+    failed: int = 0
+
+
+@dataclass
+class RunModel:
+    """The reduced state of one run. ``kind``: deploy | destroy | plan (guessed from the
+    events when not given)."""
+
+    kind: str | None = None
+    run_id: str = ""
+    stages: list[Stage] = field(default_factory=list)
+    resources: dict[str, ResourceRow] = field(default_factory=dict)
+    diagnostics: list[DiagnosticEvent] = field(default_factory=list)
+    outcome: OutcomeEvent | None = None
+    started_at: float | None = None
+    last_at: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind and not self.stages:
+            self.stages = [Stage(name) for name in phases_for(self.kind)]
+
+    @classmethod
+    def from_events(cls, events: Iterable[Event], kind: str | None = None) -> RunModel:
+        model = cls(kind)
+        model.feed_all(events)
+        return model
+
+    @classmethod
+    def from_log(cls, path: Path) -> RunModel:
+        """The model of a past run, from its JSON Lines event log."""
+        return cls.from_events(replay(path))
+
+    # --- input ---------------------------------------------------------------------------
+    def feed_all(self, events: Iterable[Event]) -> set[str]:
+        """Feed events in order; returns the addresses of resources that changed."""
+        changed: set[str] = set()
+        for event in events:
+            address = self.feed(event)
+            if address:
+                changed.add(address)
+        return changed
+
+    def feed(self, event: Event) -> str | None:
+        """Take one event; returns the address of a resource it changed, if any."""
+        at = parse_ts(event.ts)
+        if at is not None:
+            self.started_at = at if self.started_at is None else min(self.started_at, at)
+            self.last_at = at if self.last_at is None else max(self.last_at, at)
+        if event.run_id and not self.run_id:
+            self.run_id = event.run_id
+            if self.kind is None and (kind := kind_of_run_id(event.run_id)):
+                self._set_kind(kind)
+        if isinstance(event, PhaseEvent):
+            self._phase(event, at)
+        elif isinstance(event, ResourceEvent):
+            return self._resource(event, at)
+        elif isinstance(event, DiagnosticEvent):
+            self.diagnostics.append(event)
+            row = self.resources.get(event.address)
+            if event.severity == "error" and row is not None and not row.error:
+                row.error = event.summary
+                return row.address
+        elif isinstance(event, OutcomeEvent):
+            self.outcome = event
+            for stage in self.stages:
+                if stage.state == "running":
+                    stage.state = "cancelled" if event.status == "cancelled" else "failed"
+        return None
+
+    def _set_kind(self, kind: str) -> None:
+        self.kind = kind
+        known = {s.name: s for s in self.stages}
+        self.stages = [known.pop(name, Stage(name)) for name in phases_for(kind)]
+        self.stages += known.values()
+
+    def _stage(self, name: str) -> Stage:
+        if self.kind is None:
+            self._set_kind("destroy" if name in ("sdk-destroy", "destroy") else "deploy")
+        for stage in self.stages:
+            if stage.name == name:
+                return stage
+        stage = Stage(name)
+        self.stages.append(stage)
+        return stage
+
+    def _phase(self, event: PhaseEvent, at: float | None) -> None:
+        stage = self._stage(event.phase)
+        stage.state = "running" if event.state == "started" else event.state
+        stage.message = event.message
+        if event.state == "started":
+            stage.started_at = at
+            stage.elapsed = 0.0
+        else:
+            stage.elapsed = event.elapsed
+
+    def _resource(self, event: ResourceEvent, at: float | None) -> str:
+        row = self.resources.get(event.address)
+        if row is None:
+            row = ResourceRow(event.address, event.layer, event.component, source=event.source)
+            self.resources[event.address] = row
+        was_running = row.in_progress
+        row.action = event.action or row.action
+        row.state = event.state
+        if event.state in IN_PROGRESS:
+            if not was_running or row.started_at is None:
+                # A late viewer: Terraform's own elapsed says when the change really began.
+                row.started_at = (at or 0.0) - event.elapsed if at is not None else None
+                row.final_elapsed, row.ended_at, row.error = None, None, ""
+        elif event.state in DONE or event.state == "failed":
+            row.ended_at = at
+            if event.elapsed:
+                row.final_elapsed = event.elapsed
+            elif row.started_at is not None and at is not None:
+                row.final_elapsed = max(0.0, at - row.started_at)
+        if event.error:
+            row.error = event.error
+        return row.address
+
+    # --- reading -------------------------------------------------------------------------
+    @property
+    def finished(self) -> bool:
+        return self.outcome is not None
+
+    @property
+    def current_stage(self) -> Stage | None:
+        running = [s for s in self.stages if s.state == "running"]
+        return running[-1] if running else None
+
+    @property
+    def failed_stage(self) -> Stage | None:
+        return next((s for s in self.stages if s.state == "failed"), None)
+
+    def failed_resources(self) -> list[ResourceRow]:
+        return [r for r in self.resources.values() if r.state == "failed"]
+
+    def errors(self) -> list[DiagnosticEvent]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    def counts(self) -> Counts:
+        """Changes only: resources that stay as they are do not count."""
+        counts = Counts()
+        for row in self.resources.values():
+            if row.state == "unchanged" or row.action in ("noop", "read"):
+                continue
+            counts.total += 1
+            counts.done += row.state in DONE
+            counts.in_progress += row.in_progress
+            counts.failed += row.state == "failed"
+        return counts
+
+    def layers(self) -> list[str]:
+        seen = list(dict.fromkeys(r.layer for r in self.resources.values()))
+        known = [layer for layer in LAYER_ORDER if layer in seen]
+        return known + [layer for layer in seen if layer not in LAYER_ORDER]
+
+    def tree(self) -> dict[str, dict[str, list[ResourceRow]]]:
+        """``{layer: {component: [rows]}}``, layers in display order, rows in arrival order."""
+        tree: dict[str, dict[str, list[ResourceRow]]] = {layer: {} for layer in self.layers()}
+        for row in self.resources.values():
+            tree[row.layer].setdefault(row.component, []).append(row)
+        return tree
+
+    def now(self, wall_clock: float | None = None) -> float:
+        """The time to measure against: the end of a finished run, else ``wall_clock``."""
+        if self.finished or wall_clock is None:
+            return self.last_at or 0.0
+        return wall_clock
+
+    def elapsed(self, wall_clock: float | None = None) -> float:
+        if self.started_at is None:
+            return 0.0
+        return max(0.0, self.now(wall_clock) - self.started_at)
+
+    def active_layer(self) -> str | None:
+        """The layer of the change started last among those still running."""
+        running = [r for r in self.resources.values() if r.in_progress]
+        if not running:
+            return None
+        return max(running, key=lambda r: r.started_at or 0.0).layer
+
+    def headline(self, wall_clock: float | None = None) -> str:
+        """E.g. ``L2 · 12 of 37 done · 3 in progress · 04:12``."""
+        counts = self.counts()
+        parts: list[str] = []
+        if self.outcome is not None:
+            parts.append(
+                {"succeeded": "Finished", "failed": "Failed", "cancelled": "Cancelled"}.get(
+                    self.outcome.status, self.outcome.status.capitalize()
+                )
+            )
+        elif (layer := self.active_layer()) is not None:
+            parts.append(layer_label(layer))
+        elif (stage := self.current_stage) is not None:
+            parts.append(stage.label)
+        if counts.total:
+            parts.append(f"{counts.done} of {counts.total} done")
+        if counts.in_progress:
+            parts.append(f"{counts.in_progress} in progress")
+        if counts.failed:
+            parts.append(f"{counts.failed} failed")
+        parts.append(format_duration(self.elapsed(wall_clock)))
+        return " · ".join(parts)
