@@ -9,7 +9,15 @@ from __future__ import annotations
 import importlib
 
 #: Patch modules, installed in this order.
-MODULES = ("iot_tags", "stepfunctions", "twinmaker", "grafana", "iot_rules", "scheduler")
+MODULES = (
+    "iot_tags",
+    "stepfunctions",
+    "twinmaker",
+    "grafana",
+    "iot_rules",
+    "scheduler",
+    "iam_simulate",
+)
 
 
 def install_all(gateway, emulator) -> list[str]:

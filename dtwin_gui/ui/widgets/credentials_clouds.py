@@ -1,0 +1,222 @@
+"""The Azure and Google parts of the Credentials page (checked, not yet deployable)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dtwin_gui.credentials import CheckResult
+from dtwin_gui.credentials.azure_check import SECRET_NAME, check_azure
+from dtwin_gui.credentials.google_check import adc_path, check_google
+from dtwin_gui.credentials.secrets import SecretStore
+from dtwin_gui.credentials.store import AzureChoice, GoogleChoice
+from dtwin_gui.ui.widgets.credentials_forms import (
+    AZURE_REGIONS,
+    GOOGLE_REGIONS,
+    CheckResultBox,
+    SecretField,
+    region_box,
+)
+from dtwin_gui.ui.workers import TaskFailure, TaskRunner
+
+NOT_DEPLOYABLE = (
+    "{cloud} layers can be checked here but not deployed yet: this version deploys AWS only."
+)
+
+
+class _CloudPanel(QGroupBox):
+    """Two modes (radio buttons), a form, a Check button and the result box."""
+
+    changed = Signal()
+    checked = Signal(object)  # CheckResult
+
+    def __init__(self, title: str, modes: tuple[tuple[str, str], ...], runner: TaskRunner):
+        super().__init__(title)
+        self._runner = runner
+        self.last_result: CheckResult | None = None
+        layout = QVBoxLayout(self)
+        calm = QLabel(NOT_DEPLOYABLE.format(cloud=title))
+        calm.setProperty("role", "muted")
+        calm.setWordWrap(True)
+        layout.addWidget(calm)
+        row = QHBoxLayout()
+        self.mode_buttons: dict[str, QRadioButton] = {}
+        group = QButtonGroup(self)
+        for key, text in modes:
+            button = QRadioButton(text)
+            group.addButton(button)
+            row.addWidget(button)
+            self.mode_buttons[key] = button
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.form = QFormLayout()
+        layout.addLayout(self.form)
+        actions = QHBoxLayout()
+        self.check_button = QPushButton(f"Check {title}")
+        actions.addWidget(self.check_button)
+        actions.addStretch(1)
+        layout.addLayout(actions)
+        self.result = CheckResultBox()
+        layout.addWidget(self.result)
+        self.check_button.clicked.connect(self.check)
+
+    def _start(self, fn, name: str) -> None:
+        self.check_button.setEnabled(False)
+        self.result.show_busy("Checking…")
+        self._runner.start(
+            fn,
+            name=name,
+            on_result=self._show,
+            on_error=self._failed,
+            on_finished=lambda: self.check_button.setEnabled(True),
+        )
+
+    def _show(self, result: CheckResult) -> None:
+        self.last_result = result
+        self.result.show_result(result)
+        self.checked.emit(result)
+
+    def _failed(self, failure: TaskFailure) -> None:
+        self.result.show_error(
+            f"The check stopped unexpectedly ({type(failure.exception).__name__}). "
+            "Details are in the log; try again."
+        )
+
+    def check(self) -> None:
+        raise NotImplementedError
+
+
+def _line(text: str, placeholder: str = "") -> QLineEdit:
+    edit = QLineEdit(text)
+    edit.setPlaceholderText(placeholder)
+    return edit
+
+
+class AzureCredentialsPanel(_CloudPanel):
+    def __init__(self, choice: AzureChoice, secrets: SecretStore, runner: TaskRunner) -> None:
+        super().__init__(
+            "Azure", (("cli", "My “az login” session"), ("principal", "Service principal")), runner
+        )
+        self.choice, self._secrets = choice, secrets
+        guid = "00000000-0000-0000-0000-000000000000"
+        self.tenant = _line(choice.tenant_id, guid)
+        self.client = _line(choice.client_id, guid)
+        self.secret = SecretField("client secret")
+        self.subscription = _line(choice.subscription_id, "subscription ID (optional for az login)")
+        self.region = region_box(AZURE_REGIONS, choice.region)
+        for label, widget in (
+            ("Tenant ID", self.tenant),
+            ("Client ID", self.client),
+            ("Client secret", self.secret),
+            ("Subscription", self.subscription),
+            ("Region", self.region),
+        ):
+            self.form.addRow(label, widget)
+        self.mode_buttons[choice.mode].setChecked(True)
+        self._sync()
+        for button in self.mode_buttons.values():
+            button.toggled.connect(self._edited)
+        for edit in (self.tenant, self.client, self.subscription):
+            edit.editingFinished.connect(self._edited)
+        self.region.currentTextChanged.connect(self._edited)
+        self.secret.editingFinished.connect(self._store_secret)
+
+    def _sync(self) -> None:
+        principal = self.choice.mode == "principal"
+        for widget in (self.tenant, self.client, self.secret):
+            self.form.setRowVisible(widget, principal)
+        where = "in the keyring" if self._secrets.persistent else "for this session"
+        self.secret.set_stored(bool(self._secrets.get(SECRET_NAME)), where)
+
+    def _edited(self) -> None:
+        self.choice.mode = "principal" if self.mode_buttons["principal"].isChecked() else "cli"
+        self.choice.tenant_id = self.tenant.text().strip()
+        self.choice.client_id = self.client.text().strip()
+        self.choice.subscription_id = self.subscription.text().strip()
+        self.choice.region = self.region.currentText().strip()
+        self._sync()
+        self.changed.emit()
+
+    def _store_secret(self) -> None:
+        if self.secret.text():
+            self._secrets.set(SECRET_NAME, self.secret.text())
+            self.secret.clear()
+            self._sync()
+
+    def check(self) -> None:
+        self._store_secret()
+        self._edited()
+        choice, secrets = self.choice.model_copy(), self._secrets
+        self._start(lambda: check_azure(choice, secrets), "check-azure")
+
+
+class GoogleCredentialsPanel(_CloudPanel):
+    def __init__(self, choice: GoogleChoice, runner: TaskRunner) -> None:
+        super().__init__(
+            "Google Cloud",
+            (("adc", "Application Default Credentials"), ("file", "Service-account key file")),
+            runner,
+        )
+        self.choice = choice
+        file_row = QWidget()
+        row = QHBoxLayout(file_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.key_file = _line(choice.key_file, "path to the service account's JSON key")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        row.addWidget(self.key_file, 1)
+        row.addWidget(browse)
+        self.file_row = file_row
+        self.project = _line(choice.project_id, "project ID (default: the key's project)")
+        self.region = region_box(GOOGLE_REGIONS, choice.region)
+        self.adc_hint = QLabel(f"Looked up at {adc_path()}")
+        self.adc_hint.setProperty("role", "muted")
+        for label, widget in (
+            ("Key file", file_row),
+            ("", self.adc_hint),
+            ("Project", self.project),
+            ("Region", self.region),
+        ):
+            self.form.addRow(label, widget)
+        self.mode_buttons[choice.mode].setChecked(True)
+        self._sync()
+        for button in self.mode_buttons.values():
+            button.toggled.connect(self._edited)
+        for edit in (self.key_file, self.project):
+            edit.editingFinished.connect(self._edited)
+        self.region.currentTextChanged.connect(self._edited)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Service-account key", "", "JSON (*.json)")
+        if path:
+            self.key_file.setText(path)
+            self._edited()
+
+    def _sync(self) -> None:
+        self.form.setRowVisible(self.file_row, self.choice.mode == "file")
+        self.form.setRowVisible(self.adc_hint, self.choice.mode == "adc")
+
+    def _edited(self) -> None:
+        self.choice.mode = "file" if self.mode_buttons["file"].isChecked() else "adc"
+        self.choice.key_file = self.key_file.text().strip()
+        self.choice.project_id = self.project.text().strip()
+        self.choice.region = self.region.currentText().strip()
+        self._sync()
+        self.changed.emit()
+
+    def check(self) -> None:
+        self._edited()
+        choice = self.choice.model_copy()
+        self._start(lambda: check_google(choice), "check-google")
