@@ -5,18 +5,21 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from dtwin_gui import __version__
+from dtwin_gui.deploy.target import Target
 from dtwin_gui.settings import load_settings
 from dtwin_gui.ui.crash import configure_logging, install_excepthook
 from dtwin_gui.ui.main_window import MainWindow
 from dtwin_gui.ui.pyside_fixes import MainThreadGarbageCollector
 from dtwin_gui.ui.resources import app_icon
 from dtwin_gui.ui.session import ProjectSession
+from dtwin_gui.ui.target_choice import TargetChoice
 from dtwin_gui.ui.theme import apply_theme
 from dtwin_gui.ui.workers import TaskRunner
 
@@ -28,14 +31,22 @@ log = logging.getLogger(__name__)
 
 
 def create_main_window(
-    settings: QSettings | None = None, *, log_dir: Path | None = None
+    settings: QSettings | None = None,
+    *,
+    log_dir: Path | None = None,
+    sandbox_factory: Callable[[], Target] | None = None,
 ) -> MainWindow:
-    """A main window with its own session and task runner (a QApplication must exist)."""
+    """A main window with its own session and task runner (a QApplication must exist).
+
+    ``sandbox_factory`` makes the sandbox target (default: start the sandbox daemon).
+    """
     runner = TaskRunner()
     session = ProjectSession(runner)
-    window = MainWindow(session, runner, settings or QSettings(), log_dir=log_dir)
+    choice = TargetChoice(sandbox_factory=sandbox_factory) if sandbox_factory else TargetChoice()
+    window = MainWindow(session, runner, settings or QSettings(), log_dir=log_dir, choice=choice)
     runner.setParent(window)
     session.setParent(window)
+    choice.setParent(window)
     return window
 
 

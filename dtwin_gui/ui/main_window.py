@@ -21,17 +21,32 @@ from PySide6.QtWidgets import (
 from dtwin_gui import __version__
 from dtwin_gui.core.problems import ValidationReport
 from dtwin_gui.core.providers import CLOUD_TITLES
+from dtwin_gui.ui.pages.code_page import CodePage
+from dtwin_gui.ui.pages.credentials_page import CredentialsPage
+from dtwin_gui.ui.pages.deploy_page import DeployPage
 from dtwin_gui.ui.pages.layers_page import LayersPage
 from dtwin_gui.ui.pages.project_page import ProjectPage
+from dtwin_gui.ui.pages.review_page import ReviewPage
+from dtwin_gui.ui.pages.status_page import StatusPage
 from dtwin_gui.ui.pages.twin_page import TwinPage
 from dtwin_gui.ui.recent import RecentProjects
 from dtwin_gui.ui.session import ProjectSession
+from dtwin_gui.ui.target_choice import TargetChoice
 from dtwin_gui.ui.widgets.step_list import StepList, StepState
 from dtwin_gui.ui.widgets.validation_panel import plural
 from dtwin_gui.ui.workers import TaskRunner
 
-PROJECT_STEP, LAYERS_STEP, TWIN_STEP = range(3)
-STEP_TITLES = ["Project", "Layers", "Twin"]
+(
+    PROJECT_STEP,
+    LAYERS_STEP,
+    TWIN_STEP,
+    CREDENTIALS_STEP,
+    CODE_STEP,
+    REVIEW_STEP,
+    DEPLOY_STEP,
+    STATUS_STEP,
+) = range(8)
+STEP_TITLES = ["Project", "Layers", "Twin", "Credentials", "Code", "Review", "Deploy", "Status"]
 
 
 class MainWindow(QMainWindow):
@@ -44,11 +59,15 @@ class MainWindow(QMainWindow):
         settings: QSettings,
         *,
         log_dir: Path | None = None,
+        choice: TargetChoice | None = None,
     ) -> None:
         super().__init__()
         self.session = session
         self.runner = runner
         self.settings = settings
+        self.choice = choice or TargetChoice(parent=self)
+        self._close_after_run = False
+        self._last_run = None
         self._log_dir = log_dir
         self.setWindowTitle("dtwin")
         self.setMinimumSize(1000, 680)
@@ -57,8 +76,22 @@ class MainWindow(QMainWindow):
         self.project_page = ProjectPage(session, RecentProjects(settings), runner)
         self.layers_page = LayersPage(session)
         self.twin_page = TwinPage(session)
+        self.credentials_page = CredentialsPage(session, runner, self.choice)
+        self.code_page = CodePage(session, runner)
+        self.review_page = ReviewPage(session, runner, self.choice)
+        self.deploy_page = DeployPage(session, runner, self.choice)
+        self.status_page = StatusPage(session, runner, self.choice)
         self.stack = QStackedWidget()
-        for page in (self.project_page, self.layers_page, self.twin_page):
+        for page in (
+            self.project_page,
+            self.layers_page,
+            self.twin_page,
+            self.credentials_page,
+            self.code_page,
+            self.review_page,
+            self.deploy_page,
+            self.status_page,
+        ):
             self.stack.addWidget(page)
 
         self.project_name = QLabel()
@@ -126,6 +159,12 @@ class MainWindow(QMainWindow):
         session.validation_started.connect(self._validation_started)
         session.validated.connect(self._validated)
         session.validation_failed.connect(self._validation_failed)
+        self.choice.changed.connect(self._update_steps)
+        self.review_page.deploy_requested.connect(self.start_deploy)
+        self.review_page.destroy_requested.connect(self.start_destroy)
+        self.deploy_page.destroy_requested.connect(lambda: self.go_to(REVIEW_STEP))
+        self.deploy_page.status_requested.connect(lambda: self.go_to(STATUS_STEP))
+        self.deploy_page.run_finished.connect(self._run_finished)
 
         self._restore_geometry()
         self._refresh_shell()
@@ -162,6 +201,12 @@ class MainWindow(QMainWindow):
             ["Ctrl+I"],
             "Import a project made for the older deployer",
         )
+        self.settings_action = self._action(
+            "&Settings…",
+            self.open_settings,
+            [QKeySequence.StandardKey.Preferences, "Ctrl+,"],
+            "Workspace location, Terraform, plugin mirror, theme",
+        )
         quit_action = self._action("&Quit", self.close, [QKeySequence.StandardKey.Quit])
         self.back_action = self._action("&Back", self.go_back, ["Alt+Left", "Ctrl+PgUp"])
         self.next_action = self._action("&Next", self.go_next, ["Alt+Right", "Ctrl+PgDown"])
@@ -178,6 +223,8 @@ class MainWindow(QMainWindow):
         for action in (self.new_action, self.open_action, self.import_action):
             menu.addAction(action)
         menu.addSeparator()
+        menu.addAction(self.settings_action)
+        menu.addSeparator()
         menu.addAction(quit_action)
         menu = self.menuBar().addMenu("&Go")
         menu.addAction(self.back_action)
@@ -188,6 +235,15 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("&Help")
         menu.addAction(log_action)
         menu.addAction(about_action)
+
+    def open_settings(self):
+        """Show the Settings dialog (non-modal result: saved settings apply at once)."""
+        from dtwin_gui.ui.dialogs.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self)
+        dialog.saved.connect(lambda _settings: self.statusBar().showMessage("Settings saved", 5000))
+        dialog.open()
+        return dialog
 
     def _open_log_folder(self) -> None:
         if self._log_dir:
@@ -243,6 +299,24 @@ class MainWindow(QMainWindow):
             caption = f"Step {step + 1} of {len(STEP_TITLES)}"
         self.step_caption.setText(caption)
 
+    # --- deploy and destroy ----------------------------------------------------------------
+    def start_deploy(self, reviewed_plan=None) -> None:
+        """Deploy what the Review page showed; the Deploy page takes over."""
+        self.go_to(DEPLOY_STEP)
+        self.deploy_page.start_deploy(reviewed_plan)
+        self._update_steps()
+
+    def start_destroy(self) -> None:
+        self.go_to(DEPLOY_STEP)
+        self.deploy_page.start_destroy()
+        self._update_steps()
+
+    def _run_finished(self, result) -> None:
+        self._last_run = result
+        self._update_steps()
+        if self._close_after_run:
+            self.close()
+
     # --- session ---------------------------------------------------------------------------
     def open_project(self, path: Path) -> bool:
         """Open ``path`` (as the Project page would, with its inline messages)."""
@@ -268,7 +342,8 @@ class MainWindow(QMainWindow):
         if project is None:
             self.steps.set_step(PROJECT_STEP, StepState.PENDING, "open or create")
             self.steps.set_step(LAYERS_STEP, StepState.LOCKED, "needs a project", enabled=False)
-            self.steps.set_step(TWIN_STEP, StepState.LOCKED, "needs a project", enabled=False)
+            for step in range(TWIN_STEP, len(STEP_TITLES)):
+                self.steps.set_step(step, StepState.LOCKED, "needs a project", enabled=False)
             return
         self.steps.set_step(PROJECT_STEP, StepState.DONE, project.twin_name or project.root.name)
         if session.topology is None:
@@ -292,6 +367,29 @@ class MainWindow(QMainWindow):
             )
         else:
             self.steps.set_step(TWIN_STEP, StepState.DONE, "valid")
+        self._update_deploy_steps()
+
+    def _update_deploy_steps(self) -> None:
+        choice = self.choice
+        if choice.ready:
+            detail = "no account needed" if choice.mode == "sandbox" else "AWS account"
+            self.steps.set_step(CREDENTIALS_STEP, StepState.DONE, detail)
+        else:
+            self.steps.set_step(CREDENTIALS_STEP, StepState.PENDING, "sign in")
+        self.steps.set_step(CODE_STEP, StepState.PENDING, "test your functions")
+        self.steps.set_step(REVIEW_STEP, StepState.PENDING, "plan before deploying")
+        result = self._last_run
+        if self.deploy_page.busy:
+            self.steps.set_step(DEPLOY_STEP, StepState.PENDING, "running…")
+        elif result is None:
+            self.steps.set_step(DEPLOY_STEP, StepState.PENDING, "not run yet")
+        elif result.status == "succeeded":
+            self.steps.set_step(DEPLOY_STEP, StepState.DONE, "succeeded")
+        elif result.status == "cancelled":
+            self.steps.set_step(DEPLOY_STEP, StepState.WARNING, "cancelled")
+        else:
+            self.steps.set_step(DEPLOY_STEP, StepState.ERROR, "failed")
+        self.steps.set_step(STATUS_STEP, StepState.PENDING, "the running twin")
 
     def _validation_started(self) -> None:
         self.check_state.setText("Checking project…")
@@ -321,6 +419,18 @@ class MainWindow(QMainWindow):
             self.twin_page.splitter.restoreState(splitter)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.deploy_page.busy:
+            answer = QMessageBox.question(
+                self,
+                "A run is in progress",
+                "A deploy or destroy is still running. Stop it safely (Terraform saves its "
+                "state first) and quit when it has stopped?",
+            )
+            if answer == QMessageBox.StandardButton.Yes:
+                self._close_after_run = True
+                self.deploy_page.cancel()
+            event.ignore()
+            return
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/twin-splitter", self.twin_page.splitter.saveState())
         self.settings.sync()

@@ -70,10 +70,15 @@ def settings(tmp_path: Path) -> QSettings:
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 
 
+def no_sandbox():
+    """The window fixture's sandbox: GUI tests that need one start the emulator themselves."""
+    raise RuntimeError("this test has no sandbox (use the aws fixture and sandbox_factory)")
+
+
 @pytest.fixture
 def window(qtbot, settings):
     """The main window with no project open; no thread may outlive it."""
-    win = create_main_window(settings)
+    win = create_main_window(settings, sandbox_factory=no_sandbox)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from dtwin_gui.ui.app import create_main_window
-from dtwin_gui.ui.main_window import LAYERS_STEP, PROJECT_STEP, TWIN_STEP
+from dtwin_gui.ui.main_window import LAYERS_STEP, PROJECT_STEP, STATUS_STEP, TWIN_STEP
 from dtwin_gui.ui.widgets.step_list import StepState
 
 from .conftest import wait_checked
@@ -46,7 +46,10 @@ def test_back_and_next_buttons_and_step_list(opened, qtbot):
     assert window.stack.currentWidget() is window.layers_page
     qtbot.mouseClick(window.next_button, Qt.MouseButton.LeftButton)
     assert window.current_step == TWIN_STEP
-    assert not window.next_button.isEnabled()
+    window.go_to(STATUS_STEP)
+    assert window.stack.currentWidget() is window.status_page
+    assert not window.next_button.isEnabled(), "the Status step is the last"
+    window.go_to(TWIN_STEP)
     qtbot.mouseClick(window.back_button, Qt.MouseButton.LeftButton)
     assert window.current_step == LAYERS_STEP
     window.steps.setCurrentRow(PROJECT_STEP)
