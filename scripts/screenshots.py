@@ -4,7 +4,10 @@ Runs on a temporary copy of upload/template (the repository's template is never 
 the Project page; the Layers page with a mixed-cloud choice so cross-cloud hops show; the
 Twin page on the valid project (devices, then the Azure hierarchy); the Twin page on a
 deliberately broken copy with a problem opened in the viewer; and the import dialog's report
-for a small older-format project.
+for a small older-format project. Then, on a second copy against an in-process sandbox:
+Credentials (sandbox, and AWS keys checked against the emulator), Code after a test run,
+Review with a real plan, Deploy in progress and finished, the Status browser (tree, chart,
+traced test telemetry), Settings; the twin is destroyed at the end.
 
     QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--out docs/images]
 """
@@ -29,7 +32,15 @@ from PySide6.QtWidgets import QApplication, QWidget
 from dtwin_gui.core.providers import Cloud, Slot
 from dtwin_gui.core.scaffold import template_dir
 from dtwin_gui.ui.app import create_main_window
-from dtwin_gui.ui.main_window import LAYERS_STEP, PROJECT_STEP, TWIN_STEP
+from dtwin_gui.ui.main_window import (
+    CODE_STEP,
+    CREDENTIALS_STEP,
+    LAYERS_STEP,
+    PROJECT_STEP,
+    REVIEW_STEP,
+    STATUS_STEP,
+    TWIN_STEP,
+)
 from dtwin_gui.ui.pyside_fixes import MainThreadGarbageCollector
 from dtwin_gui.ui.resources import app_icon
 from dtwin_gui.ui.theme import apply_theme
@@ -130,6 +141,112 @@ def make_older_project(root: Path) -> Path:
     return root
 
 
+LIMITED_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": ["sts:*", "iam:*", "iot:*", "lambda:*", "logs:*", "s3:*"],
+            "Resource": "*",
+        }
+    ],
+}
+
+
+def shoot_deploy_flow(app: QApplication, out: Path, tmp_path: Path) -> None:
+    """Credentials, Code, Review, Deploy, Status and Settings, against an in-process sandbox."""
+    from dtwin_gui.deploy.target import sandbox_target
+    from dtwin_gui.sandbox.emulator import AwsEmulator
+
+    project = tmp_path / "plant-twin"
+    shutil.copytree(template_dir(), project)
+    with AwsEmulator(workdir=tmp_path / "functions") as aws:
+        target = sandbox_target(aws.endpoint, aws.region)
+        settings = QSettings(str(tmp_path / "settings2.ini"), QSettings.Format.IniFormat)
+        window = create_main_window(settings, sandbox_factory=lambda: target)
+        session = window.session
+        window.resize(*SIZE)
+        window.show()
+        try:
+            window.open_project(project)
+            wait_for(app, lambda: session.report is not None and not session.validating)
+
+            window.go_to(CREDENTIALS_STEP)
+            save(window, out / "credentials.png")
+            iam = aws.client("iam")
+            iam.create_user(UserName="deployer")
+            iam.put_user_policy(
+                UserName="deployer", PolicyName="partial", PolicyDocument=json.dumps(LIMITED_POLICY)
+            )
+            key = iam.create_access_key(UserName="deployer")["AccessKey"]
+            page = window.credentials_page
+            page.aws_button.setChecked(True)
+            page.aws._endpoint_url = aws.endpoint  # the check asks the emulator, not AWS
+            page.aws.keys_mode.setChecked(True)
+            page.aws.key_id.setText(key["AccessKeyId"])
+            page.aws.secret.setText(key["SecretAccessKey"])
+            page.aws.region.setCurrentText("us-east-1")
+            page.aws.check()
+            wait_for(app, lambda: page.aws.last_result is not None, 60)
+            save(window, out / "credentials-aws.png")
+            page.sandbox_button.setChecked(True)
+            wait_for(app, lambda: window.choice.mode == "sandbox")
+
+            window.go_to(CODE_STEP)
+            code = window.code_page
+            first = next(k for k in code.cards if k.startswith("processor:"))
+            code.test_run(code.card(first).target)
+            wait_for(app, lambda: not code.running, 60)
+            save(window, out / "code.png")
+
+            window.go_to(REVIEW_STEP)
+            review = window.review_page
+            review.make_plan()
+            wait_for(app, lambda: review.review is not None, 300)
+            review.review_tick.setChecked(True)
+            save(window, out / "review.png")
+
+            deploy = window.deploy_page
+            outcome: list = []
+            deploy.run_finished.connect(outcome.append)
+            window.start_deploy(review.review.plan)
+            wait_for(app, lambda: deploy.run.counts().done >= 25 or bool(outcome), 600)
+            save(window, out / "deploy-running.png")
+            wait_for(app, lambda: bool(outcome), 900)
+            save(window, out / "deploy-done.png")
+
+            status = window.status_page
+            window.go_to(STATUS_STEP)
+            wait_for(
+                app, lambda: not status._refreshing and status.tree.topLevelItemCount() > 0, 120
+            )
+            from dtwin_gui.deploy.simulate import simulate
+
+            simulate(project, target, count=12)
+            status.send_test_telemetry()
+            wait_for(app, lambda: not status._tracing, 180)
+            time.sleep(2)
+            status.poll_values()
+            wait_for(app, lambda: not status._polling and bool(status.chart.series), 60)
+            status.tabs.setCurrentIndex(0)
+            save(window, out / "status.png")
+            status.tabs.setCurrentIndex(1)
+            save(window, out / "status-trace.png")
+
+            dialog = window.open_settings()
+            dialog.resize(760, 520)
+            wait_for(app, dialog.isVisible)
+            save(dialog, out / "settings.png")
+            dialog.close()
+
+            outcome.clear()
+            window.start_destroy()
+            wait_for(app, lambda: bool(outcome), 600)
+        finally:
+            window.close()
+            wait_for(app, lambda: window.runner.active == 0, 120)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "images")
@@ -190,6 +307,9 @@ def main(argv: list[str] | None = None) -> int:
             dialog.close()
         finally:
             window.close()
+        try:
+            shoot_deploy_flow(app, out, tmp_path)
+        finally:
             collector.stop()
     return 0
 
