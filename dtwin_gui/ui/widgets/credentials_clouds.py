@@ -95,7 +95,8 @@ class _CloudPanel(QGroupBox):
         )
 
     def check(self) -> None:
-        raise NotImplementedError
+        """Run this cloud's check on a worker (each cloud's panel defines it)."""
+        raise NotImplementedError(f"{type(self).__name__} must define check()")
 
 
 def _line(text: str, placeholder: str = "") -> QLineEdit:
