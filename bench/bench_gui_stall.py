@@ -11,13 +11,17 @@ Run: .venv/bin/python bench/bench_gui_stall.py
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import platform
 import shutil
 import statistics
+import sys
 import tempfile
+import threading
 import time
+import traceback
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -64,6 +68,82 @@ class StallProbe:
         return out
 
 
+class StallWatchdog:
+    """From a side thread, notes what the GUI thread was running while a tick was overdue.
+
+    Every few milliseconds it checks how long ago the probe last ticked; past
+    ``threshold_ms`` it samples the GUI thread's stack (and the other threads', since a
+    worker holding the GIL also stalls the GUI). The most frequent frames name the culprit.
+    """
+
+    def __init__(self, probe: StallProbe, threshold_ms: float = 40.0) -> None:
+        self.probe = probe
+        self.threshold_s = (threshold_ms + INTERVAL_MS) / 1000
+        self.main_id = threading.main_thread().ident
+        self.samples: dict[str, dict[str, int]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="stall-watchdog", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.005):
+            if time.perf_counter() - self.probe._last < self.threshold_s:
+                continue
+            frames = sys._current_frames()
+            main = frames.get(self.main_id)
+            if main is None:
+                continue
+            stack = traceback.extract_stack(main)[-6:]
+            key = " <- ".join(
+                f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack)
+            )
+            per_stage = self.samples.setdefault(self.probe.stage, {})
+            per_stage[key] = per_stage.get(key, 0) + 1
+
+    def top(self, n: int = 5) -> dict[str, list[list]]:
+        return {
+            stage: [[count, key] for key, count in sorted(s.items(), key=lambda kv: -kv[1])[:n]]
+            for stage, s in self.samples.items()
+        }
+
+
+class CollectionLog:
+    """Times every garbage collection (``gc.callbacks``): generation and duration per stage."""
+
+    def __init__(self, probe: StallProbe) -> None:
+        self.probe = probe
+        self.by_stage: dict[str, list[tuple[int, float]]] = {}
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        elapsed_ms = (time.perf_counter() - self._started) * 1000
+        self.by_stage.setdefault(self.probe.stage, []).append((info["generation"], elapsed_ms))
+
+    def summary(self) -> dict:
+        out = {}
+        for stage, runs in self.by_stage.items():
+            per_gen = {}
+            for generation in (0, 1, 2):
+                times = [ms for g, ms in runs if g == generation]
+                if times:
+                    per_gen[f"gen{generation}"] = {
+                        "count": len(times),
+                        "worst_ms": round(max(times), 1),
+                        "total_ms": round(sum(times), 1),
+                    }
+            out[stage] = per_gen
+        return out
+
+
 def _wait(app, predicate, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while not predicate():
@@ -92,12 +172,17 @@ def main() -> dict:
     collector.start()
     settings = QSettings(str(work / "window.ini"), QSettings.Format.IniFormat)
     window = create_main_window(settings)
+    collector.busy = lambda: window.runner.active > 0
     window.show()
     results: dict = {}
     probe = StallProbe()
+    watchdog = StallWatchdog(probe)
+    collections = CollectionLog(probe)
+    gc.callbacks.append(collections)
     try:
         daemon.ensure_running()  # started before timing: the app starts it on first use too
         probe.start()
+        watchdog.start()
         probe.stage = "open project"
         window.open_project(project)
         _wait(app, lambda: window.session.report is not None, 30)
@@ -127,8 +212,19 @@ def main() -> dict:
         _wait(app, lambda: "result" in outcome, 600)
         results["destroy_s"] = round(time.perf_counter() - started, 1)
         results["destroy_status"] = outcome.pop("result").status
+
+        # Full collections wait for an idle app; leave it idle so the deferred one runs and
+        # its stall is measured too.
+        probe.stage = "idle after destroy"
+        before = collector.full_collections
+        idle_until = time.monotonic() + 10
+        _wait(app, lambda: time.monotonic() > idle_until, 30)
+        results["full_collections_while_idle"] = collector.full_collections - before
+        results["full_collections_total"] = collector.full_collections
     finally:
         probe.timer.stop()
+        watchdog.stop()
+        gc.callbacks.remove(collections)
         window.close()
         _wait(app, lambda: window.runner.active == 0, 120)
         collector.stop()
@@ -142,6 +238,8 @@ def main() -> dict:
         "worst_stall_ms": max(s["worst_ms"] for s in stages.values()),
         "stages": stages,
         **results,
+        "garbage_collections": collections.summary(),
+        "gui_thread_during_stalls": watchdog.top(),
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

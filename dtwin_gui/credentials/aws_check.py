@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from dtwin_gui.credentials import CheckResult
 from dtwin_gui.credentials.permissions import policy_document, required_actions
+from dtwin_gui.deploy import boto_sessions
 from dtwin_gui.deploy.target import Target
 
 log = logging.getLogger(__name__)
@@ -222,6 +223,9 @@ def check_aws(
     if endpoint_url:
         target = dataclasses.replace(target, endpoint=endpoint_url)
     profile = profile or target.credentials.get("AWS_PROFILE", "")
+    # The user pressed Check, perhaps after signing in again: deploys and probes made after
+    # this use fresh sessions too.
+    boto_sessions.forget()
     try:
         client = _clients(target, endpoint_url)
         identity = client("sts").get_caller_identity()

@@ -54,7 +54,7 @@ def recent_values(
 
     store = DynamoHotStore(
         hot_table_name(outputs, project),
-        target.session().resource("dynamodb", endpoint_url=target.endpoint),
+        target.resource("dynamodb"),
     )
     end = now or datetime.now(UTC)
     start = format_timestamp(end - timedelta(minutes=minutes))

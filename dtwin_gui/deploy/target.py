@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from dtwin_gui.deploy import boto_sessions
+
 SANDBOX_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 #: Variables of the user's environment that carry AWS identity (passed on for target "aws").
@@ -45,7 +47,7 @@ class Target:
         return env
 
     def session(self):
-        """A boto3 session for this target."""
+        """A new boto3 session for this target."""
         import boto3
 
         creds = self.credentials
@@ -57,17 +59,37 @@ class Target:
             region_name=self.region,
         )
 
-    def client(self, service: str, **kwargs):
-        """A boto3 client for ``service`` (the sandbox endpoint when set)."""
-        from botocore.config import Config
+    def _key(self) -> tuple:
+        return (self.name, self.region, self.endpoint, tuple(sorted(self.credentials.items())))
 
-        options = {"retries": {"max_attempts": 2 if self.is_sandbox else 5, "mode": "standard"}}
-        if self.endpoint:
-            kwargs.setdefault("endpoint_url", self.endpoint)
-            # Some services (TwinMaker) prefix the host ("api."), which loopback cannot resolve.
-            options["inject_host_prefix"] = False
-        config = Config(**options)
-        return self.session().client(service, config=config, **kwargs)
+    def client(self, service: str):
+        """A boto3 client for ``service`` (the sandbox endpoint when set), reused for a few
+        minutes across threads (see :mod:`dtwin_gui.deploy.boto_sessions`)."""
+        return boto_sessions.client(self._key(), self.session, service, self._new_client(service))
+
+    def resource(self, service: str):
+        """A new boto3 resource for ``service`` (resources are not shared between threads),
+        made from the reused session."""
+        return boto_sessions.resource(
+            self._key(),
+            self.session,
+            lambda session: session.resource(service, endpoint_url=self.endpoint),
+        )
+
+    def _new_client(self, service: str):
+        def make(session):
+            from botocore.config import Config
+
+            options = {"retries": {"max_attempts": 2 if self.is_sandbox else 5, "mode": "standard"}}
+            kwargs = {}
+            if self.endpoint:
+                kwargs["endpoint_url"] = self.endpoint
+                # Some services (TwinMaker) prefix the host ("api."), which loopback cannot
+                # resolve.
+                options["inject_host_prefix"] = False
+            return session.client(service, config=Config(**options), **kwargs)
+
+        return make
 
 
 def sandbox_target(endpoint: str, region: str = "us-east-1") -> Target:

@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     collector = MainThreadGarbageCollector(parent=app)
     collector.start()
     window = create_main_window(log_dir=log_file.parent)
+    collector.busy = lambda: window.runner.active > 0
     window.show()
     if args.project is not None:
         window.open_project(args.project)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import sys
+import time
 
 import pytest
 from PySide6.QtCore import QObject, Signal
@@ -56,3 +57,69 @@ def test_garbage_is_collected_on_the_gui_thread(qtbot):
     finally:
         collector.stop()
     assert not gc.isenabled()  # the conftest keeps it off during GUI tests
+
+
+def _churn(collector: MainThreadGarbageCollector, rounds: int) -> None:
+    """Allocate cycles and let the collector decide, ``rounds`` times."""
+    for _ in range(rounds):
+        junk = [[] for _ in range(20)]
+        for item in junk:
+            item.append(junk)
+        del junk
+        collector.collect_if_due()
+
+
+@pytest.fixture
+def small_thresholds():
+    saved = gc.get_threshold()
+    gc.set_threshold(5, 2, 2)
+    yield
+    gc.set_threshold(*saved)
+
+
+def test_the_start_up_heap_is_frozen_until_stop(qapp):
+    collector = MainThreadGarbageCollector(interval_ms=10)
+    collector.start()
+    try:
+        assert gc.get_freeze_count() > 10_000  # Qt, the test session, the modules
+    finally:
+        collector.stop()
+    assert gc.get_freeze_count() == 0
+
+
+def test_full_collections_wait_while_a_worker_runs(qapp, small_thresholds):
+    state = {"busy": True}
+    collector = MainThreadGarbageCollector(
+        interval_ms=10_000, busy=lambda: state["busy"], idle_after_s=0.05
+    )
+    collector.start()
+    try:
+        _churn(collector, 400)
+        assert collector.full_collections == 0  # young generations only while busy
+        assert gc.get_count()[2] > 2
+        state["busy"] = False
+        time.sleep(0.06)
+        _churn(collector, 400)
+        assert collector.full_collections >= 1
+    finally:
+        collector.stop()
+
+
+def test_input_postpones_a_full_collection(qapp, small_thresholds):
+    collector = MainThreadGarbageCollector(interval_ms=10_000, idle_after_s=60)
+    collector.start()
+    try:
+        _churn(collector, 400)
+        assert collector.full_collections == 0  # the user typed within the last minute
+    finally:
+        collector.stop()
+
+
+def test_a_full_collection_is_deferred_at_most_max_defer(qapp, small_thresholds):
+    collector = MainThreadGarbageCollector(interval_ms=10_000, busy=lambda: True, max_defer_s=0.0)
+    collector.start()
+    try:
+        _churn(collector, 400)
+        assert collector.full_collections >= 1
+    finally:
+        collector.stop()

@@ -103,12 +103,9 @@ class SdkContext:
     def client(self, service: str):
         """A boto3 client for ``service`` on the target (one per service, reused)."""
         if service not in self._clients:
-            client = self.target.client(service)
-            if self.target.endpoint:
-                # TwinMaker prefixes its host (api./data.); a loopback endpoint has no such
-                # names, and a custom endpoint is meant literally anyway.
-                client.meta.config.inject_host_prefix = False
-            self._clients[service] = client
+            # With an endpoint (the sandbox) the client does not prefix hosts (TwinMaker's
+            # api./data.): loopback has no such names.
+            self._clients[service] = self.target.client(service)
         return self._clients[service]
 
     # --- events --------------------------------------------------------------------------
