@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ from dtwin_gui.core.project import Project
 DEFAULT_TIMEOUT = 10.0
 #: How much of the code's printed output is kept (the end is what matters most).
 MAX_OUTPUT_CHARS = 20_000
+#: How often a running test checks whether the user pressed Stop, in seconds.
+CANCEL_POLL_S = 0.1
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 #: Environment variables the user's code does not get: cloud credentials and the like.
 _SECRET_MARKERS = ("SECRET", "TOKEN", "PASSWORD", "CREDENTIAL", "ACCESS_KEY", "PRIVATE_KEY")
@@ -46,6 +49,8 @@ class TestRunResult:
     stdout: str = ""
     elapsed: float = 0.0
     timed_out: bool = False
+    #: the user pressed Stop
+    cancelled: bool = False
     #: where the input came from, for people
     input_source: str = ""
     #: the text of the offending line, when known
@@ -119,10 +124,12 @@ def run_file(
     sample: Sample,
     *,
     timeout: float = DEFAULT_TIMEOUT,
+    cancel: threading.Event | None = None,
 ) -> TestRunResult:
     """Run the code at ``path`` as ``target`` on ``sample`` in a child process.
 
-    Blocking (up to ``timeout`` seconds): call it on a worker thread.
+    Blocking (up to ``timeout`` seconds, or until ``cancel`` is set): call it on a worker
+    thread. Either way the child's whole process tree is killed.
     """
     path = Path(path).resolve()
     shown = _shown_input(sample)
@@ -149,20 +156,19 @@ def run_file(
         env=child_environment(),
         **creation,
     )
-    timed_out = False
-    try:
-        out, err = process.communicate(json.dumps(request).encode("utf-8"), timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        kill_process_tree(process)
-        try:
-            out, err = process.communicate(timeout=5)
-        except subprocess.TimeoutExpired:  # a grandchild still holds the pipes
-            out, err = b"", b""
+    out, err, stopped = _communicate(process, json.dumps(request).encode("utf-8"), timeout, cancel)
     elapsed = time.monotonic() - started
     printed = err.decode("utf-8", "replace")[-MAX_OUTPUT_CHARS:]
     common = {"input_source": sample.source, "stdout": printed, "elapsed": elapsed}
-    if timed_out:
+    if stopped == "cancelled":
+        return TestRunResult(
+            False,
+            shown,
+            error=f"you stopped the test run after {elapsed:.1f} s",
+            cancelled=True,
+            **common,
+        )
+    if stopped == "timeout":
         return TestRunResult(
             False,
             shown,
@@ -202,8 +208,47 @@ def run_file(
     )
 
 
+def _communicate(
+    process: subprocess.Popen, request: bytes, timeout: float, cancel: threading.Event | None
+) -> tuple[bytes, bytes, str | None]:
+    """Send ``request``, collect stdout/stderr; stop the tree on timeout or ``cancel``.
+
+    Returns ``(out, err, stopped)`` with ``stopped`` None, "timeout" or "cancelled".
+    """
+    deadline = time.monotonic() + timeout
+    pending: bytes | None = request
+    stopped = None
+    while True:
+        left = deadline - time.monotonic()
+        wait = min(left, CANCEL_POLL_S) if cancel is not None else left
+        try:
+            # Retrying communicate() after a timeout loses no output (subprocess docs); the
+            # input is given only the first time.
+            out, err = process.communicate(pending, timeout=max(wait, 0))
+            return out, err, None
+        except subprocess.TimeoutExpired:
+            pending = None
+        if cancel is not None and cancel.is_set():
+            stopped = "cancelled"
+        elif time.monotonic() >= deadline:
+            stopped = "timeout"
+        if stopped:
+            break
+    kill_process_tree(process)
+    try:
+        out, err = process.communicate(timeout=5)
+    except subprocess.TimeoutExpired:  # a grandchild still holds the pipes
+        out, err = b"", b""
+    return out, err, stopped
+
+
 def run_code_test(
-    project: Project, target: CodeTarget, *, timeout: float = DEFAULT_TIMEOUT
+    project: Project,
+    target: CodeTarget,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    cancel: threading.Event | None = None,
 ) -> TestRunResult:
     """Build the sample input of ``target`` and test-run its file (blocking; worker only)."""
-    return run_file(target.path(project.root), target, sample_for(project, target), timeout=timeout)
+    sample = sample_for(project, target)
+    return run_file(target.path(project.root), target, sample, timeout=timeout, cancel=cancel)

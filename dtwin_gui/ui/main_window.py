@@ -434,5 +434,6 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/twin-splitter", self.twin_page.splitter.saveState())
         self.settings.sync()
+        self.code_page.stop_all_test_runs()  # else closing waits for their timeout
         self.session.close()
         super().closeEvent(event)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import psutil
 
 from dtwin_gui.code.kinds import FEEDBACK_TARGET, action_target, processor_target
@@ -72,7 +75,11 @@ def test_an_endless_loop_times_out_and_leaves_no_process(project, tmp_path):
     result = run_code_test(load_project(project), TARGET, timeout=2.0)
     assert not result.ok and result.timed_out
     assert "did not finish within 2 s" in result.error
-    pids = [int(p) for p in pid_file.read_text().split()]
+    assert not _survivors([int(p) for p in pid_file.read_text().split()])
+    assert not psutil.Process().children(recursive=True)
+
+
+def _survivors(pids: list[int]) -> list:
     survivors = []
     for pid in pids:
         try:
@@ -81,8 +88,45 @@ def test_an_endless_loop_times_out_and_leaves_no_process(project, tmp_path):
             continue
         _, alive = psutil.wait_procs([proc], timeout=5)
         survivors += [p for p in alive if p.status() != psutil.STATUS_ZOMBIE]
-    assert not survivors
+    return survivors
+
+
+def test_stop_ends_a_run_at_once_and_leaves_no_process(project, tmp_path):
+    pid_file = tmp_path / "pids.txt"
+    _write_processor(
+        project,
+        "import os, subprocess, sys\n"
+        "def process(event):\n"
+        "    helper = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        f"    open({str(pid_file)!r}, 'w').write(f'{{os.getpid()}} {{helper.pid}}')\n"
+        "    while True:\n"
+        "        pass\n",
+    )
+    cancel = threading.Event()
+    threading.Thread(
+        target=lambda: (_wait_for(pid_file), cancel.set()), name="presses-stop", daemon=True
+    ).start()
+    started = time.monotonic()
+    result = run_code_test(load_project(project), TARGET, timeout=60.0, cancel=cancel)
+    assert time.monotonic() - started < 30  # not the 60 s time limit
+    assert not result.ok and result.cancelled and not result.timed_out
+    assert result.error.startswith("you stopped the test run after")
+    assert not _survivors([int(p) for p in pid_file.read_text().split()])
     assert not psutil.Process().children(recursive=True)
+
+
+def _wait_for(path, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not (path.exists() and len(path.read_text().split()) == 2):
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
+
+
+def test_an_unused_stop_changes_nothing(project):
+    _write_processor(project, "def process(event):\n    return event\n")
+    result = run_code_test(load_project(project), TARGET, cancel=threading.Event())
+    assert result.ok and not result.cancelled
 
 
 def test_sys_exit_in_user_code_is_reported_not_fatal(project):

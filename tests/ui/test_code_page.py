@@ -48,9 +48,9 @@ def settle(qtbot, page: CodePage) -> None:
 def run_test(qtbot, page: CodePage, key: str):
     card = page.card(key)
     qtbot.mouseClick(card.test_button, Qt.MouseButton.LeftButton)
-    assert not card.test_button.isEnabled()  # no second run while one is going
+    assert card.test_button.text() == "Stop"  # no second run while one is going
     qtbot.waitUntil(lambda: not page.running, timeout=20_000)
-    assert card.test_button.isEnabled()
+    assert card.test_button.isEnabled() and card.test_button.text() == "Test run"
     return card
 
 
@@ -105,6 +105,23 @@ def test_an_endless_loop_is_stopped_and_said_plainly(qtbot, page, project):
     card = run_test(qtbot, page, T1)
     assert "too slow" in card.result.status_text()
     assert "did not finish within 1 s" in card.result.error_text()
+
+
+def test_stop_ends_a_running_test_at_once(qtbot, page, project):
+    (project / T1_FILE).write_text("def process(event):\n    while True:\n        pass\n")
+    page._session.reload()
+    settle(qtbot, page)
+    page.timeout = 60.0
+    card = page.card(T1)
+    qtbot.mouseClick(card.test_button, Qt.MouseButton.LeftButton)
+    assert card.test_button.text() == "Stop"
+    qtbot.wait(300)
+    qtbot.mouseClick(card.test_button, Qt.MouseButton.LeftButton)
+    assert card.test_button.text() == "Stopping…" and not card.test_button.isEnabled()
+    qtbot.waitUntil(lambda: not page.running, timeout=15_000)  # far below the 60 s limit
+    assert card.result.status_text() == "■ Stopped by you"
+    assert "you stopped the test run" in card.result.error_text()
+    assert card.test_button.text() == "Test run" and card.test_button.isEnabled()
 
 
 def test_validation_problems_show_on_the_card(qtbot, page, project):

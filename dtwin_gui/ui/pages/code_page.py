@@ -8,6 +8,7 @@ in a separate process; creating and replacing files are quick local writes.
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
@@ -65,7 +66,7 @@ class CodePage(QWidget):
         self._runner = runner
         self.timeout = DEFAULT_TIMEOUT
         self.cards: dict[str, CodeCard] = {}
-        self._running: set[str] = set()
+        self._running: dict[str, threading.Event] = {}  # key -> its Stop
         self._undo: dict[str, Replacement] = {}
 
         layout = QVBoxLayout(self)
@@ -156,6 +157,7 @@ class CodePage(QWidget):
         card.replace_requested.connect(self.replace_file)
         card.undo_requested.connect(self.undo_replacement)
         card.test_requested.connect(self.test_run)
+        card.stop_requested.connect(self.stop_test_run)
         card.set_running(target.key in self._running)
         self.cards[target.key] = card
         return card
@@ -245,10 +247,10 @@ class CodePage(QWidget):
         if project is None or target.key in self._running:
             return
         key, timeout = target.key, self.timeout
-        self._running.add(key)
+        cancel = self._running[key] = threading.Event()
         self.cards[key].set_running(True)
         self._runner.start(
-            lambda: run_code_test(project, target, timeout=timeout),
+            lambda: run_code_test(project, target, timeout=timeout, cancel=cancel),
             name=f"test-run {key}",
             on_result=lambda result: self._test_done(key, result),
             on_error=lambda failure: self._test_failed(key, failure),
@@ -265,8 +267,18 @@ class CodePage(QWidget):
                 f"The test run could not be started: {failure.message}. Details are in the log."
             )
 
+    def stop_test_run(self, target: CodeTarget) -> None:
+        """Stop ``target``'s running test: its process tree is killed within a moment."""
+        cancel = self._running.get(target.key)
+        if cancel is not None:
+            cancel.set()
+
+    def stop_all_test_runs(self) -> None:
+        for cancel in self._running.values():
+            cancel.set()
+
     def _test_finished(self, key: str) -> None:
-        self._running.discard(key)
+        self._running.pop(key, None)
         if key in self.cards:
             self.cards[key].set_running(False)
 

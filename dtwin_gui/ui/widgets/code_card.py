@@ -65,6 +65,7 @@ class CodeCard(QFrame):
     replace_requested = Signal(object, object)  # CodeTarget, Path of the chosen file
     undo_requested = Signal(object)  # CodeTarget
     test_requested = Signal(object)  # CodeTarget
+    stop_requested = Signal(object)  # CodeTarget: stop its running test
 
     def __init__(self, target: CodeTarget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -111,12 +112,11 @@ class CodeCard(QFrame):
             "Choose a .py file to use instead (or drop one on this card); "
             "the old file is kept so you can undo"
         )
-        self.test_button.setToolTip("Run the code on a sample event in a separate process")
         self.create_button.clicked.connect(lambda: self.create_requested.emit(self.target))
         self.open_button.clicked.connect(lambda: self.open_requested.emit(self.target))
         self.replace_button.clicked.connect(self.pick_replacement)
         self.undo_button.clicked.connect(lambda: self.undo_requested.emit(self.target))
-        self.test_button.clicked.connect(lambda: self.test_requested.emit(self.target))
+        self.test_button.clicked.connect(self._test_clicked)
         for button in (
             self.create_button,
             self.open_button,
@@ -189,9 +189,22 @@ class CodeCard(QFrame):
     def show_failure(self, message: str) -> None:
         self.result.show_failure(message)
 
+    def _test_clicked(self) -> None:
+        if self._running:
+            self.test_button.setEnabled(False)  # until the run has stopped
+            self.test_button.setText("Stopping…")
+            self.stop_requested.emit(self.target)
+        else:
+            self.test_requested.emit(self.target)
+
     def _update_test_button(self) -> None:
-        self.test_button.setEnabled(self.exists and not self._running)
-        self.test_button.setText("Running…" if self._running else "Test run")
+        self.test_button.setEnabled(self.exists or self._running)
+        self.test_button.setText("Stop" if self._running else "Test run")
+        self.test_button.setToolTip(
+            "Stop the test run (its process is killed)"
+            if self._running
+            else "Run the code on a sample event in a separate process"
+        )
 
     # --- replacing -------------------------------------------------------------------------
     def pick_replacement(self) -> None:

@@ -107,8 +107,11 @@ class TestRunView(QFrame):
             self.output_box.setPlainText(as_json(result.output))
             self._show_error(None, None)
         else:
-            title = "⏱ Stopped: too slow" if result.timed_out else "✖ The code failed"
-            self._set_status("error-count", title)
+            if result.cancelled:
+                self._set_status("muted", "■ Stopped by you")
+            else:
+                title = "⏱ Stopped: too slow" if result.timed_out else "✖ The code failed"
+                self._set_status("error-count", title)
             self.output_caption.setText("Output")
             self.output_box.setPlainText("(no output)")
             line = None
