@@ -61,7 +61,8 @@ def test_a_wrong_result_is_explained(project):
     assert not result.ok and "returned list, not a dict" in result.error
 
 
-def test_an_endless_loop_times_out_and_leaves_no_process(project, tmp_path):
+def _write_endless_processor(project, tmp_path):
+    """A processor that starts a helper process, notes both PIDs, then loops forever."""
     pid_file = tmp_path / "pids.txt"
     _write_processor(
         project,
@@ -72,6 +73,11 @@ def test_an_endless_loop_times_out_and_leaves_no_process(project, tmp_path):
         "    while True:\n"
         "        pass\n",
     )
+    return pid_file
+
+
+def test_an_endless_loop_times_out_and_leaves_no_process(project, tmp_path):
+    pid_file = _write_endless_processor(project, tmp_path)
     result = run_code_test(load_project(project), TARGET, timeout=2.0)
     assert not result.ok and result.timed_out
     assert "did not finish within 2 s" in result.error
@@ -92,16 +98,7 @@ def _survivors(pids: list[int]) -> list:
 
 
 def test_stop_ends_a_run_at_once_and_leaves_no_process(project, tmp_path):
-    pid_file = tmp_path / "pids.txt"
-    _write_processor(
-        project,
-        "import os, subprocess, sys\n"
-        "def process(event):\n"
-        "    helper = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
-        f"    open({str(pid_file)!r}, 'w').write(f'{{os.getpid()}} {{helper.pid}}')\n"
-        "    while True:\n"
-        "        pass\n",
-    )
+    pid_file = _write_endless_processor(project, tmp_path)
     cancel = threading.Event()
     threading.Thread(
         target=lambda: (_wait_for(pid_file), cancel.set()), name="presses-stop", daemon=True

@@ -97,10 +97,14 @@ def test_test_run_of_failing_code_shows_the_line(qtbot, page, project):
     assert "failed" in card.result.status_text()
 
 
-def test_an_endless_loop_is_stopped_and_said_plainly(qtbot, page, project):
+def write_endless_loop(qtbot, page: CodePage, project: Path) -> None:
     (project / T1_FILE).write_text("def process(event):\n    while True:\n        pass\n")
     page._session.reload()
     settle(qtbot, page)
+
+
+def test_an_endless_loop_is_stopped_and_said_plainly(qtbot, page, project):
+    write_endless_loop(qtbot, page, project)
     page.timeout = 1.0
     card = run_test(qtbot, page, T1)
     assert "too slow" in card.result.status_text()
@@ -108,9 +112,7 @@ def test_an_endless_loop_is_stopped_and_said_plainly(qtbot, page, project):
 
 
 def test_stop_ends_a_running_test_at_once(qtbot, page, project):
-    (project / T1_FILE).write_text("def process(event):\n    while True:\n        pass\n")
-    page._session.reload()
-    settle(qtbot, page)
+    write_endless_loop(qtbot, page, project)
     page.timeout = 60.0
     card = page.card(T1)
     qtbot.mouseClick(card.test_button, Qt.MouseButton.LeftButton)
