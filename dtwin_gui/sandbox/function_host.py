@@ -30,6 +30,10 @@ from pathlib import Path
 
 WORKER_SCRIPT = Path(__file__).with_name("lambda_worker.py")
 MAX_WORKERS_PER_FUNCTION = 4
+#: The line a worker writes on its log stream when an invocation ends (see lambda_worker).
+END_MARKER = "END RequestId: "
+#: How long an answered invocation waits for its last log lines to be collected.
+LOG_FLUSH_WAIT_S = 5.0
 
 #: Variables a worker inherits from our own environment (nothing with credentials).
 _INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT", "TMPDIR")
@@ -76,14 +80,44 @@ class _Worker:
         )
         self._selector = selectors.DefaultSelector()
         self._selector.register(self.process.stdout, selectors.EVENT_READ)
+        self._ended: set[str] = set()
+        self._log_cond = threading.Condition()
         self._log_thread = threading.Thread(
             target=self._pump_log, args=(log,), name=f"log-{code.name}", daemon=True
         )
         self._log_thread.start()
 
     def _pump_log(self, log) -> None:
-        for raw in self.process.stderr:
-            log(self.code.name, raw.decode("utf-8", "replace").rstrip("\n"))
+        held_blank = False  # the worker starts its end marker on a fresh line
+        try:
+            for raw in self.process.stderr:
+                line = raw.decode("utf-8", "replace").rstrip("\n")
+                before, marker, request_id = line.partition(END_MARKER)
+                if marker:
+                    if before:
+                        log(self.code.name, before)
+                    held_blank = False
+                    with self._log_cond:
+                        self._ended.add(request_id)
+                        self._log_cond.notify_all()
+                    continue
+                if held_blank:
+                    log(self.code.name, "")
+                held_blank = line == ""
+                if not held_blank:
+                    log(self.code.name, line)
+        finally:
+            with self._log_cond:
+                self._ended.add("")  # the stream is closed: nobody need wait any more
+                self._log_cond.notify_all()
+
+    def _wait_for_log(self, request_id: str) -> None:
+        """Wait until the log lines of ``request_id`` have all been passed on."""
+        with self._log_cond:
+            self._log_cond.wait_for(
+                lambda: request_id in self._ended or "" in self._ended, timeout=LOG_FLUSH_WAIT_S
+            )
+            self._ended.discard(request_id)
 
     def invoke(self, event: object, timeout_s: float) -> Invocation:
         started = time.monotonic()
@@ -106,6 +140,7 @@ class _Worker:
             )
         reply = json.loads(line)
         duration = (time.monotonic() - started) * 1000
+        self._wait_for_log(request["request_id"])
         if reply["ok"]:
             return Invocation(True, reply["result"], duration_ms=duration)
         return Invocation(False, error=reply["error"], duration_ms=duration)

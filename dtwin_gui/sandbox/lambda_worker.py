@@ -8,7 +8,9 @@ Protocol: the host writes one JSON line per invocation on stdin
 (``{"event": ..., "request_id": ..., "deadline_ms": ...}``); the worker answers one JSON line
 on the protocol pipe (the original stdout): ``{"ok": true, "result": ...}`` or
 ``{"ok": false, "error": {"errorType", "errorMessage", "stackTrace"}}``. Anything the
-function prints goes to stderr, which the host collects as the function's log.
+function prints goes to stderr, which the host collects as the function's log. After each
+invocation, before its answer, the worker writes ``END RequestId: <id>`` on stderr (as Lambda
+does), so the host knows every line of that invocation has reached the log.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import os
 import sys
 import time
 import traceback
+
+END_MARKER = "END RequestId: "
 
 
 class Context:
@@ -66,6 +70,8 @@ def main() -> int:
                 json.dumps(reply)  # an unserialisable result is the function's error
             except Exception as exc:
                 reply = {"ok": False, "error": _error(exc)}
+        sys.stderr.write(f"\n{END_MARKER}{request['request_id']}\n")
+        sys.stderr.flush()
         protocol.write(json.dumps(reply, default=str) + "\n")
     return 0
 

@@ -151,3 +151,25 @@ def test_stopping_leaves_no_worker_process(tmp_path):
         invoke(aws, "f", {})
         assert me.children(recursive=True)
     assert me.children(recursive=True) == []
+
+
+def test_every_log_line_is_collected_when_the_invocation_returns(aws):
+    # The log stream is read by another thread; an answer must not overtake its own log.
+    create_function(
+        aws,
+        "chatty",
+        "import sys\n"
+        "def handler(event, context):\n"
+        "    for i in range(200):\n"
+        "        print(f\"{event['n']}-{i}\")\n"
+        "    print()\n"
+        "    print(f\"{event['n']}-last\", end='')\n"
+        "    return event['n']\n",
+    )
+    for n in range(20):
+        _, result = invoke(aws, "chatty", {"n": n})
+        assert result == n
+        lines = aws.host.logs("chatty")
+        assert lines[-1] == f"{n}-last" and lines[-2] == "", lines[-3:]
+    assert not any("RequestId" in line for line in aws.host.logs("chatty"))
+    assert len(aws.host.logs("chatty")) == 20 * 202
