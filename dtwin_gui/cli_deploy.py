@@ -126,6 +126,8 @@ def cmd_status(args) -> int:
         print(f"  {layer:<11}{cloud:<9} {status.state}  [{len(status.resources)} resources]")
         for missing in status.missing:
             print(f"      missing: {missing}")
+    if report.setup:
+        print(f"  {'setup':<11}{' (aws)':<9} shared by all layers  [{len(report.setup)} resources]")
     return EXIT_OK
 
 

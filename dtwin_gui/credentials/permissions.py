@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dtwin_gui.core.providers import SLOTS
 
 SETUP = "setup"
-#: Group keys in display order: "setup" (identity, leftovers scan) then the seven slots.
+#: Group keys in display order: "setup" (identity, leftovers scan, the function-package
+#: bucket) then the seven slots.
 GROUPS: tuple[str, ...] = (SETUP, *(str(s) for s in SLOTS))
 
 _TAGS = ("TagResource", "UntagResource", "ListTagsForResource")
@@ -119,6 +120,8 @@ RESOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
             "ListTags",
         ),
         "iam:PassRole",
+        # The code comes from the setup module's bucket: Lambda reads it as the caller.
+        "s3:GetObject",
     ),
     "aws_lambda_function_url": _svc(
         "lambda",
@@ -152,6 +155,16 @@ RESOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
         "s3", "PutLifecycleConfiguration", "GetLifecycleConfiguration"
     ),
     "aws_s3_bucket_policy": _svc("s3", "PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy"),
+    "aws_s3_object": _svc(
+        "s3",
+        "PutObject",
+        "GetObject",
+        "GetObjectTagging",
+        "PutObjectTagging",
+        "DeleteObject",
+        "ListBucketVersions",
+        "DeleteObjectVersion",
+    ),
     "aws_s3_bucket_public_access_block": _svc(
         "s3", "PutBucketPublicAccessBlock", "GetBucketPublicAccessBlock"
     ),
@@ -181,6 +194,8 @@ _BUCKET = ("aws_s3_bucket", "aws_s3_bucket_policy", "aws_s3_bucket_public_access
 
 #: Resource and data types each layer's module declares (kept in step with the HCL by a test).
 LAYER_RESOURCES: dict[str, tuple[str, ...]] = {
+    # The bucket every AWS layer's functions take their code from.
+    SETUP: ("aws_iam_policy_document", *_BUCKET, "aws_s3_object"),
     "L1": (
         *_COMMON,
         *_FUNCTIONS,
@@ -295,9 +310,9 @@ def required_actions(layers: Iterable[str] | None = None) -> dict[str, list[str]
     ``layers`` are slot names ("L1", "L3_hot"...) or :class:`~dtwin_gui.core.providers.Slot`.
     """
     wanted = [str(s) for s in SLOTS] if layers is None else [str(s) for s in layers]
-    out: dict[str, list[str]] = {SETUP: sorted(set(SDK_ACTIONS[SETUP]))}
-    for group in GROUPS[1:]:
-        if group not in wanted:
+    out: dict[str, list[str]] = {}
+    for group in GROUPS:
+        if group != SETUP and group not in wanted:
             continue
         actions = set(SDK_ACTIONS.get(group, ()))
         for kind in LAYER_RESOURCES[group]:

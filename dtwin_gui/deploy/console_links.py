@@ -103,7 +103,12 @@ def layer_link(target: Target, layer: str, outputs: dict, twin_name: str) -> Con
         return ConsoleLink(
             _url("dynamodb", out.get("hot_table_name") or f"{twin_name}-hot", region)
         )
-    for slot, key in ((Slot.L3_COLD, "cold_bucket_name"), (Slot.L3_ARCHIVE, "archive_bucket_name")):
+    buckets = (
+        (Slot.L3_COLD, "cold_bucket_name"),
+        (Slot.L3_ARCHIVE, "archive_bucket_name"),
+        ("setup", "functions_bucket_name"),
+    )
+    for slot, key in buckets:
         if layer == str(slot):
             if not out.get(key):
                 return ConsoleLink(None, "the bucket name is known after a deploy")

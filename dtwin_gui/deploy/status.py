@@ -63,6 +63,7 @@ class StatusReport:
             "twin_name": self.twin_name,
             "deployed": self.deployed,
             "layers": {k: v.to_json() for k, v in self.layers.items()},
+            "setup": [r.__dict__ for r in self.setup],
             "outputs": self.outputs,
         }
 

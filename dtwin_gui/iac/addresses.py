@@ -12,8 +12,10 @@ import re
 
 from dtwin_gui.core.providers import Cloud, Slot
 
+#: The layer of the module every AWS layer shares (the function-package bucket).
+SETUP = "setup"
 MODULE_LAYERS: dict[str, str] = {
-    "setup": "setup",
+    SETUP: SETUP,
     "l1": str(Slot.L1),
     "l2": str(Slot.L2),
     "l3_hot": str(Slot.L3_HOT),

@@ -4,7 +4,9 @@ The root (``main.tf.json``, JSON syntax) instantiates one static module per laye
 AWS (``module.aws_<layer>``, source ``terraform/modules/aws/<layer>``), feeds each module
 what the topology says (names, packages from the build, devices, topics, ages, features),
 wires module outputs to module inputs (the persister gets the hot table, the dispatcher the
-processors...), and declares root outputs.
+processors...), and declares root outputs. A ``module.aws_setup`` (``terraform/modules/aws/
+setup``) uploads the function packages to one bucket; every Lambda takes its code from there,
+which lets Terraform create the functions in parallel.
 
 What crosses to another cloud comes in through root variables: the receiver URL on the
 other cloud and the HMAC secret of each boundary. They are declared ``sensitive`` and their
@@ -33,7 +35,7 @@ from dtwin_gui.core.project import STATE_MACHINE_FILES, Project, load_project
 from dtwin_gui.core.providers import SLOTS, Cloud, Slot
 from dtwin_gui.core.topology import FunctionSpec, Topology, TopologyError, topology_for_project
 from dtwin_gui.deploy.target import Target
-from dtwin_gui.iac.addresses import module_name, module_path
+from dtwin_gui.iac.addresses import SETUP, module_name, module_path
 from dtwin_gui.runtime.core.function_config import FunctionConfig
 
 ROOT_FILE = "main.tf.json"
@@ -42,6 +44,8 @@ AWS_PROVIDER_VERSION = "5.100.0"
 TERRAFORM_DIR_ENV = "DTWIN_TERRAFORM_DIR"
 #: The account the sandbox emulator (moto) reports.
 SANDBOX_ACCOUNT = "123456789012"
+#: Attempts the aws provider makes per call against the sandbox.
+SANDBOX_MAX_RETRIES = 3
 #: Services the AWS modules call; the sandbox provider sends each to the emulator.
 SANDBOX_SERVICES = (
     "dynamodb",
@@ -169,6 +173,10 @@ class _Names:
     def workflow(self) -> str:
         return _check_name(f"{self.twin}-workflow", "aws.iam_role", "state machine name")
 
+    def functions_bucket(self) -> str:
+        name = f"{self.twin}-functions-{self.suffix}"
+        return _check_name(name, "aws.s3_bucket", "S3 bucket name")
+
     def twinmaker_bucket(self) -> str:
         name = f"{self.twin}-twinmaker-{self.suffix}"
         return _check_name(name, "aws.s3_bucket", "S3 bucket name")
@@ -234,6 +242,8 @@ class _RootBuilder:
         self.slots = set(topology.slots_on(Cloud.AWS))
         self.builds = {b.function: b for b in builds if str(b.cloud) == str(Cloud.AWS)}
         self.modules: dict[str, dict] = {}
+        #: Function packages the setup module uploads, by deployed name: path and hash.
+        self.packages: dict[str, dict[str, str]] = {}
         self.variables: dict[str, RootVariable] = {}
         self.outputs: dict[str, object] = {}
         self.topics = FunctionConfig(role="", twin_name=self.twin, cloud="aws", name="")
@@ -266,11 +276,14 @@ class _RootBuilder:
                 f"the package of {function.name!r} is stale ({build.name}, role {build.role}); "
                 "rebuild the project"
             )
+        self.packages[deployed] = {"path": str(Path(build.path).resolve()), "hash": build.sha256}
+        setup = module_name(Cloud.AWS, SETUP)
         return {
             "name": deployed,
             "role_name": self.names.resource(f"role of {function.name}"),
             "handler": build.handler,
-            "package": str(Path(build.path).resolve()),
+            "s3_bucket": _Ref(f"module.{setup}.bucket"),
+            "s3_key": _Ref(f"module.{setup}.package_keys[{json.dumps(deployed)}]"),
             "package_hash": _package_hash(build.sha256),
         }
 
@@ -594,6 +607,20 @@ class _RootBuilder:
         if "hot_reader_proxy" in inputs:
             self.outputs["hot_reader_proxy_url"] = self.ref(Slot.L5, "hot_reader_proxy_url")
 
+    def setup(self) -> None:
+        """The module every layer shares: the bucket the function packages are uploaded to.
+        It comes first in :attr:`modules`; without a function on AWS there is none."""
+        if not self.packages:
+            return
+        inputs = {
+            "source": str(terraform_dir() / module_path(Cloud.AWS, SETUP)),
+            "bucket_name": self.names.functions_bucket(),
+            **self.tls_setting(),
+            "packages": dict(sorted(self.packages.items())),
+        }
+        self.modules = {module_name(Cloud.AWS, SETUP): inputs, **self.modules}
+        self.outputs["functions_bucket_name"] = inputs["bucket_name"]
+
     # .. the document ......................................................................
     def build(self) -> None:
         layers = {
@@ -609,6 +636,7 @@ class _RootBuilder:
             if self.on_aws(slot):
                 layers[slot]()
         names = [_Ref(f"module.{m}.function_names") for m in self.modules]
+        self.setup()
         self.outputs["function_names"] = _Ref(
             "merge(" + ", ".join(r.expression for r in names) + ")"
         )
@@ -627,7 +655,10 @@ class _RootBuilder:
                 skip_requesting_account_id=True,
                 skip_metadata_api_check=True,
                 s3_use_path_style=True,
-                max_retries=1,
+                # A few retries ride over the occasional loopback connection the emulator
+                # drops mid-answer; errors it means (4xx, 501 for what it lacks) are not
+                # retried, so a real failure still surfaces at once.
+                max_retries=SANDBOX_MAX_RETRIES,
             )
         terraform: dict = {
             "required_version": ">= 1.5",

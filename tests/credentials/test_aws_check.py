@@ -17,13 +17,14 @@ from dtwin_gui.credentials.aws_check import (
 from dtwin_gui.credentials.permissions import required_actions
 from dtwin_gui.deploy.target import Target
 
-#: Enough for setup, IoT (L1) and Lambda, but DynamoDB table deletion is explicitly denied.
+#: Enough for IoT (L1), Lambda and reading packages, but not for creating the package bucket;
+#: DynamoDB table deletion is explicitly denied.
 LIMITED_POLICY = {
     "Version": "2012-10-17",
     "Statement": [
         {
             "Effect": "Allow",
-            "Action": ["sts:*", "iam:*", "iot:*", "lambda:*", "logs:*"],
+            "Action": ["sts:*", "iam:*", "iot:*", "lambda:*", "logs:*", "s3:Get*Object*"],
             "Resource": "*",
         },
         {
@@ -72,6 +73,8 @@ def test_identity_and_per_layer_decisions_follow_the_policy(aws):
     assert list(report.groups) == ["setup", "L1", "L3_hot"]
     assert set(report.groups["L1"].values()) == {ALLOWED}
     assert report.groups["setup"]["sts:GetCallerIdentity"] == ALLOWED
+    assert report.groups["setup"]["s3:CreateBucket"] == DENIED
+    assert report.counts("setup")[DENIED] > 0
     hot = report.groups["L3_hot"]
     assert hot["dynamodb:CreateTable"] == ALLOWED
     assert hot["dynamodb:DeleteTable"] == DENIED  # the explicit deny wins over dynamodb:*

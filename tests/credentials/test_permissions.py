@@ -14,6 +14,7 @@ from dtwin_gui.credentials.permissions import (
     LAYER_RESOURCES,
     RESOURCE_ACTIONS,
     SDK_ACTIONS,
+    SETUP,
     policy_document,
     required_actions,
 )
@@ -33,12 +34,12 @@ def layer_dirs() -> list[Path]:
 
 def test_every_module_is_a_known_layer():
     names = {p.name for p in layer_dirs()}
-    assert names == {str(s).lower() for s in SLOTS}
+    assert names == {str(s).lower() for s in SLOTS} | {SETUP}
 
 
 @pytest.mark.parametrize("layer_dir", layer_dirs(), ids=lambda p: p.name)
 def test_every_resource_type_of_the_module_is_in_the_table(layer_dir):
-    layer = next(str(s) for s in SLOTS if str(s).lower() == layer_dir.name)
+    layer = next((str(s) for s in SLOTS if str(s).lower() == layer_dir.name), layer_dir.name)
     used = module_types(layer_dir)
     assert used, f"no aws_* blocks parsed in {layer_dir}"
     assert used <= set(RESOURCE_ACTIONS), f"no actions known for {used - set(RESOURCE_ACTIONS)}"
@@ -58,6 +59,9 @@ def test_actions_are_well_formed_and_grouped():
     assert "iot:CreateKeysAndCertificate" in groups["L1"]  # an SDK step
     assert "iottwinmaker:CreateEntity" in groups["L4"]
     assert "dynamodb:CreateTable" not in groups["L2"]
+    # Every function's code is read from the setup module's bucket, which setup creates.
+    assert "s3:GetObject" in groups["L2"] and "s3:CreateBucket" not in groups["L2"]
+    assert {"s3:CreateBucket", "s3:PutObject", "sts:GetCallerIdentity"} <= set(groups[SETUP])
 
 
 def test_policy_document_is_valid_iam_json():

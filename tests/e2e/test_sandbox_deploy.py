@@ -141,6 +141,16 @@ def test_example_twin_lives_and_dies_on_the_sandbox(aws, project):
     rerun = Deployment(project, target).deploy()
     assert rerun.status == "succeeded", rerun.message
     assert Deployment(project, target).plan_only().plan.has_changes is False
+    # The changed processor is what runs now (its package was uploaded again).
+    simulate(project, target)
+    checked = wait_for(
+        lambda: [
+            i
+            for i in dynamodb.scan(TableName=table)["Items"]
+            if i["device_id"]["S"] == "temperature-sensor-2"
+        ]
+    )
+    assert all(i["checked"] == {"BOOL": True} for i in checked)
 
     # 8. Destroy: nothing of the twin is left in the emulator, service by service.
     gone = Deployment(project, target).destroy()

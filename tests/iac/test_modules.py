@@ -180,10 +180,11 @@ def lambda_resources() -> list[LambdaResource]:
 LAMBDAS = lambda_resources()
 
 
-def test_the_modules_are_the_aws_layers():
-    # No empty modules: the setup layer has nothing twin-wide to hold on AWS (tags come
-    # from the provider's default_tags), so it does not exist.
-    assert [p.name for p in _module_dirs()] == sorted(SLOT_MODULE[str(s)] for s in SLOTS)
+def test_the_modules_are_the_aws_layers_and_setup():
+    # Setup holds what every layer shares: the bucket the function packages are uploaded to.
+    assert [p.name for p in _module_dirs()] == sorted(
+        [SLOT_MODULE[str(s)] for s in SLOTS] + ["setup"]
+    )
 
 
 @pytest.mark.parametrize("folder", _module_dirs(), ids=lambda p: p.name)
@@ -291,8 +292,11 @@ resource "aws_lambda_function" "persister" {
 def test_every_lambda_is_built_the_same_way(resource):
     attributes = resource.block.attributes()
     assert _text(attributes["runtime"]) == '"python3.11"'
-    for name in ("handler", "filename", "source_code_hash"):
+    for name in ("handler", "s3_bucket", "s3_key", "source_code_hash"):
         assert _text(attributes[name]).startswith(("var.", "each.value.")), name
+    # Code from the setup module's bucket, never a local file: the provider creates
+    # functions with a local `filename` one at a time.
+    assert "filename" not in attributes
     # Its own role and log group (per function, keyed like the functions map).
     assert _text(attributes["role"]).startswith("aws_iam_role.function[")
     assert "aws_cloudwatch_log_group.function" in _text(attributes["depends_on"])

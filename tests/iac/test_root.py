@@ -35,7 +35,16 @@ from dtwin_gui.runtime.core.contracts import CONTRACTS
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "upload" / "template"
 TWIN = "factory-twin"
-ALL_LAYERS = ("aws_l1", "aws_l2", "aws_l3_hot", "aws_l3_cold", "aws_l3_archive", "aws_l4", "aws_l5")
+ALL_LAYERS = (
+    "aws_setup",
+    "aws_l1",
+    "aws_l2",
+    "aws_l3_hot",
+    "aws_l3_cold",
+    "aws_l3_archive",
+    "aws_l4",
+    "aws_l5",
+)
 SANDBOX = sandbox_target("http://127.0.0.1:9")
 
 
@@ -96,7 +105,7 @@ def test_sandbox_provider_points_every_service_at_the_emulator(project, tmp_path
     )
     assert aws["skip_credentials_validation"] and aws["skip_requesting_account_id"]
     assert aws["skip_metadata_api_check"] and aws["s3_use_path_style"]
-    assert aws["max_retries"] == 1
+    assert aws["max_retries"] == 3
     # The emulator answers DescribeEndpoint randomly: no data source, no output.
     assert "data" not in doc and "iot_endpoint" not in doc["output"]
     for module in ("aws_l3_cold", "aws_l3_archive"):
@@ -139,7 +148,8 @@ def test_modules_get_names_packages_and_wiring_from_topology_and_build(project, 
     assert doc["module"]["aws_l5"]["hot_reader_arn"] == "${module.aws_l3_hot.hot_reader_arn}"
     assert doc["module"]["aws_l5"]["workspace_name"] == "factory-twin-grafana"
 
-    # Every function input is its package: handler, zip, base64 SHA-256 of the zip.
+    # Every function input is its package: handler, where the setup module uploads the zip,
+    # base64 SHA-256 of the zip.
     inputs = {
         "dispatcher": l1["dispatcher"],
         "persister": l2["persister"],
@@ -159,9 +169,17 @@ def test_modules_get_names_packages_and_wiring_from_topology_and_build(project, 
             "name": build.name,
             "role_name": build.name,
             "handler": build.handler,
-            "package": str(Path(build.path).resolve()),
+            "s3_bucket": "${module.aws_setup.bucket}",
+            "s3_key": f'${{module.aws_setup.package_keys["{build.name}"]}}',
             "package_hash": base64.b64encode(digest).decode(),
         }
+    setup = doc["module"]["aws_setup"]
+    assert setup["bucket_name"] == f"{TWIN}-functions-{info.unique_suffix}"
+    assert setup["enforce_tls"] is False  # the sandbox is plain HTTP
+    assert setup["packages"] == {
+        b.name: {"path": str(Path(b.path).resolve()), "hash": b.sha256} for b in builds
+    }
+    assert doc["output"]["functions_bucket_name"]["value"] == setup["bucket_name"]
 
 
 def test_the_root_is_deterministic_and_private(project, tmp_path):
@@ -175,10 +193,10 @@ def test_the_root_is_deterministic_and_private(project, tmp_path):
 
 def test_log_level_follows_the_project_mode(project, tmp_path):
     _, doc, _ = generate(project, tmp_path / "debug")
-    assert {m["log_level"] for m in doc["module"].values()} == {"DEBUG"}
+    assert {m["log_level"] for n, m in doc["module"].items() if n != "aws_setup"} == {"DEBUG"}
     edit_json(project / "config.json", lambda data: data.update(mode="PRODUCTION"))
     _, doc, _ = generate(project, tmp_path / "production")
-    assert {m["log_level"] for m in doc["module"].values()} == {"INFO"}
+    assert {m["log_level"] for n, m in doc["module"].items() if n != "aws_setup"} == {"INFO"}
 
 
 # --- real AWS ---------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ POLICY = {
     "Statement": [
         {
             "Effect": "Allow",
-            "Action": ["sts:*", "iam:*", "iot:*", "lambda:*", "logs:*"],
+            "Action": ["sts:*", "iam:*", "iot:*", "lambda:*", "logs:*", "s3:GetObject"],
             "Resource": "*",
         },
     ],

@@ -117,6 +117,29 @@ def test_restores_the_last_known_status_at_once(make_page, project):
     assert "name=factory-twin-hot" in page.tree.console_url(hot.child(0))
 
 
+def test_the_shared_setup_is_listed_below_the_layers(make_page):
+    report = a_report()
+    report.setup = [
+        ResourceStatus(
+            "module.aws_setup.aws_s3_bucket.functions",
+            "aws_s3_bucket",
+            "factory-twin-functions-abc123",
+            "present",
+        )
+    ]
+    report.outputs["functions_bucket_name"] = "factory-twin-functions-abc123"
+    page = make_page()
+    page.tree.set_report(report, aws_target("eu-west-1", {}))
+    last = page.tree.topLevelItem(page.tree.topLevelItemCount() - 1)
+    assert last is page.tree.layer_item("setup")
+    assert last.text(0) == "Setup (shared by all layers)" and last.text(1) == "● deployed"
+    assert last.child(0).text(0) == "factory-twin-functions-abc123"
+    assert "s3/buckets/factory-twin-functions-abc123" in page.tree.console_url(last)
+    # Without setup resources (nothing on AWS), there is no such row.
+    page.tree.set_report(a_report(), aws_target("eu-west-1", {}))
+    assert page.tree.layer_item("setup") is None
+
+
 def test_refresh_probes_saves_and_marks_refreshing(make_page, project, qtbot, aws):
     save_last_status(DeploymentWorkspace(project, "sandbox"), a_report())
     page = make_page(lambda: sandbox_target(aws.endpoint, aws.region))

@@ -13,6 +13,7 @@ from dtwin_gui.ui import theme
 
 COL_NAME, COL_STATE, COL_DETAIL, COL_CONSOLE = range(4)
 URL_ROLE = Qt.ItemDataRole.UserRole + 1
+SETUP_TITLE = "Setup (shared by all layers)"
 
 _LAYER_MARKS = {DEPLOYED: "●", PARTIAL: "◐", NOT_DEPLOYED: "○", ELSEWHERE: "–"}
 _RESOURCE_MARKS = {"present": "✔", "missing": "✖", "drifted": "⚠", "error": "✖"}
@@ -95,24 +96,41 @@ class LayerStatusTree(QTreeWidget):
             item.setData(COL_NAME, Qt.ItemDataRole.UserRole, key)
             if target is not None and layer.state != ELSEWHERE:
                 self._set_link(item, layer_link(target, key, outputs, report.twin_name))
-            for res in layer.resources:
-                child = QTreeWidgetItem([res.name or res.address, "", res.detail, ""])
-                child.setToolTip(COL_NAME, f"{res.address}\n{res.component} ({res.source})")
-                self._set_state(child, res.state, _RESOURCE_MARKS.get(res.state, ""))
-                if target is not None:
-                    self._set_link(
-                        child,
-                        resource_link(
-                            target,
-                            res.component,
-                            res.name,
-                            thing_names=things if isinstance(things, dict) else None,
-                        ),
-                    )
-                item.addChild(child)
+            self._add_resources(item, layer.resources, target, things)
             self.addTopLevelItem(item)
             if item.text(COL_NAME) in expanded or layer.state == PARTIAL:
                 item.setExpanded(True)
+        if report.setup:
+            self._add_setup(report, target, things, expanded)
+
+    def _add_setup(self, report: StatusReport, target, things, expanded: set[str]) -> None:
+        """What every AWS layer shares (the function-package bucket), below the layers."""
+        item = QTreeWidgetItem([SETUP_TITLE, "", "", ""])
+        self._set_state(item, DEPLOYED, _LAYER_MARKS[DEPLOYED])
+        item.setText(COL_DETAIL, f"AWS · {len(report.setup)} resource(s): the function packages")
+        item.setData(COL_NAME, Qt.ItemDataRole.UserRole, "setup")
+        if target is not None:
+            self._set_link(item, layer_link(target, "setup", report.outputs, report.twin_name))
+        self._add_resources(item, report.setup, target, things)
+        self.addTopLevelItem(item)
+        item.setExpanded(SETUP_TITLE in expanded)
+
+    def _add_resources(self, item: QTreeWidgetItem, resources, target, things) -> None:
+        for res in resources:
+            child = QTreeWidgetItem([res.name or res.address, "", res.detail, ""])
+            child.setToolTip(COL_NAME, f"{res.address}\n{res.component} ({res.source})")
+            self._set_state(child, res.state, _RESOURCE_MARKS.get(res.state, ""))
+            if target is not None:
+                self._set_link(
+                    child,
+                    resource_link(
+                        target,
+                        res.component,
+                        res.name,
+                        thing_names=things if isinstance(things, dict) else None,
+                    ),
+                )
+            item.addChild(child)
 
     def _set_state(self, item: QTreeWidgetItem, state: str, mark: str) -> None:
         item.setText(COL_STATE, f"{mark} {state}".strip())

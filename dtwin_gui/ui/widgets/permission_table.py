@@ -9,7 +9,7 @@ from dtwin_gui.credentials.aws_check import ALLOWED, DENIED, UNKNOWN, Preflight
 from dtwin_gui.ui import theme
 
 GROUP_TITLES = {
-    "setup": "Setup (identity, clean-up checks)",
+    "setup": "Setup (identity, function-package bucket, clean-up checks)",
     "L1": "L1 · device ingestion (IoT Core)",
     "L2": "L2 · processing (Lambda, Step Functions)",
     "L3_hot": "L3 hot · DynamoDB",

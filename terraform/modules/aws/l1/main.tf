@@ -173,7 +173,8 @@ resource "aws_lambda_function" "dispatcher" {
   role             = aws_iam_role.function["dispatcher"].arn
   runtime          = "python3.11"
   handler          = var.dispatcher.handler
-  filename         = var.dispatcher.package
+  s3_bucket        = var.dispatcher.s3_bucket
+  s3_key           = var.dispatcher.s3_key
   source_code_hash = var.dispatcher.package_hash
   timeout          = var.function_timeout_seconds
   memory_size      = var.function_memory_mb
@@ -182,7 +183,7 @@ resource "aws_lambda_function" "dispatcher" {
     variables = merge(
       local.base_env,
       var.connector == null ? {} : {
-        DTWIN_CONNECTOR_FUNCTION = aws_lambda_function.connector[0].function_name
+        DTWIN_CONNECTOR_FUNCTION = var.connector.name
       },
     )
   }
@@ -199,7 +200,8 @@ resource "aws_lambda_function" "connector" {
   role             = aws_iam_role.function["connector"].arn
   runtime          = "python3.11"
   handler          = var.connector.handler
-  filename         = var.connector.package
+  s3_bucket        = var.connector.s3_bucket
+  s3_key           = var.connector.s3_key
   source_code_hash = var.connector.package_hash
   timeout          = var.function_timeout_seconds
   memory_size      = var.function_memory_mb

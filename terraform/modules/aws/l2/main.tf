@@ -29,10 +29,19 @@ locals {
   # The workflow is started by the event checker, so it exists only with one.
   workflow = var.event_checker == null ? null : var.workflow
 
+  # ARNs built from the names the topology gives, so that no function waits for another to
+  # exist before it is created (each create takes ~5 s; a chain of them adds up).
+  function_arns = {
+    for key, fn in local.functions : key => join(":", [
+      "arn", data.aws_partition.current.partition, "lambda", data.aws_region.current.name,
+      data.aws_caller_identity.current.account_id, "function", fn.name,
+    ])
+  }
+
   # What the event checker may invoke or start.
   checker_functions = concat(
-    [for fn in aws_lambda_function.action : fn.arn],
-    [for fn in aws_lambda_function.event_feedback : fn.arn],
+    [for action, _ in var.actions : local.function_arns["action-${action}"]],
+    var.event_feedback == null ? [] : [local.function_arns["event-feedback"]],
   )
   checker_workflows = [for machine in aws_sfn_state_machine.workflow : machine.arn]
   checker_has_targets = (
@@ -95,7 +104,7 @@ resource "aws_iam_role_policy" "logs" {
 data "aws_iam_policy_document" "processor" {
   statement {
     actions   = ["lambda:InvokeFunction"]
-    resources = [aws_lambda_function.persister.arn]
+    resources = [local.function_arns["persister"]]
   }
 }
 
@@ -114,14 +123,15 @@ resource "aws_lambda_function" "processor" {
   role             = aws_iam_role.function["processor-${each.key}"].arn
   runtime          = "python3.11"
   handler          = each.value.handler
-  filename         = each.value.package
+  s3_bucket        = each.value.s3_bucket
+  s3_key           = each.value.s3_key
   source_code_hash = each.value.package_hash
   timeout          = var.function_timeout_seconds
   memory_size      = var.function_memory_mb
 
   environment {
     variables = merge(local.base_env, {
-      DTWIN_PERSISTER_FUNCTION = aws_lambda_function.persister.function_name
+      DTWIN_PERSISTER_FUNCTION = var.persister.name
     })
   }
 
@@ -140,10 +150,10 @@ data "aws_iam_policy_document" "persister" {
   }
 
   dynamic "statement" {
-    for_each = aws_lambda_function.event_checker
+    for_each = var.event_checker == null ? [] : [local.function_arns["event-checker"]]
     content {
       actions   = ["lambda:InvokeFunction"]
-      resources = [statement.value.arn]
+      resources = [statement.value]
     }
   }
 }
@@ -161,7 +171,8 @@ resource "aws_lambda_function" "persister" {
   role             = aws_iam_role.function["persister"].arn
   runtime          = "python3.11"
   handler          = var.persister.handler
-  filename         = var.persister.package
+  s3_bucket        = var.persister.s3_bucket
+  s3_key           = var.persister.s3_key
   source_code_hash = var.persister.package_hash
   timeout          = var.function_timeout_seconds
   memory_size      = var.function_memory_mb
@@ -176,7 +187,7 @@ resource "aws_lambda_function" "persister" {
         DTWIN_HOT_WRITER_SECRET = var.hot_writer_secret
       },
       var.event_checker == null ? {} : {
-        DTWIN_EVENT_CHECKER_FUNCTION = aws_lambda_function.event_checker[0].function_name
+        DTWIN_EVENT_CHECKER_FUNCTION = var.event_checker.name
       },
       var.twin_update_url == null ? {} : {
         DTWIN_TWIN_UPDATE_URL    = var.twin_update_url
@@ -223,7 +234,8 @@ resource "aws_lambda_function" "event_checker" {
   role             = aws_iam_role.function["event-checker"].arn
   runtime          = "python3.11"
   handler          = var.event_checker.handler
-  filename         = var.event_checker.package
+  s3_bucket        = var.event_checker.s3_bucket
+  s3_key           = var.event_checker.s3_key
   source_code_hash = var.event_checker.package_hash
   timeout          = var.function_timeout_seconds
   memory_size      = var.function_memory_mb
@@ -232,7 +244,7 @@ resource "aws_lambda_function" "event_checker" {
     variables = merge(
       local.base_env,
       var.event_feedback == null ? {} : {
-        DTWIN_FEEDBACK_FUNCTION = aws_lambda_function.event_feedback[0].function_name
+        DTWIN_FEEDBACK_FUNCTION = var.event_feedback.name
       },
       local.workflow == null ? {} : {
         DTWIN_WORKFLOW = aws_sfn_state_machine.workflow[0].arn
@@ -252,7 +264,8 @@ resource "aws_lambda_function" "action" {
   role             = aws_iam_role.function["action-${each.key}"].arn
   runtime          = "python3.11"
   handler          = each.value.handler
-  filename         = each.value.package
+  s3_bucket        = each.value.s3_bucket
+  s3_key           = each.value.s3_key
   source_code_hash = each.value.package_hash
   timeout          = var.function_timeout_seconds
   memory_size      = var.function_memory_mb
@@ -297,7 +310,8 @@ resource "aws_lambda_function" "event_feedback" {
   role             = aws_iam_role.function["event-feedback"].arn
   runtime          = "python3.11"
   handler          = var.event_feedback.handler
-  filename         = var.event_feedback.package
+  s3_bucket        = var.event_feedback.s3_bucket
+  s3_key           = var.event_feedback.s3_key
   source_code_hash = var.event_feedback.package_hash
   timeout          = var.function_timeout_seconds
   memory_size      = var.function_memory_mb
@@ -372,7 +386,8 @@ resource "aws_lambda_function" "ingestion" {
   role             = aws_iam_role.function["ingestion"].arn
   runtime          = "python3.11"
   handler          = var.ingestion.handler
-  filename         = var.ingestion.package
+  s3_bucket        = var.ingestion.s3_bucket
+  s3_key           = var.ingestion.s3_key
   source_code_hash = var.ingestion.package_hash
   timeout          = var.function_timeout_seconds
   memory_size      = var.function_memory_mb

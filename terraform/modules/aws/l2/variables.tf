@@ -1,5 +1,6 @@
 # Every function input is a package from the build: the deployed Lambda name and IAM role
-# name (both from the topology), the handler, the zip path and the base64 SHA-256 of the zip.
+# name (both from the topology), the handler, where the zip was uploaded (the setup module's
+# bucket and key) and the base64 SHA-256 of the zip.
 
 variable "twin_name" {
   description = "The twin's name (DTWIN_TWIN_NAME of every function)."
@@ -36,7 +37,8 @@ variable "processors" {
     name         = string
     role_name    = string
     handler      = string
-    package      = string
+    s3_bucket    = string
+    s3_key       = string
     package_hash = string
   }))
 }
@@ -47,7 +49,8 @@ variable "persister" {
     name         = string
     role_name    = string
     handler      = string
-    package      = string
+    s3_bucket    = string
+    s3_key       = string
     package_hash = string
   })
 }
@@ -58,7 +61,8 @@ variable "event_checker" {
     name         = string
     role_name    = string
     handler      = string
-    package      = string
+    s3_bucket    = string
+    s3_key       = string
     package_hash = string
   })
   default = null
@@ -70,7 +74,8 @@ variable "actions" {
     name         = string
     role_name    = string
     handler      = string
-    package      = string
+    s3_bucket    = string
+    s3_key       = string
     package_hash = string
   }))
   default = {}
@@ -82,7 +87,8 @@ variable "event_feedback" {
     name         = string
     role_name    = string
     handler      = string
-    package      = string
+    s3_bucket    = string
+    s3_key       = string
     package_hash = string
   })
   default = null
@@ -159,7 +165,8 @@ variable "ingestion" {
     name         = string
     role_name    = string
     handler      = string
-    package      = string
+    s3_bucket    = string
+    s3_key       = string
     package_hash = string
   })
   default = null

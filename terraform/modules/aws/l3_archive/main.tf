@@ -163,7 +163,8 @@ resource "aws_lambda_function" "archive_writer" {
   role             = aws_iam_role.function["archive-writer"].arn
   runtime          = "python3.11"
   handler          = var.archive_writer.handler
-  filename         = var.archive_writer.package
+  s3_bucket        = var.archive_writer.s3_bucket
+  s3_key           = var.archive_writer.s3_key
   source_code_hash = var.archive_writer.package_hash
   timeout          = var.function_timeout_seconds
   memory_size      = var.function_memory_mb

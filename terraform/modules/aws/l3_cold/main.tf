@@ -161,7 +161,8 @@ resource "aws_lambda_function" "cold_to_archive_mover" {
   role             = aws_iam_role.function["cold-to-archive-mover"].arn
   runtime          = "python3.11"
   handler          = var.cold_to_archive_mover.handler
-  filename         = var.cold_to_archive_mover.package
+  s3_bucket        = var.cold_to_archive_mover.s3_bucket
+  s3_key           = var.cold_to_archive_mover.s3_key
   source_code_hash = var.cold_to_archive_mover.package_hash
   timeout          = var.mover_timeout_seconds
   memory_size      = var.function_memory_mb
@@ -273,7 +274,8 @@ resource "aws_lambda_function" "cold_writer" {
   role             = aws_iam_role.function["cold-writer"].arn
   runtime          = "python3.11"
   handler          = var.cold_writer.handler
-  filename         = var.cold_writer.package
+  s3_bucket        = var.cold_writer.s3_bucket
+  s3_key           = var.cold_writer.s3_key
   source_code_hash = var.cold_writer.package_hash
   timeout          = var.function_timeout_seconds
   memory_size      = var.function_memory_mb

@@ -108,7 +108,8 @@ resource "aws_lambda_function" "hot_reader" {
   role             = aws_iam_role.function["hot-reader"].arn
   runtime          = "python3.11"
   handler          = var.hot_reader.handler
-  filename         = var.hot_reader.package
+  s3_bucket        = var.hot_reader.s3_bucket
+  s3_key           = var.hot_reader.s3_key
   source_code_hash = var.hot_reader.package_hash
   timeout          = var.function_timeout_seconds
   memory_size      = var.function_memory_mb
@@ -194,7 +195,8 @@ resource "aws_lambda_function" "hot_to_cold_mover" {
   role             = aws_iam_role.function["hot-to-cold-mover"].arn
   runtime          = "python3.11"
   handler          = var.hot_to_cold_mover.handler
-  filename         = var.hot_to_cold_mover.package
+  s3_bucket        = var.hot_to_cold_mover.s3_bucket
+  s3_key           = var.hot_to_cold_mover.s3_key
   source_code_hash = var.hot_to_cold_mover.package_hash
   timeout          = var.mover_timeout_seconds
   memory_size      = var.function_memory_mb
@@ -300,7 +302,8 @@ resource "aws_lambda_function" "hot_writer" {
   role             = aws_iam_role.function["hot-writer"].arn
   runtime          = "python3.11"
   handler          = var.hot_writer.handler
-  filename         = var.hot_writer.package
+  s3_bucket        = var.hot_writer.s3_bucket
+  s3_key           = var.hot_writer.s3_key
   source_code_hash = var.hot_writer.package_hash
   timeout          = var.function_timeout_seconds
   memory_size      = var.function_memory_mb

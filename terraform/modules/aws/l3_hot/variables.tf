@@ -1,5 +1,6 @@
 # Every function input is a package from the build: the deployed Lambda name and IAM role
-# name (both from the topology), the handler, the zip path and the base64 SHA-256 of the zip.
+# name (both from the topology), the handler, where the zip was uploaded (the setup module's
+# bucket and key) and the base64 SHA-256 of the zip.
 
 variable "twin_name" {
   description = "The twin's name (DTWIN_TWIN_NAME of every function)."
@@ -58,7 +59,8 @@ variable "hot_reader" {
     name         = string
     role_name    = string
     handler      = string
-    package      = string
+    s3_bucket    = string
+    s3_key       = string
     package_hash = string
   })
 }
@@ -89,7 +91,8 @@ variable "hot_to_cold_mover" {
     name         = string
     role_name    = string
     handler      = string
-    package      = string
+    s3_bucket    = string
+    s3_key       = string
     package_hash = string
   })
 }
@@ -143,7 +146,8 @@ variable "hot_writer" {
     name         = string
     role_name    = string
     handler      = string
-    package      = string
+    s3_bucket    = string
+    s3_key       = string
     package_hash = string
   })
   default = null

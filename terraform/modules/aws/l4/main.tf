@@ -180,7 +180,8 @@ resource "aws_lambda_function" "hot_reader_proxy" {
   role             = aws_iam_role.function["hot-reader-proxy"].arn
   runtime          = "python3.11"
   handler          = var.hot_reader_proxy.handler
-  filename         = var.hot_reader_proxy.package
+  s3_bucket        = var.hot_reader_proxy.s3_bucket
+  s3_key           = var.hot_reader_proxy.s3_key
   source_code_hash = var.hot_reader_proxy.package_hash
   timeout          = var.function_timeout_seconds
   memory_size      = var.function_memory_mb
