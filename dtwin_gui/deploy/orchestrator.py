@@ -177,7 +177,7 @@ class Deployment:
             ("plan", lambda: state.update(plan=self._plan())),
             ("apply", lambda: self._apply(state["plan"], confirm, state)),
             ("sdk", lambda: self._sdk_steps()),
-            ("verify", lambda: self._verify_deployed()),
+            ("verify", lambda: self._verify_deployed(state["builds"])),
         ]
         result = self._run("deploy", phases)
         result.plan = state.get("plan")
@@ -332,7 +332,8 @@ class Deployment:
 
         run_sdk_steps(self._sdk_context())
 
-    def _verify_deployed(self) -> None:
+    def _verify_deployed(self, builds) -> None:
+        self._verify_code(builds)
         report = self.status()
         missing = [
             f"{layer}: {item}" for layer, status in report.layers.items() for item in status.missing
@@ -342,6 +343,27 @@ class Deployment:
                 "verify",
                 f"{len(missing)} resource(s) are not where they should be: "
                 + "; ".join(missing[:5]),
+                "run the deploy again; if it persists, open the run log",
+            )
+
+    def _verify_code(self, builds) -> None:
+        """Every function runs the package just built (see :mod:`dtwin_gui.deploy.code_check`)."""
+        from dtwin_gui.deploy.code_check import repair_stale_code
+
+        bucket = self.saved_outputs().get("functions_bucket_name")
+        if not bucket:
+            return
+        still = repair_stale_code(
+            self.target,
+            builds,
+            bucket,
+            log=lambda message: self._emit(LogEvent("dtwin", "warning", message)),
+        )
+        if still:
+            raise DeployFailed(
+                "verify",
+                f"{len(still)} function(s) do not run the package this deploy built: "
+                + ", ".join(f.name for f in still[:5]),
                 "run the deploy again; if it persists, open the run log",
             )
 

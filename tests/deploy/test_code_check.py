@@ -1,0 +1,76 @@
+"""After a deploy, every Lambda runs the package just built; a stale one is repaired from the
+package bucket (the case of an update cut short while Terraform recorded it as done)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from helpers_aws import deploy_project
+
+from dtwin_gui.build import build_packages
+from dtwin_gui.deploy.code_check import code_sha, package_key, repair_stale_code, stale_functions
+from dtwin_gui.deploy.target import sandbox_target
+
+BUCKET = "factory-twin-functions-abc123"
+
+
+def test_a_function_left_on_its_old_package_is_found_and_repaired(aws, project, tmp_path):
+    deployed = deploy_project(aws, project, tmp_path / "old")
+    target = sandbox_target(aws.endpoint, aws.region)
+    (project / "processors/temperature-sensor-2/process.py").write_text(
+        "def process(event):\n    event['checked'] = True\n    return event\n"
+    )
+    builds = build_packages(project, tmp_path / "new", cloud="aws")
+    changed = next(b for b in builds if b.function == "processor-temperature-sensor-2")
+    # What Terraform uploaded before the function update was cut short.
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key=package_key(changed), Body=Path(changed.path).read_bytes())
+
+    stale = stale_functions(target, builds)
+    assert [s.name for s in stale] == [changed.name]
+    assert stale[0].expected == code_sha(changed) != stale[0].live
+
+    said = []
+    assert repair_stale_code(target, builds, BUCKET, log=said.append) == []
+    assert len(said) == 1 and changed.name in said[0] and package_key(changed) in said[0]
+    live = aws.client("lambda").get_function_configuration(FunctionName=changed.name)
+    assert live["CodeSha256"] == code_sha(changed)
+    # And the new code is what runs.
+    reply = aws.client("lambda").invoke(
+        FunctionName=deployed.name("processor-temperature-sensor-2"),
+        Payload=json.dumps(
+            {
+                "device_id": "temperature-sensor-2",
+                "timestamp": "2026-11-25T12:00:00.000Z",
+                "temperature": 20.0,
+            }
+        ).encode(),
+    )
+    assert "FunctionError" not in reply
+    assert aws.host.drain(timeout_s=60)
+    items = aws.client("dynamodb").scan(TableName=deployed.table)["Items"]
+    assert [i["checked"] for i in items] == [{"BOOL": True}]
+
+
+def test_functions_on_their_package_need_nothing(aws, project, tmp_path):
+    deploy_project(aws, project, tmp_path / "build")
+    builds = build_packages(project, tmp_path / "build", cloud="aws")
+    target = sandbox_target(aws.endpoint, aws.region)
+    said = []
+    # No bucket needed: nothing is stale, so nothing is read from it.
+    assert repair_stale_code(target, builds, "no-such-bucket", log=said.append) == []
+    assert said == []
+
+
+def test_a_package_missing_from_the_bucket_leaves_the_function_reported(aws, project, tmp_path):
+    deploy_project(aws, project, tmp_path / "old")
+    (project / "processors/temperature-sensor-2/process.py").write_text(
+        "def process(event):\n    return event\n\n# changed\n"
+    )
+    builds = build_packages(project, tmp_path / "new", cloud="aws")
+    aws.client("s3").create_bucket(Bucket=BUCKET)
+    target = sandbox_target(aws.endpoint, aws.region)
+    still = repair_stale_code(target, builds, BUCKET)
+    assert [s.name for s in still] == ["factory-twin-processor-temperature-sensor-2"]
