@@ -213,14 +213,16 @@ def main() -> dict:
         results["destroy_s"] = round(time.perf_counter() - started, 1)
         results["destroy_status"] = outcome.pop("result").status
 
-        # Full collections wait for an idle app; leave it idle so the deferred one runs and
-        # its stall is measured too.
+        # Full and middle collections wait for an idle app; leave it idle so the deferred
+        # ones run and their stalls are measured too.
         probe.stage = "idle after destroy"
-        before = collector.full_collections
+        before = (collector.full_collections, collector.middle_collections)
         idle_until = time.monotonic() + 10
         _wait(app, lambda: time.monotonic() > idle_until, 30)
-        results["full_collections_while_idle"] = collector.full_collections - before
+        results["full_collections_while_idle"] = collector.full_collections - before[0]
         results["full_collections_total"] = collector.full_collections
+        results["middle_collections_while_idle"] = collector.middle_collections - before[1]
+        results["middle_collections_total"] = collector.middle_collections
     finally:
         probe.timer.stop()
         watchdog.stop()

@@ -252,9 +252,21 @@ class ProjectPage(QWidget):
     # --- summary ---------------------------------------------------------------------------
     def refresh_summary(self) -> None:
         project = self._session.project
-        self.no_project.setVisible(project is None)
-        for label in self.summary_labels.values():
-            self.summary_form.setRowVisible(label, project is not None)
+        wanted = project is not None
+        changes = [
+            label
+            for label in self.summary_labels.values()
+            if self.summary_form.isRowVisible(label) != wanted
+        ]
+        if changes or self.no_project.isVisibleTo(self.summary) == wanted:
+            # Rows shown one by one in a visible form relayout it each time (~2 ms a row):
+            # change them while the box is hidden, then show it once.
+            hidden = self.summary.isHidden()
+            self.summary.hide()
+            self.no_project.setVisible(not wanted)
+            for label in changes:
+                self.summary_form.setRowVisible(label, wanted)
+            self.summary.setHidden(hidden)
         if project is None:
             return
         clouds = self._session.topology.clouds if self._session.topology else []
