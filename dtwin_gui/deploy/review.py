@@ -26,6 +26,9 @@ from dtwin_gui.iac.state import ROOT_LAYER, read_state
 NO_CHANGE_ACTIONS = frozenset({"noop", "read"})
 #: Actions that delete an existing object (a replace deletes it, then creates a new one).
 DESTRUCTIVE_ACTIONS = frozenset({"delete", "replace"})
+#: Function packages in the setup module's bucket are keyed by content: a changed function is
+#: a new package object replacing the old one, which holds nothing of the user's.
+PACKAGE_OBJECTS = "module.aws_setup.aws_s3_object.package["
 #: Layers in the order they are shown; anything else goes last, as "Other".
 LAYER_ORDER: tuple[str, ...] = (*(str(s) for s in Slot), "setup", ROOT_LAYER)
 _PLAN_COUNTS = {
@@ -87,7 +90,7 @@ class ReviewItem:
 
     @property
     def destructive(self) -> bool:
-        return self.action in DESTRUCTIVE_ACTIONS
+        return self.action in DESTRUCTIVE_ACTIONS and not self.address.startswith(PACKAGE_OBJECTS)
 
 
 @dataclass

@@ -61,6 +61,13 @@ def test_delete_and_replace_are_destructive_updates_are_not():
     assert PlanReview.build(_plan((L3_TABLE, "update", "L3_hot"))).destructive_note == ""
 
 
+def test_a_new_function_package_replacing_the_old_one_is_not_destructive():
+    package = 'module.aws_setup.aws_s3_object.package["factory-twin-processor-s1"]'
+    review = PlanReview.build(_plan((package, "replace", "setup"), (L2_FN, "update", "L2")))
+    assert review.destructive == [] and review.destructive_note == ""
+    assert review.layer("setup").counts_text == "+1 ~0 -1"  # still shown as what it is
+
+
 def test_terraform_delete_create_pair_counts_as_replace():
     review = PlanReview.build(_plan((L2_FN, "delete-create", "L2")))
     assert review.destructive[0].action == "replace"
