@@ -52,6 +52,8 @@ class NewProjectDialog(QDialog):
         form = QFormLayout()
         self.location = QLineEdit(str(default_location))
         browse = QPushButton("Browse…")
+        # Not a default button: Enter in any field creates the project, it does not browse.
+        browse.setAutoDefault(False)
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
         row.addWidget(self.location, 1)
@@ -79,11 +81,13 @@ class NewProjectDialog(QDialog):
         buttons = QDialogButtonBox()
         self.create_button = buttons.addButton("Create", QDialogButtonBox.ButtonRole.AcceptRole)
         self.create_button.setProperty("primary", True)
-        self.create_button.setDefault(True)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAutoDefault(False)
         buttons.accepted.connect(self.create_project)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        # Only now is the button inside the dialog, so the dialog takes it as its default.
+        self.create_button.setDefault(True)
 
         self.folder.textChanged.connect(self._folder_changed)
         self.twin_name.textEdited.connect(self._twin_name_edited)
