@@ -67,7 +67,7 @@ def res(address, layer, component, state, **kw) -> ResourceEvent:
     return ResourceEvent(address, layer, component, "create", state, **kw)
 
 
-def test_a_live_run_shows_rows_states_headline_and_stages(page, qtbot):
+def test_a_live_run_shows_rows_states_headline_and_stages(page, qtbot, tmp_path):
     gate = threading.Event()
 
     def work(sink):
@@ -115,7 +115,7 @@ def test_a_live_run_shows_rows_states_headline_and_stages(page, qtbot):
     ]
     qtbot.waitUntil(lambda: page.tree.row_texts(LAMBDA)[2] not in ("", "0.0 s"), timeout=WAIT_MS)
     assert "Still creating..." in [ln.message for ln in page.log.model.lines]
-    page.grab().save("/tmp/deploy_page_running.png")
+    page.grab().save(str(tmp_path / "deploy_page_running.png"))
 
     with qtbot.waitSignal(page.run_finished, timeout=WAIT_MS) as finished:
         gate.set()
@@ -174,7 +174,7 @@ def test_a_failure_says_what_why_and_what_to_do(page, qtbot, tmp_path, opened_ur
         "AccessDenied: iam:PassRole",
     ]
     assert page.headline.stages.states()[4] == ("Apply", "failed")
-    page.grab().save("/tmp/deploy_page_failed.png")
+    page.grab().save(str(tmp_path / "deploy_page_failed.png"))
 
     with qtbot.waitSignal(page.destroy_requested, timeout=1000):
         outcome.destroy_button.click()
@@ -285,7 +285,7 @@ def write_stale_lock(workdir: Path) -> str:
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
 def test_a_stale_lock_after_a_cancel_is_explained_and_unlocked_on_request(
-    page, qtbot, project, session
+    page, qtbot, project, session, tmp_path
 ):
     session.root = project
     workdir = page.terraform_dir()
@@ -304,7 +304,7 @@ def test_a_stale_lock_after_a_cancel_is_explained_and_unlocked_on_request(
         "The Terraform state is locked by an apply since 2026-01-01 10:00:00 UTC; no dtwin "
         "process holds it. It was left by a stopped or crashed run."
     )
-    page.grab().save("/tmp/deploy_page_locked.png")
+    assert page.grab().save(str(tmp_path / "deploy_page_locked.png"))
 
     asked = []
     box.confirm = lambda parent, lock: asked.append(lock.lock_id) or False
@@ -316,8 +316,11 @@ def test_a_stale_lock_after_a_cancel_is_explained_and_unlocked_on_request(
     box.confirm = lambda parent, lock: True
     assert not box.unlock() and lock_file.exists()  # never while a run is going
     assert not box.unlock_button.isEnabled()
-    gate.set()
-    qtbot.waitUntil(lambda: not page.busy and box.lock is not None, timeout=WAIT_MS)
+    # The run's end starts a new lock check; until it answers, box.lock is the old answer
+    # and unlock() refuses, so wait for the check itself, not for "a lock is known".
+    with qtbot.waitSignal(box.checked, timeout=WAIT_MS):
+        gate.set()
+    assert not page.busy and box.lock is not None and box.unlock_button.isEnabled()
 
     with qtbot.waitSignal(box.unlocked, timeout=WAIT_MS):
         assert box.unlock()

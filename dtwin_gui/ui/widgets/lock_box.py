@@ -59,10 +59,15 @@ def _ask(parent: QWidget, lock: LockInfo) -> bool:
 
 
 class LockBox(QFrame):
-    """Hidden unless the state is locked. ``unlocked`` after a successful unlock."""
+    """Hidden unless the state is locked. ``unlocked`` after a successful unlock.
+
+    ``checked`` when a :meth:`check` has its answer (``lock`` is then current: until then
+    it is the previous check's answer, and the unlock button is disabled).
+    """
 
     unlocked = Signal()
     lock_found = Signal(object)  # LockInfo
+    checked = Signal(object)  # LockInfo | None
 
     def __init__(
         self,
@@ -107,6 +112,7 @@ class LockBox(QFrame):
         run reported (a remote backend's, which only Terraform's error tells)."""
         self._workdir, self._settings = Path(workdir), settings
         self.working = True
+        self._enable()  # no unlock of what the previous check saw until this one answers
         self._runner.start(
             lambda: self._terraform().lock_info() if Path(workdir).is_dir() else None,
             name="lock-info",
@@ -117,6 +123,7 @@ class LockBox(QFrame):
     def _checked(self, lock: LockInfo | None) -> None:
         self.working = False
         self.show_lock(lock)
+        self.checked.emit(lock)
 
     def show_lock(self, lock: LockInfo | None) -> None:
         self.lock = lock
