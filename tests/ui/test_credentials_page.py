@@ -128,8 +128,8 @@ def test_aws_keys_checked_against_the_emulator(make_page, aws, qtbot, tmp_path):
     assert target.credentials["AWS_SECRET_ACCESS_KEY"] == key["SecretAccessKey"]
     assert page._choice.label == "AWS · access keys · us-east-1"
     page.grab().save(str(tmp_path / "credentials-aws.png"))
-    if os.environ.get("DTWIN_SHOTS"):
-        page.grab().save("/tmp/credentials-aws.png")
+    if os.environ.get("DTWIN_SHOTS"):  # a folder the caller chose for documentation shots
+        page.grab().save(os.path.join(os.environ["DTWIN_SHOTS"], "credentials-aws.png"))
 
 
 def test_only_the_clouds_of_the_layer_matrix_are_shown(make_page, qtbot):

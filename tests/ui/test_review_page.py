@@ -56,7 +56,7 @@ def _click(qtbot, widget) -> None:
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
-def test_destructive_changes_are_highlighted_and_named_in_the_tick(page):
+def test_destructive_changes_are_highlighted_and_named_in_the_tick(page, tmp_path):
     page.show_plan(
         _plan(
             (L1_THING, "delete", "L1"),
@@ -79,7 +79,7 @@ def test_destructive_changes_are_highlighted_and_named_in_the_tick(page):
     assert list(layers) == ["L1", "L2", "L3_hot", "L4"]
     assert layers["L2"].text(1) == "+1 ~0 -1"
     assert "2 resources it destroys or replaces" in page.review_tick.text()
-    page.grab().save("/tmp/review_destructive.png")
+    page.grab().save(str(tmp_path / "review_destructive.png"))
 
 
 def test_deploy_needs_the_tick_and_sends_the_reviewed_plan(page, qtbot):
@@ -172,7 +172,7 @@ def test_a_failed_plan_shows_message_and_hint_and_can_be_retried(opened, qtbot):
 
 @pytest.mark.slow
 @pytest.mark.e2e
-def test_plan_against_the_emulator_shows_every_layer(opened, aws, qtbot):
+def test_plan_against_the_emulator_shows_every_layer(opened, aws, qtbot, tmp_path):
     target = sandbox_target(aws.endpoint, aws.region)
     page = ReviewPage(opened.session, opened.runner, TargetChoice(sandbox_factory=lambda: target))
     qtbot.addWidget(page)
@@ -189,7 +189,7 @@ def test_plan_against_the_emulator_shows_every_layer(opened, aws, qtbot):
     assert page.destroy_summary.text() == (
         "Nothing deployed from this project was found on this target."
     )
-    page.grab().save("/tmp/review_e2e.png")
+    page.grab().save(str(tmp_path / "review_e2e.png"))
     assert not page.deploy_button.isEnabled()
     page.review_tick.setChecked(True)
     assert page.deploy_button.isEnabled()

@@ -177,7 +177,7 @@ def test_timers_run_only_while_visible(make_page, qtbot):
 
 
 @pytest.mark.slow
-def test_chart_shows_hot_values_per_device_property(make_page, qtbot, aws, twin):
+def test_chart_shows_hot_values_per_device_property(make_page, qtbot, aws, twin, tmp_path):
     store = DynamoHotStore(twin.table, boto3.resource("dynamodb", **aws.client_kwargs()))
     now = datetime.now(UTC)
     for i, (temperature, humidity) in enumerate([(21.0, 40.0), (22.5, 41.0), (24.0, 39.0)]):
@@ -211,7 +211,7 @@ def test_chart_shows_hot_values_per_device_property(make_page, qtbot, aws, twin)
     page.show()
     qtbot.waitExposed(page)
     image = page.grab().toImage()
-    page.grab().save("/tmp/status_chart.png")
+    page.grab().save(str(tmp_path / "status_chart.png"))
     # Some pixels carry the first line colour: the chart drew lines, not just an empty box.
     from PySide6.QtGui import QColor
 
@@ -226,7 +226,7 @@ def test_chart_shows_hot_values_per_device_property(make_page, qtbot, aws, twin)
 
 
 @pytest.mark.slow
-def test_send_test_telemetry_traces_the_message(make_page, qtbot, aws, twin):
+def test_send_test_telemetry_traces_the_message(make_page, qtbot, aws, twin, tmp_path):
     page = make_page(lambda: sandbox_target(aws.endpoint, aws.region))
     with qtbot.waitSignal(page.traced, timeout=SLOW_MS) as blocker:
         page.send_test_telemetry("temperature-sensor-2")
@@ -246,7 +246,7 @@ def test_send_test_telemetry_traces_the_message(make_page, qtbot, aws, twin):
     page.show()
     qtbot.waitExposed(page)
     qtbot.waitUntil(lambda: page._runner.active == 0, timeout=SLOW_MS)
-    page.grab().save("/tmp/status_trace.png")
+    page.grab().save(str(tmp_path / "status_trace.png"))
 
 
 def test_secret_outputs_are_masked_then_revealed_and_copied(make_page, project, qtbot):
