@@ -1,7 +1,7 @@
 """Recent values from the hot store, per device and numeric property (for the live chart).
 
 Takes the target, the Terraform outputs and the project explicitly (not a Deployment), so it
-works for any twin whose hot table it can name. Blocking: call on a worker thread.
+works for any twin whose hot reader it can name. Blocking: call on a worker thread.
 """
 
 from __future__ import annotations
@@ -47,20 +47,21 @@ def recent_values(
 ) -> Series:
     """The last ``limit`` records of the last ``minutes`` of each device, numeric values only.
 
-    Devices without records in the window are left out; so are properties that never held a
-    number (text, booleans). Times are aware UTC datetimes.
+    Read through the deployed hot reader, the same call as ``dtwin query``
+    (:func:`dtwin_gui.deploy.query.query_hot`). Devices without records in the window are
+    left out; so are properties that never held a number (text, booleans). Times are aware
+    UTC datetimes. Raises :class:`~dtwin_gui.deploy.query.QueryError` when the reader cannot
+    be read.
     """
-    from dtwin_gui.runtime.aws.stores import DynamoHotStore
+    from dtwin_gui.deploy.query import query_hot
 
-    store = DynamoHotStore(
-        hot_table_name(outputs, project),
-        target.resource("dynamodb"),
-    )
     end = now or datetime.now(UTC)
     start = format_timestamp(end - timedelta(minutes=minutes))
     series: Series = {}
     for device_id in devices if devices is not None else project.device_ids:
-        rows = store.query(device_id, start=start, limit=limit, newest_first=True)
+        rows = query_hot(
+            project.root, target, device_id, start, limit, project=project, outputs=outputs
+        ).records
         by_property: dict[str, list[tuple[datetime, float]]] = {}
         for row in reversed(rows):
             try:

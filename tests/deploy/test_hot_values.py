@@ -1,13 +1,16 @@
-"""Recent hot-store values per device and numeric property, from the emulated DynamoDB."""
+"""Recent hot-store values per device and numeric property, read through the deployed hot
+reader in the emulated AWS."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from helpers_aws import deploy_project
 
 from dtwin_gui.core.project import load_project
 from dtwin_gui.deploy.hot_values import hot_table_name, recent_values
+from dtwin_gui.deploy.query import QueryError
 from dtwin_gui.deploy.target import sandbox_target
 from dtwin_gui.runtime.aws.stores import DynamoHotStore
 from dtwin_gui.runtime.core.records import format_timestamp
@@ -17,28 +20,14 @@ pytestmark = pytest.mark.slow
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-def make_table(aws, name: str) -> None:
-    aws.client("dynamodb").create_table(
-        TableName=name,
-        KeySchema=[
-            {"AttributeName": "device_id", "KeyType": "HASH"},
-            {"AttributeName": "timestamp", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "device_id", "AttributeType": "S"},
-            {"AttributeName": "timestamp", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-
-
 @pytest.fixture
-def store(aws):
-    make_table(aws, "factory-twin-hot")
+def store(aws, project, tmp_path):
+    """The example twin's functions (the hot reader among them) and its hot table."""
     import boto3
 
+    twin = deploy_project(aws, project, tmp_path / "build")
     return DynamoHotStore(
-        "factory-twin-hot", boto3.resource("dynamodb", **aws.client_kwargs()), ttl_days=60
+        twin.table, boto3.resource("dynamodb", **aws.client_kwargs()), ttl_days=60
     )
 
 
@@ -84,3 +73,14 @@ def test_the_table_name_comes_from_the_outputs_else_the_topology(project):
     assert hot_table_name({}, loaded) == "factory-twin-hot"
     assert hot_table_name({"hot_table_name": "custom"}, loaded) == "custom"
     assert hot_table_name({"hot_table_name": {"value": "x", "type": "string"}}, loaded) == "x"
+
+
+def test_values_are_read_through_the_deployed_hot_reader(aws, project, store):
+    """The chart shows what the twin's reader serves: without the reader there is nothing,
+    even though the table still holds records."""
+    put(store, "temperature-sensor-1", 1, temperature=21.5)
+    aws.client("lambda").delete_function(FunctionName="factory-twin-hot-reader")
+    with pytest.raises(
+        QueryError, match="nothing deployed: the hot reader factory-twin-hot-reader"
+    ):
+        recent_values(sandbox_target(aws.endpoint, aws.region), {}, load_project(project), now=NOW)

@@ -1,0 +1,315 @@
+"""Read the twin's recent telemetry back through the deployed hot reader (L3 hot).
+
+One engine call for ``dtwin query`` and the Status page's live chart: :func:`query_hot` asks
+the *deployed* hot reader function (not the table behind it), so what it shows is what the
+twin model and the dashboards get. The reader is called the way its caller would on the
+cloud: a Lambda ``Invoke`` (IAM-authenticated, as TwinMaker's data connector) when the readers
+share its cloud, or a ``hot-query`` glue envelope signed with the boundary's HMAC secret
+(DESIGN.md §3) over its Function URL when a reader on another cloud exists.
+
+Takes the target and, optionally, the project and the saved Terraform outputs explicitly, so
+it works for any twin whose reader it can name. Blocking: call it on a worker thread.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from dtwin_gui.core.project import Project, load_project
+from dtwin_gui.core.providers import Cloud, Slot
+from dtwin_gui.deploy.target import Target
+from dtwin_gui.deploy.workspace import DeploymentWorkspace
+from dtwin_gui.runtime.core.records import RecordError, canonical_timestamp
+
+#: Terraform root outputs naming the hot reader (L3 hot on AWS).
+OUT_HOT_READER_FUNCTION = "hot_reader_function_name"
+OUT_HOT_READER_URL = "hot_reader_url"
+#: The reader's page size cap (``DEFAULT_MAX_PAGE`` of runtime.core.hot_read).
+READER_PAGE = 500
+DEFAULT_LIMIT = 50
+#: The boundaries whose receiver is the hot reader (core.topology).
+_READER_BOUNDARIES = ("l4-l3hot-reader", "l5-l3hot-reader")
+
+
+class QueryError(RuntimeError):
+    """The records cannot be read; ``str()`` says what and where, ``hint`` what to do."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}; {self.hint}" if self.hint else self.message
+
+
+@dataclass
+class QuerySource:
+    """Who answered: the reader function, its cloud, the target and how it was called."""
+
+    reader: str
+    cloud: str
+    target: str
+    via: str  # "invoke" (Lambda Invoke, IAM) | "signed-url" (hot-query glue, HMAC)
+    region: str = ""
+    url: str | None = None
+
+
+@dataclass
+class QueryResult:
+    """Records, newest first, and where they came from."""
+
+    records: list[dict] = field(default_factory=list)
+    source: QuerySource | None = None
+
+    def to_json(self) -> dict:
+        return {"records": self.records, "source": asdict(self.source) if self.source else None}
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def _since(value: str | None) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        return canonical_timestamp(value)
+    except RecordError:
+        raise QueryError(
+            f"--since {value!r} is not an ISO-8601 time",
+            "give it like 2026-11-25T10:00:00Z (UTC) or with an offset (+01:00)",
+        ) from None
+
+
+def _limit(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise QueryError(f"--limit must be a whole number of at least 1, got {value!r}")
+    return value
+
+
+def _devices(project: Project, device: str | None) -> list[str]:
+    if device is None:
+        if not project.device_ids:
+            raise QueryError("the project has no devices", "add one on the Twin page")
+        return list(project.device_ids)
+    if device not in project.device_ids:
+        known = ", ".join(project.device_ids) or "none"
+        raise QueryError(
+            f"device {device!r} is not in this twin (its devices: {known})",
+            "pass one of them with --device",
+        )
+    return [device]
+
+
+def _output(outputs: dict, name: str) -> str | None:
+    value = outputs.get(name)
+    if isinstance(value, dict):  # `terraform output -json` shape
+        value = value.get("value")
+    return value if isinstance(value, str) and value else None
+
+
+# --------------------------------------------------------------------------- readers
+
+
+class _InvokedReader:
+    """The reader called through the Lambda API (what TwinMaker's data connector does)."""
+
+    via = "invoke"
+
+    def __init__(self, target: Target, name: str, root: Path) -> None:
+        self.target, self.name, self.root = target, name, root
+        self.url = None
+
+    def query(self, params: dict) -> dict:
+        request = json.dumps({"op": "query", "params": params}).encode()
+        try:
+            reply = self.target.client("lambda").invoke(FunctionName=self.name, Payload=request)
+            body = reply["Payload"].read() or b"null"
+        except Exception as exc:  # botocore raises many types; the user needs the cause
+            raise self._failure(exc) from None
+        try:
+            answer = json.loads(body)
+        except ValueError:
+            answer = body[:200].decode("utf-8", "replace")
+        if reply.get("FunctionError") or not isinstance(answer, dict):
+            detail = answer
+            if isinstance(answer, dict):
+                detail = f"{answer.get('errorType', 'Error')}: {answer.get('errorMessage', '')}"
+            raise QueryError(
+                f"the hot reader {self.name} on {self.target.name} failed: {detail}",
+                "see its log (CloudWatch, or the sandbox log), fix it and deploy again",
+            )
+        return answer
+
+    def _failure(self, exc: Exception) -> QueryError:
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+        if code == "ResourceNotFoundException":
+            return QueryError(
+                f"nothing deployed: the hot reader {self.name} does not exist on "
+                f"{self.target.name}",
+                f"deploy the twin first: dtwin deploy {self.root} --target {self.target.name}",
+            )
+        if code in ("AccessDeniedException", "UnrecognizedClientException"):
+            return QueryError(
+                f"{self.target.name} refused to run the hot reader {self.name}: {exc}",
+                "check the credentials (they need lambda:InvokeFunction on it)",
+            )
+        where = self.target.endpoint or f"AWS ({self.target.region})"
+        return QueryError(
+            f"the hot reader {self.name} did not answer ({where}): {type(exc).__name__}: {exc}",
+            "check that the target is reachable"
+            + (" (dtwin sandbox status)" if self.target.is_sandbox else " and try again"),
+        )
+
+
+class _SignedReader:
+    """The reader called as a reader on another cloud would: a signed ``hot-query``."""
+
+    via = "signed-url"
+
+    def __init__(self, url: str, secret: str, name: str, source_cloud: str, source_layer: str):
+        from dtwin_gui.runtime.core.glue import RemoteHotReader, Sender
+
+        self.name, self.url = name, url
+        sender = Sender(
+            url, secret, source_cloud=source_cloud, source_layer=source_layer, max_attempts=3
+        )
+        self._reader = RemoteHotReader(sender)
+
+    def query(self, params: dict) -> dict:
+        from dtwin_gui.runtime.core.glue_protocol import GlueError, GlueRejected
+
+        try:
+            return self._reader.query({"op": "query", "params": params})
+        except GlueRejected as exc:
+            hint = (
+                "the glue secret does not match the deployed one: deploy again to refresh it"
+                if exc.status == 401
+                else "check the query's parameters"
+            )
+            raise QueryError(
+                f"the hot reader {self.name} refused the query ({exc.status}): {exc.message}",
+                hint,
+            ) from None
+        except GlueError as exc:
+            raise QueryError(
+                f"the hot reader {self.name} did not answer: {exc}",
+                "check that the twin is deployed and its URL is reachable, then try again",
+            ) from None
+
+
+def _open_reader(
+    project: Project,
+    root: Path,
+    target: Target,
+    outputs: dict,
+    secret: str | None,
+):
+    from dtwin_gui.core.topology import TopologyError, topology_for_project
+
+    try:
+        topology = topology_for_project(project)
+    except TopologyError as exc:
+        raise QueryError(
+            f"cannot tell where the hot reader runs: {exc}", f"run dtwin validate {root}"
+        ) from None
+    cloud = topology.providers.get(Slot.L3_HOT)
+    if cloud is not Cloud.AWS:
+        raise QueryError(
+            f"L3 hot is on {cloud}: this version reads the hot store on AWS only",
+            "put L3 hot on AWS on the Layers page",
+        )
+    name = _output(outputs, OUT_HOT_READER_FUNCTION) or f"{project.twin_name}-hot-reader"
+    remote = [b for b in topology.boundaries if b.spec.name in _READER_BOUNDARIES]
+    if not remote:
+        return _InvokedReader(target, name, root)
+    # A reader on another cloud exists: the Function URL answers only signed requests.
+    url = _output(outputs, OUT_HOT_READER_URL)
+    if not url or not secret:
+        missing = "URL" if not url else "glue secret"
+        raise QueryError(
+            f"the hot reader {name} answers only signed requests (a reader on "
+            f"{remote[0].source_cloud} exists) and its {missing} is not known here",
+            "deploy the twin from this machine first",
+        )
+    if target.is_sandbox and target.endpoint and "/_function_url/" not in url:
+        url = f"{target.endpoint}/_function_url/{name}/"
+    boundary = remote[0]
+    return _SignedReader(url, secret, name, str(boundary.source_cloud), str(boundary.spec.source))
+
+
+def _read_device(reader, device_id: str, since: str | None, limit: int) -> list[dict]:
+    records: list[dict] = []
+    cursor = None
+    while len(records) < limit:
+        params = {"device_id": device_id, "order": "desc", "limit": min(READER_PAGE, limit)}
+        if since:
+            params["start"] = since
+        if cursor:
+            params["cursor"] = cursor
+        page = reader.query(params)
+        items = page.get("items")
+        if not isinstance(items, list):
+            raise QueryError(
+                f"the hot reader {reader.name} answered without records: {str(page)[:200]}",
+                "deploy the twin again so the reader matches this version",
+            )
+        records.extend(i for i in items if isinstance(i, dict))
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    return records[:limit]
+
+
+# --------------------------------------------------------------------------- the call
+
+
+def query_hot(
+    project_root: Path,
+    target: Target,
+    device: str | None = None,
+    since: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    *,
+    project: Project | None = None,
+    outputs: dict | None = None,
+    secret: str | None = None,
+) -> QueryResult:
+    """The ``limit`` most recent records (of ``device``, else of every device), newest first.
+
+    ``since``: ISO-8601; only records at or after it. ``outputs``: the deploy's saved
+    Terraform outputs (default: read from the workspace of ``project_root`` + ``target``).
+    ``secret``: the hot-reader boundary's glue secret, needed only when a reader on another
+    cloud exists. Raises :class:`QueryError` (what, where, what to do) on any failure.
+    """
+    root = Path(project_root)
+    start = _since(since)
+    limit = _limit(limit)
+    project = project or load_project(root)
+    devices = _devices(project, device)
+    if outputs is None:
+        workspace = DeploymentWorkspace(root, target.name)
+        outputs = workspace.read_json(workspace.outputs_file, {})
+    reader = _open_reader(project, root, target, outputs, secret)
+    records: list[dict] = []
+    for device_id in devices:
+        records.extend(_read_device(reader, device_id, start, limit))
+    records.sort(key=lambda r: (str(r.get("timestamp", "")), str(r.get("device_id"))), reverse=True)
+    source = QuerySource(
+        reader.name,
+        str(Cloud.AWS),
+        target.name,
+        reader.via,
+        target.region,
+        reader.url,
+    )
+    return QueryResult(records[:limit], source)
+
+
+def nothing_deployed(project_root: Path, target_name: str) -> bool:
+    """Whether no deploy of ``project_root`` to ``target_name`` has saved its outputs (never
+    deployed, or destroyed since). Needs no cloud call."""
+    workspace = DeploymentWorkspace(Path(project_root), target_name)
+    return not workspace.outputs_file.is_file()
