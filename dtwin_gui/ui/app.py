@@ -17,6 +17,7 @@ from dtwin_gui.settings import load_settings
 from dtwin_gui.ui.crash import configure_logging, install_excepthook
 from dtwin_gui.ui.main_window import MainWindow
 from dtwin_gui.ui.pyside_fixes import MainThreadGarbageCollector
+from dtwin_gui.ui.recent import gui_settings
 from dtwin_gui.ui.resources import app_icon
 from dtwin_gui.ui.session import ProjectSession
 from dtwin_gui.ui.target_choice import TargetChoice
@@ -38,12 +39,14 @@ def create_main_window(
 ) -> MainWindow:
     """A main window with its own session and task runner (a QApplication must exist).
 
-    ``sandbox_factory`` makes the sandbox target (default: start the sandbox daemon).
+    ``sandbox_factory`` makes the sandbox target (default: start the sandbox daemon);
+    ``settings`` keeps recent projects and window geometry (default: ``gui.ini`` in the
+    app's config folder).
     """
     runner = TaskRunner()
     session = ProjectSession(runner)
     choice = TargetChoice(sandbox_factory=sandbox_factory) if sandbox_factory else TargetChoice()
-    window = MainWindow(session, runner, settings or QSettings(), log_dir=log_dir, choice=choice)
+    window = MainWindow(session, runner, settings or gui_settings(), log_dir=log_dir, choice=choice)
     runner.setParent(window)
     session.setParent(window)
     choice.setParent(window)

@@ -1,4 +1,9 @@
-"""The list of recently opened projects, kept in QSettings."""
+"""The list of recently opened projects, kept in QSettings.
+
+The GUI's QSettings (recent projects, window geometry) live in ``gui.ini`` in the app's
+config folder, next to ``settings.json`` (so ``DTWIN_CONFIG_DIR`` moves them too); see
+:func:`gui_settings`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,32 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
+
+from dtwin_gui.settings import config_dir
+
+GUI_SETTINGS_FILE = "gui.ini"
+
+
+def gui_settings_path() -> Path:
+    return config_dir() / GUI_SETTINGS_FILE
+
+
+def gui_settings() -> QSettings:
+    """The GUI's QSettings (INI) in the app's config folder.
+
+    The first time, the recent projects of older versions (Qt's native file, e.g.
+    ``~/.config/dtwin/dtwin.conf``) are carried over.
+    """
+    path = gui_settings_path()
+    first = not path.exists()
+    settings = QSettings(str(path), QSettings.Format.IniFormat)
+    if first:
+        legacy = QSettings(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, "dtwin", "dtwin")
+        value = legacy.value(RecentProjects.KEY)
+        if isinstance(value, str):
+            settings.setValue(RecentProjects.KEY, value)
+            settings.sync()
+    return settings
 
 
 class RecentProjects:
