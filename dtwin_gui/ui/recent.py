@@ -31,7 +31,8 @@ def gui_settings() -> QSettings:
     first = not path.exists()
     settings = QSettings(str(path), QSettings.Format.IniFormat)
     if first:
-        legacy = QSettings(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, "dtwin", "dtwin")
+        native, user = QSettings.Format.NativeFormat, QSettings.Scope.UserScope
+        legacy = QSettings(native, user, "dtwin", "dtwin")
         value = legacy.value(RecentProjects.KEY)
         if isinstance(value, str):
             settings.setValue(RecentProjects.KEY, value)
