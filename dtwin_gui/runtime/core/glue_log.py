@@ -1,8 +1,9 @@
 """What the glue logs through: structured events (event name, sentence, fields).
 
 A function passes its own :class:`~.log.FunctionLog` (it has this shape); without one the glue
-writes the same one-JSON-object-per-line entries to the ``dtwin.runtime.glue`` logger, so
-its lines never break a function's structured log. No secret is ever a field.
+writes the same one-JSON-object-per-line entries to the ``dtwin.runtime.glue`` logger (on
+stdout, through :func:`~.log.runtime_logger`), so its lines never break a function's
+structured log. No secret is ever a field.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import json
 import logging
 from typing import Protocol
+
+from dtwin_gui.runtime.core.log import runtime_logger
 
 LOGGER_NAME = "dtwin.runtime.glue"
 
@@ -27,7 +30,9 @@ class JsonLineLog:
 
     def __init__(self, function: str = "glue") -> None:
         self.function = function
-        self._logger = logging.getLogger(LOGGER_NAME)
+        # Through the runtime's own logger: the same stdout lines whether or not a
+        # FunctionLog was made first (it once depended on that, and on test order).
+        self._logger = runtime_logger(LOGGER_NAME.removeprefix("dtwin.runtime."))
 
     def info(self, event: str, message: str, **fields: object) -> None:
         self._emit(logging.INFO, event, message, fields)

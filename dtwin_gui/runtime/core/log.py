@@ -26,14 +26,20 @@ class _StdoutHandler(logging.Handler):
             self.handleError(record)
 
 
-def _logger() -> logging.Logger:
+def runtime_logger(child: str | None = None) -> logging.Logger:
+    """The ``dtwin.runtime`` logger (or its ``child``), writing JSON lines to stdout.
+
+    Configured on first use of *any* runtime logger, so every ``dtwin.runtime.*`` line (a
+    function's, the glue's) takes the same path whichever was used first: to stdout once,
+    never also to the platform's root handler.
+    """
     logger = logging.getLogger(LOGGER_NAME)
     if not any(isinstance(h, _StdoutHandler) for h in logger.handlers):
         logger.addHandler(_StdoutHandler())
         # The platform's root handler would print each line a second time, unstructured.
         logger.propagate = False
         logger.setLevel(logging.DEBUG)
-    return logger
+    return logger.getChild(child) if child else logger
 
 
 def level_from_env(value: str | None) -> int:
@@ -47,7 +53,7 @@ class FunctionLog:
     def __init__(self, function: str, *, level: int | str = logging.INFO) -> None:
         self.function = function
         self.level = level_from_env(level) if isinstance(level, str) else level
-        self._logger = _logger()
+        self._logger = runtime_logger()
 
     def enabled(self, level: int) -> bool:
         return level >= self.level

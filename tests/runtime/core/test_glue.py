@@ -6,8 +6,9 @@ import hashlib
 import hmac
 import io
 import json
-import logging
 import socket
+import subprocess
+import sys
 import threading
 import time
 import traceback
@@ -57,6 +58,28 @@ from dtwin_gui.runtime.core.records import RecordError
 SECRET = "current-secret-7c1d9a"
 PREVIOUS = "previous-secret-42b0e6"
 RECORD = {"device_id": "sensor-1", "timestamp": "2026-11-25T10:00:00.123Z", "temperature": 21.5}
+
+
+@pytest.mark.parametrize("function_log_first", [False, True])
+def test_glue_lines_go_to_stdout_once_whatever_was_logged_first(function_log_first):
+    # A fresh interpreter, as in a cloud function: whether a FunctionLog exists or not, the
+    # glue's lines are JSON on stdout, once, and never reach the platform's root handler
+    # (which would print them again, unstructured, on stderr here).
+    script = f"""
+import logging, sys
+logging.basicConfig(stream=sys.stderr, level=logging.DEBUG, format="ROOT %(message)s")
+from dtwin_gui.runtime.core.log import FunctionLog
+from dtwin_gui.runtime.core.glue_log import JsonLineLog
+if {function_log_first}:
+    FunctionLog("f").info("function-started", "hello")
+JsonLineLog().info("glue-duplicate", "seen before", trace_id="t-1", kind="telemetry")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    events = [json.loads(line)["event"] for line in done.stdout.splitlines()]
+    assert events[-1:] == ["glue-duplicate"] and events.count("glue-duplicate") == 1
+    assert "ROOT" not in done.stderr
 
 
 # --- fixtures and helpers -------------------------------------------------------------------------
@@ -486,7 +509,7 @@ def test_hot_queries_are_never_deduped():
     assert len(reader.payloads) == 2
 
 
-def test_bad_payload_is_400_and_a_crash_is_a_generic_500(caplog):
+def test_bad_payload_is_400_and_a_crash_is_a_generic_500(capsys):
     def picky(payload, envelope):
         raise BadPayload("temperature must be a number")
 
@@ -507,15 +530,15 @@ def test_bad_payload_is_400_and_a_crash_is_a_generic_500(caplog):
         },
     )
     body = body_of("twin-update", trace_id="t-crash")
-    with caplog.at_level(logging.ERROR, logger="dtwin.runtime.glue"):
-        status, reply = receiver.handle("POST", signed_headers(SECRET, body), body)
+    capsys.readouterr()
+    status, reply = receiver.handle("POST", signed_headers(SECRET, body), body)
     assert status == 500
     assert reply == {
         "status": "error",
         "error": "internal error; see the receiver's log",
         "trace_id": "t-crash",
     }
-    assert "hunter2" in caplog.text  # the detail goes to the log only
+    assert "hunter2" in capsys.readouterr().out  # the detail goes to the log only
     # a failure is not remembered: the sender's retry runs the handler again
     assert receiver.handle("POST", signed_headers(SECRET, body), body)[0] == 500
     assert len(attempts) == 2
@@ -793,8 +816,7 @@ def test_https_and_loopback_http_are_accepted(url, host):
     assert sender(url).host == host
 
 
-def test_secrets_and_url_keys_never_appear_in_errors_or_logs(caplog):
-    caplog.set_level(logging.DEBUG)
+def test_secrets_and_url_keys_never_appear_in_errors_or_logs(capsys):
     texts = []
     with pytest.raises(ValueError) as caught:
         Sender("https://u:pw-in-url@h.example/", SECRET, source_cloud="aws", source_layer="L2")
@@ -811,7 +833,9 @@ def test_secrets_and_url_keys_never_appear_in_errors_or_logs(caplog):
     with pytest.raises(GlueUnavailable) as unavailable:
         sender(closed, max_attempts=2).send("telemetry", RECORD)
     texts.append(full_text(unavailable.value))
-    texts.append(caplog.text)
+    logged = capsys.readouterr().out
+    assert "glue-retry" in logged  # the log lines this checks are really there
+    texts.append(logged)
     everything = "\n".join(texts)
     assert "signature does not match" in everything  # the texts are the real ones
     for secret in (SECRET, PREVIOUS, "pw-in-url", "function-key-xyz"):
@@ -974,13 +998,13 @@ def test_both_sides_log_structured_events_to_an_injected_log():
     assert failed[3]["device_id"] == "sensor-1"
 
 
-def test_the_default_log_writes_json_lines(caplog):
+def test_the_default_log_writes_json_lines(capsys):
     receiver = Receiver({"telemetry": Recorder()}, [SECRET])
     body = body_of(trace_id="t-json")
-    with caplog.at_level(logging.INFO, logger="dtwin.runtime.glue"):
-        receiver.handle("POST", signed_headers(SECRET, body), body)
-        receiver.handle("POST", signed_headers(SECRET, body), body)
-    [line] = [r.getMessage() for r in caplog.records]
+    capsys.readouterr()
+    receiver.handle("POST", signed_headers(SECRET, body), body)
+    receiver.handle("POST", signed_headers(SECRET, body), body)
+    [line] = capsys.readouterr().out.splitlines()
     entry = json.loads(line)
     assert entry["event"] == "glue-duplicate"
     assert (entry["trace_id"], entry["device_id"], entry["kind"]) == (
