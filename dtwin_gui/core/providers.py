@@ -130,6 +130,32 @@ def unsupported_reason(slot: Slot, cloud: Cloud) -> str | None:
     )
 
 
+#: Which clouds this version can deploy, per slot: the one place that says so (validation,
+#: the Layers page and the deploy orchestrator read it). A cloud may host a slot
+#: (:data:`SLOT_INFO`) before dtwin can deploy it there.
+DEPLOYABLE_CLOUDS: dict[Slot, frozenset[Cloud]] = {slot: frozenset({Cloud.AWS}) for slot in SLOTS}
+
+
+def deployable_clouds(slot: Slot) -> tuple[Cloud, ...]:
+    """The clouds this version can deploy ``slot`` on, in display order."""
+    return tuple(c for c in CLOUDS if c in DEPLOYABLE_CLOUDS[slot])
+
+
+def undeployable_reason(slot: Slot, cloud: Cloud) -> str | None:
+    """Why this version cannot deploy ``slot`` on ``cloud`` (though the cloud could host
+    it), or None when it can. Clouds that cannot host the slot at all are
+    :func:`unsupported_reason`'s."""
+    if cloud in DEPLOYABLE_CLOUDS[slot] or unsupported_reason(slot, cloud):
+        return None
+    able = " or ".join(CLOUD_TITLES[c] for c in deployable_clouds(slot))
+    return (
+        f"This version of dtwin cannot deploy {SLOT_INFO[slot].title} on "
+        f"{CLOUD_TITLES[cloud]} yet (only {able or 'no cloud'}). You can plan with it, but "
+        f"Review and Deploy will refuse it: choose {able or 'another cloud'} for this layer "
+        "to deploy."
+    )
+
+
 def parse_cloud(value: object) -> Cloud | None:
     """The cloud named by ``value`` (case-insensitive, aliases accepted), or None."""
     if not isinstance(value, str):

@@ -15,6 +15,7 @@ from dtwin_gui.core.validation.config_rules import (
     check_providers,
 )
 from dtwin_gui.core.validation.context import Context
+from dtwin_gui.core.validation.deploy_rules import check_deployable
 from dtwin_gui.core.validation.device_rules import check_payloads, check_processors, device_table
 from dtwin_gui.core.validation.event_rules import check_events
 from dtwin_gui.core.validation.twin_rules import (
@@ -34,6 +35,7 @@ def validate_project(root: Path) -> ValidationReport:
     ctx = Context(root)
     check_config(ctx)
     check_providers(ctx)
+    check_deployable(ctx)
     check_features(ctx)
     devices = device_table(ctx)
     project = load_project(root)
