@@ -14,8 +14,12 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Checks (and as root on Debian/Ubuntu installs) the system libraries Qt's X11 plugin needs,
+# then opens your copy of the example (~/Documents/dtwin-projects/example, made once;
+# DTWIN_PROJECTS_DIR moves it), never the bundled template itself.
 run: $(STAMP)
-	$(BIN)/dtwin-gui upload/template
+	$(BIN)/python scripts/check_qt_libs.py
+	$(BIN)/dtwin-gui --example
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -60,6 +60,12 @@ def _parse_args(argv: list[str], *, known_only: bool = False) -> argparse.Namesp
     parser.add_argument("project", nargs="?", type=Path, help="project folder to open")
     parser.add_argument("--version", action="version", version=f"dtwin {__version__}")
     parser.add_argument(
+        "--example",
+        action="store_true",
+        help="open your copy of the example project (made once in the projects folder, "
+        "~/Documents/dtwin-projects/example or $DTWIN_PROJECTS_DIR/example)",
+    )
+    parser.add_argument(
         "--quit-after",
         type=float,
         metavar="SECONDS",
@@ -102,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     if args.project is not None:
         window.open_project(args.project)
+    elif args.example:
+        _open_example(window)
     if args.quit_after is not None:
         QTimer.singleShot(round(max(args.quit_after, 0) * 1000), lambda: _close(window, app))
     try:
@@ -110,6 +118,23 @@ def main(argv: list[str] | None = None) -> int:
         collector.stop()
     log.info("dtwin-gui exiting with code %s", code)
     return code
+
+
+def _open_example(window: MainWindow) -> None:
+    """Open the user's copy of the example (never the bundled template itself)."""
+    from dtwin_gui.core.example import example_copy
+    from dtwin_gui.core.scaffold import ScaffoldError
+
+    try:
+        path = example_copy()
+    except (ScaffoldError, OSError) as exc:
+        log.warning("example copy: %s", exc)
+        window.project_page.banner.show_message(
+            "error", f"Your copy of the example could not be made: {exc}."
+        )
+        return
+    log.info("opening the example copy %s", path)
+    window.open_project(path)
 
 
 def _close(window: MainWindow, app: QApplication) -> None:

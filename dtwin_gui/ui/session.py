@@ -2,6 +2,10 @@
 
 Pages get a :class:`ProjectSession` injected and listen to its signals; they never read
 project files behind its back. Validation always runs on a worker thread.
+
+The bundled example (``upload/template``) opens read-only (:attr:`ProjectSession.read_only`):
+every change through the session raises :class:`ReadOnlyProjectError`, and pages that write
+project files call :meth:`ProjectSession.check_writable` first.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from dtwin_gui.core.example import is_bundled_template
 from dtwin_gui.core.problems import ValidationReport
 from dtwin_gui.core.project import CONFIG, Project, load_project, write_providers
 from dtwin_gui.core.providers import Cloud, Slot
@@ -25,6 +30,18 @@ log = logging.getLogger(__name__)
 
 class NotAProjectError(ValueError):
     """The chosen folder is not a dtwin project; the message says why and what to do."""
+
+
+class ReadOnlyProjectError(PermissionError):
+    """The open project is the bundled example, which the app never changes."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(
+            f"{root} is dtwin's bundled example, which stays unchanged so that every new "
+            "project can start from it. Use “Save a copy…” on the Project page to get a copy "
+            "you can change."
+        )
+        self.root = root
 
 
 def check_project_folder(root: Path) -> Path:
@@ -70,6 +87,8 @@ class ProjectSession(QObject):
         self.topology: Topology | None = None
         self.topology_error: str | None = None
         self.report: ValidationReport | None = None
+        #: True while the open project is the bundled example (see :meth:`check_writable`).
+        self.read_only = False
         self._validating = False
         self._again = False
 
@@ -78,6 +97,7 @@ class ProjectSession(QObject):
         """Open the project at ``root``; raises :class:`NotAProjectError` for other folders."""
         root = check_project_folder(root)
         self.root = root
+        self.read_only = is_bundled_template(root)
         self.report = None
         self._load()
         self._watcher.watch(root)
@@ -100,10 +120,19 @@ class ProjectSession(QObject):
         return self._validating
 
     # --- changes ---------------------------------------------------------------------------
+    def check_writable(self) -> None:
+        """Raise :class:`ReadOnlyProjectError` when the open project must not be changed."""
+        if self.read_only and self.root is not None:
+            raise ReadOnlyProjectError(self.root)
+
     def set_providers(self, providers: Mapping[Slot, Cloud]) -> None:
-        """Write the provider choice (atomically) and refresh everything that depends on it."""
+        """Write the provider choice (atomically) and refresh everything that depends on it.
+
+        Raises :class:`ReadOnlyProjectError` for the bundled example (nothing is written).
+        """
         if self.root is None:
             raise RuntimeError("no project is open")
+        self.check_writable()
         write_providers(self.root, dict(providers))
         self.reload()
 

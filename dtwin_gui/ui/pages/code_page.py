@@ -27,7 +27,7 @@ from dtwin_gui.code.templates import create_from_template
 from dtwin_gui.code.test_run import DEFAULT_TIMEOUT, TestRunResult, run_code_test
 from dtwin_gui.core.problems import ValidationReport
 from dtwin_gui.core.project import Project
-from dtwin_gui.ui.session import ProjectSession
+from dtwin_gui.ui.session import ProjectSession, ReadOnlyProjectError
 from dtwin_gui.ui.widgets.banner import Banner
 from dtwin_gui.ui.widgets.code_card import CodeCard
 from dtwin_gui.ui.workers import TaskFailure, TaskRunner
@@ -185,7 +185,11 @@ class CodePage(QWidget):
             return
         device = next((d for d in project.devices if d.id == target.name), None)
         try:
+            self._session.check_writable()
             path = create_from_template(project.root, target, device)
+        except ReadOnlyProjectError as exc:
+            self.banner.show_message("info", str(exc))
+            return
         except (OSError, ValueError) as exc:
             self.banner.show_message("error", f"{target.rel_path} was not created: {exc}")
             return
@@ -213,7 +217,11 @@ class CodePage(QWidget):
         if root is None:
             return
         try:
+            self._session.check_writable()
             done = replace_code(root, target, source)
+        except ReadOnlyProjectError as exc:
+            self.banner.show_message("info", str(exc))
+            return
         except ReplaceError as exc:
             self.banner.show_message(
                 "error", f"{target.rel_path} was not replaced (it is unchanged): {exc}"

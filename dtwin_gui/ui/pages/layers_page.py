@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from dtwin_gui.core.providers import PRESETS, SLOTS, Cloud, Slot
-from dtwin_gui.ui.session import ProjectSession
+from dtwin_gui.ui.session import ProjectSession, ReadOnlyProjectError
 from dtwin_gui.ui.widgets.banner import Banner
 from dtwin_gui.ui.widgets.flow_diagram import FlowDiagram
 from dtwin_gui.ui.widgets.layer_matrix import LayerMatrix
@@ -104,6 +104,10 @@ class LayersPage(QWidget):
     def _save(self, providers: dict[Slot, Cloud]) -> None:
         try:
             self._session.set_providers(providers)
+        except ReadOnlyProjectError as exc:  # the bundled example: nothing was written
+            self.banner.show_message("info", str(exc))
+            self.refresh()
+            return
         except OSError as exc:
             log.exception("could not write the provider choice")
             self.banner.show_message(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QMouseEvent, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dtwin_gui.core.example import projects_dir
 from dtwin_gui.core.providers import CLOUD_TITLES
 from dtwin_gui.ui.dialogs.import_dialog import ImportDialog
 from dtwin_gui.ui.dialogs.new_project_dialog import NewProjectDialog
@@ -70,8 +71,32 @@ class ActionCard(QFrame):
 
 
 def _default_location() -> Path:
-    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(documents or Path.home()) / "dtwin-projects"
+    return projects_dir()
+
+
+class TemplateNotice(QFrame):
+    """Shown while the bundled example itself is open: it is read-only; offer a copy."""
+
+    save_copy = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setProperty("role", "banner")
+        self.setProperty("kind", "info")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        self.label = QLabel(
+            "ℹ  This is dtwin's bundled example. It stays unchanged so that every new project "
+            "can start from it: you can look around, but not change it. Save a copy to make "
+            "it yours."
+        )
+        self.label.setWordWrap(True)
+        self.button = QPushButton("Save a copy…")
+        self.button.setProperty("primary", True)
+        self.button.clicked.connect(self.save_copy)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.hide()
 
 
 class ProjectPage(QWidget):
@@ -99,6 +124,9 @@ class ProjectPage(QWidget):
         layout.addWidget(title)
         self.banner = Banner()
         layout.addWidget(self.banner)
+        self.template_notice = TemplateNotice()
+        self.template_notice.save_copy.connect(self.ask_save_copy)
+        layout.addWidget(self.template_notice)
 
         cards = QHBoxLayout()
         cards.setSpacing(14)
@@ -188,6 +216,7 @@ class ProjectPage(QWidget):
             self.banner.show_message("error", f"Cannot open {path}: {exc.strerror or exc}.")
             return False
         self.banner.clear()
+        self.template_notice.setVisible(self._session.read_only)
         self._recent.add(self._session.root)
         self.refresh_recent()
         return True
@@ -204,6 +233,15 @@ class ProjectPage(QWidget):
         dialog.finished.connect(dialog.deleteLater)
         self.new_dialog = dialog
         dialog.open()
+        return dialog
+
+    def ask_save_copy(self) -> NewProjectDialog:
+        """Copy the open bundled example to a folder the user picks, then open the copy."""
+        dialog = self.ask_new_project()
+        dialog.setWindowTitle("Save a copy of the example")
+        dialog.create_button.setText("Save copy")
+        if self._session.project is not None and self._session.project.twin_name:
+            dialog.twin_name.setText(self._session.project.twin_name)
         return dialog
 
     def _created(self, path: Path) -> None:
