@@ -48,6 +48,9 @@ CLOUD_ALIASES: dict[str, Cloud] = {"gcp": Cloud.GOOGLE}
 
 @dataclass(frozen=True)
 class SlotInfo:
+    """A slot's title, its ``role`` (short: the Layers page shows it whole beside the
+    title) and the service of each cloud that can host it."""
+
     slot: Slot
     title: str
     role: str
@@ -60,13 +63,13 @@ SLOT_INFO: dict[Slot, SlotInfo] = {
         SlotInfo(
             Slot.L1,
             "L1 · Ingestion",
-            "device ingestion and dispatch",
+            "device ingestion, dispatch",
             {Cloud.AWS: "IoT Core", Cloud.AZURE: "IoT Hub", Cloud.GOOGLE: "Pub/Sub"},
         ),
         SlotInfo(
             Slot.L2,
             "L2 · Processing",
-            "processors, persister, event checker, actions, feedback",
+            "processors, events, feedback",
             {
                 Cloud.AWS: "Lambda",
                 Cloud.AZURE: "Function Apps",
@@ -102,7 +105,7 @@ SLOT_INFO: dict[Slot, SlotInfo] = {
         SlotInfo(
             Slot.L4,
             "L4 · Twin model",
-            "entities, components, relationships",
+            "entities and relationships",
             {Cloud.AWS: "IoT TwinMaker", Cloud.AZURE: "Azure Digital Twins"},
         ),
         SlotInfo(

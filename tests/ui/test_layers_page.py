@@ -6,6 +6,7 @@ import json
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from dtwin_gui.core.project import PROVIDERS, read_providers
 from dtwin_gui.core.providers import CLOUDS, PRESETS, SLOTS, Cloud, Slot, unsupported_reason
@@ -101,3 +102,53 @@ def test_incomplete_choice_is_explained(layers, opened, project, qtbot):
     qtbot.mouseClick(layers.preset_buttons["All AWS"], Qt.MouseButton.LeftButton)
     assert opened.steps.state(LAYERS_STEP) is StepState.DONE
     wait_checked(qtbot, opened)
+
+
+def test_a_cloud_this_version_cannot_deploy_is_said_where_it_is_chosen(layers, opened, qtbot):
+    from dtwin_gui.core.providers import undeployable_reason
+
+    for slot in SLOTS:
+        assert not layers.matrix.is_marked_undeployable(slot, Cloud.AWS)
+        assert "cannot deploy" not in layers.matrix.cell(slot, Cloud.AWS).toolTip()
+    assert not layers.deploy_note.isVisible()
+    cell = layers.matrix.cell(Slot.L3_HOT, Cloud.AZURE)
+    assert layers.matrix.is_marked_undeployable(Slot.L3_HOT, Cloud.AZURE)
+    assert undeployable_reason(Slot.L3_HOT, Cloud.AZURE) in cell.toolTip()
+    assert "cannot deploy" in cell.toolTip() and "choose AWS" in cell.toolTip()
+
+    qtbot.mouseClick(cell, Qt.MouseButton.LeftButton)
+    assert cell.isChecked()
+    assert cell.text() == "⚠ Cosmos DB"  # not the green tick of a deployable choice
+    assert layers.deploy_note.isVisible()
+    note = layers.deploy_note.text()
+    assert "cannot deploy L3 hot on Azure" in note and "Choose AWS for this layer" in note
+    wait_checked(qtbot, opened)
+    (problem,) = [p for p in opened.session.report.errors if p.code == "provider-not-deployable"]
+    assert (problem.file, problem.path) == (PROVIDERS, "$.layer_3_hot_provider")
+    assert problem.line and "Layers page" in problem.hint
+    shown = opened.twin_page.problems.visible_problems()
+    assert problem in shown  # the validation panel lists it as an error
+
+    qtbot.mouseClick(layers.preset_buttons["All AWS"], Qt.MouseButton.LeftButton)
+    assert not layers.deploy_note.isVisible()
+    assert layers.matrix.cell(Slot.L3_HOT, Cloud.AWS).text() == "✓ DynamoDB"
+
+
+def test_every_row_is_whole_at_the_default_window_size(layers, opened, qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    from dtwin_gui.core.providers import SLOT_INFO
+
+    opened.resize(1280, 800)
+    qtbot.mouseClick(layers.preset_buttons["All Azure"], Qt.MouseButton.LeftButton)
+    assert layers.deploy_note.isVisible()  # the longest page: the note is shown too
+    QApplication.processEvents()
+    matrix = layers.matrix
+    for slot in SLOTS:
+        role = matrix.findChild(QLabel, f"role:{slot}")
+        assert role.text() == SLOT_INFO[slot].role  # whole, not elided
+        assert role.height() >= role.heightForWidth(role.width())  # no line cut off
+        for cloud in CLOUDS:
+            geometry = matrix.cell(slot, cloud).geometry()
+            assert geometry.bottom() < matrix.height(), f"{slot} row is clipped"
+            assert matrix.cell(slot, cloud).height() >= 26

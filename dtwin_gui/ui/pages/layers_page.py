@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -12,7 +13,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dtwin_gui.core.providers import PRESETS, SLOTS, Cloud, Slot
+from dtwin_gui.core.providers import (
+    CLOUD_TITLES,
+    CLOUDS,
+    PRESETS,
+    SLOTS,
+    Cloud,
+    Slot,
+    deployable_clouds,
+    undeployable_reason,
+)
 from dtwin_gui.ui.session import ProjectSession, ReadOnlyProjectError
 from dtwin_gui.ui.widgets.banner import Banner
 from dtwin_gui.ui.widgets.flow_diagram import FlowDiagram
@@ -20,6 +30,31 @@ from dtwin_gui.ui.widgets.layer_matrix import LayerMatrix
 from dtwin_gui.ui.widgets.topology_lists import GlueList, HopList
 
 log = logging.getLogger(__name__)
+
+
+def undeployable_summary(providers: Mapping[Slot, Cloud | None]) -> str:
+    """What of this choice the version cannot deploy, and what to do ("" when all can)."""
+    by_cloud: dict[Cloud, list[str]] = {}
+    able: set[Cloud] = set()
+    for slot in SLOTS:
+        cloud = providers.get(slot)
+        if cloud is not None and undeployable_reason(slot, cloud):
+            by_cloud.setdefault(cloud, []).append(str(slot).replace("_", " "))
+            able.update(deployable_clouds(slot))
+    if not by_cloud:
+        return ""
+    parts = [f"{_join(slots)} on {CLOUD_TITLES[cloud]}" for cloud, slots in by_cloud.items()]
+    choice = " or ".join(CLOUD_TITLES[c] for c in CLOUDS if c in able) or "another cloud"
+    count = sum(len(slots) for slots in by_cloud.values())
+    them = "this layer" if count == 1 else "these layers"
+    return (
+        f"This version cannot deploy {'; '.join(parts)}. Choose {choice} for {them} "
+        "(cells marked ⚠) to deploy."
+    )
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 class LayersPage(QWidget):
@@ -62,6 +97,10 @@ class LayersPage(QWidget):
         side = QVBoxLayout(side_box)
         side.setContentsMargins(0, 0, 0, 0)
         side.setSpacing(8)
+        #: The summary of what this version cannot deploy (hidden when all of it can).
+        self.deploy_note = Banner()
+        self.deploy_note.setAccessibleName("Layers this version cannot deploy")
+        side.addWidget(self.deploy_note)
         self.hops = HopList()
         self.glue = GlueList()
         side.addWidget(self.hops, 3)
@@ -88,6 +127,11 @@ class LayersPage(QWidget):
         self.diagram.set_state(providers, topology, error)
         self.hops.show_topology(topology, error)
         self.glue.show_topology(topology, error)
+        note = undeployable_summary(providers) if project else ""
+        if note:
+            self.deploy_note.show_message("error", note)
+        else:
+            self.deploy_note.clear()
 
     def choose(self, slot: Slot, cloud: Cloud) -> None:
         """The user picked ``cloud`` for ``slot``: save it and refresh."""

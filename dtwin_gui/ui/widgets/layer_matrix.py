@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
@@ -23,15 +22,22 @@ from dtwin_gui.core.providers import (
     SLOTS,
     Cloud,
     Slot,
+    undeployable_reason,
     unsupported_reason,
 )
+from dtwin_gui.ui import theme
 
 CHECK = "✓ "
-LABEL_WIDTH = 165
+#: The mark of a chosen cell this version cannot deploy (instead of the tick).
+UNDEPLOYABLE = "⚠ "
+LABEL_WIDTH = 172
+CELL_MIN_HEIGHT = 22
 
 
 class LayerMatrix(QWidget):
-    """Pick a cloud per slot. Cells a cloud cannot fill are disabled and say why."""
+    """Pick a cloud per slot. Cells a cloud cannot fill are disabled and say why; cells this
+    version cannot deploy yet stay choosable, with a dashed border, a ⚠ when chosen and a
+    tooltip that says so (``providers.DEPLOYABLE_CLOUDS``)."""
 
     choice_made = Signal(object, object)  # Slot, Cloud — only for user clicks
 
@@ -42,7 +48,7 @@ class LayerMatrix(QWidget):
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(10)
-        grid.setVerticalSpacing(8)
+        grid.setVerticalSpacing(4)
         corner = QLabel("Layer")
         corner.setProperty("role", "muted")
         grid.addWidget(corner, 0, 0, Qt.AlignmentFlag.AlignBottom)
@@ -63,6 +69,7 @@ class LayerMatrix(QWidget):
                 group.addButton(cell)
                 grid.addWidget(cell, row, col)
                 cell.clicked.connect(lambda _=False, s=slot, c=cloud: self._clicked(s, c))
+        grid.setRowStretch(len(SLOTS) + 1, 1)  # rows packed at the top, none squeezed
         grid.setColumnMinimumWidth(0, LABEL_WIDTH)
         for col in range(1, len(CLOUDS) + 1):
             grid.setColumnStretch(col, 1)
@@ -78,10 +85,11 @@ class LayerMatrix(QWidget):
         layout.setSpacing(0)
         title = QLabel(info.title)
         title.setStyleSheet("font-weight: bold;")
-        role = QLabel()
+        role = QLabel(info.role)  # whole: the roles are written to fit the column
+        role.setObjectName(f"role:{slot}")
         role.setProperty("role", "muted")
-        metrics = QFontMetrics(role.font())
-        role.setText(metrics.elidedText(info.role, Qt.TextElideMode.ElideRight, LABEL_WIDTH - 8))
+        role.setStyleSheet("font-size: 8.5pt;")
+        role.setWordWrap(True)  # never cut: a longer role takes a second line
         layout.addWidget(title)
         layout.addWidget(role)
         return box
@@ -98,21 +106,43 @@ class LayerMatrix(QWidget):
         cell.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         cell.setMinimumWidth(140)
         if reason:
+            self._paint(cell)
             cell.setEnabled(False)
             cell.setToolTip(reason)
             cell.setAccessibleName(f"{info.title} on {CLOUD_TITLES[cloud]}: not available")
             cell.setAccessibleDescription(reason)
         else:
-            cell.setToolTip(f"Run {info.title} on {CLOUD_TITLES[cloud]} ({service})")
-            cell.setAccessibleName(f"{info.title} on {CLOUD_TITLES[cloud]}: {service}")
+            cannot = undeployable_reason(slot, cloud)
+            cell.setProperty("deployable", cannot is None)
+            where = f"{info.title} on {CLOUD_TITLES[cloud]} ({service})"
+            cell.setToolTip(f"{where}: {cannot}" if cannot else f"Run {where}")
+            cell.setAccessibleName(
+                f"{info.title} on {CLOUD_TITLES[cloud]}: {service}"
+                + (" (cannot be deployed by this version)" if cannot else "")
+            )
+            if cannot:
+                cell.setAccessibleDescription(cannot)
             cell.toggled.connect(lambda on, c=cell: self._mark(c, on))
+            self._paint(cell)
         self._cells[slot, cloud] = cell
         return cell
 
-    @staticmethod
-    def _mark(cell: QPushButton, checked: bool) -> None:
+    @classmethod
+    def _mark(cls, cell: QPushButton, checked: bool) -> None:
         service = cell.property("service")
-        cell.setText(f"{CHECK}{service}" if checked else service)
+        mark = CHECK if cell.property("deployable") else UNDEPLOYABLE
+        cell.setText(f"{mark}{service}" if checked else service)
+        cls._paint(cell)
+
+    @staticmethod
+    def _paint(cell: QPushButton) -> None:
+        """Compact cells (all seven rows fit above the diagram); a dashed border on cells
+        this version cannot deploy, red once chosen."""
+        sheet = f"QPushButton {{ min-height: {CELL_MIN_HEIGHT}px; padding: 2px 3px; }}"
+        if cell.property("deployable") is False:
+            sheet += f"QPushButton:enabled {{ border: 1px dashed {theme.MUTED or '#5F6B7A'}; }}"
+            sheet += f"QPushButton:checked {{ border: 2px dashed {theme.ERROR or '#C62828'}; }}"
+        cell.setStyleSheet(sheet)
 
     def _clicked(self, slot: Slot, cloud: Cloud) -> None:
         self.choice_made.emit(slot, cloud)
@@ -120,6 +150,10 @@ class LayerMatrix(QWidget):
     # --- public API ------------------------------------------------------------------------
     def cell(self, slot: Slot, cloud: Cloud) -> QPushButton:
         return self._cells[slot, cloud]
+
+    def is_marked_undeployable(self, slot: Slot, cloud: Cloud) -> bool:
+        """The cell says this version cannot deploy ``slot`` on ``cloud``."""
+        return self._cells[slot, cloud].property("deployable") is False
 
     def set_providers(self, providers: Mapping[Slot, Cloud | None]) -> None:
         """Show ``providers`` (no signals are emitted); slots without a cloud show none."""
@@ -131,6 +165,7 @@ class LayerMatrix(QWidget):
                 cell = self._cells[slot, cloud]
                 supported = unsupported_reason(slot, cloud) is None
                 cell.setChecked(chosen is cloud and supported)
+                self._paint(cell)  # the theme may have changed
             group.setExclusive(True)
 
     def providers(self) -> dict[Slot, Cloud | None]:
