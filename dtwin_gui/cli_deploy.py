@@ -94,7 +94,10 @@ def cmd_deploy(args) -> int:
         print(f"Plan: {plan.add} to add, {plan.change} to change, {plan.destroy} to destroy.")
         return input("Apply? [y/N] ").strip().lower() in ("y", "yes")
 
-    result = _run_cancellable(deployment, lambda: deployment.deploy(confirm=confirm))
+    refresh = bool(getattr(args, "refresh", False))
+    result = _run_cancellable(
+        deployment, lambda: deployment.deploy(confirm=confirm, refresh=refresh)
+    )
     return result.exit_code
 
 
@@ -173,6 +176,12 @@ def register(sub) -> None:
     p = sub.add_parser("deploy", help="deploy the project (Terraform + SDK steps)")
     common(p)
     p.add_argument("--auto-approve", action="store_true", help="apply without asking")
+    p.add_argument(
+        "--refresh",
+        action="store_true",
+        help="run the full Terraform plan even when nothing changed since the last deploy "
+        "(finds and repairs drift in the cloud)",
+    )
     p.set_defaults(func=cmd_deploy)
 
     p = sub.add_parser("status", help="what is deployed, per layer")

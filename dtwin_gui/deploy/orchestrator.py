@@ -6,6 +6,12 @@ destroy: sdk-destroy → init → destroy → verify
 Every run writes its events to ``<workspace>/runs/<run-id>.jsonl``. A plan without changes
 skips the apply. :meth:`Deployment.cancel` (from any thread) stops Terraform safely and
 ends the run as cancelled.
+
+A deploy whose inputs match the last successful one (:mod:`dtwin_gui.deploy.fingerprint`)
+skips init, plan, apply and the SDK steps ("nothing changed since …"); verify still runs its
+cheap probes. ``deploy(refresh=True)`` always plans. ``plan_only`` returns a
+:class:`~dtwin_gui.deploy.fingerprint.PlanTicket`; ``deploy(reviewed=ticket)`` applies that
+very plan file while its inputs and the state are unchanged, else plans again and says why.
 """
 
 from __future__ import annotations
@@ -30,10 +36,23 @@ from dtwin_gui.deploy.events import (
     Sink,
     fan_out,
 )
+from dtwin_gui.deploy.fingerprint import (
+    DeployedRecord,
+    Fingerprint,
+    PlanTicket,
+    clear_deployed,
+    load_deployed,
+    make_ticket,
+    store_deployed,
+    why_stale,
+)
 from dtwin_gui.deploy.target import Target
+from dtwin_gui.deploy.teardown import Teardown
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
 
 PLAN_FILE = "tfplan"
+#: Where ``plan_only`` saves the plan the user reviews (a deploy's own plan never replaces it).
+REVIEW_PLAN_FILE = "review.tfplan"
 
 
 class DeployFailed(RuntimeError):
@@ -49,6 +68,13 @@ class Cancelled(RuntimeError):
     pass
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A phase's outcome when it did not need to run, and why (shown with the phase)."""
+
+    reason: str
+
+
 @dataclass
 class RunResult:
     run_id: str
@@ -61,13 +87,21 @@ class RunResult:
     leftovers: dict[str, list[str]] = field(default_factory=dict)
     #: The state lock that stopped the run or that a forced stop may have left (a LockInfo).
     lock: object = None
+    #: Phases that did not run (their reason is in the run's phase events).
+    skipped: list[str] = field(default_factory=list)
+    #: When nothing changed since the last successful deploy: that deploy's time (ISO UTC).
+    unchanged_since: str = ""
+    #: ``plan_only``: the plan as reviewed, for ``deploy(reviewed=...)``.
+    ticket: PlanTicket | None = None
+    #: ``deploy(reviewed=...)``: why the reviewed plan could not be applied as it was.
+    replan_reason: str = ""
 
     @property
     def exit_code(self) -> int:
         return {"succeeded": 0, "cancelled": 130}.get(self.status, 1)
 
 
-class Deployment:
+class Deployment(Teardown):
     """One project deployed to one target. Qt-free; call from a worker thread."""
 
     def __init__(
@@ -116,7 +150,13 @@ class Deployment:
             raise Cancelled("cancelled by the user")
 
     # --- running -------------------------------------------------------------------------
-    def _run(self, kind: str, phases: list[tuple[str, Callable[[], object]]]) -> RunResult:
+    def _run(
+        self,
+        kind: str,
+        phases: list[tuple[str, Callable[[], object]]],
+        finish: Callable[[RunResult], None] | None = None,
+    ) -> RunResult:
+        """Run ``phases`` in order; ``finish(result)`` runs before the outcome is logged."""
         run_id = (
             datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + kind + "-" + uuid.uuid4().hex[:6]
         )
@@ -154,48 +194,173 @@ class Deployment:
                     result.message = f"{phase} failed: {type(exc).__name__}: {exc}"
                     result.hint = "open the run log for details; retrying is safe"
                     break
-                if outcome == "skipped":
-                    log(PhaseEvent(phase, "skipped", time.monotonic() - started, "no changes"))
+                if isinstance(outcome, Skipped) or outcome == "skipped":
+                    reason = outcome.reason if isinstance(outcome, Skipped) else "no changes"
+                    log(PhaseEvent(phase, "skipped", time.monotonic() - started, reason))
+                    result.skipped.append(phase)
                 else:
                     log(PhaseEvent(phase, "finished", time.monotonic() - started))
             else:
                 result.status = "succeeded"
                 result.message = f"{kind} finished"
             result.lock = self._lock
+            if finish is not None:
+                try:
+                    finish(result)
+                except Exception as exc:  # the run's own outcome matters more
+                    log(LogEvent("dtwin", "warning", f"could not record the run: {exc}"))
             log(OutcomeEvent(result.status, result.message, result.hint))
         self._emit = lambda event: None
         return result
 
     # --- deploy --------------------------------------------------------------------------
-    def deploy(self, *, confirm: Callable[[object], bool] | None = None) -> RunResult:
-        """Validate, build, plan and apply; ``confirm(plan)`` may refuse the apply."""
+    def deploy(
+        self,
+        *,
+        confirm: Callable[[object], bool] | None = None,
+        reviewed: PlanTicket | None = None,
+        refresh: bool = False,
+    ) -> RunResult:
+        """Validate, build, plan and apply; ``confirm(plan)`` may refuse the apply of a new
+        plan. ``reviewed`` (from :meth:`plan_only`) is applied as it is while still current.
+        Without changes since the last successful deploy Terraform is skipped, unless
+        ``refresh`` (which always plans, to find drift)."""
         state: dict = {}
         phases = [
             ("validate", self._validate),
             ("build", lambda: state.update(builds=self._build())),
-            ("init", lambda: self._init(state["builds"])),
-            ("plan", lambda: state.update(plan=self._plan())),
-            ("apply", lambda: self._apply(state["plan"], confirm, state)),
-            ("sdk", lambda: self._sdk_steps()),
+            ("init", lambda: self._init_deploy(state, reviewed, refresh)),
+            ("plan", lambda: self._plan_deploy(state)),
+            ("apply", lambda: self._apply(state, confirm)),
+            ("sdk", lambda: self._skipped_if_unchanged(state) or self._sdk_steps()),
             ("verify", lambda: self._verify_deployed(state["builds"])),
         ]
-        result = self._run("deploy", phases)
+        result = self._run("deploy", phases, lambda r: self._finish_deploy(r, state))
         result.plan = state.get("plan")
         result.applied = bool(state.get("applied"))
+        result.replan_reason = state.get("replan_reason", "")
         return result
 
     def plan_only(self) -> RunResult:
-        """Validate, build and plan (for the review page); applies nothing."""
+        """Validate, build and plan (for the review page); applies nothing. The result's
+        ``ticket`` is what ``deploy(reviewed=...)`` applies without planning again."""
         state: dict = {}
+        plan_file = self.workspace.terraform_dir / REVIEW_PLAN_FILE
+
+        def plan() -> None:
+            state["plan"] = self._plan(plan_file=plan_file)
+            fingerprint = self._fingerprint(state["builds"])
+            state["ticket"] = make_ticket(fingerprint, state["plan"], plan_file, self.target.name)
+
         phases = [
             ("validate", self._validate),
             ("build", lambda: state.update(builds=self._build())),
             ("init", lambda: self._init(state["builds"])),
-            ("plan", lambda: state.update(plan=self._plan())),
+            ("plan", plan),
         ]
         result = self._run("plan", phases)
         result.plan = state.get("plan")
+        result.ticket = state.get("ticket") if result.status == "succeeded" else None
         return result
+
+    # --- fingerprints (see dtwin_gui.deploy.fingerprint) ------------------------------------
+    def _fingerprint(self, builds) -> Fingerprint:
+        from dtwin_gui.deploy.fingerprint import compute
+        from dtwin_gui.iac.root import terraform_dir
+
+        return compute(
+            project_root=self.project_root,
+            terraform_dir=self.workspace.terraform_dir,
+            modules_dir=terraform_dir() / "modules",
+            builds=builds,
+            env=self.target.process_env(),
+            settings=self.settings,
+            target=self.target,
+            outputs=self.saved_outputs(),
+        )
+
+    def last_deployed(self) -> DeployedRecord | None:
+        """The fingerprint record of the last successful deploy, if it still stands."""
+        return load_deployed(self.workspace)
+
+    def _init_deploy(self, state: dict, reviewed: PlanTicket | None, refresh: bool):
+        """Generate the root and compare fingerprints; run ``terraform init`` only when
+        Terraform has something to do."""
+        builds = state["builds"]
+        self._generate_root(builds)
+        fingerprint = self._fingerprint(builds)
+        if reviewed is not None:
+            changed = fingerprint.changed(reviewed.fingerprint)
+            if reviewed.target != self.target.name:
+                changed.append("target")
+            if not changed and reviewed.plan_file_intact():
+                state["reviewed"] = reviewed
+                clear_deployed(self.workspace)  # the apply is about to change the state
+                self._emit(LogEvent("dtwin", "info", "the reviewed plan is still current"))
+                return Skipped("the reviewed plan is still current")
+            reason = (
+                why_stale(sorted(set(changed)))
+                if changed
+                else ("the reviewed plan file was replaced since the review")
+            )
+            state["replan_reason"] = reason
+            self._emit(LogEvent("dtwin", "warning", f"a new plan is needed: {reason}"))
+        if not refresh:
+            record = load_deployed(self.workspace)
+            changed = fingerprint.changed(record.fingerprint if record else None)
+            if record is not None and not changed:
+                state["unchanged"] = record
+                self._emit(
+                    LogEvent(
+                        "dtwin",
+                        "info",
+                        f"nothing changed since {record.when}: Terraform is not run "
+                        "(a refresh runs the full plan: dtwin deploy --refresh)",
+                    )
+                )
+                return Skipped(f"nothing changed since {record.when}")
+            if record is not None:
+                changes = ", ".join(changed)
+                self._emit(LogEvent("dtwin", "info", f"changed since the last deploy: {changes}"))
+        clear_deployed(self.workspace)
+        self._guard(lambda: self._terraform_runner().init(), "init")
+        return None
+
+    def _skipped_if_unchanged(self, state: dict) -> Skipped | None:
+        record = state.get("unchanged")
+        return Skipped(f"nothing changed since {record.when}") if record else None
+
+    def _plan_deploy(self, state: dict):
+        skipped = self._skipped_if_unchanged(state)
+        if skipped:
+            return skipped
+        reviewed = state.get("reviewed")
+        if reviewed is not None:
+            state["plan"] = reviewed.plan
+            return Skipped(f"applying the plan reviewed at {reviewed.when}")
+        state["plan"] = self._plan()
+        return None
+
+    def _finish_deploy(self, result: RunResult, state: dict) -> None:
+        record = state.get("unchanged")
+        if result.status != "succeeded":
+            clear_deployed(self.workspace)
+            if record is not None:
+                result.hint = (
+                    "the cloud no longer matches the last deploy: deploy again (the next "
+                    "deploy runs the full Terraform plan)"
+                )
+            return
+        if record is None:
+            store_deployed(self.workspace, self._fingerprint(state["builds"]), result.run_id)
+            return
+        result.unchanged_since = record.deployed_at
+        skipped = ", ".join(p for p in result.skipped)
+        result.message = (
+            f"nothing changed since {record.when}: skipped {skipped} (Terraform was not run); "
+            "verify checked the deployed resources"
+        )
+        result.hint = "to look for drift in the cloud, run the full plan: dtwin deploy --refresh"
 
     def _validate(self) -> None:
         from dtwin_gui.core.validation import validate_project
@@ -256,7 +421,7 @@ class Deployment:
             )
         return self._terraform
 
-    def _init(self, builds) -> None:
+    def _generate_root(self, builds) -> None:
         from dtwin_gui.iac.root import generate_root
 
         generate_root(
@@ -265,21 +430,30 @@ class Deployment:
             builds=builds,
             out_dir=self.workspace.terraform_dir,
         )
+
+    def _init(self, builds) -> None:
+        self._generate_root(builds)
         self._guard(lambda: self._terraform_runner().init(), "init")
 
-    def _plan(self, *, destroy: bool = False):
+    def _plan(self, *, destroy: bool = False, plan_file: Path | None = None):
         terraform = self._terraform_runner()
-        plan_file = self.workspace.terraform_dir / PLAN_FILE
+        plan_file = plan_file or self.workspace.terraform_dir / PLAN_FILE
         return self._guard(lambda: terraform.plan(plan_file, destroy=destroy), "plan")
 
-    def _apply(self, plan, confirm, state) -> str | None:
+    def _apply(self, state: dict, confirm) -> object:
+        skipped = self._skipped_if_unchanged(state)
+        if skipped:
+            return skipped
+        plan, reviewed = state["plan"], state.get("reviewed")
         if not plan.has_changes:
             self._emit(LogEvent("dtwin", "info", "no changes: nothing to apply"))
             return "skipped"
-        if confirm is not None and not confirm(plan):
+        # A reviewed plan was confirmed on the review; only a new plan is asked about.
+        if reviewed is None and confirm is not None and not confirm(plan):
             raise Cancelled("the plan was not confirmed")
+        plan_file = reviewed.plan_file if reviewed else self.workspace.terraform_dir / PLAN_FILE
         terraform = self._terraform_runner()
-        self._guard(lambda: terraform.apply(self.workspace.terraform_dir / PLAN_FILE), "apply")
+        self._guard(lambda: terraform.apply(plan_file), "apply")
         state["applied"] = True
         return None
 
@@ -366,59 +540,6 @@ class Deployment:
                 + ", ".join(f.name for f in still[:5]),
                 "run the deploy again; if it persists, open the run log",
             )
-
-    # --- destroy -------------------------------------------------------------------------
-    def destroy(self) -> RunResult:
-        state: dict = {}
-        phases = [
-            ("sdk-destroy", lambda: state.update(sdk_left=self._sdk_destroy())),
-            ("init", self._init_existing),
-            ("destroy", self._terraform_destroy),
-            ("verify", lambda: state.update(left=self._verify_destroyed(state))),
-        ]
-        result = self._run("destroy", phases)
-        result.leftovers = state.get("left", {})
-        return result
-
-    def _sdk_destroy(self) -> list[str]:
-        from dtwin_gui.deploy.sdk.steps import destroy_sdk
-
-        if not self.workspace.sdk_state_file.exists():
-            return []
-        return destroy_sdk(self._sdk_context(self.saved_outputs()))
-
-    def _init_existing(self):
-        if not (self.workspace.terraform_dir / "main.tf.json").exists():
-            self._emit(LogEvent("dtwin", "info", "nothing was deployed with Terraform"))
-            return "skipped"
-        self._guard(lambda: self._terraform_runner().init(), "init")
-        return None
-
-    def _terraform_destroy(self):
-        if not (self.workspace.terraform_dir / "main.tf.json").exists():
-            return "skipped"
-        self._guard(lambda: self._terraform_runner().destroy(), "destroy")
-        self.workspace.outputs_file.unlink(missing_ok=True)
-        return None
-
-    def _verify_destroyed(self, state) -> dict[str, list[str]]:
-        from dtwin_gui.deploy.leftovers import find_leftovers
-
-        project = load_project(self.project_root)
-        left = find_leftovers(self.target, project.twin_name)
-        sdk_left = state.get("sdk_left") or []
-        if sdk_left:
-            left.setdefault("sdk", []).extend(sdk_left)
-        for service, names in left.items():
-            self._emit(LogEvent("dtwin", "warning", f"left in {service}: {', '.join(names)}"))
-        if left:
-            raise DeployFailed(
-                "verify",
-                "some resources of the twin are still there: "
-                + "; ".join(f"{s}: {', '.join(n)}" for s, n in left.items()),
-                "run destroy again; delete them in the console if they stay",
-            )
-        return left
 
     # --- status --------------------------------------------------------------------------
     def status(self, *, probe: bool = True):

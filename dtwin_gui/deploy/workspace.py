@@ -1,7 +1,8 @@
 """The deployment workspace of one project and target (DESIGN.md §4).
 
 ``<workspace>/targets/<target>/`` holds the generated Terraform root and its state, the event
-log of every run, outputs, device certificates and the record of SDK-created objects.
+log of every run, outputs, device certificates, the record of SDK-created objects and the
+fingerprint of the last successful deploy.
 Folders are 0700 and files 0600; nothing here ever goes into the project folder.
 """
 
@@ -50,6 +51,11 @@ class DeploymentWorkspace:
     @property
     def sdk_state_file(self) -> Path:
         return self.root / "sdk_state.json"
+
+    @property
+    def fingerprint_file(self) -> Path:
+        """The last successful deploy's fingerprint (:mod:`dtwin_gui.deploy.fingerprint`)."""
+        return self.root / "fingerprint.json"
 
     def read_json(self, path: Path, default):
         try:
