@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from dtwin_gui import __version__
 from dtwin_gui.core.problems import ValidationReport
 from dtwin_gui.core.providers import CLOUD_TITLES
+from dtwin_gui.ui import sandbox_quit
 from dtwin_gui.ui.pages.code_page import CodePage
 from dtwin_gui.ui.pages.credentials_page import CredentialsPage
 from dtwin_gui.ui.pages.deploy_page import DeployPage
@@ -51,6 +52,14 @@ STEP_TITLES = ["Project", "Layers", "Twin", "Credentials", "Code", "Review", "De
 
 class MainWindow(QMainWindow):
     """Hosts the wizard. Steps after the first unlock once a project is open."""
+
+    #: On quit with the sandbox running: ``ask(info, memory_mb) -> "stop"|"keep"|"cancel"``
+    #: (tests set it); None shows a window-modal question and closes again on the answer.
+    ask_about_sandbox = None
+    #: The thread stopping the sandbox after "Stop the sandbox" (None before).
+    sandbox_stopper = None
+    sandbox_question = None
+    _sandbox_answered = False
 
     def __init__(
         self,
@@ -431,9 +440,42 @@ class MainWindow(QMainWindow):
                 self.deploy_page.cancel()
             event.ignore()
             return
+        if not self._may_close_with_the_sandbox():
+            event.ignore()
+            return
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/twin-splitter", self.twin_page.splitter.saveState())
         self.settings.sync()
         self.code_page.stop_all_test_runs()  # else closing waits for their timeout
         self.session.close()
         super().closeEvent(event)
+
+    def _may_close_with_the_sandbox(self) -> bool:
+        """False while the user is still to answer (or cancelled) what to do with a running
+        sandbox; True when it is not running or the answer was Stop (begun) or Keep."""
+        if self._sandbox_answered:
+            return True
+        info = sandbox_quit.running_sandbox()
+        if info is None:
+            return True
+        memory = sandbox_quit.sandbox_memory_mb(info.pid)
+        if self.ask_about_sandbox is None:
+            if self.sandbox_question is None or not self.sandbox_question.isVisible():
+                self.sandbox_question = sandbox_quit.open_question(
+                    self, memory, self._sandbox_question_answered
+                )
+            return False
+        return self._sandbox_answer(self.ask_about_sandbox(info, memory))
+
+    def _sandbox_question_answered(self, answer: str) -> None:
+        self.sandbox_question = None
+        if self._sandbox_answer(answer):
+            self.close()
+
+    def _sandbox_answer(self, answer: str) -> bool:
+        if answer == sandbox_quit.STOP:
+            self.sandbox_stopper = sandbox_quit.stop_in_background()
+        elif answer != sandbox_quit.KEEP:
+            return False
+        self._sandbox_answered = True
+        return True
