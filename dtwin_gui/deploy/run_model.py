@@ -49,6 +49,81 @@ def layer_label(layer: str) -> str:
     return layer.replace("_", " ") if layer[:1] == "L" else layer.capitalize()
 
 
+def short_address(address: str) -> str:
+    """The address without its module prefix (``aws_lambda_function.processor["a"]``)."""
+    prefix = address
+    while prefix.startswith("module."):
+        _head, _, rest = prefix.partition(".")
+        _name, _, prefix = rest.partition(".")
+        if not prefix:
+            return address
+    return prefix
+
+
+def _split(address: str) -> tuple[str, str, str | None]:
+    """``(type, block name, index key)`` of a Terraform address, the key unquoted;
+    ``(kind, name, None)`` for an SDK object (``sdk:<kind>:<name>``)."""
+    if address.startswith("sdk:"):
+        _sdk, kind, name = [*address.split(":", 2), "", ""][:3]
+        return kind, name, None
+    short = short_address(address)
+    head, bracket, rest = short.partition("[")
+    key = None
+    if bracket:
+        key = rest[:-1] if rest.endswith("]") else rest
+        if len(key) >= 2 and key[0] == key[-1] == '"':
+            key = key[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        else:  # a count index: "device[0]" reads better than "0"
+            head, key = f"{head}[{key}]", None
+    if head.startswith("data."):
+        type_, _, name = head[5:].partition(".")
+        return f"data.{type_}", name, key
+    type_, _, name = head.partition(".")
+    return type_, name, key
+
+
+def _common_prefix(keys: list[str]) -> str:
+    """The longest prefix all ``keys`` share, ending at a separator (``factory-twin-``)."""
+    if len(keys) < 2:
+        return ""
+    first, last = min(keys), max(keys)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    cut = max(first.rfind(sep, 0, n) for sep in "-_./")
+    prefix = first[: cut + 1] if cut >= 0 else ""
+    return prefix if all(len(k) > len(prefix) for k in keys) else ""
+
+
+def resource_labels(addresses: Iterable[str]) -> dict[str, str]:
+    """A short label per address that tells it apart from the others of its type.
+
+    The tree groups rows by resource type, so a label is the part that differs: the block
+    name (``aws_lambda_function.persister`` → ``persister``), the index key without what
+    every key of the block shares (``package["factory-twin-processor-pump"]`` →
+    ``processor-pump``), prefixed by the block name when the type has several blocks
+    (``processor · pump``). The full address stays the row's tooltip.
+    """
+    parts = {address: _split(address) for address in dict.fromkeys(addresses)}
+    blocks: dict[str, set[str]] = {}
+    keys: dict[tuple[str, str], list[str]] = {}
+    for type_, name, key in parts.values():
+        blocks.setdefault(type_, set()).add(name)
+        if key is not None:
+            keys.setdefault((type_, name), []).append(key)
+    prefixes = {block: _common_prefix(sorted(set(k))) for block, k in keys.items()}
+    labels: dict[str, str] = {}
+    for address, (type_, name, key) in parts.items():
+        if not name:
+            labels[address] = short_address(address)
+        elif key is None:
+            labels[address] = name
+        else:
+            shown = key[len(prefixes[type_, name]) :] or key
+            labels[address] = shown if len(blocks[type_]) == 1 else f"{name} · {shown}"
+    return labels
+
+
 def format_duration(seconds: float) -> str:
     """``04:12`` (minutes:seconds), ``1:02:03`` from an hour on."""
     total = max(0, int(seconds))

@@ -174,3 +174,33 @@ def test_a_change_started_before_a_late_viewer_joined_uses_terraforms_elapsed():
     model = RunModel()
     model.feed(res(LAMBDA, "L2", "aws_lambda_function", "creating", 30, elapsed=20.0))
     assert model.resources[LAMBDA].elapsed(model.last_at) == 20.0
+
+
+def test_resource_labels_show_what_tells_rows_of_a_type_apart():
+    from dtwin_gui.deploy.run_model import resource_labels
+
+    package = 'module.aws_setup.aws_s3_object.package["factory-twin-{}"]'
+    labels = resource_labels(
+        [
+            package.format("dispatcher"),
+            package.format("processor-pump"),
+            'module.aws_l2.aws_iam_role.processor["pump"]',
+            'module.aws_l2.aws_iam_role.function["persister"]',
+            "module.aws_l2.aws_lambda_function.persister",
+            "module.aws_l1.aws_iot_thing.device[0]",
+            "sdk:twinmaker-entity:line-1",
+        ]
+    )
+    assert list(labels.values()) == [
+        "dispatcher",  # the key, without the twin name every package key starts with
+        "processor-pump",
+        "processor · pump",  # two blocks of one type: the block name tells them apart
+        "function · persister",
+        "persister",
+        "device[0]",
+        "line-1",
+    ]
+    # A lone key keeps its prefix: nothing is shared with anything.
+    assert resource_labels([package.format("dispatcher")]) == {
+        package.format("dispatcher"): "factory-twin-dispatcher"
+    }

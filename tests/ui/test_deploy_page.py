@@ -102,7 +102,7 @@ def test_a_live_run_shows_rows_states_headline_and_stages(page, qtbot, tmp_path)
     assert page.busy and page.cancel_button.isVisible()
     qtbot.waitUntil(lambda: page.tree.row_texts(LAMBDA)[1:2] == ["◐ creating"], timeout=WAIT_MS)
     assert page.tree.layer_names() == ["L2", "L3 hot"]
-    assert page.tree.row_texts(ROLE)[:3] == ["aws_iam_role.processor", "✔ created", "1.5 s"]
+    assert page.tree.row_texts(ROLE)[:3] == ["processor", "✔ created", "1.5 s"]
     assert page.headline.label.text().startswith("L2 · 1 of 3 done · 2 in progress · 00:0")
     assert page.headline.stages.states() == [
         ("Validate", "finished"),

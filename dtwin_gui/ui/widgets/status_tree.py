@@ -21,6 +21,8 @@ from dtwin_gui.deploy.run_model import (
     RunModel,
     format_duration,
     layer_label,
+    resource_labels,
+    short_address,
 )
 from dtwin_gui.ui import theme
 
@@ -40,15 +42,8 @@ STATE_LOOK = {
 ADDRESS_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-def short_name(address: str) -> str:
-    """The address without its module prefix (``aws_lambda_function.processor["a"]``)."""
-    prefix = address
-    while prefix.startswith("module."):
-        _head, _, rest = prefix.partition(".")
-        _name, _, prefix = rest.partition(".")
-        if not prefix:
-            return address
-    return prefix
+#: The address without its module prefix (``aws_lambda_function.processor["a"]``).
+short_name = short_address
 
 
 def _elapsed_text(seconds: float | None) -> str:
@@ -85,6 +80,7 @@ class StatusTree(QTreeView):
         self._layers: dict[str, list[QStandardItem]] = {}
         self._components: dict[tuple[str, str], list[QStandardItem]] = {}
         self._rows: dict[str, list[QStandardItem]] = {}
+        self._group_rows: dict[tuple[str, str], list[str]] = {}
         self._run: RunModel | None = None
 
     # --- building ------------------------------------------------------------------------
@@ -93,6 +89,7 @@ class StatusTree(QTreeView):
         self._layers.clear()
         self._components.clear()
         self._rows.clear()
+        self._group_rows.clear()
         self._run = None
 
     def show_run(self, run: RunModel, now: float | None = None) -> None:
@@ -150,7 +147,18 @@ class StatusTree(QTreeView):
             items[0].setData(row.address, ADDRESS_ROLE)
             parent.appendRow(items)
             self._rows[row.address] = items
+            self._relabel(row.layer, row.component, row.address)
         return items
+
+    def _relabel(self, layer: str, component: str, added: str) -> None:
+        """Rows show what tells them apart within their type (the full address is the
+        tooltip); a new sibling can change what that is, e.g. the shared key prefix."""
+        group = self._group_rows.setdefault((layer, component), [])
+        group.append(added)
+        for address, label in resource_labels(group).items():
+            item = self._rows[address][0]
+            if item.text() != label:
+                item.setText(label)
 
     # --- painting ------------------------------------------------------------------------
     def _paint_resource(self, row: ResourceRow, now: float) -> None:
@@ -205,6 +213,10 @@ class StatusTree(QTreeView):
                 items[2].setText(_elapsed_text(row.elapsed(now)))
 
     # --- reading (tests, accessibility) ---------------------------------------------------
+    def row_tooltip(self, address: str) -> str:
+        items = self._rows.get(address)
+        return items[0].toolTip() if items else ""
+
     def row_texts(self, address: str) -> list[str]:
         """The cells of ``address``'s row as shown."""
         items = self._rows.get(address)

@@ -1,0 +1,35 @@
+"""The Deploy page's resource tree: rows read apart, full addresses in the tooltips."""
+
+from __future__ import annotations
+
+import pytest
+
+from dtwin_gui.deploy.events import ResourceEvent
+from dtwin_gui.deploy.run_model import RunModel
+from dtwin_gui.ui.widgets.status_tree import StatusTree
+
+pytestmark = pytest.mark.gui
+PACKAGE = 'module.aws_setup.aws_s3_object.package["factory-twin-{}"]'
+
+
+def test_indexed_rows_show_their_key_and_tooltip_the_address(qtbot):
+    tree = StatusTree()
+    qtbot.addWidget(tree)
+    run = RunModel("deploy")
+    first = PACKAGE.format("dispatcher")
+    event = ResourceEvent(first, "setup", "aws_s3_object", "create", "pending")
+    tree.update_from(run, {run.feed(event)})
+    assert tree.row_texts(first)[0] == "factory-twin-dispatcher"  # alone: all of the key
+    keys = ("processor-pump", "processor-temperature-sensor-1", "hot-reader")
+    changed = {
+        run.feed(ResourceEvent(PACKAGE.format(k), "setup", "aws_s3_object", "create", "created"))
+        for k in keys
+    }
+    tree.update_from(run, changed)
+    shown = [tree.row_texts(PACKAGE.format(k))[0] for k in ("dispatcher", *keys)]
+    assert shown == ["dispatcher", *keys]  # the shared "factory-twin-" is gone
+    assert len(set(shown)) == len(shown)
+    assert tree.row_tooltip(PACKAGE.format("hot-reader")) == PACKAGE.format("hot-reader")
+    # Rebuilt from scratch (a replay), the rows read the same.
+    tree.show_run(run)
+    assert [tree.row_texts(PACKAGE.format(k))[0] for k in ("dispatcher", *keys)] == shown
