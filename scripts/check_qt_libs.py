@@ -9,6 +9,9 @@ maps every library reported "not found" to its Debian package and then
 * installs the packages with ``apt-get`` when it runs as root on Debian/Ubuntu, or
 * stops (exit 1) with the exact ``apt-get install …`` line to run.
 
+Then, as Qt would otherwise only say "could not connect to display" (and name xcb-cursor0
+again), it stops when there is no display at all (neither ``DISPLAY`` nor ``WAYLAND_DISPLAY``).
+
 Nothing is checked with ``QT_QPA_PLATFORM=offscreen`` (or ``minimal``/``vnc``/``wayland``),
 off Linux, or when ``ldd`` is missing. Exit 0 means the plugin's libraries are all there.
 """
@@ -143,6 +146,17 @@ def missing_message(
     return "\n".join(lines)
 
 
+NO_DISPLAY = (
+    "The app cannot start: there is no display to show its window on (DISPLAY is not set). "
+    "Run `make run` in a desktop session, over SSH with `ssh -X`, or on a headless machine "
+    "under a virtual X server: `xvfb-run make run` (Debian/Ubuntu package: xvfb)."
+)
+
+
+def has_display(environ) -> bool:
+    return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
+
+
 def xcb_plugin() -> Path | None:
     """PySide6's ``libqxcb.so``, or None when PySide6 or the plugin is not installed."""
     spec = importlib.util.find_spec("PySide6")
@@ -210,7 +224,7 @@ def main(
         return 0
     missing = missing_libraries(report)
     if not missing:
-        return 0
+        return _display_check(environ, out)
     debian = is_debian() if debian is None else debian
     root = (os.geteuid() == 0) if root is None else root
     packages = packages_for(missing)
@@ -228,12 +242,19 @@ def main(
         still = missing_libraries(_ldd(plugin, run) or "") if done.returncode == 0 else missing
         if not still:
             print("The system libraries are installed.", file=out)
-            return 0
+            return _display_check(environ, out)
         print(f"\napt-get could not install everything (exit {done.returncode}).", file=out)
         print(missing_message(still, plugin, debian=True, root=True), file=out)
         return 1
     sudo = shutil.which("sudo") is not None if sudo is None else sudo
     print(missing_message(missing, plugin, debian=debian, root=root, sudo=sudo), file=out)
+    return 1
+
+
+def _display_check(environ, out) -> int:
+    if has_display(environ):
+        return 0
+    print(NO_DISPLAY, file=out)
     return 1
 
 

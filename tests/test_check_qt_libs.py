@@ -65,7 +65,7 @@ class FakeSystem:
 
 def run_check(check, system, **kwargs):
     out = io.StringIO()
-    kwargs.setdefault("environ", {})
+    kwargs.setdefault("environ", {"DISPLAY": ":0"})
     code = check.main([], run=system, plugin=PLUGIN, out=out, **kwargs)
     return code, out.getvalue()
 
@@ -124,6 +124,15 @@ def test_nothing_is_checked_offscreen_or_when_all_is_there(check):
     system.installed = True
     assert run_check(check, system, debian=True, root=True) == (0, "")
     assert system.commands == [["ldd", str(PLUGIN)]]
+
+
+def test_without_a_display_it_says_so_instead_of_qts_wrong_library(check):
+    system = FakeSystem([])
+    system.installed = True
+    code, message = run_check(check, system, environ={}, debian=True, root=True)
+    assert code == 1
+    assert "no display" in message and "xvfb-run make run" in message
+    assert run_check(check, system, environ={"WAYLAND_DISPLAY": "wayland-0"})[0] == 0
 
 
 def test_the_real_plugin_is_found_and_readable_by_ldd(check):
