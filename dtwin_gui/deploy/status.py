@@ -12,6 +12,48 @@ from dtwin_gui.core.topology import TopologyError, topology_for_project
 NOT_DEPLOYED, PARTIAL, DEPLOYED, ELSEWHERE = "not deployed", "partial", "deployed", "elsewhere"
 
 
+#: Readable kinds of the resource types and SDK objects a twin is made of.
+KINDS = {
+    "aws_lambda_function": "Lambda function",
+    "aws_lambda_function_url": "Lambda URL",
+    "aws_lambda_permission": "Lambda permission",
+    "aws_iam_role": "IAM role",
+    "aws_iam_role_policy": "IAM role policy",
+    "aws_cloudwatch_log_group": "log group",
+    "aws_s3_bucket": "S3 bucket",
+    "aws_s3_bucket_policy": "S3 bucket policy",
+    "aws_s3_bucket_public_access_block": "S3 public access block",
+    "aws_s3_bucket_lifecycle_configuration": "S3 lifecycle rules",
+    "aws_s3_object": "S3 object",
+    "aws_scheduler_schedule": "schedule",
+    "aws_sfn_state_machine": "state machine",
+    "aws_iot_topic_rule": "IoT topic rule",
+    "aws_iot_thing": "IoT thing",
+    "aws_iot_policy": "IoT policy",
+    "aws_grafana_workspace": "Grafana workspace",
+    "aws_dynamodb_table": "DynamoDB table",
+    "iot-certificate": "IoT certificate",
+    "twinmaker-workspace": "TwinMaker workspace",
+    "twinmaker-component-type": "TwinMaker component type",
+    "twinmaker-entity": "TwinMaker entity",
+    "grafana-dashboard": "Grafana dashboard",
+    "grafana-datasource": "Grafana data source",
+    "grafana-service-account": "Grafana service account",
+}
+
+
+def resource_kind(component: str) -> str:
+    """``aws_lambda_function`` → ``Lambda function``; unknown types read as words."""
+    if component in KINDS:
+        return KINDS[component]
+    data = component.startswith("data.")
+    words = component.removeprefix("data.")
+    for prefix in ("aws_", "azurerm_", "google_"):
+        words = words.removeprefix(prefix)
+    words = words.replace("_", " ").replace("-", " ")
+    return f"{words} (data)" if data else words
+
+
 @dataclass
 class ResourceStatus:
     address: str
@@ -20,6 +62,11 @@ class ResourceStatus:
     state: str  # present | missing | drifted | error
     detail: str = ""
     source: str = "terraform"  # terraform | sdk
+
+    @property
+    def kind(self) -> str:
+        """What the resource is, for people (``Lambda function``, ``IAM role``)."""
+        return resource_kind(self.component)
 
 
 @dataclass

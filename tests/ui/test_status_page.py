@@ -133,7 +133,7 @@ def test_the_shared_setup_is_listed_below_the_layers(make_page):
     last = page.tree.topLevelItem(page.tree.topLevelItemCount() - 1)
     assert last is page.tree.layer_item("setup")
     assert last.text(0) == "Setup (shared by all layers)" and last.text(1) == "● deployed"
-    assert last.child(0).text(0) == "factory-twin-functions-abc123"
+    assert last.child(0).text(0) == "S3 bucket · factory-twin-functions-abc123"
     assert "s3/buckets/factory-twin-functions-abc123" in page.tree.console_url(last)
     # Without setup resources (nothing on AWS), there is no such row.
     page.tree.set_report(a_report(), aws_target("eu-west-1", {}))

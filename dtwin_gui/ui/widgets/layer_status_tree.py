@@ -34,6 +34,17 @@ def _cloud_title(cloud: str) -> str:
     return CLOUD_TITLES[known] if known else cloud
 
 
+def resource_text(res, twins: int = 1) -> str:
+    """``Lambda function · factory-twin-dispatcher``: the kind first, as names repeat across
+    a function's role, log group and permission; ``twins`` > 1 rows of the same kind and
+    name also show their index key (``IAM role policy · logs (dispatcher)``)."""
+    text = f"{res.kind} · {res.name or res.address}"
+    if twins > 1 and res.address.endswith("]") and "[" in res.address:
+        key = res.address[res.address.rindex("[") + 1 : -1].strip('"')
+        text += f" ({key})"
+    return text
+
+
 def _layer_title(layer: str) -> str:
     try:
         return SLOT_INFO[Slot(layer)].title
@@ -57,7 +68,7 @@ class LayerStatusTree(QTreeWidget):
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(COL_DETAIL, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
-        self.setColumnWidth(COL_NAME, 300)
+        self.setColumnWidth(COL_NAME, 380)
         self.setColumnWidth(COL_STATE, 110)
         self.setColumnWidth(COL_CONSOLE, 110)
         self.report: StatusReport | None = None
@@ -116,8 +127,12 @@ class LayerStatusTree(QTreeWidget):
         item.setExpanded(SETUP_TITLE in expanded)
 
     def _add_resources(self, item: QTreeWidgetItem, resources, target, things) -> None:
+        same: dict[tuple[str, str], int] = {}
         for res in resources:
-            child = QTreeWidgetItem([res.name or res.address, "", res.detail, ""])
+            same[res.kind, res.name] = same.get((res.kind, res.name), 0) + 1
+        for res in resources:
+            text = resource_text(res, same[res.kind, res.name])
+            child = QTreeWidgetItem([text, "", res.detail, ""])
             child.setToolTip(COL_NAME, f"{res.address}\n{res.component} ({res.source})")
             self._set_state(child, res.state, _RESOURCE_MARKS.get(res.state, ""))
             if target is not None:
