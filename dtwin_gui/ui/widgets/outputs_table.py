@@ -80,14 +80,20 @@ class OutputsTable(QTableWidget):
             item.setData(Qt.ItemDataRole.UserRole, name)
             self.setItem(row, 0, item)
             self.setItem(row, 1, QTableWidgetItem())
-            self.setCellWidget(row, 2, self._buttons(name))
+            box = self._buttons(name)
+            self.setCellWidget(row, 2, box)
+            # The row is as tall as its buttons: none is cut off at the bottom.
+            self.setRowHeight(row, max(self.rowHeight(row), box.sizeHint().height() + 2))
             self._show_value(row, name)
 
     def _buttons(self, name: str) -> QWidget:
         box = QWidget()
         layout = QHBoxLayout(box)
-        layout.setContentsMargins(2, 0, 2, 0)
+        layout.setContentsMargins(2, 1, 2, 1)
         layout.setSpacing(4)
+        # Compact buttons: the theme's padding is for dialogs, not table rows.
+        box.setStyleSheet("QPushButton { padding: 2px 10px; min-height: 18px; }")
+        layout.addStretch(1)  # buttons at their natural width, right-aligned
         if name in self._secret:
             reveal = QPushButton("Reveal")
             reveal.setObjectName(f"reveal:{name}")
