@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
 from dtwin_gui.core.problems import Problem, ValidationReport
 from dtwin_gui.core.providers import Slot
 from dtwin_gui.ui.locate import problem_position
+from dtwin_gui.ui.open_file import Launcher
 from dtwin_gui.ui.session import ProjectSession
 from dtwin_gui.ui.widgets.device_tree import DeviceTree
 from dtwin_gui.ui.widgets.file_viewer import FileViewer
@@ -34,12 +34,26 @@ def _panel(widget: QWidget) -> QFrame:
     return frame
 
 
+def _gone_note(others: int) -> str:
+    """The viewer's note once the problem it showed is no longer found."""
+    if not others:
+        return "that problem is fixed"
+    return f"that problem is fixed; {others} other{'s' if others > 1 else ''} in this file"
+
+
 class TwinPage(QWidget):
     """Devices, event rules and hierarchy on the left; problems and the file viewer right."""
 
-    def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        session: ProjectSession,
+        parent: QWidget | None = None,
+        *,
+        launcher: Launcher | None = None,
+    ) -> None:
         super().__init__(parent)
         self._session = session
+        self._shown: Problem | None = None  # the problem the file viewer shows
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 12, 20, 12)
         layout.setSpacing(8)
@@ -63,7 +77,7 @@ class TwinPage(QWidget):
 
         self.problems = ValidationPanel()
         self.problems.setMinimumWidth(380)
-        self.viewer = FileViewer()
+        self.viewer = FileViewer(launcher=launcher)
         self.problems.problem_activated.connect(self.open_problem)
         self.problems.recheck_requested.connect(session.reload)
 
@@ -82,6 +96,8 @@ class TwinPage(QWidget):
         layout.addWidget(self.splitter, 1)
 
         session.changed.connect(self.refresh)
+        session.changed.connect(self.viewer.reload)  # the preview follows the file on disk
+        session.opened.connect(lambda _root: self._show_problem(None))
         session.validation_started.connect(lambda: self.problems.set_running(True))
         session.validated.connect(self._validated)
         session.validation_failed.connect(self.problems.set_failed)
@@ -109,6 +125,32 @@ class TwinPage(QWidget):
     def _validated(self, report: ValidationReport) -> None:
         self.problems.set_running(False)
         self.problems.set_report(report)
+        self._follow_problem(report)
+
+    def _follow_problem(self, report: ValidationReport) -> None:
+        """Keep the viewer's highlight on the shown problem, or say it is gone."""
+        shown, root = self._shown, self._session.root
+        if shown is None or root is None:
+            return
+        self.viewer.reload()
+        same = [
+            p
+            for p in report.problems
+            if (p.file, p.code, p.message, p.path)
+            == (shown.file, shown.code, shown.message, shown.path)
+        ]
+        if same:
+            self._shown = same[0]
+            self.viewer.mark(*problem_position(root, same[0]))
+            return
+        self._shown = None
+        others = sum(1 for p in report.problems if p.file == shown.file)
+        self.viewer.mark(None, note=_gone_note(others))
+
+    def _show_problem(self, problem: Problem | None) -> None:
+        self._shown = problem
+        if problem is None:
+            self.viewer.clear()
 
     def open_problem(self, problem: Problem) -> None:
         """Show the problem's file at its place here, and open it in the user's editor."""
@@ -117,6 +159,7 @@ class TwinPage(QWidget):
             return
         path = root / problem.file
         line, column = problem_position(root, problem)
+        self._shown = problem
         self.viewer.show_file(path, line, column, label=problem.file)
         if path.is_file():
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+            self.viewer.open_in_editor()

@@ -1,11 +1,16 @@
-"""A read-only view of a project file, scrolled to a line which is highlighted."""
+"""A read-only view of a project file, scrolled to a line which is highlighted.
+
+The view follows the file: :meth:`FileViewer.reload` reads it again after it changed on disk
+(the Twin page calls it whenever the project watcher reports a change), so a fixed line
+never lingers on screen.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QRect, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QPainter, QTextCursor, QTextFormat
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -17,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from dtwin_gui.ui import theme
+from dtwin_gui.ui.open_file import Launcher, OpenFailedNote, open_or_explain
 
 MAX_BYTES = 2_000_000
 
@@ -125,14 +131,22 @@ class CodeView(QPlainTextEdit):
 
 
 class FileViewer(QWidget):
-    """A header naming the file and place, an 'open in editor' button, and the text."""
+    """A header naming the file and place, an 'open in editor' button, and the text.
+
+    ``launcher`` opens the file in the user's editor (the desktop's by default; a test can
+    pass one that fails). When it fails, :attr:`open_failed` says so with the path.
+    """
 
     open_requested = Signal(object)  # Path
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, *, launcher: Launcher | None = None) -> None:
         super().__init__(parent)
+        self.launcher = launcher
         self.current_path: Path | None = None
         self.current_line: int | None = None
+        self.current_column: int | None = None
+        self._label = ""
+        self._text: str | None = None  # the file's text as last read
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
@@ -150,6 +164,8 @@ class FileViewer(QWidget):
         header.addWidget(self.where, 1)
         header.addWidget(self.open_button)
         layout.addLayout(header)
+        self.open_failed = OpenFailedNote()
+        layout.addWidget(self.open_failed)
         self.code = CodeView()
         self.code.setPlaceholderText(
             "Double-click a problem (or select it and press Enter) to see it in its file here."
@@ -162,25 +178,77 @@ class FileViewer(QWidget):
     ) -> None:
         """Show ``path`` read-only, with ``line`` highlighted and scrolled into view."""
         path = Path(path)
+        if path != self.current_path:
+            self.open_failed.hide()
         self.current_path = path
-        self.current_line = line
-        name = label or path.name
-        try:
-            data = path.read_bytes()[:MAX_BYTES]
-        except OSError as exc:
-            self.code.setPlainText("")
-            self.title.setText(name)
-            self.where.setText(f"cannot be read: {exc.strerror or exc}")
-            self.open_button.setEnabled(False)
+        self.current_line, self.current_column = line, column
+        self._label = label
+        self.title.setText(label or path.name)
+        text = self._read()
+        if text is not None:
+            self._show_text(text)
+            self.where.setText(self._place())
+            self.code.mark_line(line, column)
+
+    def reload(self) -> bool:
+        """Read the shown file again; True when its text changed (the place is kept)."""
+        if self.current_path is None:
+            return False
+        text = self._read()
+        if text is None or text == self._text:
+            return False
+        scroll = self.code.verticalScrollBar().value()
+        self._show_text(text)
+        self.where.setText(self._place())
+        self.code.mark_line(self.current_line, self.current_column)
+        self.code.verticalScrollBar().setValue(scroll)
+        return True
+
+    def mark(self, line: int | None, column: int | None = None, note: str = "") -> None:
+        """Move the highlight to ``line`` (None: no line); ``note`` replaces the place text."""
+        self.current_line, self.current_column = line, column
+        if self._text is None:
             return
-        self.code.setPlainText(data.decode("utf-8", errors="replace"))
-        self.title.setText(name)
-        place = f"line {line}" + (f", column {column}" if column else "") if line else "top"
-        self.where.setText(place)
-        self.open_button.setEnabled(True)
+        self.where.setText(note or self._place())
         self.code.mark_line(line, column)
 
-    def open_in_editor(self) -> None:
-        if self.current_path is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.current_path)))
-            self.open_requested.emit(self.current_path)
+    def clear(self) -> None:
+        """Show no file."""
+        self.current_path = self.current_line = self.current_column = None
+        self._text = None
+        self.code.setPlainText("")
+        self.title.setText("File")
+        self.where.clear()
+        self.open_button.setEnabled(False)
+        self.open_failed.hide()
+
+    def _place(self) -> str:
+        line, column = self.current_line, self.current_column
+        return f"line {line}" + (f", column {column}" if column else "") if line else "top"
+
+    def _read(self) -> str | None:
+        """The current file's text; None (the view says why) when it cannot be read."""
+        assert self.current_path is not None
+        try:
+            data = self.current_path.read_bytes()[:MAX_BYTES]
+        except OSError as exc:
+            self._text = None
+            self.code.setPlainText("")
+            self.where.setText(f"cannot be read: {exc.strerror or exc}")
+            self.open_button.setEnabled(False)
+            return None
+        return data.decode("utf-8", errors="replace")
+
+    def _show_text(self, text: str) -> None:
+        if text != self._text:
+            self._text = text
+            self.code.setPlainText(text)
+        self.open_button.setEnabled(True)
+
+    def open_in_editor(self) -> bool:
+        """Open the shown file in the user's editor; when none starts, say so (with Copy)."""
+        if self.current_path is None:
+            return False
+        opened = open_or_explain(self.current_path, self.open_failed, self.launcher)
+        self.open_requested.emit(self.current_path)
+        return opened
