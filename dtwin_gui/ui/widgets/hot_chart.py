@@ -1,16 +1,18 @@
-"""A live line chart of the hot store's recent values, drawn with QPainter.
+"""A live chart of the hot store's recent values, drawn with QPainter.
 
-One line per (device, property), time on the x axis, a legend, and pickers to narrow the
+Small multiples: one strip per property with its own y range, one line per device in each,
+time on the shared x axis, the device legend beside the strips, and pickers to narrow the
 lines to one device and/or one property. The page feeds it :meth:`HotChart.set_series`.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from dtwin_gui.deploy.hot_values import Series
@@ -37,8 +39,23 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
+@dataclass(frozen=True)
+class Strip:
+    """One property's plot: its own y range, ticks and label."""
+
+    prop: str
+    rect: QRectF  # the plot area (inside the axes)
+    ticks: list[float]
+
+
 class ChartCanvas(QWidget):
-    """The plot itself: axes, grid, time labels, lines and a legend."""
+    """Small multiples: one strip per property (its own y axis and label, as a pressure of
+    ~1000 and temperatures of ~20 share no scale), a shared time axis under the last strip,
+    and the device legend to the right, outside every plot."""
+
+    STRIP_MIN_HEIGHT = 44
+    AXIS_HEIGHT = 22
+    GAP = 8
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -48,7 +65,59 @@ class ChartCanvas(QWidget):
 
     def set_lines(self, lines: list[Line]) -> None:
         self.lines = lines
+        props = {prop for _, prop, _ in lines}
+        self.setMinimumHeight(max(220, len(props) * self.STRIP_MIN_HEIGHT + self.AXIS_HEIGHT + 10))
         self.update()
+
+    # --- geometry (also what tests read) -------------------------------------------------
+    def devices(self) -> list[str]:
+        return list(dict.fromkeys(device for device, _, _ in self.lines))
+
+    def color_of(self, device: str) -> QColor:
+        """One colour per device, the same in every strip."""
+        return QColor(LINE_COLORS[self.devices().index(device) % len(LINE_COLORS)])
+
+    def legend_rect(self) -> QRectF:
+        """Where the device legend is drawn: right of the strips, never over them."""
+        metrics = self.fontMetrics()
+        names = self.devices()
+        if not names:
+            return QRectF()
+        width = max(metrics.horizontalAdvance(n) for n in names) + 34
+        return QRectF(self.width() - width - 4, 6, width, len(names) * 18 + 10)
+
+    def strips(self) -> list[Strip]:
+        """The strip of each property shown, top to bottom."""
+        props = sorted({prop for _, prop, values in self.lines if values})
+        if not props:
+            return []
+        metrics = self.fontMetrics()
+        top, bottom = 8.0, self.height() - self.AXIS_HEIGHT
+        height = (bottom - top - self.GAP * (len(props) - 1)) / len(props)
+        # Short strips label only their two ends; taller ones a middle line too.
+        count = 2 if height < 3.5 * metrics.height() else 3
+        tick_sets = {}
+        for prop in props:
+            values = [v for _, p, series in self.lines if p == prop for _, v in series]
+            ticks = nice_ticks(min(values), max(values), count)
+            tick_sets[prop] = [ticks[0], ticks[-1]] if count == 2 else ticks
+        tick_width = max(
+            metrics.horizontalAdvance(f"{t:g}") for ticks in tick_sets.values() for t in ticks
+        )
+        left = self.name_width() + tick_width + 18
+        right = self.legend_rect().left() - 16
+        out = []
+        for i, prop in enumerate(props):
+            y = top + i * (height + self.GAP)
+            out.append(Strip(prop, QRectF(left, y, right - left, height), tick_sets[prop]))
+        return out
+
+    def name_width(self) -> int:
+        """The column of property names, left of the tick labels."""
+        bold = self.font()
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)
+        return max((metrics.horizontalAdvance(p) for _, p, _ in self.lines), default=0) + 8
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
@@ -56,80 +125,110 @@ class ChartCanvas(QWidget):
         painter.fillRect(self.rect(), QColor(theme.SURFACE or "#FFFFFF"))
         text = QColor(theme.TEXT or "#1F2933")
         muted = QColor(theme.MUTED or "#5F6B7A")
-        points = [p for _, _, values in self.lines for p in values]
-        if not points:
+        strips = self.strips()
+        if not strips:
             painter.setPen(muted)
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.empty_text)
             return
         metrics = painter.fontMetrics()
-        times = [t.timestamp() for t, _ in points]
-        values = [v for _, v in points]
-        ticks = nice_ticks(min(values), max(values))
-        y_low, y_high = ticks[0], ticks[-1]
+        times = [t.timestamp() for _, _, values in self.lines for t, _ in values]
         t_low, t_high = min(times), max(times)
         if t_high - t_low < 1:
             t_low, t_high = t_low - 30, t_high + 30
-        label_width = max(metrics.horizontalAdvance(f"{t:g}") for t in ticks) + 10
-        plot = QRectF(label_width + 8, 10, self.width() - label_width - 24, self.height() - 40)
-
-        def x_of(seconds: float) -> float:
-            return plot.left() + (seconds - t_low) / (t_high - t_low) * plot.width()
-
-        def y_of(value: float) -> float:
-            return plot.bottom() - (value - y_low) / (y_high - y_low) * plot.height()
-
         grid = QPen(QColor(theme.ROW_RULE or "#EEF0F3"))
         axis = QPen(QColor(theme.BORDER or "#D5DBE3"))
-        for tick in ticks:
-            y = y_of(tick)
-            painter.setPen(grid)
-            painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
-            painter.setPen(muted)
+        bold = painter.font()
+        bold.setBold(True)
+        plain = painter.font()
+
+        def x_of(seconds: float, plot: QRectF) -> float:
+            return plot.left() + (seconds - t_low) / (t_high - t_low) * plot.width()
+
+        for strip in strips:
+            plot, ticks = strip.rect, strip.ticks
+            y_low, y_high = ticks[0], ticks[-1]
+
+            def y_of(value: float, plot=plot, y_low=y_low, y_high=y_high) -> float:
+                return plot.bottom() - (value - y_low) / (y_high - y_low) * plot.height()
+
+            painter.setFont(bold)
+            painter.setPen(text)
             painter.drawText(
-                QRectF(0, y - 8, label_width, 16),
-                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                f"{tick:g}",
+                QRectF(4, plot.top(), self.name_width(), plot.height()),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                strip.prop,
             )
+            painter.setFont(plain)
+            label_left = self.name_width()
+            label_width = plot.left() - label_left - 8
+            right = Qt.AlignmentFlag.AlignRight
+            for tick in ticks:
+                y = y_of(tick)
+                painter.setPen(grid)
+                painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+                painter.setPen(muted)
+                # End labels sit inside their strip, so neighbouring strips never overlap.
+                if tick == ticks[-1]:
+                    rect, align = (
+                        QRectF(label_left, y - 2, label_width, 16),
+                        Qt.AlignmentFlag.AlignTop,
+                    )
+                elif tick == ticks[0]:
+                    rect = QRectF(label_left, y - 14, label_width, 16)
+                    align = Qt.AlignmentFlag.AlignBottom
+                else:
+                    rect, align = (
+                        QRectF(label_left, y - 8, label_width, 16),
+                        Qt.AlignmentFlag.AlignVCenter,
+                    )
+                painter.drawText(rect, right | align, f"{tick:g}")
+            for i in range(5):
+                x = x_of(t_low + (t_high - t_low) * i / 4, plot)
+                painter.setPen(grid)
+                painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
+            painter.setPen(axis)
+            painter.drawLine(plot.bottomLeft(), plot.bottomRight())
+            painter.drawLine(plot.bottomLeft(), plot.topLeft())
+            painter.save()
+            painter.setClipRect(plot.adjusted(-4, -4, 4, 4))
+            for device, prop, series in self.lines:
+                if prop != strip.prop or not series:
+                    continue
+                color = self.color_of(device)
+                painter.setPen(QPen(color, 2))
+                path = QPainterPath()
+                for n, (moment, value) in enumerate(series):
+                    point = QPointF(x_of(moment.timestamp(), plot), y_of(value))
+                    path.moveTo(point) if n == 0 else path.lineTo(point)
+                painter.drawPath(path)
+                painter.setBrush(color)
+                for moment, value in series:
+                    painter.drawEllipse(
+                        QPointF(x_of(moment.timestamp(), plot), y_of(value)), 2.5, 2.5
+                    )
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.restore()
+        # The shared time axis, under the last strip.
+        plot = strips[-1].rect
         for i in range(5):
             seconds = t_low + (t_high - t_low) * i / 4
-            x = x_of(seconds)
-            painter.setPen(grid)
-            painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
+            x = x_of(seconds, plot)
             label = datetime.fromtimestamp(seconds).strftime("%H:%M:%S")
-            painter.setPen(muted)
             width = metrics.horizontalAdvance(label)
-            left = min(max(x - width / 2, plot.left() - label_width), self.width() - width - 2)
-            painter.drawText(QPointF(left, plot.bottom() + metrics.height() + 4), label)
+            left = min(max(x - width / 2, 2), plot.right() - width / 2)
+            painter.setPen(muted)
+            painter.drawText(QPointF(left, plot.bottom() + metrics.height() + 2), label)
+        # The legend: devices, outside the plots.
+        box = self.legend_rect()
         painter.setPen(axis)
-        painter.drawLine(plot.bottomLeft(), plot.bottomRight())
-        painter.drawLine(plot.bottomLeft(), plot.topLeft())
-        for index, (_, _, series) in enumerate(self.lines):
-            color = QColor(LINE_COLORS[index % len(LINE_COLORS)])
-            painter.setPen(QPen(color, 2))
-            path = QPainterPath()
-            for n, (moment, value) in enumerate(series):
-                point = QPointF(x_of(moment.timestamp()), y_of(value))
-                path.moveTo(point) if n == 0 else path.lineTo(point)
-            painter.drawPath(path)
-            painter.setBrush(color)
-            for moment, value in series:
-                painter.drawEllipse(QPointF(x_of(moment.timestamp()), y_of(value)), 2.5, 2.5)
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-        # Legend, top-right inside the plot.
-        names = [f"{device} · {prop}" for device, prop, _ in self.lines]
-        width = max(metrics.horizontalAdvance(n) for n in names) + 30
-        box = QRectF(plot.right() - width - 8, plot.top() + 4, width, len(names) * 16 + 8)
-        background = QColor(theme.SURFACE or "#FFFFFF")
-        background.setAlpha(220)
-        painter.setPen(axis)
-        painter.setBrush(background)
+        painter.setBrush(QColor(theme.SURFACE or "#FFFFFF"))
         painter.drawRoundedRect(box, 4, 4)
-        for index, name in enumerate(names):
-            y = box.top() + 12 + index * 16
-            painter.setPen(QPen(QColor(LINE_COLORS[index % len(LINE_COLORS)]), 3))
-            painter.drawLine(QPointF(box.left() + 6, y), QPointF(box.left() + 20, y))
+        for index, device in enumerate(self.devices()):
+            y = box.top() + 14 + index * 18
+            painter.setPen(QPen(self.color_of(device), 3))
+            painter.drawLine(QPointF(box.left() + 6, y), QPointF(box.left() + 22, y))
             painter.setPen(text)
-            painter.drawText(QPointF(box.left() + 25, y + metrics.ascent() / 2 - 1), name)
+            painter.drawText(QPointF(box.left() + 28, y + metrics.ascent() / 2 - 1), device)
         painter.end()
 
 
