@@ -11,8 +11,7 @@ import logging
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -27,6 +26,7 @@ from dtwin_gui.code.templates import create_from_template
 from dtwin_gui.code.test_run import DEFAULT_TIMEOUT, TestRunResult, run_code_test
 from dtwin_gui.core.problems import ValidationReport
 from dtwin_gui.core.project import Project
+from dtwin_gui.ui.open_file import Launcher, open_or_explain
 from dtwin_gui.ui.session import ProjectSession, ReadOnlyProjectError
 from dtwin_gui.ui.widgets.banner import Banner
 from dtwin_gui.ui.widgets.code_card import CodeCard
@@ -59,11 +59,18 @@ class CodePage(QWidget):
     """Cards for every code file of the open project, with create/open/replace/test run."""
 
     def __init__(
-        self, session: ProjectSession, runner: TaskRunner, parent: QWidget | None = None
+        self,
+        session: ProjectSession,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        *,
+        launcher: Launcher | None = None,
     ) -> None:
         super().__init__(parent)
         self._session = session
         self._runner = runner
+        #: Opens a file in the user's editor (the desktop's by default; tests make it fail).
+        self.launcher = launcher
         self.timeout = DEFAULT_TIMEOUT
         self.cards: dict[str, CodeCard] = {}
         self._running: dict[str, threading.Event] = {}  # key -> its Stop
@@ -205,12 +212,9 @@ class CodePage(QWidget):
         if root is None:
             return
         path = target.path(root)
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
-            self.banner.show_message(
-                "error",
-                f"No editor could be started for {path}. Open the file yourself, "
-                "or set a default application for .py files.",
-            )
+        card = self.cards.get(target.key)
+        if card is not None:
+            open_or_explain(path, card.open_failed, self.launcher)
 
     def replace_file(self, target: CodeTarget, source: Path) -> None:
         root = self._session.root

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from dtwin_gui.code.kinds import CodeKind, CodeTarget
 from dtwin_gui.code.test_run import TestRunResult
 from dtwin_gui.core.problems import Problem
+from dtwin_gui.ui.open_file import OpenFailedNote
 from dtwin_gui.ui.widgets.test_run_view import TestRunView
 
 KIND_LABELS = {
@@ -127,6 +128,9 @@ class CodeCard(QFrame):
         buttons.addStretch(1)
         buttons.addWidget(self.test_button)
         layout.addLayout(buttons)
+        #: Shown when "Open in editor" found no application (path and Copy path).
+        self.open_failed = OpenFailedNote()
+        layout.addWidget(self.open_failed)
 
         self.result = TestRunView()
         layout.addWidget(self.result)
