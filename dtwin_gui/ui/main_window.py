@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl
@@ -22,6 +24,7 @@ from dtwin_gui import __version__
 from dtwin_gui.core.problems import ValidationReport
 from dtwin_gui.core.providers import CLOUD_TITLES
 from dtwin_gui.ui import sandbox_quit
+from dtwin_gui.ui.deployment_record import LastRun, clock, run_summary
 from dtwin_gui.ui.pages.code_page import CodePage
 from dtwin_gui.ui.pages.credentials_page import CredentialsPage
 from dtwin_gui.ui.pages.deploy_page import DeployPage
@@ -76,7 +79,8 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.choice = choice or TargetChoice(parent=self)
         self._close_after_run = False
-        self._last_run = None
+        #: The DeploymentRecord of the open project + target (None until read).
+        self._record = None
         self._log_dir = log_dir
         self.setWindowTitle("dtwin")
         self.setMinimumSize(1000, 680)
@@ -173,7 +177,12 @@ class MainWindow(QMainWindow):
         self.review_page.destroy_requested.connect(self.start_destroy)
         self.deploy_page.destroy_requested.connect(lambda: self.go_to(REVIEW_STEP))
         self.deploy_page.status_requested.connect(lambda: self.go_to(STATUS_STEP))
+        self.deploy_page.run_started.connect(lambda _kind: self._update_steps())
         self.deploy_page.run_finished.connect(self._run_finished)
+        self.review_page.fix_requested.connect(self._go_fix)
+        # The deploy page follows the open project + target; the step list reads the same.
+        self.deploy_page.record.reset.connect(self._forget_record)
+        self.deploy_page.record.loaded.connect(self._record_loaded)
 
         self._restore_geometry()
         self._refresh_shell()
@@ -321,10 +330,30 @@ class MainWindow(QMainWindow):
         self._update_steps()
 
     def _run_finished(self, result) -> None:
-        self._last_run = result
+        page = self.deploy_page
+        if page.run_is_current:
+            kind = page.kind or "deploy"
+            if self._record is not None:  # at once; the record is read again below
+                moment = datetime.now().astimezone()
+                run = LastRun(kind, getattr(result, "status", "failed"), moment)
+                self._record = replace(self._record, last_run=run)
+            self.review_page.note_run_finished(kind)
+            self.status_page.restore_last()
+            page.record.refresh()
         self._update_steps()
         if self._close_after_run:
             self.close()
+
+    def _go_fix(self, place: str) -> None:
+        self.go_to({"layers": LAYERS_STEP, "twin": TWIN_STEP}.get(place, self.current_step))
+
+    def _forget_record(self) -> None:
+        self._record = None
+        self._update_steps()
+
+    def _record_loaded(self, record) -> None:
+        self._record = record
+        self._update_steps()
 
     # --- session ---------------------------------------------------------------------------
     def open_project(self, path: Path) -> bool:
@@ -387,18 +416,37 @@ class MainWindow(QMainWindow):
             self.steps.set_step(CREDENTIALS_STEP, StepState.PENDING, "sign in")
         self.steps.set_step(CODE_STEP, StepState.PENDING, "test your functions")
         self.steps.set_step(REVIEW_STEP, StepState.PENDING, "plan before deploying")
-        result = self._last_run
-        if self.deploy_page.busy:
-            self.steps.set_step(DEPLOY_STEP, StepState.PENDING, "running…")
-        elif result is None:
+        record, page = self._record, self.deploy_page
+        run = record.last_run if record is not None else None
+        if page.busy and page.run_is_current:
+            words = "destroying…" if page.kind == "destroy" else "deploying…"
+            self.steps.set_step(DEPLOY_STEP, StepState.PENDING, words)
+        elif record is None:
+            self.steps.set_step(DEPLOY_STEP, StepState.PENDING, "checking…")
+        elif run is None:
             self.steps.set_step(DEPLOY_STEP, StepState.PENDING, "not run yet")
-        elif result.status == "succeeded":
-            self.steps.set_step(DEPLOY_STEP, StepState.DONE, "succeeded")
-        elif result.status == "cancelled":
-            self.steps.set_step(DEPLOY_STEP, StepState.WARNING, "cancelled")
+        elif run.status == "succeeded":
+            state = StepState.DONE if run.kind == "deploy" else StepState.PENDING
+            self.steps.set_step(DEPLOY_STEP, state, run_summary(run))
+        elif run.status == "failed":
+            self.steps.set_step(DEPLOY_STEP, StepState.ERROR, run_summary(run))
         else:
-            self.steps.set_step(DEPLOY_STEP, StepState.ERROR, "failed")
-        self.steps.set_step(STATUS_STEP, StepState.PENDING, "the running twin")
+            self.steps.set_step(DEPLOY_STEP, StepState.WARNING, run_summary(run))
+        self.steps.set_step(STATUS_STEP, StepState.PENDING, self._status_detail(record))
+
+    def _status_detail(self, record) -> str:
+        """What is deployed, as far as the state says: "nothing deployed", "7 layers …"."""
+        if record is None:
+            return "checking…"
+        if record.deployed is None:
+            return "state unreadable"
+        if not record.deployed:
+            return "nothing deployed"
+        layers = len(record.preview.layers)
+        run = record.last_run
+        fresh = run is not None and run.kind == "deploy" and run.status == "succeeded"
+        since = f" since {clock(run.finished_at)}" if fresh and run.finished_at else ""
+        return f"{plural(layers, 'layer')} deployed{since}"
 
     def _validation_started(self) -> None:
         self.check_state.setText("Checking project…")

@@ -117,10 +117,11 @@ def test_a_project_change_makes_the_plan_stale(page, opened, qtbot):
     assert any("Azure" in page.glue_list.item(i).text() for i in range(page.glue_list.count()))
 
 
-def test_a_target_change_makes_the_plan_stale(page):
+def test_another_target_forgets_the_plan_of_the_previous_one(page):
     page.show_plan(_plan((L2_FN, "create", "L2")))
     page._choice.use_aws(_unreachable_target, "AWS · profile dev · eu-west-1")
-    assert page.stale
+    assert page.review is None and page.plan_tree.topLevelItemCount() == 0
+    assert page.status_label.text().startswith("No plan yet")
     assert not page.deploy_button.isEnabled()
     assert page.target_label.text() == "Target: AWS · profile dev · eu-west-1"
     assert page.destroy_tick.text().endswith("on AWS · profile dev · eu-west-1")

@@ -3,6 +3,8 @@
 Everything that reaches the cloud runs on the task runner. The last known status is shown
 at once when the page opens ("as of 14:02, refreshing…") and replaced by the live probe.
 The status refresh (every 30 s) and the chart poll (every 5 s) run only while visible.
+Another project or target forgets everything shown (a refresh of the previous one that
+answers late is dropped).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
+from dtwin_gui.ui.deployment_record import RecordWatcher
 from dtwin_gui.ui.session import ProjectSession
 from dtwin_gui.ui.target_choice import TargetChoice
 from dtwin_gui.ui.widgets.banner import Banner
@@ -89,7 +92,11 @@ class StatusPage(QWidget):
         self._saved_at: datetime | None = None
         self._refreshing = self._polling = self._tracing = False
         self._secret_pending: set[str] = set()
+        self._report = None  # the StatusReport shown
+        self._refresh_key: tuple | None = None
         self._build()
+        self.record = RecordWatcher(session, choice, runner, read=False, parent=self)
+        self.record.reset.connect(self._forget)
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setInterval(REFRESH_MS)
         self.refresh_timer.timeout.connect(self.refresh)
@@ -169,7 +176,7 @@ class StatusPage(QWidget):
         if saved is None:
             self.tree.set_report(None)
             self.outputs.set_outputs({})
-            self._saved_at = None
+            self._saved_at = self._report = None
             self._update_subtitle()
             return False
         self._show_report(saved.report, saved.saved_at, self._target)
@@ -177,6 +184,7 @@ class StatusPage(QWidget):
 
     def _show_report(self, report, saved_at: datetime, target, sensitive=()) -> None:
         self._saved_at = saved_at
+        self._report = report
         self.tree.set_report(report, target)
         self.outputs.set_outputs(report.outputs or {}, sensitive)
         self._update_subtitle()
@@ -185,6 +193,8 @@ class StatusPage(QWidget):
         parts = [self._choice.label]
         if self._saved_at is not None:
             parts.append(f"as of {self._saved_at.astimezone().strftime('%H:%M')}")
+            if self._report is not None and self._report.empty:
+                parts.append("nothing deployed")
         elif not self._refreshing:
             parts.append("no status yet")
         if self._refreshing:
@@ -203,6 +213,18 @@ class StatusPage(QWidget):
         self.trace.set_devices(project.device_ids if project else [])
         self.restore_last()
 
+    def _forget(self) -> None:
+        """Another project or target: nothing shown belongs to it any more."""
+        self.banner.clear()
+        self.chart.set_series({}, minutes=CHART_MINUTES)
+        self.chart.set_status("")
+        self.trace.clear_result()
+        self._secret_pending.clear()
+        self._report = self._saved_at = None
+        self.tree.set_report(None)
+        self.outputs.set_outputs({})
+        self._update_subtitle()
+
     def _target_changed(self) -> None:
         self._target = None
         self.restore_last()
@@ -216,6 +238,7 @@ class StatusPage(QWidget):
         if root is None or self._refreshing:
             return
         self._refreshing = True
+        self._refresh_key = self.record.current_key()
         self.refresh_button.setEnabled(False)
         self._update_subtitle()
         make = self._choice.make_target
@@ -228,6 +251,8 @@ class StatusPage(QWidget):
         )
 
     def _refreshed(self, value) -> None:
+        if self._refresh_key != self.record.current_key():
+            return  # of a project or target no longer open; _refresh_finished asks again
         target, saved, sensitive = value
         self._target = target
         self.banner.clear()
@@ -236,6 +261,8 @@ class StatusPage(QWidget):
         self.refreshed.emit(saved.report)
 
     def _refresh_failed(self, failure: TaskFailure) -> None:
+        if self._refresh_key != self.record.current_key():
+            return
         self.banner.show_message(
             "error",
             f"The status could not be read: {failure.message}. Check that "
@@ -247,6 +274,8 @@ class StatusPage(QWidget):
         self._refreshing = False
         self.refresh_button.setEnabled(True)
         self._update_subtitle()
+        if self._refresh_key != self.record.current_key() and self.isVisible():
+            self.refresh()  # the answer was for the previous project or target
 
     def _target_then(self, fn):
         """``fn(target)`` on a worker, making the target first when not known yet."""

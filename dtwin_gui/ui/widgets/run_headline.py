@@ -63,6 +63,11 @@ class RunHeadline(QWidget):
         self.label.setText(run.headline(now))
         self.stages.show_stages(run.stages, run.now(now))
 
+    def show_nothing(self, text: str = "No run yet") -> None:
+        """No run to show (e.g. a project that was never deployed to this target)."""
+        self.label.setText(text)
+        self.stages.show_stages([], 0.0)
+
 
 class OutcomePanel(QFrame):
     """Hidden while a run is going; after it, success with next steps or the failure."""
@@ -118,13 +123,16 @@ class OutcomePanel(QFrame):
 
     def show_success(self, kind: str, message: str) -> None:
         self._kind("ok")
-        self.title.setText(
-            "✔ The twin is deployed." if kind == "deploy" else f"✔ {message or 'Done.'}"
-        )
+        titles = {"deploy": "✔ The twin is deployed.", "destroy": "✔ The twin is destroyed."}
+        self.title.setText(titles.get(kind, f"✔ {message or 'Done.'}"))
         self.reason.setText(message if kind == "deploy" else "")
         self.reason.setVisible(kind == "deploy" and bool(message))
-        self.hint.setText("Browse its status layer by layer, or send test telemetry.")
-        self.hint.setVisible(kind == "deploy")
+        hints = {
+            "deploy": "Browse its status layer by layer, or send test telemetry.",
+            "destroy": "Nothing deployed from this project is left on this target.",
+        }
+        self.hint.setText(hints.get(kind, ""))
+        self.hint.setVisible(kind in hints)
         self.browse_button.setVisible(kind == "deploy")
         self.retry_button.hide()
         self.destroy_button.hide()

@@ -113,6 +113,14 @@ class TraceView(QWidget):
             self.summary.setProperty("role", "field-error")
         self._repolish()
 
+    def clear_result(self) -> None:
+        """Forget the last message traced (e.g. it was another project's)."""
+        self.result = None
+        self.hops.clear()
+        self.summary.setText("Send a test message to see it travel through the twin.")
+        self.summary.setProperty("role", "muted")
+        self._repolish()
+
     def show_error(self, text: str) -> None:
         self.send.setEnabled(True)
         self.summary.setText(text)
