@@ -117,7 +117,11 @@ class FlowDiagram(QWidget):
         topology: Topology | None,
         error: str | None = None,
     ) -> None:
-        """Show ``providers``; ``topology`` is None when ``error`` says why it is missing."""
+        """Show ``providers``; ``topology`` is None when ``error`` says why it is missing.
+
+        The boxes and plain arrows are drawn even then, so the diagram does not repeat the
+        error: the hop list beside the matrix says it, once.
+        """
         self._providers = {s: providers.get(s) for s in SLOTS}
         self._edges = diagram_edges(topology)
         self._error = error
@@ -210,8 +214,6 @@ class FlowDiagram(QWidget):
                 rect = self._badge_rect(edge, routes[edge.name])
                 self._badge_rects.append((rect, edge))
                 self._draw_badge(painter, edge, rect, routes[edge.name])
-        if self._error:
-            self._draw_error(painter)
         self._draw_legend(painter)
         painter.end()
 
@@ -322,18 +324,6 @@ class FlowDiagram(QWidget):
             elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, inner.width())
             line = QRectF(inner.left(), inner.top() + i * (metrics.height() + 1), inner.width(), 16)
             painter.drawText(line, Qt.AlignmentFlag.AlignHCenter, elided)
-
-    def _draw_error(self, painter: QPainter) -> None:
-        font = QFont(self.font())
-        font.setBold(True)
-        painter.setFont(font)
-        painter.setPen(QColor(theme.ERROR))
-        rect = QRectF(MARGIN, 4, self.width() - 2 * MARGIN, BADGE_BAND - 6)
-        painter.drawText(
-            rect,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap,
-            f"Cannot draw the data flow yet: {self._error}",
-        )
 
     def _draw_legend(self, painter: QPainter) -> None:
         font = QFont(self.font())

@@ -113,9 +113,9 @@ class GlueList(_InfoList):
         super().__init__("Glue on each cloud", parent)
 
     def show_topology(self, topology: Topology | None, error: str | None = None) -> None:
-        if topology is None:
+        if topology is None:  # the hop list says why (once is enough)
             self._reset(None)
-            self._note(error or "no provider choice yet")
+            self._note("Listed once every layer has a cloud that can host it.")
             return
         self._reset(None)
         for cloud in topology.clouds:
