@@ -13,7 +13,16 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 #: Opens a URL with the desktop's default application; False when nothing could be started.
 Launcher = Callable[[QUrl], bool]
@@ -31,6 +40,12 @@ def launch_file(path: Path, launcher: Launcher | None = None) -> bool:
 
 def failure_text(path: Path) -> str:
     """What went wrong, where, and what to do."""
+    if Path(path).is_dir():
+        return (
+            f"No file manager could be started for {path}: this computer has no desktop "
+            "launcher (such as xdg-open) for folders. Open the folder yourself; “Copy path” "
+            "puts its path on the clipboard."
+        )
     return (
         f"No editor could be started for {path}: this computer has no default application "
         "for this kind of file (or no desktop launcher such as xdg-open). Open the file in "
@@ -42,6 +57,7 @@ class OpenFailedNote(QFrame):
     """Hidden until :meth:`show_failure`; says which file could not be opened, offers Copy."""
 
     copied = Signal(str)  # the path put on the clipboard
+    hidden = Signal()  # dismissed with its ✕
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,7 +76,7 @@ class OpenFailedNote(QFrame):
         close.setText("✕")
         close.setAutoRaise(True)
         close.setToolTip("Dismiss this message")
-        close.clicked.connect(self.hide)
+        close.clicked.connect(self.dismiss)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
@@ -73,6 +89,10 @@ class OpenFailedNote(QFrame):
         self.style().unpolish(self)
         self.style().polish(self)
         self.show()
+
+    def dismiss(self) -> None:
+        self.hide()
+        self.hidden.emit()
 
     def copy_path(self) -> None:
         if self.path is None:
@@ -89,3 +109,29 @@ def open_or_explain(path: Path, note: OpenFailedNote, launcher: Launcher | None 
         return True
     note.show_failure(path)
     return False
+
+
+class OpenFailedDialog(QDialog):
+    """A non-modal window with :class:`OpenFailedNote`'s words, for places with no room."""
+
+    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Could not open")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        layout = QVBoxLayout(self)
+        self.note = OpenFailedNote()
+        self.note.label.setMinimumWidth(420)
+        layout.addWidget(self.note)
+        self.note.show_failure(path)
+        self.note.hidden.connect(self.close)
+
+
+def open_or_tell(
+    path: Path, parent: QWidget | None, launcher: Launcher | None = None
+) -> OpenFailedDialog | None:
+    """Open ``path`` (a file or folder); when nothing starts, show (and return) a dialog."""
+    if launch_file(path, launcher):
+        return None
+    dialog = OpenFailedDialog(Path(path), parent)
+    dialog.show()
+    return dialog

@@ -1,4 +1,4 @@
-"""The Code page's "Open in editor": the file opens, or the card says why not, with Copy."""
+"""Opening a file or folder with the desktop's application, or saying why not, with Copy."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
+from dtwin_gui.ui.dialogs.crash_dialog import CrashDialog
+from dtwin_gui.ui.open_file import open_or_tell
 from dtwin_gui.ui.pages.code_page import CodePage
 from dtwin_gui.ui.session import ProjectSession
 from dtwin_gui.ui.workers import TaskRunner
@@ -82,3 +84,28 @@ def test_the_desktop_launcher_is_the_default(page, project, qtbot, opened_urls):
     qtbot.mouseClick(card.open_button, Qt.MouseButton.LeftButton)
     assert opened_urls.paths() == [project.resolve() / T1_FILE]
     assert not card.open_failed.isVisibleTo(card)
+
+
+def test_the_crash_dialog_shows_the_log_folder_when_no_file_manager_starts(qtbot, tmp_path):
+    log_file = tmp_path / "logs" / "dtwin.log"
+    log_file.parent.mkdir()
+    log_file.write_text("", encoding="utf-8")
+    box = CrashDialog(RuntimeError("the disk is full"), "Traceback …", log_file, None)
+    qtbot.addWidget(box)
+    box.launcher = Launcher(works=False)
+    box.show()
+    assert "Copy path" not in box.visible_text()
+    qtbot.mouseClick(box.open_log_button, Qt.MouseButton.LeftButton)
+    assert box.launcher.paths == [str(log_file.parent)]
+    assert f"No file manager could be started for {log_file.parent}" in box.visible_text()
+    qtbot.mouseClick(box.open_failed.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == str(log_file.parent)
+
+
+def test_open_or_tell_opens_a_window_with_the_path_only_on_failure(qtbot, tmp_path):
+    assert open_or_tell(tmp_path, None, Launcher(works=True)) is None
+    dialog = open_or_tell(tmp_path, None, Launcher(works=False))
+    qtbot.addWidget(dialog)
+    assert dialog.isVisible() and str(tmp_path) in dialog.note.label.text()
+    qtbot.mouseClick(dialog.note.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == str(tmp_path)

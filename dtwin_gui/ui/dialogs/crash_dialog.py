@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from PySide6 import __version__ as PYSIDE_VERSION
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from dtwin_gui import __version__
+from dtwin_gui.ui.open_file import Launcher, OpenFailedNote, open_or_explain
 
 #: Longest exception message shown in the dialog; the rest is in the log.
 SUMMARY_LIMIT = 160
@@ -94,6 +95,10 @@ class CrashDialog(QDialog):
         self.log_label.setWordWrap(True)
         self.log_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.log_label)
+        #: Opens the log folder (the desktop's file manager by default; replaceable in tests).
+        self.launcher: Launcher | None = None
+        self.open_failed = OpenFailedNote()  # when no file manager could be started
+        layout.addWidget(self.open_failed)
 
         self.copied = QLabel("")
         self.copied.setProperty("role", "ok")
@@ -122,12 +127,13 @@ class CrashDialog(QDialog):
 
     def visible_text(self) -> str:
         """Everything the dialog shows in words (for tests and accessibility checks)."""
-        labels = self.findChildren(QLabel)
-        buttons = self.findChildren(QPushButton)
-        return "\n".join([w.text() for w in labels] + [b.text() for b in buttons])
+        labels: list = self.findChildren(QLabel)
+        buttons: list = self.findChildren(QPushButton)
+        shown = [w.text() for w in labels + buttons if w.isVisibleTo(self)]
+        return "\n".join(shown)
 
     def open_log_folder(self) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.log_file.parent)))
+        open_or_explain(self.log_file.parent, self.open_failed, self.launcher)
 
     def copy_details(self) -> None:
         QGuiApplication.clipboard().setText(bug_report_text(self.details))
