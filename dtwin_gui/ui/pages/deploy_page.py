@@ -4,6 +4,10 @@ Runs go through a :class:`RunBridge` (events arrive batched on the GUI thread) i
 :class:`RunModel`, which feeds the tree and the headline; the log shows every event. Cancel
 stops safely (Terraform finishes the calls in flight and saves its state), then a forced
 stop is offered. A lock left behind is explained with a guarded unlock.
+
+The page shows the open project + target only: when either changes it forgets the run it
+showed and replays that deployment's last deploy or destroy from its log (and looks for its
+lock). The title says which kind of run it shows ("Deploy" or "Destroy").
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from dtwin_gui.deploy.events import Event, LogEvent, Sink, replay
 from dtwin_gui.deploy.run_model import RunModel
+from dtwin_gui.ui.deployment_record import RecordWatcher
 from dtwin_gui.ui.run_bridge import RunBridge
 from dtwin_gui.ui.session import ProjectSession
 from dtwin_gui.ui.target_choice import TargetChoice
@@ -100,6 +105,7 @@ def _panel(widget: QWidget, title: str) -> QFrame:
 class DeployPage(QWidget):
     """The live view of deploy and destroy runs, and of past runs replayed from their log."""
 
+    run_started = Signal(str)  # deploy | destroy | plan
     run_finished = Signal(object)  # RunResult
     destroy_requested = Signal()
     status_requested = Signal()
@@ -125,6 +131,9 @@ class DeployPage(QWidget):
         self._force: Callable[[], None] | None = None
         self._retry: Callable[[], object] | None = None
         self._reviewed_plan = None
+        #: The project + target of the run shown (a run may outlive its project being open).
+        self.run_key: tuple | None = None
+        self._want_replay = True  # show the deployment's last run once its record is read
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._tick)
@@ -133,7 +142,7 @@ class DeployPage(QWidget):
         layout.setContentsMargins(20, 12, 20, 12)
         layout.setSpacing(8)
         title_row = QHBoxLayout()
-        title = QLabel("Deploy")
+        self.title = title = QLabel("Deploy")
         title.setProperty("role", "page-title")
         self.target_label = QLabel(choice.label)
         self.target_label.setProperty("role", "muted")
@@ -186,11 +195,22 @@ class DeployPage(QWidget):
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter, 1)
         self._set_buttons()
+        self.record = RecordWatcher(session, choice, runner, parent=self)
+        self.record.reset.connect(self._forget)
+        self.record.loaded.connect(self._on_record)
 
     # --- state ---------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
         return self.bridge.running
+
+    @property
+    def run_is_current(self) -> bool:
+        """Whether the run shown is of the open project + target."""
+        return self.run_key == self.record.current_key()
+
+    def _set_title(self, kind: str | None) -> None:
+        self.title.setText("Destroy" if kind == "destroy" else "Deploy")
 
     def _set_buttons(self) -> None:
         busy = self.busy
@@ -212,6 +232,32 @@ class DeployPage(QWidget):
         self.stop_note.hide()
         self.headline.show_run(self.run, time.time())
 
+    # --- the open project + target ---------------------------------------------------------
+    def _forget(self) -> None:
+        """Another project or target: show nothing of the previous one (a run going on
+        stays in view until it ends)."""
+        if self.busy:
+            return
+        self._reset(None)
+        self.headline.show_nothing()
+        self._set_title(None)
+        self.kind, self.last_result, self.log_path = "", None, None
+        self._retry, self._reviewed_plan = None, None
+        self.run_key = self.record.current_key()
+        self._want_replay = True
+        self._set_buttons()
+
+    def _on_record(self, record) -> None:
+        """The deployment's record was read: replay its last run once, and look for a lock."""
+        if self.busy or not self._want_replay:
+            return
+        self._want_replay = False
+        run = record.last_run
+        if run is not None and run.log_path is not None and Path(run.log_path).is_file():
+            self.replay_file(run.log_path, then=self.check_lock)
+        else:
+            self.check_lock()
+
     # --- starting runs -------------------------------------------------------------------
     def start_run(
         self,
@@ -230,6 +276,8 @@ class DeployPage(QWidget):
         if self.busy:
             return False
         self._reset(kind)
+        self._set_title(kind)
+        self.run_key, self._want_replay = self.record.current_key(), False
         self.kind, self.last_result, self.log_path = kind, None, None
         self._cancel, self._force = cancel, force_stop
         self._retry = retry or (
@@ -238,6 +286,7 @@ class DeployPage(QWidget):
         self.bridge.start(fn, name=kind)
         self._timer.start()
         self._set_buttons()
+        self.run_started.emit(kind)
         return True
 
     def start_deploy(self, reviewed_plan=None, *, refresh: bool = False) -> bool:
@@ -372,9 +421,13 @@ class DeployPage(QWidget):
             getattr(result, "message", ""),
             getattr(result, "hint", ""),
         )
-        if getattr(result, "status", "") != "succeeded":
+        current = self.run_is_current
+        if getattr(result, "status", "") != "succeeded" and current:
             self.check_lock(getattr(result, "lock", None))
         self.run_finished.emit(result)
+        if not current:  # its project or target is no longer open: show the open one's
+            self._forget()
+            self.record.refresh()
 
     def _on_failed(self, failure: TaskFailure) -> None:
         self._end()
@@ -386,6 +439,9 @@ class DeployPage(QWidget):
             can_destroy=False,
             has_log=False,
         )
+        if not self.run_is_current:
+            self._forget()
+            self.record.refresh()
 
     def _show_outcome(self, status: str, message: str, hint: str) -> None:
         self.outcome.show_outcome(
@@ -417,34 +473,40 @@ class DeployPage(QWidget):
         self.lock_box.check(workdir, load_settings().terraform_settings(), known)
 
     # --- past runs -----------------------------------------------------------------------
-    def replay_file(self, path: Path) -> bool:
-        """Show a past run from its event log (read on a worker). False while a run goes."""
+    def replay_file(self, path: Path, *, then: Callable[[], None] | None = None) -> bool:
+        """Show a past run from its event log (read on a worker), then call ``then``.
+        False while a run goes."""
         if self.busy:
             return False
         path = Path(path)
+        key = self.record.current_key()
         self.past_button.setEnabled(False)
         self._runner.start(
             lambda: list(replay(path)),
             name="replay",
-            on_result=lambda events: self._show_replay(path, events),
+            on_result=lambda events: self._show_replay(path, events, key, then),
             on_error=lambda failure: self._replay_failed(path, failure),
         )
         return True
 
-    def _show_replay(self, path: Path, events: list[Event]) -> None:
+    def _show_replay(self, path: Path, events: list[Event], key=None, then=None) -> None:
         self.past_button.setEnabled(not self.busy)
-        if self.busy:
-            return
+        if self.busy or key != self.record.current_key():
+            return  # a run started, or the log is of a project or target no longer open
         self._reset(None)
+        self.run_key, self._want_replay = key, False
         self.kind, self.log_path, self._retry = "", path, None
         self.run.feed_all(events)
         self.tree.show_run(self.run)
         self.log.append_events(events)
         self.headline.show_run(self.run, None)
+        self._set_title(self.run.kind)
         if self.run.outcome is not None:
             outcome = self.run.outcome
             self._show_outcome(outcome.status, outcome.message, outcome.hint)
             self.outcome.retry_button.setVisible(False)
+        if then is not None:
+            then()
 
     def _replay_failed(self, path: Path, failure: TaskFailure) -> None:
         self.past_button.setEnabled(not self.busy)

@@ -3,7 +3,8 @@
 "Make plan" runs validate → build → init → plan on a worker; the plan is shown per layer with
 destructive changes highlighted, next to the glue hops and the SDK steps of the deploy.
 Deploy needs an explicit "I have reviewed this plan"; destroy an "I understand" tick. A plan
-goes stale as soon as the project or the target changes.
+goes stale as soon as the project changes and is outdated once a deploy or destroy ran; another
+project or target forgets it. The destroy box reads the target's state (no plan needed).
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from PySide6.QtWidgets import (
 from dtwin_gui.deploy.events import PhaseEvent
 from dtwin_gui.deploy.review import DestroyPreview, PlanReview, destroy_preview
 from dtwin_gui.ui import theme
+from dtwin_gui.ui.deployment_record import RecordWatcher
 from dtwin_gui.ui.deployments import open_deployment
+from dtwin_gui.ui.fix_place import GO_TO, LAYERS, TWIN, FailureClues
 from dtwin_gui.ui.run_bridge import RunBridge
 from dtwin_gui.ui.session import ProjectSession
 from dtwin_gui.ui.target_choice import TargetChoice
@@ -77,6 +80,8 @@ class ReviewPage(QWidget):
     #: The reviewed plan: its PlanTicket (applied as it is while current), else the PlanSummary.
     deploy_requested = Signal(object)
     destroy_requested = Signal()
+    #: The fix of a failed plan is on another page: "layers" or "twin".
+    fix_requested = Signal(str)
 
     def __init__(
         self,
@@ -93,12 +98,20 @@ class ReviewPage(QWidget):
         self.ticket = None  # the PlanTicket of the plan shown, when a plan run made it
         self.destroy_info: DestroyPreview | None = None
         self.stale = False
+        self.stale_reason = ""
         self._generation = 0  # bumped on every project/target change
         self._plan_generation = 0
+        self._plan_key: tuple | None = None  # the project + target the running plan is for
+        self._clues = FailureClues()
+        self._fix_place: str | None = None
         self._build()
         self.bridge.events.connect(self._on_events)
         self.bridge.finished.connect(self._on_finished)
         self.bridge.failed.connect(self._on_failed)
+        # First: another project or target forgets the plan before staleness is looked at.
+        self.record = RecordWatcher(session, choice, runner, parent=self)
+        self.record.reset.connect(self._forget)
+        self.record.loaded.connect(self._on_record)
         session.changed.connect(self._on_inputs_changed)
         choice.changed.connect(self._on_target_changed)
         self._refresh()
@@ -128,9 +141,14 @@ class ReviewPage(QWidget):
         self.retry_button = QPushButton("Try again")
         self.retry_button.clicked.connect(self.make_plan)
         self.retry_button.hide()
+        self.fix_button = QPushButton("Go to Layers")
+        self.fix_button.setProperty("primary", True)
+        self.fix_button.clicked.connect(self._go_fix)
+        self.fix_button.hide()
         banner_row = QHBoxLayout()
         banner_row.addWidget(self.banner, 1)
         banner_row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignTop)
+        banner_row.addWidget(self.fix_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(banner_row)
 
         self.status_label = _label("", "muted")
@@ -219,9 +237,10 @@ class ReviewPage(QWidget):
             )
             return
         choice = self._choice
-        self.banner.clear()
-        self.retry_button.hide()
+        self._clear_failure()
         self._plan_generation = self._generation
+        self._plan_key = self.record.current_key()
+        self._clues = FailureClues()
 
         def plan(sink):
             deployment = open_deployment(root, choice.make_target(), sink)
@@ -245,7 +264,7 @@ class ReviewPage(QWidget):
         self.review = PlanReview.build(plan_summary, self._session.project, self._session.topology)
         if destroy_info is not None:
             self.destroy_info = destroy_info
-        self.stale = False
+        self.stale, self.stale_reason = False, ""
         self.review_tick.setChecked(False)
         self.plan_tree.show_review(self.review)
         self.sdk_tree.show_steps(self.review.sdk_steps)
@@ -258,6 +277,7 @@ class ReviewPage(QWidget):
 
     def _on_events(self, batch: list) -> None:
         for event in batch:
+            self._clues.feed(event)
             if isinstance(event, PhaseEvent) and event.state == "started":
                 names = list(PLAN_PHASES)
                 if event.phase in PLAN_PHASES:
@@ -269,6 +289,9 @@ class ReviewPage(QWidget):
 
     def _on_finished(self, value) -> None:
         result, preview = value
+        if self._plan_key != self.record.current_key():
+            self._refresh()  # a plan of the previous project or target: not this one's
+            return
         if result.status == "succeeded" and result.plan is not None:
             self.show_plan(result.plan, preview, getattr(result, "ticket", None))
             if self._plan_generation != self._generation:
@@ -276,21 +299,47 @@ class ReviewPage(QWidget):
             return
         if preview is not None:
             self.destroy_info = preview
-        self._show_failure(result.message or "the plan did not finish", result.hint)
+        clues = self._clues
+        self._show_failure(
+            clues.message(result.message or "the plan did not finish"),
+            clues.hint(result.hint),
+            clues.place,
+        )
 
     def _on_failed(self, failure: TaskFailure) -> None:
+        if self._plan_key != self.record.current_key():
+            self._refresh()
+            return
         self._show_failure(
             f"could not prepare the target ({failure.message})",
             "check the target on the Credentials page, then try again",
         )
 
-    def _show_failure(self, message: str, hint: str) -> None:
+    def _show_failure(self, message: str, hint: str, place: str | None = None) -> None:
+        """The failure; "Try again" only when trying again can help, else the page to go to."""
         text = f"The plan could not be made: {message}."
         if hint:
             text += f" What to do: {hint}."
         self.banner.show_message("error", text.replace("..", "."))
-        self.retry_button.show()
+        self._fix_place = place
+        self.retry_button.setVisible(place is None)
+        self.fix_button.setVisible(place is not None)
+        if place is not None:
+            self.fix_button.setText(GO_TO[place])
+            self.fix_button.setToolTip(
+                "Show the problem list" if place == TWIN else "Choose the clouds again"
+            )
         self._refresh()
+
+    def _clear_failure(self) -> None:
+        self.banner.clear()
+        self.retry_button.hide()
+        self.fix_button.hide()
+        self._fix_place = None
+
+    def _go_fix(self) -> None:
+        if self._fix_place in (LAYERS, TWIN):
+            self.fix_requested.emit(self._fix_place)
 
     # --- staleness -----------------------------------------------------------------------------
     def _on_inputs_changed(self) -> None:
@@ -300,14 +349,39 @@ class ReviewPage(QWidget):
         self._refresh()
 
     def _on_target_changed(self) -> None:
-        self.destroy_info = None  # it described the previous target
         self.destroy_tick.setChecked(False)
         self._on_inputs_changed()
 
-    def _mark_stale(self) -> None:
+    def _mark_stale(self, reason: str = "") -> None:
         self.stale = True
+        self.stale_reason = reason or (
+            "The project or the target changed since this plan: make a new plan to deploy."
+        )
         self.review_tick.setChecked(False)
         self._refresh()
+
+    def _forget(self) -> None:
+        """Another project or target: nothing shown belongs to it any more."""
+        self.review, self.destroy_info = None, None
+        self.stale, self.stale_reason = False, ""
+        self.review_tick.setChecked(False)
+        self.destroy_tick.setChecked(False)
+        self.plan_tree.show_review(None)
+        self.sdk_tree.show_steps([])
+        self.glue_list.clear()
+        self._clear_failure()
+        self._refresh()
+
+    def _on_record(self, record) -> None:
+        self.destroy_info = record.preview
+        self._refresh()
+
+    def note_run_finished(self, kind: str) -> None:
+        """A deploy or destroy ran: the plan is outdated, the destroy box reads the state."""
+        if self.review is not None:
+            self._mark_stale(f"Outdated: a {kind or 'run'} ran since this plan — plan again.")
+        self.destroy_tick.setChecked(False)
+        self.record.refresh()
 
     # --- actions -------------------------------------------------------------------------------
     def _on_deploy(self) -> None:
@@ -364,7 +438,7 @@ class ReviewPage(QWidget):
         if review is None:
             return "No plan yet: “Make plan” shows what a deploy would change, changing nothing."
         if self.stale:
-            return "The project or the target changed since this plan: make a new plan to deploy."
+            return self.stale_reason
         if not review.has_resource_changes:
             if getattr(review.plan, "has_changes", False):
                 return "No resource changes: only Terraform outputs change."
