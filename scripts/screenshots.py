@@ -1,8 +1,9 @@
 """Save a screenshot of each wizard page to docs/images/ (offscreen, 1280×800).
 
 Runs on a temporary copy of upload/template (the repository's template is never touched):
-the Project page; the Layers page with a mixed-cloud choice so cross-cloud hops show; the
-Twin page on the valid project (devices, then the Azure hierarchy); the Twin page on a
+the Project page; the Layers page with a mixed-cloud choice so cross-cloud hops (and the
+layers this version cannot deploy yet) show; the Twin page on the valid project (devices,
+then the Azure hierarchy); the Twin page on a
 deliberately broken copy with a problem opened in the viewer; and the import dialog's report
 for a small older-format project. Then, on a second copy against an in-process sandbox:
 Credentials (sandbox, and AWS keys checked against the emulator), Code after a test run,
@@ -57,6 +58,9 @@ MIXED = {
     Slot.L4: Cloud.AZURE,
     Slot.L5: Cloud.AWS,
 }
+
+
+ALL_AWS = {slot: Cloud.AWS for slot in Slot}
 
 
 def wait_for(app: QApplication, condition: Callable[[], bool], timeout: float = 15.0) -> None:
@@ -278,18 +282,31 @@ def main(argv: list[str] | None = None) -> int:
             window.go_to(PROJECT_STEP)
             save(window, out / "project.png")
 
-            session.set_providers(MIXED)
-            wait_for(app, lambda: session.report is not None and not session.validating)
+            def choose(providers: dict[Slot, Cloud]) -> None:
+                session.set_providers(providers)
+                wait_for(app, lambda: session.report is not None and not session.validating)
+
+            # Mixed clouds: the hops, and the cells this version cannot deploy yet.
+            choose(MIXED)
             window.go_to(LAYERS_STEP)
             save(window, out / "layers.png")
 
+            choose(ALL_AWS)
             window.go_to(TWIN_STEP)
             save(window, out / "twin.png")
+            choose({**ALL_AWS, Slot.L4: Cloud.AZURE})
             window.twin_page.tabs.setCurrentIndex(2)
             save(window, out / "twin-hierarchy.png")
 
+            choose(ALL_AWS)
             break_project(project)
-            wait_for(app, lambda: bool(session.report and session.report.errors))
+            broken = ("config_iot_devices.json", "config_events.json")
+            wait_for(
+                app,
+                lambda: bool(
+                    session.report and any(p.file in broken for p in session.report.errors)
+                ),
+            )
             panel = window.twin_page.problems
             panel.list.setCurrentRow(0)
             window.twin_page.open_problem(panel.visible_problems()[0])
