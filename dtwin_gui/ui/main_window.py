@@ -180,6 +180,7 @@ class MainWindow(QMainWindow):
         self.deploy_page.run_started.connect(lambda _kind: self._update_steps())
         self.deploy_page.run_finished.connect(self._run_finished)
         self.review_page.fix_requested.connect(self._go_fix)
+        self.deploy_page.fix_requested.connect(self._go_fix)
         # The deploy page follows the open project + target; the step list reads the same.
         self.deploy_page.record.reset.connect(self._forget_record)
         self.deploy_page.record.loaded.connect(self._record_loaded)

@@ -99,3 +99,23 @@ def test_an_unsupported_twin_model_cloud_is_explained_once(opened, project, qtbo
     band = [(x, y) for y in range(0, BADGE_BAND, 2) for x in range(0, image.width(), 2)]
     assert not any(reddish(x, y) for x, y in band)
     assert layers.diagram.edges(), "the arrows are drawn anyway"
+
+
+def test_a_deploy_of_an_invalid_project_offers_the_twin_page_not_retry(opened, project, qtbot):
+    events = json.loads((project / "config_events.json").read_text(encoding="utf-8"))
+    events[0]["condition"] = "temperature-sensor-1.temperature > > 3"
+    write_json(project / "config_events.json", events)
+    opened.session.reload()
+    wait_checked(qtbot, opened)
+    opened.choice._sandbox_factory = lambda: NOWHERE
+    deploy = opened.deploy_page
+    with qtbot.waitSignal(deploy.run_finished, timeout=30_000):
+        opened.start_deploy()
+    outcome = deploy.outcome
+    assert outcome.title.text().startswith("✖ The deploy failed during")
+    assert "config_events.json" in outcome.reason.text()
+    assert "dtwin validate" not in outcome.hint.text() and "Twin page" in outcome.hint.text()
+    assert not outcome.retry_button.isVisibleTo(outcome)
+    assert outcome.fix_button.isVisibleTo(outcome) and outcome.fix_button.text() == "Go to Twin"
+    outcome.fix_button.click()
+    assert opened.current_step == TWIN_STEP

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from dtwin_gui.deploy.events import Event, LogEvent, Sink, replay
 from dtwin_gui.deploy.run_model import RunModel
 from dtwin_gui.ui.deployment_record import RecordWatcher
+from dtwin_gui.ui.fix_place import FailureClues
 from dtwin_gui.ui.run_bridge import RunBridge
 from dtwin_gui.ui.session import ProjectSession
 from dtwin_gui.ui.target_choice import TargetChoice
@@ -109,6 +110,8 @@ class DeployPage(QWidget):
     run_finished = Signal(object)  # RunResult
     destroy_requested = Signal()
     status_requested = Signal()
+    #: The run failed for a reason fixed on another page: "layers" or "twin".
+    fix_requested = Signal(str)
 
     def __init__(
         self,
@@ -182,6 +185,8 @@ class DeployPage(QWidget):
         self.outcome.destroy.connect(self.destroy_requested.emit)
         self.outcome.open_logs.connect(self.open_logs)
         self.outcome.browse.connect(self.status_requested.emit)
+        self.outcome.fix.connect(self.fix_requested.emit)
+        self._clues = FailureClues()
         self.lock_box = LockBox(runner)
         for widget in (self.headline, self.stop_note, self.outcome, self.lock_box):
             layout.addWidget(widget)
@@ -224,6 +229,7 @@ class DeployPage(QWidget):
 
     def _reset(self, kind: str | None) -> None:
         self.run = RunModel(kind if kind in ("deploy", "destroy", "plan") else None)
+        self._clues = FailureClues()
         self.tree.clear_run()
         self.log.clear()
         self.outcome.hide()
@@ -396,6 +402,8 @@ class DeployPage(QWidget):
     # --- live updates --------------------------------------------------------------------
     def _on_events(self, batch: list[Event]) -> None:
         changed = self.run.feed_all(batch)
+        for event in batch:
+            self._clues.feed(event)
         now = time.time()
         if changed:
             self.tree.update_from(self.run, changed, now)
@@ -444,13 +452,16 @@ class DeployPage(QWidget):
             self.record.refresh()
 
     def _show_outcome(self, status: str, message: str, hint: str) -> None:
+        clues = self._clues
+        place = clues.place if status == "failed" else None
         self.outcome.show_outcome(
             self.run,
             self.run.kind or self.kind or "run",
             status,
-            message,
-            hint,
+            clues.message(message) if place else message,
+            clues.hint(hint) if place else hint,
             has_log=self.log_path is not None,
+            fix_place=place,
         )
 
     # --- locks ---------------------------------------------------------------------------
@@ -497,6 +508,8 @@ class DeployPage(QWidget):
         self.run_key, self._want_replay = key, False
         self.kind, self.log_path, self._retry = "", path, None
         self.run.feed_all(events)
+        for event in events:
+            self._clues.feed(event)
         self.tree.show_run(self.run)
         self.log.append_events(events)
         self.headline.show_run(self.run, None)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from dtwin_gui.deploy.run_model import RunModel
+from dtwin_gui.ui.fix_place import GO_TO
 from dtwin_gui.ui.widgets.stage_strip import StageStrip
 from dtwin_gui.ui.widgets.status_tree import short_name
 
@@ -76,6 +77,8 @@ class OutcomePanel(QFrame):
     destroy = Signal()
     open_logs = Signal()
     browse = Signal()
+    #: The fix is on another page ("layers" or "twin"), so no Retry is offered.
+    fix = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +105,12 @@ class OutcomePanel(QFrame):
         self.logs_button.setToolTip("Show the run's event log in its folder")
         self.browse_button = QPushButton("Browse the twin")
         self.browse_button.setProperty("primary", True)
+        self.fix_button = QPushButton("Go to Twin")
+        self.fix_button.setProperty("primary", True)
+        self.fix_button.clicked.connect(lambda: self.fix.emit(self._fix_place or ""))
+        self.fix_button.hide()
+        self._fix_place: str | None = None
+        buttons.addWidget(self.fix_button)
         for button, signal in (
             (self.retry_button, self.retry),
             (self.destroy_button, self.destroy),
@@ -136,6 +145,7 @@ class OutcomePanel(QFrame):
         self.browse_button.setVisible(kind == "deploy")
         self.retry_button.hide()
         self.destroy_button.hide()
+        self.fix_button.hide()
         self.show()
 
     def show_failure(
@@ -147,8 +157,10 @@ class OutcomePanel(QFrame):
         cancelled: bool = False,
         can_destroy: bool = True,
         has_log: bool = True,
+        fix_place: str | None = None,
     ) -> None:
-        """``what`` failed (phase, resource), ``why`` (message, diagnostics), ``hint``."""
+        """``what`` failed (phase, resource), ``why`` (message, diagnostics), ``hint``;
+        with ``fix_place`` a "Go to …" button instead of Retry."""
         self._kind("info" if cancelled else "error")
         self.title.setText(("■ " if cancelled else "✖ ") + what)
         self.reason.setText(why)
@@ -156,14 +168,25 @@ class OutcomePanel(QFrame):
         self.hint.setText(f"What to do: {hint}" if hint else "")
         self.hint.setVisible(bool(hint))
         self.retry_button.setText("Run again" if cancelled else "Retry")
-        self.retry_button.show()
+        self.retry_button.setVisible(fix_place is None)
+        self._fix_place = fix_place
+        self.fix_button.setVisible(fix_place is not None)
+        self.fix_button.setText(GO_TO.get(fix_place or "", ""))
         self.destroy_button.setVisible(can_destroy)
         self.logs_button.setEnabled(has_log)
         self.browse_button.hide()
         self.show()
 
     def show_outcome(
-        self, run: RunModel, kind: str, status: str, message: str, hint: str, *, has_log: bool
+        self,
+        run: RunModel,
+        kind: str,
+        status: str,
+        message: str,
+        hint: str,
+        *,
+        has_log: bool,
+        fix_place: str | None = None,
     ) -> None:
         """Show how ``run`` ended (``status``: succeeded | failed | cancelled)."""
         if status == "succeeded":
@@ -173,5 +196,10 @@ class OutcomePanel(QFrame):
         cancelled = status == "cancelled"
         default = "run again to continue" if cancelled else "open the logs; retrying is safe"
         self.show_failure(
-            what=what, why=why, hint=hint or default, cancelled=cancelled, has_log=has_log
+            what=what,
+            why=why,
+            hint=hint or default,
+            cancelled=cancelled,
+            has_log=has_log,
+            fix_place=None if cancelled else fix_place,
         )
