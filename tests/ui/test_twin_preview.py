@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -55,14 +57,25 @@ def line_text(viewer, line: int) -> str:
     return viewer.code.document().findBlockByNumber(line - 1).text()
 
 
-def test_the_preview_reloads_when_the_broken_file_is_fixed(twin, project, qtbot):
+def save(path, text: str, how: str) -> None:
+    """As an editor saves: in place, or atomically (a new file renamed over the old one)."""
+    if how == "in place":
+        path.write_text(text, encoding="utf-8")
+    else:
+        temporary = path.with_name(path.name + ".tmp~")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+
+
+@pytest.mark.parametrize("how", ["in place", "atomically"])
+def test_the_preview_reloads_when_the_broken_file_is_fixed(twin, project, qtbot, how):
     (project / EVENTS).write_text(BROKEN, encoding="utf-8")
     open_first_error(twin, qtbot)
     viewer = twin.viewer
     assert viewer.current_line == 8 and "line 8" in viewer.where.text()
     assert line_text(viewer, 7) == '    "condition": "pressure-sensor-1.pressure > 3"'
 
-    (project / EVENTS).write_text(FIXED, encoding="utf-8")
+    save(project / EVENTS, FIXED, how)
     qtbot.waitUntil(lambda: not event_errors(twin), timeout=WAIT_MS)
     assert viewer.code.toPlainText() == FIXED  # the new content, not the broken line
     assert line_text(viewer, 7) == '    "condition": "pressure-sensor-1.pressure > 3",'
