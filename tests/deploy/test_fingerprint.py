@@ -274,3 +274,25 @@ def test_a_ticket_knows_when_its_plan_file_was_replaced(inputs):
     assert ticket.plan_file_intact()
     plan_file.write_bytes(b"a later plan")
     assert not ticket.plan_file_intact()
+
+
+def test_a_failed_deploy_forgets_the_last_fingerprint(inputs, project):
+    """After a failure the next deploy must run Terraform in full, whatever matched before."""
+    from dtwin_gui.deploy.orchestrator import Deployment
+
+    deployment = Deployment(project, inputs.target)
+    fp.store_deployed(deployment.workspace, inputs.compute(), "run-1")
+    assert deployment.last_deployed() is not None
+    (project / "config_events.json").write_text("{ not json")
+    result = deployment.deploy()
+    assert result.status == "failed"
+    assert deployment.last_deployed() is None
+
+
+def test_a_destroy_forgets_the_last_fingerprint_first(inputs, project):
+    from dtwin_gui.deploy.orchestrator import Deployment
+
+    deployment = Deployment(project, inputs.target)
+    fp.store_deployed(deployment.workspace, inputs.compute(), "run-1")
+    deployment.destroy()  # nothing was deployed: whatever its outcome, the record goes
+    assert deployment.last_deployed() is None
