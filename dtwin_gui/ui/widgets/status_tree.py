@@ -81,6 +81,7 @@ class StatusTree(QTreeView):
         self._components: dict[tuple[str, str], list[QStandardItem]] = {}
         self._rows: dict[str, list[QStandardItem]] = {}
         self._group_rows: dict[tuple[str, str], list[str]] = {}
+        self._batching = False  # show_run labels each group once, at the end
         self._run: RunModel | None = None
 
     # --- building ------------------------------------------------------------------------
@@ -95,7 +96,13 @@ class StatusTree(QTreeView):
     def show_run(self, run: RunModel, now: float | None = None) -> None:
         """Rebuild from scratch (a replay, or a view opened late)."""
         self.clear_run()
-        self.update_from(run, set(run.resources), now)
+        self._batching = True
+        try:
+            self.update_from(run, set(run.resources), now)
+        finally:
+            self._batching = False
+        for group in self._group_rows.values():
+            self._apply_labels(group)
 
     def update_from(self, run: RunModel, changed: set[str], now: float | None = None) -> None:
         """Bring the rows of ``changed`` addresses (and their parents) up to date."""
@@ -155,6 +162,10 @@ class StatusTree(QTreeView):
         tooltip); a new sibling can change what that is, e.g. the shared key prefix."""
         group = self._group_rows.setdefault((layer, component), [])
         group.append(added)
+        if not self._batching:  # a replay of 100 rows of one type: once, not 100 times
+            self._apply_labels(group)
+
+    def _apply_labels(self, group: list[str]) -> None:
         for address, label in resource_labels(group).items():
             item = self._rows[address][0]
             if item.text() != label:
