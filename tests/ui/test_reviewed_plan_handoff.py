@@ -1,4 +1,5 @@
-"""The plan reviewed on the Review page is the plan the Deploy page applies (no new plan)."""
+"""The plan reviewed on the Review page is the plan the Deploy page applies (no new plan),
+and the Deploy page's "Check for drift" runs the full plan."""
 
 from __future__ import annotations
 
@@ -55,3 +56,14 @@ def test_deploy_after_review_applies_the_reviewed_plan(
     )
     deploy.grab().save(str(tmp_path / "deploy_reviewed.png"))
     qtbot.waitUntil(lambda: not deploy.busy and not review.bridge.running, timeout=60_000)
+
+    # "Check for drift" runs the full plan although nothing changed since that deploy.
+    commands.clear()
+    assert deploy.drift_button.isEnabled()
+    with qtbot.waitSignal(deploy.run_finished, timeout=600_000) as finished:
+        qtbot.mouseClick(deploy.drift_button, Qt.MouseButton.LeftButton)
+    result = finished.args[0]
+    assert result.status == "succeeded", result.message + " / " + result.hint
+    assert "plan" in commands and not result.applied
+    assert dict(deploy.headline.stages.states())["Plan"] == "finished"
+    qtbot.waitUntil(lambda: not deploy.busy, timeout=60_000)
