@@ -153,9 +153,9 @@ def undeployable_reason(slot: Slot, cloud: Cloud) -> str | None:
     able = " or ".join(CLOUD_TITLES[c] for c in deployable_clouds(slot))
     return (
         f"This version of dtwin cannot deploy {SLOT_INFO[slot].title} on "
-        f"{CLOUD_TITLES[cloud]} yet (only {able or 'no cloud'}). You can plan with it, but "
-        f"Review and Deploy will refuse it: choose {able or 'another cloud'} for this layer "
-        "to deploy."
+        f"{CLOUD_TITLES[cloud]} yet (only {able or 'no cloud'}). The diagram shows what the "
+        f"choice would need, but Review and Deploy refuse it: choose {able or 'another cloud'} "
+        "for this layer to deploy."
     )
 
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from dtwin_gui import __version__
 from dtwin_gui.core.problems import ValidationReport
-from dtwin_gui.core.providers import CLOUD_TITLES
+from dtwin_gui.core.providers import CLOUD_TITLES, undeployable_reason
 from dtwin_gui.ui import sandbox_quit
 from dtwin_gui.ui.deployment_record import LastRun, clock, run_summary
 from dtwin_gui.ui.pages.code_page import CodePage
@@ -394,7 +394,10 @@ class MainWindow(QMainWindow):
                 detail = f"all on {CLOUD_TITLES[clouds[0]]}"
             else:
                 detail = f"{plural(len(clouds), 'cloud')} · {plural(hops, 'hop')}"
-            self.steps.set_step(LAYERS_STEP, StepState.DONE, detail)
+            cannot = [s for s, c in project.providers.items() if c and undeployable_reason(s, c)]
+            if cannot:  # not green: this version cannot deploy the choice (the page says why)
+                detail = f"{plural(len(cannot), 'layer')} not deployable"
+            self.steps.set_step(LAYERS_STEP, StepState.ERROR if cannot else StepState.DONE, detail)
         report = session.report
         if report is None:
             self.steps.set_step(TWIN_STEP, StepState.PENDING, "checking…")

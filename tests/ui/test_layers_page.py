@@ -51,7 +51,9 @@ def test_choosing_azure_for_hot_storage_saves_and_shows_the_hop(layers, opened, 
     assert (Slot.L1, Slot.L2) not in crossing
     assert "hot-writer" in layers.glue.glue_names(Cloud.AZURE)
     assert layers.glue.glue_names(Cloud.AWS)  # the movers and proxies on the AWS side
-    assert opened.steps.detail(LAYERS_STEP) == "2 clouds · 4 hops"
+    # Not green: this version cannot deploy hot storage on Azure.
+    assert opened.steps.state(LAYERS_STEP) is StepState.ERROR
+    assert opened.steps.detail(LAYERS_STEP) == "1 layer not deployable"
     wait_checked(qtbot, opened)
     assert not layers.diagram.grab().isNull()
 
@@ -129,8 +131,11 @@ def test_a_cloud_this_version_cannot_deploy_is_said_where_it_is_chosen(layers, o
     shown = opened.twin_page.problems.visible_problems()
     assert problem in shown  # the validation panel lists it as an error
 
+    assert opened.steps.state(LAYERS_STEP) is StepState.ERROR  # the sidebar is not green
+
     qtbot.mouseClick(layers.preset_buttons["All AWS"], Qt.MouseButton.LeftButton)
     assert not layers.deploy_note.isVisible()
+    assert opened.steps.state(LAYERS_STEP) is StepState.DONE
     assert layers.matrix.cell(Slot.L3_HOT, Cloud.AWS).text() == "✓ DynamoDB"
 
 

@@ -142,7 +142,8 @@ class LayerMatrix(QWidget):
         if cell.property("deployable") is False:
             sheet += f"QPushButton:enabled {{ border: 1px dashed {theme.MUTED or '#5F6B7A'}; }}"
             sheet += f"QPushButton:checked {{ border: 2px dashed {theme.ERROR or '#C62828'}; }}"
-        cell.setStyleSheet(sheet)
+        if cell.styleSheet() != sheet:  # re-polishing is not free; refreshes are frequent
+            cell.setStyleSheet(sheet)
 
     def _clicked(self, slot: Slot, cloud: Cloud) -> None:
         self.choice_made.emit(slot, cloud)
