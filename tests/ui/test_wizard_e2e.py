@@ -27,6 +27,7 @@ pytestmark = [pytest.mark.gui, pytest.mark.slow, pytest.mark.e2e]
 
 AWS_LAYERS = ("L1", "L2", "L3_hot", "L3_cold", "L3_archive", "L4", "L5")
 PLAN_MS = 240_000
+NOTHING = "Nothing deployed from this project was found on this target."
 DEPLOY_MS = 600_000
 
 
@@ -91,6 +92,17 @@ def test_new_project_to_deployed_twin_and_back_to_nothing(qtbot, settings, aws, 
         deploy = window.deploy_page
         assert not deploy.busy
         assert window.steps.state(DEPLOY_STEP) is StepState.DONE
+        assert window.steps.detail(DEPLOY_STEP).startswith("deployed ")
+        # The plan reviewed is now outdated; the destroy box reads what the state holds.
+        assert review.status_label.text() == "Outdated: a deploy ran since this plan — plan again."
+        assert not review.deploy_button.isEnabled()
+        qtbot.waitUntil(
+            lambda: review.destroy_summary.text().startswith("This deletes "), timeout=10_000
+        )
+        qtbot.waitUntil(
+            lambda: " layers deployed since " in window.steps.detail(STATUS_STEP),
+            timeout=10_000,
+        )
 
         # Status: every layer deployed, a traced test message, the chart shows the data.
         status = window.status_page
@@ -117,6 +129,29 @@ def test_new_project_to_deployed_twin_and_back_to_nothing(qtbot, settings, aws, 
         assert result.status == "succeeded", f"{result.message} / {result.hint}"
         assert find_leftovers(target, twin) == {}
         assert root.is_dir(), "destroy never touches the project folder"
+
+        # After the destroy every page says what is true.
+        assert deploy.title.text() == "Destroy"
+        assert deploy.outcome.title.text() == "✔ The twin is destroyed."
+        assert window.steps.detail(DEPLOY_STEP).startswith("destroyed ")
+        qtbot.waitUntil(
+            lambda: window.steps.detail(STATUS_STEP) == "nothing deployed", timeout=10_000
+        )
+        qtbot.waitUntil(lambda: review.destroy_summary.text() == NOTHING, timeout=10_000)
+
+        # A second project shows nothing of the first one's runs, plans or status.
+        dialog = window.project_page.ask_new_project()
+        dialog.location.setText(str(tmp_path))
+        dialog.folder.setText("second")
+        dialog.create_project()
+        qtbot.waitUntil(lambda: window.session.root.name == "second", timeout=10_000)
+        qtbot.waitUntil(lambda: window.steps.detail(DEPLOY_STEP) == "not run yet", timeout=10_000)
+        assert window.steps.detail(STATUS_STEP) == "nothing deployed"
+        assert deploy.title.text() == "Deploy"
+        assert deploy.headline.label.text() == "No run yet"
+        assert deploy.tree.layer_names() == [] and not deploy.outcome.isVisible()
+        assert review.review is None and review.destroy_summary.text() == NOTHING
+        assert status.tree.layer_item("L1") is None
     finally:
         window.close()
         qtbot.waitUntil(lambda: window.runner.active == 0, timeout=60_000)
