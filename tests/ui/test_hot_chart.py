@@ -48,7 +48,7 @@ def test_each_property_has_its_own_strip_and_scale(chart):
     for upper, lower in pairwise(strips):
         assert upper.rect.bottom() < lower.rect.top()  # stacked, not overlapping
     for strip in strips:
-        assert strip.rect.height() >= 30
+        assert strip.rect.height() >= 30  # room for its two tick labels
 
 
 def test_the_legend_is_outside_every_plot(chart):

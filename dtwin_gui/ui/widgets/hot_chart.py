@@ -53,7 +53,7 @@ class ChartCanvas(QWidget):
     ~1000 and temperatures of ~20 share no scale), a shared time axis under the last strip,
     and the device legend to the right, outside every plot."""
 
-    STRIP_MIN_HEIGHT = 44
+    STRIP_MIN_HEIGHT = 36
     AXIS_HEIGHT = 22
     GAP = 8
 
