@@ -227,6 +227,7 @@ def main() -> dict:
         probe.timer.stop()
         watchdog.stop()
         gc.callbacks.remove(collections)
+        window.ask_about_sandbox = lambda *_: "keep"  # the bench stops the daemon itself
         window.close()
         _wait(app, lambda: window.runner.active == 0, 120)
         collector.stop()
