@@ -144,6 +144,16 @@ def test_destroy_needs_the_i_understand_tick(page, qtbot):
     assert not page.destroy_tick.isChecked()  # a second destroy needs a second tick
 
 
+def test_nothing_deployed_offers_no_destroy(page):
+    page.show_plan(_plan((L2_FN, "create", "L2")), DestroyPreview({}))
+    assert page.destroy_summary.text() == (
+        "Nothing deployed from this project was found on this target."
+    )
+    assert not page.destroy_tick.isEnabled() and not page.destroy_button.isEnabled()
+    page.show_plan(_plan((L2_FN, "create", "L2")), DestroyPreview({"L1": ["a"]}))
+    assert page.destroy_tick.isEnabled()
+
+
 def test_sdk_steps_and_glue_are_listed(page):
     page.show_plan(_plan((L2_FN, "create", "L2")))
     titles = page.sdk_tree.step_titles()

@@ -420,9 +420,13 @@ class ReviewPage(QWidget):
         self.destroy_tick.setText(
             f"I understand this deletes everything deployed from this project on {target}"
         )
-        self.destroy_tick.setEnabled(has_project and not running)
+        # Nothing to destroy (the state says so): no tick, no button, nothing to confirm.
+        nothing = self.destroy_info is not None and self.destroy_info.empty
+        if nothing and self.destroy_tick.isChecked():
+            self.destroy_tick.setChecked(False)
+        self.destroy_tick.setEnabled(has_project and not running and not nothing)
         self.destroy_button.setEnabled(
-            has_project and not running and self.destroy_tick.isChecked()
+            has_project and not running and not nothing and self.destroy_tick.isChecked()
         )
         if self.destroy_info is None:
             self.destroy_summary.setText(
