@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -52,6 +54,10 @@ def load_payloads(project_root: Path) -> list[dict]:
     return payloads
 
 
+#: Devices publishing at the same time (each device's messages stay in order).
+PUBLISHERS = 4
+
+
 def simulate(
     project_root: Path,
     target: Target,
@@ -63,7 +69,11 @@ def simulate(
     """Publish ``count`` messages (default: each payload once) to the devices' topics.
 
     Payloads are used in turn; each message gets a fresh trace id and a timestamp one
-    millisecond after the previous one (so no two share a hot-store key).
+    millisecond after the previous one (so no two share a hot-store key). Devices publish
+    side by side, as real ones do (up to :data:`PUBLISHERS` at once), each its own messages
+    in order: one publish waits for IoT Core's answer, so one device after another left the
+    pipeline mostly idle. ``sink`` is called from the publishing threads, one call at a time.
+    The first failed publish stops every device and is raised.
     """
     project = load_project(project_root)
     payloads = load_payloads(project_root)
@@ -72,7 +82,7 @@ def simulate(
         raise SimulationError("count must be at least 1")
     client = target.client("iot-data")
     start = now or datetime.now(UTC)
-    result = SimulationResult()
+    planned: list[tuple[Sent, bytes]] = []
     for i in range(total):
         message = dict(payloads[i % len(payloads)])
         device_id = message.pop("iotDeviceId", None) or message.get("device_id")
@@ -81,9 +91,33 @@ def simulate(
         message["timestamp"] = format_timestamp(start + timedelta(milliseconds=i))
         message["trace_id"] = new_trace_id()
         topic = telemetry_topic(project.twin_name, device_id)
-        client.publish(topic=topic, qos=1, payload=json.dumps(message).encode())
         sent = Sent(device_id, topic, message["trace_id"], message["timestamp"])
-        result.sent.append(sent)
-        if sink:
-            sink(LogEvent("aws", "info", f"published to {topic} (trace {sent.trace_id})"))
-    return result
+        planned.append((sent, json.dumps(message).encode()))
+    by_device: dict[str, list[tuple[Sent, bytes]]] = {}
+    for item in planned:
+        by_device.setdefault(item[0].device_id, []).append(item)
+    lock = threading.Lock()
+    failed = threading.Event()
+
+    def publish(items: list[tuple[Sent, bytes]]) -> None:
+        for sent, body in items:
+            if failed.is_set():
+                return
+            try:
+                client.publish(topic=sent.topic, qos=1, payload=body)
+            except BaseException:
+                failed.set()
+                raise
+            if sink:
+                with lock:
+                    sink(
+                        LogEvent(
+                            "aws", "info", f"published to {sent.topic} (trace {sent.trace_id})"
+                        )
+                    )
+
+    with ThreadPoolExecutor(max_workers=min(PUBLISHERS, len(by_device))) as pool:
+        futures = [pool.submit(publish, items) for items in by_device.values()]
+    for future in futures:
+        future.result()  # the first failure, raised here
+    return SimulationResult([sent for sent, _ in planned])

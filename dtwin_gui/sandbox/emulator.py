@@ -21,6 +21,20 @@ REGION = "us-east-1"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
+#: ``(region, function) -> (the code bytes, their hash)``: every invocation looks its function
+#: up, and hashing a package of a few MB each time cost ~2 ms per hop.
+_CODE_SHAS: dict[tuple[str, str], tuple[bytes, str]] = {}
+
+
+def _code_sha(region: str, name: str, code: bytes) -> str:
+    cached = _CODE_SHAS.get((region, name))
+    if cached is not None and cached[0] is code:
+        return cached[1]
+    sha = base64.b64encode(hashlib.sha256(code).digest()).decode()
+    _CODE_SHAS[(region, name)] = (code, sha)
+    return sha
+
+
 def _moto_lambda_lookup(name: str, region: str) -> FunctionCode | None:
     from moto.awslambda.models import lambda_backends
 
@@ -29,11 +43,10 @@ def _moto_lambda_lookup(name: str, region: str) -> FunctionCode | None:
     except Exception:  # moto raises its own not-found error types
         return None
     code = function.code_bytes
-    sha = base64.b64encode(hashlib.sha256(code).digest()).decode()
     return FunctionCode(
         name=function.function_name,
         handler=function.handler,
-        code_sha=sha,
+        code_sha=_code_sha(region, function.function_name, code),
         code_bytes=code,
         env=dict(function.environment_vars or {}),
         timeout_s=float(function.timeout or 3),

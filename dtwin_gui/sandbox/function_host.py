@@ -5,6 +5,13 @@ function's zip (the built package, not the source tree) once per code hash, star
 process with the function's environment (plus the emulator endpoint and fake credentials,
 never the user's), and passes invocations to it. Workers are reused, like warm Lambda
 containers; a pool per function allows concurrent invocations.
+
+A pool is bounded (:data:`MAX_WORKERS_PER_FUNCTION`): starting a worker costs ~0.5 s of CPU
+(an interpreter, boto3, the runtime), far more than waiting for a busy one, so a burst of
+invocations queues instead of starting (and then killing) workers. Asynchronous (``Event``)
+invocations go to a per-function queue served by at most that many threads; a synchronous
+call waits for a free worker for a while and only then starts one more (a function calling
+itself synchronously must not deadlock).
 """
 
 from __future__ import annotations
@@ -23,13 +30,17 @@ import threading
 import time
 import uuid
 import zipfile
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 WORKER_SCRIPT = Path(__file__).with_name("lambda_worker.py")
 MAX_WORKERS_PER_FUNCTION = 4
+#: How long a synchronous invocation waits for a busy pool before starting one more worker.
+SPAWN_AFTER_WAIT_S = 2.0
+#: How long a thread serving asynchronous invocations waits for the next before it ends.
+RUNNER_LINGER_S = 2.0
 #: The line a worker writes on its log stream when an invocation ends (see lambda_worker).
 END_MARKER = "END RequestId: "
 #: How long an answered invocation waits for its last log lines to be collected.
@@ -182,10 +193,18 @@ class FunctionHost:
         self._idle: dict[tuple[str, str], list[_Worker]] = defaultdict(list)
         self._busy: set[_Worker] = set()
         self._lock = threading.Lock()
+        #: Signalled when a worker returns to its pool, leaves it, or a queue empties.
+        self._changed = threading.Condition(self._lock)
+        #: Live workers per pool (idle + busy + starting).
+        self._count: dict[tuple[str, str], int] = defaultdict(int)
+        #: Asynchronous invocations waiting per function, and the threads serving them.
+        self._queues: dict[str, deque] = defaultdict(deque)
+        self._runners: dict[str, int] = defaultdict(int)
+        self._waiting: dict[str, int] = defaultdict(int)  # runners with nothing to do
+        self._pending: dict[str, int] = defaultdict(int)  # queued or running
         self._logs: dict[str, list[str]] = defaultdict(list)
         self._log_sink = log
         self._closed = False
-        self._background: list[threading.Thread] = []
 
     # --- logs ----------------------------------------------------------------------------
     def _log(self, name: str, line: str) -> None:
@@ -232,25 +251,46 @@ class FunctionHost:
         env.update(code.env)
         return env
 
-    def _checkout(self, code: FunctionCode) -> _Worker:
+    def _checkout(self, code: FunctionCode, wait_s: float = SPAWN_AFTER_WAIT_S) -> _Worker:
+        """An idle warm worker; a new one while the pool has room; else wait for one to
+        come back (at most ``wait_s``, then start one more anyway)."""
         key = (code.name, code.code_sha)
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("the function host is stopped")
-            idle = self._idle[key]
-            while idle:
-                worker = idle.pop()
-                if worker.alive() and worker.code.env == code.env:
-                    self._busy.add(worker)
-                    return worker
-                worker.kill()
-        worker = _Worker(code, self._code_dir(code), self._environment(code), self._log)
+        deadline = time.monotonic() + wait_s
+        with self._changed:
+            while True:
+                if self._closed:
+                    raise RuntimeError("the function host is stopped")
+                idle = self._idle[key]
+                while idle:
+                    worker = idle.pop()
+                    if worker.alive() and worker.code.env == code.env:
+                        self._busy.add(worker)
+                        return worker
+                    self._retire(worker)
+                remaining = deadline - time.monotonic()
+                if self._count[key] < MAX_WORKERS_PER_FUNCTION or remaining <= 0:
+                    self._count[key] += 1
+                    break
+                self._changed.wait(remaining)
+        try:
+            worker = _Worker(code, self._code_dir(code), self._environment(code), self._log)
+        except BaseException:
+            with self._changed:
+                self._count[key] -= 1
+                self._changed.notify_all()
+            raise
         with self._lock:
             self._busy.add(worker)
         return worker
 
+    def _retire(self, worker: _Worker) -> None:
+        """Kill ``worker`` and take it off its pool's count (the lock is held)."""
+        worker.kill()
+        self._count[(worker.code.name, worker.code.code_sha)] -= 1
+        self._changed.notify_all()
+
     def _checkin(self, worker: _Worker) -> None:
-        with self._lock:
+        with self._changed:
             self._busy.discard(worker)
             key = (worker.code.name, worker.code.code_sha)
             if (
@@ -258,9 +298,10 @@ class FunctionHost:
                 or not worker.alive()
                 or len(self._idle[key]) >= MAX_WORKERS_PER_FUNCTION
             ):
-                worker.kill()
+                self._retire(worker)
             else:
                 self._idle[key].append(worker)
+                self._changed.notify_all()
 
     def invoke(self, code: FunctionCode, event: object) -> Invocation:
         """Run ``code`` with ``event`` and wait for its result."""
@@ -273,37 +314,82 @@ class FunctionHost:
             self._checkin(worker)
 
     def invoke_async(self, code: FunctionCode, event: object) -> None:
-        """Run ``code`` in the background (Lambda's ``Event`` invocation type)."""
+        """Run ``code`` in the background (Lambda's ``Event`` invocation type).
 
-        def run() -> None:
-            outcome = self.invoke(code, event)
-            if not outcome.ok:
-                self.record_error(code.name, outcome.error)
-
-        thread = threading.Thread(target=run, name=f"async-{code.name}", daemon=True)
-        with self._lock:
-            self._background = [t for t in self._background if t.is_alive()]
-            self._background.append(thread)
+        Queued per function and served by at most :data:`MAX_WORKERS_PER_FUNCTION` threads,
+        in arrival order; a thread waits a little for more work before it ends.
+        """
+        name = code.name
+        with self._changed:
+            if self._closed:
+                raise RuntimeError("the function host is stopped")
+            self._queues[name].append((code, event))
+            self._pending[name] += 1
+            if self._waiting[name] or self._runners[name] >= MAX_WORKERS_PER_FUNCTION:
+                self._changed.notify_all()
+                return
+            self._runners[name] += 1
+        thread = threading.Thread(
+            target=self._serve_queue, args=(name,), name=f"async-{name}", daemon=True
+        )
         thread.start()
+
+    def _serve_queue(self, name: str) -> None:
+        queue = self._queues[name]
+        while True:
+            with self._changed:
+                if not queue and not self._closed:
+                    self._waiting[name] += 1
+                    self._changed.wait_for(lambda: queue or self._closed, RUNNER_LINGER_S)
+                    self._waiting[name] -= 1
+                if not queue or self._closed:
+                    self._runners[name] -= 1
+                    self._changed.notify_all()
+                    return
+                code, event = queue.popleft()
+            try:
+                self._run_async(code, event)
+            finally:
+                with self._changed:
+                    self._pending[name] -= 1
+                    self._changed.notify_all()
+
+    def _run_async(self, code: FunctionCode, event: object) -> None:
+        try:
+            worker = self._checkout(code, wait_s=code.timeout_s + LOG_FLUSH_WAIT_S)
+        except RuntimeError:  # stopped meanwhile: dropped, as a stopped Lambda would
+            return
+        try:
+            outcome = worker.invoke(event, code.timeout_s)
+        except FunctionTimeout as exc:
+            outcome = Invocation(False, error={"errorType": "Timeout", "errorMessage": str(exc)})
+        finally:
+            self._checkin(worker)
+        if not outcome.ok:
+            self.record_error(code.name, outcome.error)
 
     def drain(self, timeout_s: float = 30.0) -> bool:
         """Wait for background invocations (including ones they start) to finish."""
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            with self._lock:
-                pending = [t for t in self._background if t.is_alive()]
-            if not pending:
-                return True
-            pending[0].join(timeout=max(0.0, deadline - time.monotonic()))
-        return False
+        with self._changed:
+            while any(self._pending.values()):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
+        return True
 
     def close(self) -> None:
         """Stop every worker; wait for background invocations first (briefly)."""
         self.drain(timeout_s=10)
-        with self._lock:
+        with self._changed:
             self._closed = True
             workers = [w for pool in self._idle.values() for w in pool] + list(self._busy)
             self._idle.clear()
+            for name, queue in self._queues.items():
+                self._pending[name] -= len(queue)
+                queue.clear()
+            self._changed.notify_all()
         for worker in workers:
             worker.kill()
         if self._own_workdir:

@@ -76,6 +76,7 @@ class Gateway:
         self._interceptors: list[Interceptor] = [self._lambda_invoke, self._function_url]
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._local = threading.local()  # per handler thread: its connection to moto
 
     @property
     def url(self) -> str:
@@ -153,10 +154,12 @@ class Gateway:
             if key.lower() not in _HOP_HEADERS:
                 handler.send_header(key, value)
         handler.send_header("Content-Length", length)
-        # One request per connection: the aws provider's Go SDK reuses idle connections the
-        # threaded server may already have closed ("use of closed network connection").
-        handler.send_header("Connection", "close")
-        handler.close_connection = True
+        if not _keeps_alive(request.headers):
+            # One request per connection: the aws provider's Go SDK reuses idle connections
+            # the threaded server may already have closed ("use of closed network
+            # connection").
+            handler.send_header("Connection", "close")
+            handler.close_connection = True
         handler.end_headers()
         if handler.command != "HEAD":
             handler.wfile.write(response.body)
@@ -169,18 +172,8 @@ class Gateway:
         return self._forward(handler, request.body)
 
     def _forward(self, handler: BaseHTTPRequestHandler, body: bytes) -> Response:
-        connection = http.client.HTTPConnection(
-            self._upstream.hostname, self._upstream.port, timeout=120
-        )
-        try:
-            headers = {k: v for k, v in handler.headers.items() if k.lower() not in _HOP_HEADERS}
-            connection.request(handler.command, handler.path, body=body, headers=headers)
-            reply = connection.getresponse()
-            data = reply.read()
-            out = {k: v for k, v in reply.getheaders() if k.lower() not in _HOP_HEADERS}
-            return Response(reply.status, data, out)
-        finally:
-            connection.close()
+        headers = {k: v for k, v in handler.headers.items() if k.lower() not in _HOP_HEADERS}
+        return self._upstream_call(handler.command, handler.path, body, headers)
 
     def forward(self, request: Request) -> Response:
         """Send ``request`` to moto unchanged and return moto's answer.
@@ -189,19 +182,41 @@ class Gateway:
         and then add what moto lacks. The query is rebuilt from ``request.query``, so a
         repeated or blank query parameter is not forwarded.
         """
-        connection = http.client.HTTPConnection(
-            self._upstream.hostname, self._upstream.port, timeout=120
-        )
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_HEADERS}
+        target = request.path + (f"?{urlencode(request.query)}" if request.query else "")
+        return self._upstream_call(request.method, target, request.body, headers)
+
+    def _upstream_call(self, method: str, target: str, body: bytes, headers: dict) -> Response:
+        """One request to moto over this thread's kept-alive connection (a handler thread
+        serves one client connection, so it reuses one to moto: no connect per request)."""
+        connection = getattr(self._local, "connection", None)
+        reused = connection is not None
+        if connection is None:
+            connection = http.client.HTTPConnection(
+                self._upstream.hostname, self._upstream.port, timeout=120
+            )
         try:
-            headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_HEADERS}
-            target = request.path + (f"?{urlencode(request.query)}" if request.query else "")
-            connection.request(request.method, target, body=request.body, headers=headers)
+            connection.request(method, target, body=body, headers=headers)
             reply = connection.getresponse()
             data = reply.read()
-            out = {k: v for k, v in reply.getheaders() if k.lower() not in _HOP_HEADERS}
-            return Response(reply.status, data, out)
-        finally:
+        except (http.client.RemoteDisconnected, ConnectionError) as exc:
             connection.close()
+            self._local.connection = None
+            if not reused:
+                raise
+            logger.debug("moto closed a kept-alive connection (%s); reconnecting", exc)
+            return self._upstream_call(method, target, body, headers)
+        except BaseException:
+            connection.close()
+            self._local.connection = None
+            raise
+        if reply.will_close:
+            connection.close()
+            self._local.connection = None
+        else:
+            self._local.connection = connection
+        out = {k: v for k, v in reply.getheaders() if k.lower() not in _HOP_HEADERS}
+        return Response(reply.status, data, out)
 
     def _resolve(self, name: str, region: str) -> FunctionCode | None:
         name = unquote(name)
@@ -209,6 +224,27 @@ class Gateway:
             parts = name.split(":")
             region, name = parts[3], parts[6]
         return self._lookup(name, region)
+
+    def invoke_function(
+        self, function: str, event: object, *, region: str, asynchronous: bool
+    ) -> tuple[bool, object]:
+        """Invoke a Lambda function (name or ARN) in process, as an ``Invoke`` would.
+
+        For the sandbox's own callers (IoT rule actions, schedules): no HTTP round trip to
+        ourselves. Returns ``(ok, result)``: the function's result (or Lambda's error object)
+        for a synchronous call; ``None`` for an accepted asynchronous one.
+        """
+        code = self._resolve(function, region)
+        if code is None:
+            return False, {
+                "errorType": "ResourceNotFoundException",
+                "errorMessage": f"Function not found: {function}",
+            }
+        if asynchronous:
+            self.host.invoke_async(code, event)
+            return True, None
+        outcome = self.host.invoke(code, event)
+        return (True, outcome.result) if outcome.ok else (False, outcome.error)
 
     def _lambda_invoke(self, request: Request) -> Response | None:
         match = _INVOKE.match(request.path)
@@ -248,6 +284,21 @@ class Gateway:
             self.host.record_error(code.name, outcome.error)
             return Response(502, b'{"Message":"Internal Server Error"}')
         return function_url_response(outcome.result)
+
+
+def _keeps_alive(headers: dict[str, str]) -> bool:
+    """Whether to keep the client's connection open for its next request.
+
+    Only for botocore (boto3 in the functions, dtwin itself): it reconnects when a kept
+    connection turns out closed. Each new connection costs a handler thread and a connect,
+    several per telemetry message. Everything else (the aws provider's Go SDK) gets one
+    request per connection.
+    """
+    agent = next((v for k, v in headers.items() if k.lower() == "user-agent"), "")
+    wants_close = any(
+        k.lower() == "connection" and v.lower() == "close" for k, v in headers.items()
+    )
+    return "Botocore/" in agent and "aws-sdk-go" not in agent and not wants_close
 
 
 def function_url_event(request: Request, path: str) -> dict:

@@ -173,3 +173,44 @@ def test_every_log_line_is_collected_when_the_invocation_returns(aws):
         assert lines[-1] == f"{n}-last" and lines[-2] == "", lines[-3:]
     assert not any("RequestId" in line for line in aws.host.logs("chatty"))
     assert len(aws.host.logs("chatty")) == 20 * 202
+
+
+def test_a_burst_of_async_invocations_queues_instead_of_starting_workers(aws):
+    """Starting a worker costs far more than waiting for one: 24 background invocations of
+    a slow function all run, in at most MAX_WORKERS_PER_FUNCTION processes."""
+    from dtwin_gui.sandbox.function_host import MAX_WORKERS_PER_FUNCTION
+
+    create_function(
+        aws,
+        "slow",
+        "import os, time\n"
+        "def handler(event, context):\n"
+        "    time.sleep(0.1)\n"
+        "    print('ran', event['i'], 'in', os.getpid())\n",
+    )
+    lam = aws.client("lambda")
+    for i in range(24):
+        lam.invoke(FunctionName="slow", InvocationType="Event", Payload=json.dumps({"i": i}))
+    assert aws.host.drain(timeout_s=60)
+    ran = [line.split() for line in aws.host.logs("slow") if line.startswith("ran ")]
+    assert sorted(int(words[1]) for words in ran) == list(range(24))
+    assert 1 <= len({words[3] for words in ran}) <= MAX_WORKERS_PER_FUNCTION
+
+
+def test_a_synchronous_call_into_a_busy_pool_still_gets_an_answer(aws):
+    """A function calling itself synchronously must not wait forever for its own pool."""
+    create_function(
+        aws,
+        "recurse",
+        "import json, boto3\n"
+        "def handler(event, context):\n"
+        "    if event['depth'] == 0:\n"
+        "        return 0\n"
+        "    reply = boto3.client('lambda').invoke(\n"
+        "        FunctionName='recurse', Payload=json.dumps({'depth': event['depth'] - 1}))\n"
+        "    return 1 + json.loads(reply['Payload'].read())\n",
+        timeout=60,
+    )
+    reply, result = invoke(aws, "recurse", {"depth": 5})  # deeper than the pool is wide
+    assert "FunctionError" not in reply, result
+    assert result == 5

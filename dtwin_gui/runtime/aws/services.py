@@ -19,9 +19,12 @@ class LambdaInvoker:
             InvocationType="RequestResponse" if wait else "Event",
             Payload=json.dumps(payload).encode(),
         )
+        # Read the body even when it is empty (an Event invocation's 202): an unread
+        # streaming body keeps its connection out of the pool, so every call would open a
+        # new (TLS) connection.
+        body = reply["Payload"].read()
         if not wait:
             return None
-        body = reply["Payload"].read()
         result = json.loads(body) if body else None
         if reply.get("FunctionError"):
             error = result if isinstance(result, dict) else {}

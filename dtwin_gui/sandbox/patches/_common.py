@@ -6,10 +6,7 @@ import json
 import logging
 import re
 import threading
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime
-from urllib.parse import quote
 
 from dtwin_gui.sandbox.gateway import Request, Response
 
@@ -81,33 +78,9 @@ def invoke_function(
 ) -> tuple[bool, object]:
     """Invoke a Lambda function (name or ARN) through the gateway, i.e. run its code.
 
-    Returns ``(ok, result)``: the function's result (or Lambda's error object) for a
-    synchronous call; ``None`` for an accepted asynchronous one.
+    In process (:meth:`Gateway.invoke_function`): the same lookup and function host as an
+    ``Invoke`` request, without an HTTP round trip. Returns ``(ok, result)``: the function's
+    result (or Lambda's error object) for a synchronous call; ``None`` for an accepted
+    asynchronous one.
     """
-    url = f"{gateway.url}/2015-03-31/functions/{quote(function, safe='')}/invocations"
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(event).encode(),
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "X-Amz-Invocation-Type": "Event" if asynchronous else "RequestResponse",
-            # Only the region in the scope matters to the gateway; nothing checks signatures.
-            "Authorization": (
-                "AWS4-HMAC-SHA256 Credential=testing/20200101/"
-                f"{region}/lambda/aws4_request, SignedHeaders=host, Signature=0"
-            ),
-        },
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=900) as reply:
-            body = reply.read()
-            failed = reply.headers.get("X-Amz-Function-Error") is not None
-    except urllib.error.HTTPError as exc:
-        detail = exc.read().decode("utf-8", "replace")
-        exc.close()
-        return False, {"errorType": f"HTTP {exc.code}", "errorMessage": detail}
-    if asynchronous:
-        return True, None
-    result = json.loads(body) if body else None
-    return not failed, result
+    return gateway.invoke_function(function, event, region=region, asynchronous=asynchronous)
