@@ -39,11 +39,13 @@ SIGNATURE_SCHEME = "v1"
 MAX_BODY = 256 * 1024
 WINDOW_SECONDS = 300
 
-_TRACE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
-_SENT_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-_UNIX_SECONDS = re.compile(r"^\d{1,12}$")
-_SIGNATURE = re.compile(r"^v1=([0-9a-fA-F]{64})$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# ASCII only and whole-string only (``fullmatch``; ``$`` would accept a trailing newline,
+# ``\d`` full-width or Arabic-Indic digits that later fail ``encode("ascii")``).
+_TRACE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}", re.ASCII)
+_SENT_AT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z", re.ASCII)
+_UNIX_SECONDS = re.compile(r"[0-9]{1,12}", re.ASCII)
+_SIGNATURE = re.compile(r"v1=([0-9a-fA-F]{64})", re.ASCII)
+_SHA256 = re.compile(r"[0-9a-f]{64}", re.ASCII)
 _ENVELOPE_KEYS = ("version", "kind", "trace_id", "sent_at", "source", "payload")
 _MAX_KEY_LENGTH = 1024
 
@@ -136,7 +138,7 @@ def check_envelope(envelope: object) -> None:
     if not isinstance(envelope, dict):
         raise BadEnvelope(f"the envelope must be a JSON object, not {_json_type(envelope)}")
     trace_id = envelope.get("trace_id")
-    known = trace_id if isinstance(trace_id, str) and _TRACE_ID.match(trace_id) else None
+    known = trace_id if isinstance(trace_id, str) and _TRACE_ID.fullmatch(trace_id) else None
 
     def fail(message: str) -> BadEnvelope:
         return BadEnvelope(message, trace_id=known)
@@ -171,7 +173,7 @@ def check_envelope(envelope: object) -> None:
 
 
 def _check_sent_at(value: object, fail) -> None:
-    if isinstance(value, str) and _SENT_AT.match(value):
+    if isinstance(value, str) and _SENT_AT.fullmatch(value):
         try:
             datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ")
             return
@@ -280,12 +282,12 @@ def verify(
         raise AuthError(f"missing {TIMESTAMP_HEADER} header")
     if not signature:
         raise AuthError(f"missing {SIGNATURE_HEADER} header")
-    if not _UNIX_SECONDS.match(timestamp):
+    if not _UNIX_SECONDS.fullmatch(timestamp):
         raise AuthError(f"{TIMESTAMP_HEADER} must be integer unix seconds")
     now = time.time() if now is None else now
     if abs(now - int(timestamp)) > window:
         raise AuthError(f"{TIMESTAMP_HEADER} is outside the ±{window} s window")
-    match = _SIGNATURE.match(signature)
+    match = _SIGNATURE.fullmatch(signature)
     if not match:
         raise AuthError(f"{SIGNATURE_HEADER} must be v1=<64 hex digits>")
     given = match.group(1).lower()
@@ -344,7 +346,7 @@ def object_payload(payload: object) -> tuple[str, bytes]:
         raise BadPayload(f"the object payload has no {', '.join(missing)}")
     key = check_object_key(payload["key"])
     digest = payload["sha256"]
-    if not isinstance(digest, str) or not _SHA256.match(digest):
+    if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
         raise BadPayload("sha256 must be 64 lowercase hex digits")
     encoded = payload["data_b64"]
     if not isinstance(encoded, str):

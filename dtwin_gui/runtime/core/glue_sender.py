@@ -36,7 +36,7 @@ from dtwin_gui.runtime.core.glue_protocol import (
 
 _MAX_REPLY = 16 * 1024 * 1024
 _MAX_ERROR_TEXT = 300
-_RETRY_AFTER_SECONDS = re.compile(r"^\d+(\.\d+)?$")
+_RETRY_AFTER_SECONDS = re.compile(r"[0-9]{1,9}(\.[0-9]{1,9})?", re.ASCII)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -271,7 +271,7 @@ def _error_text(raw: bytes) -> str:
 def _retry_after(headers) -> float | None:
     value = (headers.get("Retry-After") if headers is not None else None) or ""
     value = value.strip()
-    return float(value) if _RETRY_AFTER_SECONDS.match(value) else None
+    return float(value) if _RETRY_AFTER_SECONDS.fullmatch(value) else None
 
 
 def _check_url(url: str) -> str:

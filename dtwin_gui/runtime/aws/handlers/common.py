@@ -119,8 +119,13 @@ def receive(function: Function, event: dict, handlers: dict) -> dict:
     from dtwin_gui.runtime.core.glue import response_headers
 
     receiver = _receiver(function, tuple(sorted(handlers)), handlers)
-    method, headers, body = http_parts(event)
-    status, reply = receiver.handle(method, headers, body)
+    try:
+        method, headers, body = http_parts(event)
+    except (ValueError, TypeError, AttributeError):  # bad base64, non-text body, odd shapes
+        status = 400
+        reply = {"status": "error", "error": "the request body could not be read"}
+    else:
+        status, reply = receiver.handle(method, headers, body)
     return http_reply(status, reply, response_headers(status))
 
 
