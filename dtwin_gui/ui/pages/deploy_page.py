@@ -233,7 +233,7 @@ class DeployPage(QWidget):
         self.tree.clear_run()
         self.log.clear()
         self.outcome.hide()
-        self.lock_box.hide()
+        self.lock_box.forget()
         self.stop_note.clear()
         self.stop_note.hide()
         self.headline.show_run(self.run, time.time())

@@ -87,6 +87,9 @@ class LockBox(QFrame):
         self.lock: LockInfo | None = None
         self.busy = False
         self.working = False
+        # Bumped by every check and by forget(): an answer to an older check is dropped
+        # (it may be about another project's workspace).
+        self._generation = 0
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 8, 6)
         mark = QLabel("⚠")
@@ -111,16 +114,27 @@ class LockBox(QFrame):
         """Look for a lock on the state in ``workdir`` (on a worker); ``known``: a lock a
         run reported (a remote backend's, which only Terraform's error tells)."""
         self._workdir, self._settings = Path(workdir), settings
+        self._generation += 1
+        generation = self._generation
         self.working = True
         self._enable()  # no unlock of what the previous check saw until this one answers
         self._runner.start(
             lambda: self._terraform().lock_info() if Path(workdir).is_dir() else None,
             name="lock-info",
-            on_result=lambda lock: self._checked(lock or known),
-            on_error=lambda failure: self._checked(known),
+            on_result=lambda lock: self._checked(lock or known, generation),
+            on_error=lambda failure: self._checked(known, generation),
         )
 
-    def _checked(self, lock: LockInfo | None) -> None:
+    def forget(self) -> None:
+        """Hide the lock shown and drop the answer of any check still running."""
+        self._generation += 1
+        self.working = False
+        self.lock = None
+        self.hide()
+
+    def _checked(self, lock: LockInfo | None, generation: int | None = None) -> None:
+        if generation is not None and generation != self._generation:
+            return  # a newer check, or another project, took over
         self.working = False
         self.show_lock(lock)
         self.checked.emit(lock)
