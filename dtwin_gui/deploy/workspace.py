@@ -3,7 +3,8 @@
 ``<workspace>/targets/<target>/`` holds the generated Terraform root and its state, the event
 log of every run, outputs, device certificates, the record of SDK-created objects and the
 fingerprint of the last successful deploy.
-Folders are 0700 and files 0600; nothing here ever goes into the project folder.
+Folders are 0700 and files 0600 (Terraform's own files too: its child runs with umask 077);
+nothing here ever goes into the project folder.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from dtwin_gui.build.cache import ensure_private_dir
 from dtwin_gui.build.workspace import workspace_dir
 from dtwin_gui.core.fsutil import atomic_write_json
+from dtwin_gui.iac.perms import tighten
 
 TARGETS = ("sandbox", "aws")
 
@@ -34,7 +36,11 @@ class DeploymentWorkspace:
 
     @property
     def terraform_dir(self) -> Path:
-        return ensure_private_dir(self.root / "terraform")
+        """The Terraform root; what an older version left readable by others (state, plans,
+        ``.terraform/``) is made owner-only once per process (see :mod:`dtwin_gui.iac.perms`)."""
+        path = ensure_private_dir(self.root / "terraform")
+        tighten(path, once=True)
+        return path
 
     @property
     def runs_dir(self) -> Path:

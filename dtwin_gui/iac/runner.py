@@ -31,6 +31,7 @@ from typing import Any, NamedTuple
 from dtwin_gui.deploy.events import DiagnosticEvent, Event, LogEvent, Sink
 from dtwin_gui.iac.cli_config import TerraformSettings, write_cli_config
 from dtwin_gui.iac.diagnostics import HINTS, LockInfo, diagnostic_event, parse_lock_detail
+from dtwin_gui.iac.perms import private_umask
 from dtwin_gui.iac.state import state_path
 from dtwin_gui.iac.stream import StreamTranslator, layer_for
 
@@ -640,7 +641,7 @@ def _read_lines(pipe, name: str, lines: queue.Queue) -> None:
 def _new_group_kwargs() -> dict[str, Any]:
     if _WINDOWS:
         return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
-    return {"start_new_session": True}
+    return {"start_new_session": True, **private_umask()}  # state, plans, .terraform: 0600/0700
 
 
 def _exited_unreaped(proc: subprocess.Popen) -> bool:
