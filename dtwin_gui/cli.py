@@ -252,14 +252,62 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Exit code after the reader of our output went away (``dtwin status --json | head``):
+#: 128 + SIGPIPE, as a shell reports a command killed by it.
+EXIT_BROKEN_PIPE = 141
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors (argparse printed them)
+        return int(exc.code or 0) if isinstance(exc.code, int | None) else EXIT_USAGE
+    try:
+        if getattr(args, "path", None) is not None:  # every command on a project folder
+            _project_root(args.path)
         return args.func(args)
     except SystemExit as exc:
         return int(exc.code or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except Exception as exc:  # never a traceback: one line, the details only on request
+        return _internal_error(exc)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _internal_error(exc: BaseException) -> int:
+    import os
+    import traceback
+
+    if os.environ.get("DTWIN_DEBUG"):
+        traceback.print_exception(exc, file=sys.stderr)
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    try:
+        print(
+            f"dtwin: unexpected error: {type(exc).__name__}: {text}".rstrip(": "), file=sys.stderr
+        )
+        print(
+            "    hint: this is a bug in dtwin; run again with DTWIN_DEBUG=1 to see the traceback "
+            "and report it",
+            file=sys.stderr,
+        )
+    except OSError:
+        pass
+    return EXIT_FAIL
 
 
 if __name__ == "__main__":

@@ -25,9 +25,18 @@ def resolve_target(name: str):
     from dtwin_gui.deploy.target import aws_target, sandbox_target
 
     if name == "sandbox":
-        from dtwin_gui.sandbox.daemon import ensure_running
+        from dtwin_gui.sandbox import daemon
 
-        info = ensure_running()
+        info = daemon.running()
+        if info is None:  # say so: starting it takes seconds, and it is a side effect
+            print("starting the sandbox…", file=sys.stderr, flush=True)
+            try:
+                info = daemon.ensure_running()
+            except daemon.SandboxError as exc:
+                print(f"dtwin: cannot start the sandbox: {exc}", file=sys.stderr)
+                raise SystemExit(EXIT_FAIL) from None
+            where = info.endpoint.split("://", 1)[-1].rstrip("/")
+            print(f"sandbox ready on {where}", file=sys.stderr, flush=True)
         return sandbox_target(info.endpoint, info.region)
     return aws_target()
 
@@ -67,7 +76,10 @@ def _run_cancellable(deployment, action):
     result: dict = {}
 
     def work() -> None:
-        result["value"] = action()
+        try:
+            result["value"] = action()
+        except BaseException as exc:  # re-raised below, in the main thread
+            result["error"] = exc
 
     worker = threading.Thread(target=work, name="deploy")
     previous = signal.signal(signal.SIGINT, lambda *_: deployment.cancel())
@@ -77,6 +89,8 @@ def _run_cancellable(deployment, action):
             worker.join(0.2)
     finally:
         signal.signal(signal.SIGINT, previous)
+    if "error" in result:
+        raise result["error"]
     return result["value"]
 
 
@@ -137,6 +151,10 @@ def cmd_status(args) -> int:
 def cmd_simulate(args) -> int:
     from dtwin_gui.deploy.simulate import SimulationError, simulate
 
+    refusal = _not_deployed(args)
+    if refusal:
+        print(f"dtwin: {refusal}", file=sys.stderr)
+        return EXIT_FAIL
     try:
         result = simulate(Path(args.path), resolve_target(args.target), count=args.count)
     except SimulationError as exc:
@@ -153,11 +171,54 @@ def cmd_simulate(args) -> int:
 
 def cmd_unlock(args) -> int:
     from dtwin_gui.deploy.orchestrator import Deployment
+    from dtwin_gui.iac.runner import LockMismatch, StateLocked, TerraformError
 
     deployment = Deployment(Path(args.path), resolve_target(args.target))
-    deployment._terraform_runner().force_unlock(args.lock_id)
+    runner = deployment._terraform_runner()
+    try:
+        if runner.backend_type() == "local" and runner.lock_info() is None:
+            print(
+                f"dtwin: no state lock {args.lock_id} is held (the state of {args.path} on "
+                f"{args.target} is not locked); nothing to release",
+                file=sys.stderr,
+            )
+            return EXIT_FAIL
+        runner.force_unlock(args.lock_id)
+    except StateLocked:
+        print(
+            f"dtwin: state lock {args.lock_id} is held by a run that is still going; "
+            "let it finish or cancel it (nothing was released)",
+            file=sys.stderr,
+        )
+        return EXIT_FAIL
+    except (LockMismatch, ValueError, TerraformError) as exc:
+        print(f"dtwin: {exc}", file=sys.stderr)
+        return EXIT_FAIL
     print(f"state lock {args.lock_id} released")
     return EXIT_OK
+
+
+def _not_deployed(args) -> str | None:
+    """Why a command that needs a deployed twin cannot run (None when it can); no cloud call,
+    and the sandbox is not started for it."""
+    from dtwin_gui.deploy.query import nothing_deployed
+
+    if nothing_deployed(Path(args.path), args.target):
+        return (
+            f"nothing is deployed from this project to {args.target}: deploy first "
+            f"(dtwin deploy {args.path}"
+            + ("" if args.target == "sandbox" else " --target aws")
+            + ")"
+        )
+    if args.target == "sandbox":
+        from dtwin_gui.sandbox.daemon import running
+
+        if running() is None:
+            return (
+                "the sandbox is not running, so the twin deployed to it is gone (the sandbox "
+                f"keeps everything in memory): deploy again (dtwin deploy {args.path})"
+            )
+    return None
 
 
 def register(sub) -> None:

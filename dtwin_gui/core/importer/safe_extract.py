@@ -302,6 +302,12 @@ def open_source(src: Path, limits: Limits) -> Iterator[SourceTree]:
         archive = zipfile.ZipFile(src)
     except (zipfile.BadZipFile, OSError) as exc:
         raise ImportFailed(f"{src} cannot be opened as a zip: {exc}") from exc
+    except UnicodeDecodeError as exc:  # a member flagged UTF-8 whose name is not
+        raise ImportFailed(
+            f"{src} has a file name that is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} "
+            f"of {exc.object[: exc.start + 1].decode('utf-8', 'replace')!r}...); "
+            "re-create the zip with UTF-8 file names"
+        ) from None
     with archive:
         yield _ZipTree(archive, str(src), limits)
 
