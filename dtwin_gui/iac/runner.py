@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 from dtwin_gui.deploy.events import DiagnosticEvent, Event, LogEvent, Sink
 from dtwin_gui.iac.cli_config import TerraformSettings, write_cli_config
 from dtwin_gui.iac.diagnostics import HINTS, LockInfo, diagnostic_event, parse_lock_detail
-from dtwin_gui.iac.perms import private_umask
+from dtwin_gui.iac.perms import private_umask, tighten
 from dtwin_gui.iac.state import state_path
 from dtwin_gui.iac.stream import StreamTranslator, layer_for
 
@@ -247,6 +247,7 @@ class Terraform:
         """Install modules and providers (from the mirror when set) and set up the backend."""
         args = ["init", "-json", "-no-color", "-input=false", self._lock_timeout()]
         self._run("init", [*args, *(["-upgrade"] if upgrade else [])], stream=True)
+        tighten(self.workdir)  # it writes .terraform.lock.hcl 0644 whatever the umask
 
     def validate(self) -> list[DiagnosticEvent]:
         """Check the configuration; returns the warnings, raises :class:`TerraformError`."""
