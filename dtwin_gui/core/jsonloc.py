@@ -18,6 +18,9 @@ Path = tuple[PathPart, ...]
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?")
 _WS = re.compile(r"[ \t\n\r]*")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: Deepest nesting of arrays/objects accepted (project files are a few levels deep; deeper
+#: input would exhaust the parser's and the validators' recursion).
+MAX_DEPTH = 64
 
 
 def format_path(path: Path) -> str:
@@ -102,6 +105,8 @@ class _Parser:
             raise self.fail("unexpected end of file; a value is missing")
         self.positions[path] = self.where(self.pos)
         ch = self.text[self.pos]
+        if ch in "{[" and len(path) >= MAX_DEPTH:
+            raise self.fail(f"nesting deeper than {MAX_DEPTH} levels is not supported")
         if ch == "{":
             return self.parse_object(path)
         if ch == "[":

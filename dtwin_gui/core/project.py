@@ -119,7 +119,7 @@ class Project:
 def _read_json(path: Path) -> object:
     try:
         return json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: nested absurdly deep
         return None
 
 

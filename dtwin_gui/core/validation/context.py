@@ -52,7 +52,12 @@ class Context:
 
     # --- files ---------------------------------------------------------------------------
     def exists(self, rel: str) -> bool:
-        return (self.root / rel).is_file()
+        """Whether ``rel`` is a file; False for a name no file can have (too long for the
+        file system, a NUL byte...): the rule that built ``rel`` reports the bad name."""
+        try:
+            return (self.root / rel).is_file()
+        except (OSError, ValueError):
+            return False
 
     def json(self, rel: str, *, required: bool = False) -> LocatedJson | None:
         """The located document of ``rel``, or None (missing or broken: reported once)."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 from pydantic import TypeAdapter
 
 from dtwin_gui.core import project as files
 from dtwin_gui.core.event_grammar import ConditionSyntaxError, parse_condition
-from dtwin_gui.core.schema import EventRuleModel
+from dtwin_gui.core.schema import FUNCTION_NAME_PATTERN, EventRuleModel
 from dtwin_gui.core.validation.context import Context
 from dtwin_gui.core.validation.device_rules import check_code_file
 from dtwin_gui.core.validation.schema_check import check_schema
@@ -123,6 +124,8 @@ def _check_action(ctx, i, action, devices, features, actions_checked) -> bool:
                 'add "functionName": "<folder name under event_actions/>"',
                 code="action-name",
             )
+        elif not re.fullmatch(FUNCTION_NAME_PATTERN, name, re.ASCII):
+            pass  # the schema check reports the bad name (no file could have it)
         elif name not in actions_checked:
             actions_checked.add(name)
             rel = files.action_file(name)
