@@ -57,7 +57,8 @@ def _printer(as_json: bool):
                 error = f" — {event.error}" if event.error else ""
                 print(f"   [{event.layer}] {event.address}: {event.state}{error}", flush=True)
         elif isinstance(event, DiagnosticEvent):
-            print(f"   {event.severity}: {event.summary}", flush=True)
+            where = f"{event.address}: " if event.address else ""  # file:line:col, resource
+            print(f"   {event.severity}: {where}{event.summary}", flush=True)
             if event.detail:
                 print(f"      {event.detail}", flush=True)
         elif isinstance(event, LogEvent):

@@ -371,9 +371,13 @@ class Deployment(Teardown):
                 DiagnosticEvent("error", problem.message, problem.hint, problem.location, "project")
             )
         if not report.valid:
+            first = report.errors[0]
+            more = len(report.errors) - 1
             raise DeployFailed(
                 "validate",
-                f"the project has {len(report.errors)} error(s)",
+                f"the project has {len(report.errors)} error(s)"
+                + (f", the first at {first.location}" if more else f": {first.location}")
+                + f": {first.message}",
                 "fix them (dtwin validate lists them with their place) and deploy again",
             )
         project = load_project(self.project_root)

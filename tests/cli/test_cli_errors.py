@@ -182,3 +182,13 @@ def test_a_closed_stdout_is_a_quiet_exit_141(project):
         os.close(write_end)
     assert result.returncode == 141
     assert result.stderr == ""
+
+
+def test_a_deploy_stopped_by_an_invalid_file_names_the_file_line_and_column(capsys, project):
+    (project / "config.json").write_text("{\n  oops: 1\n}\n")
+    code, out, _ = run(capsys, "validate", str(project))
+    assert "error: config.json:2:3: invalid JSON" in out
+    code, out, _ = run(capsys, "deploy", str(project), "--target", "aws", "--auto-approve")
+    assert code == 1
+    assert "   error: config.json:2:3: invalid JSON: expected a property name" in out
+    assert "FAILED: the project has 1 error(s): config.json:2:3: invalid JSON" in out
