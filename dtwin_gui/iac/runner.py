@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from dtwin_gui.deploy.events import DiagnosticEvent, Event, LogEvent, Sink
+from dtwin_gui.iac import process
 from dtwin_gui.iac.cli_config import TerraformSettings, write_cli_config
 from dtwin_gui.iac.diagnostics import HINTS, LockInfo, diagnostic_event, parse_lock_detail
 from dtwin_gui.iac.perms import private_umask, tighten
@@ -421,6 +422,18 @@ class Terraform:
     def _lock_timeout(self) -> str:
         return f"-lock-timeout={self.settings.lock_timeout}"
 
+    def _wait_for_previous(self, command: str) -> None:
+        """Wait for a Terraform that an earlier, killed dtwin left running here."""
+        waited = process.wait_for_previous(
+            self.workdir,
+            lambda level, message: self._emit(LogEvent("terraform", level, message)),
+            cancelled=lambda: self._cancel_requested,
+            killed=lambda: self._kill_requested,
+            grace_period=self.settings.grace_period,
+        )
+        if waited is not None and self._cancel_requested:
+            raise TerraformCancelled(command, forced=self._kill_requested)
+
     def _apply_like(self, command: str, args: list[str]) -> ApplySummary:
         result = self._run(command, args, stream=True)
         assert result.translator is not None
@@ -458,27 +471,29 @@ class Terraform:
     ) -> _Result:
         self.workdir.mkdir(parents=True, exist_ok=True)
         env = self._child_env()
+        if command in process.STATE_CHANGING:
+            self._wait_for_previous(command)
+        out_log, err_log, out_fd, err_fd = process.open_logs(self.workdir, command)
         with self._lock:
             if cancellable and self._cancel_requested:
+                process.remove_logs(out_log, err_log)
                 raise TerraformCancelled(command, forced=False)
             if self._proc is not None:
                 raise RuntimeError("a Terraform command is already running in this runner")
             self._interrupt_sent, self._kill_deadline, self._forced = False, None, False
             try:
+                # Output to files, not pipes: Terraform outlives a killed dtwin (no SIGPIPE).
                 self._proc = proc = subprocess.Popen(
                     [self.settings.binary, *args],
                     cwd=self.workdir,
                     env=env,
                     stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                    encoding="utf-8",
-                    errors="replace",
-                    bufsize=1,
+                    stdout=out_fd,
+                    stderr=err_fd,
                     **_new_group_kwargs(),
                 )
             except OSError as exc:  # not installed, not executable
+                process.remove_logs(out_log, err_log)
                 raise TerraformError(
                     command,
                     [],
@@ -486,27 +501,40 @@ class Terraform:
                     f"cannot run Terraform ({self.settings.binary}): {exc.strerror or exc}",
                     hint="Install Terraform 1.11 or set the Terraform program in Settings.",
                 ) from None
+            finally:
+                os.close(out_fd)
+                os.close(err_fd)
+        record = process.RunRecord(
+            proc.pid, command, [self.settings.binary, *args], str(out_log), str(err_log),
+            process.now_iso(), os.getpid(),
+        )  # fmt: skip
+        if command in process.STATE_CHANGING:
+            process.write_record(self.workdir, record)
         self._emit(LogEvent("terraform", "debug", "terraform " + " ".join(args)))
         translator = StreamTranslator(self._emit) if stream else None
         stdout: list[str] = []
         stderr: list[str] = []
         try:
-            self._pump(proc, translator, stdout, stderr)
+            self._pump(proc, (out_log, err_log), translator, stdout, stderr)
             exit_code = self._wait(proc)
         finally:
             with self._lock:
                 self._proc = None
-            for pipe in (proc.stdout, proc.stderr):
-                if pipe is not None:
-                    pipe.close()
+            if proc.returncode is not None:  # ended here: nothing is left to attach to
+                process.remove_record(self.workdir, proc.pid)
+                process.remove_logs(out_log, err_log)
         return self._finish(command, exit_code, ok, translator, "".join(stdout), stderr)
 
-    def _pump(self, proc, translator, stdout: list[str], stderr: list[str]) -> None:
-        """Read both pipes until they close, turning lines into events as they come."""
+    def _pump(self, proc, logs, translator, stdout: list[str], stderr: list[str]) -> None:
+        """Tail both log files until Terraform exits, turning lines into events as they come."""
         lines: queue.Queue[tuple[str, str | None]] = queue.Queue()
+
+        def exited() -> bool:
+            return _exited_unreaped(proc)
+
         readers = [
-            threading.Thread(target=_read_lines, args=(pipe, name, lines), daemon=True)
-            for pipe, name in ((proc.stdout, "stdout"), (proc.stderr, "stderr"))
+            threading.Thread(target=_read_lines, args=(path, exited, name, lines), daemon=True)
+            for path, name in zip(logs, ("stdout", "stderr"), strict=True)
         ]
         for reader in readers:
             reader.start()
@@ -542,10 +570,9 @@ class Terraform:
         while True:
             with self._lock:
                 if _exited_unreaped(proc):
-                    if self._cancel_requested:
-                        # The zombie leader still owns the group id, so this cannot hit a
-                        # recycled process: it removes stragglers (hung plugins, provisioners).
-                        self._signal_group(proc, "kill")
+                    # The zombie leader still owns the group id, so this cannot hit a
+                    # recycled process: it removes stragglers (hung plugins, provisioners).
+                    self._signal_group(proc, "kill")
                     return proc.wait()
             self._check_kill_deadline(proc)
             time.sleep(0.05)
@@ -629,12 +656,12 @@ class Terraform:
 
 
 # --- helpers -----------------------------------------------------------------------------------
-def _read_lines(pipe, name: str, lines: queue.Queue) -> None:
+def _read_lines(path: Path, exited, name: str, lines: queue.Queue) -> None:
     try:
-        for line in pipe:
+        for line in process.tail_lines(path, exited):
             lines.put((name, line))
     except (OSError, ValueError):
-        pass  # the pipe was closed under us after a kill
+        pass  # the log was removed under us
     finally:
         lines.put((name, None))
 
