@@ -192,3 +192,43 @@ def test_a_deploy_stopped_by_an_invalid_file_names_the_file_line_and_column(caps
     assert code == 1
     assert "   error: config.json:2:3: invalid JSON: expected a property name" in out
     assert "FAILED: the project has 1 error(s): config.json:2:3: invalid JSON" in out
+
+
+def test_starting_the_sandbox_for_a_command_is_announced(capsys, monkeypatch):
+    from dtwin_gui.cli_deploy import resolve_target
+
+    started = []
+    info = daemon.SandboxInfo(pid=4321, endpoint="http://127.0.0.1:45678", region="eu-west-1")
+    monkeypatch.setattr(daemon, "running", lambda: started[-1] if started else None)
+    monkeypatch.setattr(daemon, "ensure_running", lambda: started.append(info) or info)
+    resolve_target("sandbox")
+    assert capsys.readouterr().err == "starting the sandbox…\nsandbox ready on 127.0.0.1:45678\n"
+    resolve_target("sandbox")  # already running: nothing to say
+    assert capsys.readouterr().err == ""
+    assert started == [info]
+
+
+def test_a_sandbox_that_cannot_start_is_one_line(capsys, monkeypatch, project):
+    def fail():
+        raise daemon.SandboxError("port 4566 is taken")
+
+    monkeypatch.setattr(daemon, "running", lambda: None)
+    monkeypatch.setattr(daemon, "ensure_running", fail)
+    code, _, err = run(capsys, "status", str(project))
+    assert code == 1
+    assert err == ("starting the sandbox…\ndtwin: cannot start the sandbox: port 4566 is taken\n")
+
+
+def test_simulate_with_the_sandbox_stopped_says_the_twin_is_gone(
+    capsys, monkeypatch, project, no_sandbox_start
+):
+    from dtwin_gui.deploy.workspace import DeploymentWorkspace
+
+    outputs = DeploymentWorkspace(project, "sandbox").outputs_file
+    outputs.parent.mkdir(parents=True, exist_ok=True)
+    outputs.write_text("{}")  # as a deploy to a sandbox since stopped leaves it
+    monkeypatch.setattr(daemon, "running", lambda: None)
+    code, out, err = run(capsys, "simulate", str(project))
+    assert code == 1
+    assert "published" not in out
+    assert err.startswith("dtwin: the sandbox is not running, so the twin deployed to it is gone")
