@@ -135,18 +135,31 @@ def cmd_status(args) -> int:
 
     deployment = Deployment(Path(args.path), resolve_target(args.target))
     report = deployment.status()
+    # Something deployed that the cloud no longer has is a failure (exit 1): deploy repairs it.
+    code = EXIT_FAIL if report.incomplete else EXIT_OK
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
-        return EXIT_OK
+        return code
     print(f"{report.twin_name} on {report.target}:")
     for layer, status in report.layers.items():
         cloud = f" ({status.cloud})" if status.cloud else ""
-        print(f"  {layer:<11}{cloud:<9} {status.state}  [{len(status.resources)} resources]")
+        print(f"  {layer:<11}{cloud:<9} {status.summary}  [{len(status.resources)} resources]")
         for missing in status.missing:
             print(f"      missing: {missing}")
     if report.setup:
-        print(f"  {'setup':<11}{' (aws)':<9} shared by all layers  [{len(report.setup)} resources]")
-    return EXIT_OK
+        gone = report.missing_setup
+        what = f"{len(gone)} of {len(report.setup)} missing" if gone else "shared by all layers"
+        print(f"  {'setup':<11}{' (aws)':<9} {what}  [{len(report.setup)} resources]")
+        for resource in gone:
+            print(f"      missing: {resource.kind} {resource.name} ({resource.address})")
+    if report.incomplete:
+        target = "" if args.target == "sandbox" else f" --target {args.target}"
+        print(
+            "resources of this twin are missing in the cloud; deploy again to recreate them: "
+            f"dtwin deploy {args.path}{target} (Deploy page in the app)",
+            file=sys.stderr,
+        )
+    return code
 
 
 def cmd_simulate(args) -> int:

@@ -1,4 +1,10 @@
-"""Status per layer: what Terraform's state holds (read directly) plus live SDK probes."""
+"""Status per layer: what Terraform's state holds (read directly), checked live.
+
+With ``probe`` every resource of the state is looked up in the cloud
+(:mod:`dtwin_gui.deploy.probes`) and the SDK objects are probed: a layer is deployed only
+when all of them are there; otherwise it is partial and lists what is missing ("3 of 16
+missing"), and the last deploy's fingerprint is forgotten so that a deploy recreates them.
+"""
 
 from __future__ import annotations
 
@@ -76,12 +82,27 @@ class LayerStatus:
     state: str
     resources: list[ResourceStatus] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    #: Resources the layer should have that are not in the state at all (e.g. a function).
+    expected_extra: int = 0
+
+    @property
+    def total(self) -> int:
+        """How many resources the layer should have (state, SDK objects, expected ones)."""
+        return len(self.resources) + self.expected_extra
+
+    @property
+    def summary(self) -> str:
+        """``deployed``, ``3 of 16 missing``, ``not deployed`` ... (for people)."""
+        if self.state == PARTIAL and self.missing:
+            return f"{len(self.missing)} of {max(self.total, len(self.missing))} missing"
+        return self.state
 
     def to_json(self) -> dict:
         return {
             "layer": self.layer,
             "cloud": self.cloud,
             "state": self.state,
+            "summary": self.summary,
             "missing": self.missing,
             "resources": [r.__dict__ for r in self.resources],
         }
@@ -101,6 +122,16 @@ class StatusReport:
         return bool(relevant) and all(s.state == DEPLOYED for s in relevant)
 
     @property
+    def missing_setup(self) -> list[ResourceStatus]:
+        """Shared (setup) resources of the state that the cloud no longer has."""
+        return [r for r in self.setup if r.state != "present"]
+
+    @property
+    def incomplete(self) -> bool:
+        """Something that was deployed is missing now (a deploy puts it back)."""
+        return any(s.state == PARTIAL for s in self.layers.values()) or bool(self.missing_setup)
+
+    @property
     def empty(self) -> bool:
         return all(s.state in (NOT_DEPLOYED, ELSEWHERE) for s in self.layers.values())
 
@@ -109,6 +140,7 @@ class StatusReport:
             "target": self.target,
             "twin_name": self.twin_name,
             "deployed": self.deployed,
+            "incomplete": self.incomplete,
             "layers": {k: v.to_json() for k, v in self.layers.items()},
             "setup": [r.__dict__ for r in self.setup],
             "outputs": self.outputs,
@@ -146,6 +178,12 @@ def collect_status(deployment, *, probe: bool = True) -> StatusReport:
                     name = topology.deployed_name(function)
                     if name not in present:
                         status.missing.append(f"function {name}")
+                        status.expected_extra += 1
+    setup = [
+        ResourceStatus(r.address, r.component, r.name, "present") for r in by_layer.get("setup", [])
+    ]
+    if probe and not snapshot.empty:
+        _probe_state(deployment.target, snapshot, layers, setup)
     if probe and workspace.sdk_state_file.exists():
         _add_probes(deployment, layers)
     for status in layers.values():
@@ -157,16 +195,38 @@ def collect_status(deployment, *, probe: bool = True) -> StatusReport:
             status.state = PARTIAL
         else:
             status.state = DEPLOYED
-    return StatusReport(
+    report = StatusReport(
         deployment.target.name,
         project.twin_name,
         layers,
         workspace.read_json(workspace.outputs_file, {}),
-        [
-            ResourceStatus(r.address, r.component, r.name, "present")
-            for r in by_layer.get("setup", [])
-        ],
+        setup,
     )
+    if probe and report.incomplete:
+        # The cloud no longer matches the last deploy: the next deploy must run Terraform.
+        from dtwin_gui.deploy.fingerprint import clear_deployed
+
+        clear_deployed(workspace)
+    return report
+
+
+def _probe_state(target, snapshot, layers: dict[str, LayerStatus], setup) -> None:
+    """Mark every resource of the state that the cloud no longer has (live lookups)."""
+    from dtwin_gui.deploy.probes import MISSING, PRESENT, probe_resources
+
+    probes = probe_resources(target, snapshot.resources)
+    groups = [(status, status.resources) for status in layers.values()] + [(None, setup)]
+    for status, resources in groups:
+        for resource in resources:
+            found = probes.get(resource.address)
+            if found is None or found.state == PRESENT:
+                resource.detail = found.detail if found else resource.detail
+                continue
+            resource.state, resource.detail = found.state, found.detail
+            if status is None:
+                continue
+            word = "missing" if found.state == MISSING else "not checked"
+            status.missing.append(f"{resource.kind} {resource.name} ({word}: {resource.address})")
 
 
 def _add_probes(deployment, layers: dict[str, LayerStatus]) -> None:

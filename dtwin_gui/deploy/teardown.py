@@ -4,10 +4,20 @@ destroy: sdk-destroy → init → destroy → verify. SDK-created objects go fir
 off Terraform's resources), then Terraform destroys its state, then a leftover check looks
 for anything of the twin still in the cloud. A destroy forgets the last deploy's fingerprint
 first, so the next deploy runs Terraform in full.
+
+On the sandbox the endpoint is the live one (the target is made from the running daemon):
+the saved root is pointed at it before Terraform runs, since the sandbox takes a new port at
+each start. A sandbox restarted empty has none of the state's resources and nothing else of
+the twin: that is "nothing left to destroy", and the state is emptied (the next deploy starts
+fresh) instead of Terraform refreshing 90 resources that are gone.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+from dtwin_gui.core.fsutil import atomic_write_json
 from dtwin_gui.core.project import load_project
 from dtwin_gui.deploy.events import LogEvent
 from dtwin_gui.deploy.fingerprint import clear_deployed
@@ -19,6 +29,7 @@ class Teardown:
     def destroy(self):
         """Remove everything deployed from the project on the target (a RunResult)."""
         clear_deployed(self.workspace)
+        self._nothing_left = False
         state: dict = {}
         phases = [
             ("sdk-destroy", lambda: state.update(sdk_left=self._sdk_destroy())),
@@ -26,9 +37,17 @@ class Teardown:
             ("destroy", self._terraform_destroy),
             ("verify", lambda: state.update(left=self._verify_destroyed(state))),
         ]
-        result = self._run("destroy", phases)
+        result = self._run("destroy", phases, self._finish_destroy)
         result.leftovers = state.get("left", {})
         return result
+
+    def _finish_destroy(self, result) -> None:
+        if result.status == "succeeded" and self._nothing_left:
+            result.message = (
+                "nothing left to destroy: the sandbox has none of the twin's resources (it "
+                "was restarted since the deploy); the state was emptied"
+            )
+            result.hint = "deploy again to recreate the twin"
 
     def _sdk_destroy(self) -> list[str]:
         from dtwin_gui.deploy.sdk.steps import destroy_sdk
@@ -41,10 +60,56 @@ class Teardown:
         if not (self.workspace.terraform_dir / "main.tf.json").exists():
             self._emit(LogEvent("dtwin", "info", "nothing was deployed with Terraform"))
             return "skipped"
+        if self.target.is_sandbox:
+            moved = point_root_at(self.workspace.terraform_dir / "main.tf.json", self.target)
+            if moved:
+                self._emit(
+                    LogEvent(
+                        "dtwin",
+                        "info",
+                        f"the sandbox now answers on {self.target.endpoint} (was {moved}): "
+                        "Terraform talks to it there",
+                    )
+                )
+            if self._sandbox_lost_everything():
+                self._nothing_left = True
+                return _skipped("nothing left to destroy")
         self._guard(lambda: self._terraform_runner().init(), "init")
         return None
 
+    def _sandbox_lost_everything(self) -> bool:
+        """The state lists resources, yet the sandbox has none of them and nothing else of
+        the twin (it was restarted, empty, since the deploy): the state is emptied."""
+        from dtwin_gui.deploy.leftovers import find_leftovers
+        from dtwin_gui.deploy.probes import MISSING, probe_resources
+        from dtwin_gui.iac.state import read_state
+
+        try:
+            snapshot = read_state(self.workspace.terraform_dir)
+        except ValueError:  # an unreadable state is Terraform's to report
+            return False
+        if snapshot.empty:
+            return False
+        probes = probe_resources(self.target, snapshot.resources)
+        if not probes or any(p.state != MISSING for p in probes.values()):
+            return False
+        if find_leftovers(self.target, load_project(self.project_root).twin_name):
+            return False
+        self._emit(
+            LogEvent(
+                "dtwin",
+                "info",
+                f"none of the {len(probes)} resources in the Terraform state exist in the "
+                "sandbox any more (it was restarted, empty, since the deploy): nothing left to "
+                "destroy; the state is emptied so the next deploy starts fresh",
+            )
+        )
+        forget_state(self.workspace)
+        return True
+
     def _terraform_destroy(self):
+        if getattr(self, "_nothing_left", False):
+            return _skipped("nothing left to destroy")
         if not (self.workspace.terraform_dir / "main.tf.json").exists():
             return "skipped"
         self._guard(lambda: self._terraform_runner().destroy(), "destroy")
@@ -69,6 +134,49 @@ class Teardown:
                 "run destroy again; delete them in the console if they stay",
             )
         return left
+
+
+def point_root_at(root_file: Path, target) -> str:
+    """Point the sandbox provider of a generated root at ``target``'s live endpoint (the
+    sandbox picks a new port each start). Returns the old endpoint when it changed, else ""."""
+    try:
+        doc = json.loads(root_file.read_text(encoding="utf-8"))
+        endpoints = doc["provider"]["aws"]["endpoints"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    if not isinstance(endpoints, dict) or not target.endpoint:
+        return ""
+    old = sorted({str(v) for v in endpoints.values() if v != target.endpoint})
+    if not old:
+        return ""
+    doc["provider"]["aws"]["endpoints"] = {k: target.endpoint for k in endpoints}
+    atomic_write_json(root_file, doc, mode=0o600)
+    return ", ".join(old)
+
+
+#: What a destroy of a vanished sandbox deployment forgets (the generated root stays).
+STATE_FILES = (
+    "terraform.tfstate",
+    "terraform.tfstate.backup",
+    ".terraform.tfstate.lock.info",
+    "tfplan",
+    "review.tfplan",
+)
+
+
+def forget_state(workspace) -> None:
+    """Empty the deployment's record: Terraform state, plans, outputs, SDK objects."""
+    for name in STATE_FILES:
+        (workspace.terraform_dir / name).unlink(missing_ok=True)
+    workspace.outputs_file.unlink(missing_ok=True)
+    workspace.sdk_state_file.unlink(missing_ok=True)
+    clear_deployed(workspace)
+
+
+def _skipped(reason: str):
+    from dtwin_gui.deploy.orchestrator import Skipped
+
+    return Skipped(reason)
 
 
 def _failed(phase: str, message: str, hint: str = ""):
