@@ -177,6 +177,7 @@ class MainWindow(QMainWindow):
         self.review_page.destroy_requested.connect(self.start_destroy)
         self.deploy_page.destroy_requested.connect(lambda: self.go_to(REVIEW_STEP))
         self.deploy_page.status_requested.connect(lambda: self.go_to(STATUS_STEP))
+        self.status_page.deploy_requested.connect(lambda: self.go_to(DEPLOY_STEP))
         self.deploy_page.run_started.connect(lambda _kind: self._update_steps())
         self.deploy_page.run_finished.connect(self._run_finished)
         self.review_page.fix_requested.connect(self._go_fix)

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 REFRESH_MS = 30_000
 CHART_MS = 5_000
 CHART_MINUTES = 15
+MISSING_NOTE = "Missing in the cloud — "
 
 
 def _refresh_status(root, choice_make_target):
@@ -78,6 +79,8 @@ class StatusPage(QWidget):
     traced = Signal(object)
     #: The chart got new values (the series).
     values_updated = Signal(object)
+    #: The user wants to deploy again (resources of the twin are missing in the cloud).
+    deploy_requested = Signal()
 
     def __init__(
         self,
@@ -123,6 +126,11 @@ class StatusPage(QWidget):
         title_row.addWidget(title)
         title_row.addSpacing(12)
         title_row.addWidget(self.subtitle, 1, Qt.AlignmentFlag.AlignBottom)
+        self.deploy_button = QPushButton("Deploy…")
+        self.deploy_button.setToolTip("Go to the Deploy step to recreate what is missing")
+        self.deploy_button.clicked.connect(self.deploy_requested)
+        self.deploy_button.hide()
+        title_row.addWidget(self.deploy_button)
         title_row.addWidget(self.refresh_button)
         layout.addLayout(title_row)
         self.banner = Banner()
@@ -188,6 +196,28 @@ class StatusPage(QWidget):
         self.tree.set_report(report, target)
         self.outputs.set_outputs(report.outputs or {}, sensitive)
         self._update_subtitle()
+        self._show_missing(report)
+
+    def _show_missing(self, report) -> None:
+        """Resources the cloud no longer has: say which layers, offer Deploy."""
+        incomplete = report is not None and getattr(report, "incomplete", False)
+        self.deploy_button.setVisible(incomplete)
+        if not incomplete:
+            if self.banner.text().startswith(MISSING_NOTE):
+                self.banner.clear()
+            return
+        parts = [
+            f"{layer}: {status.summary}"
+            for layer, status in report.layers.items()
+            if status.state == "partial"
+        ]
+        if report.missing_setup:
+            parts.append(f"setup: {len(report.missing_setup)} of {len(report.setup)} missing")
+        self.banner.show_message(
+            "error",
+            MISSING_NOTE + "; ".join(parts) + ". The list per layer is below. "
+            "Deploy again to recreate them (Deploy…).",
+        )
 
     def _update_subtitle(self) -> None:
         parts = [self._choice.label]
@@ -223,6 +253,7 @@ class StatusPage(QWidget):
         self._report = self._saved_at = None
         self.tree.set_report(None)
         self.outputs.set_outputs({})
+        self.deploy_button.hide()
         self._update_subtitle()
 
     def _target_changed(self) -> None:

@@ -99,7 +99,7 @@ class LayerStatusTree(QTreeWidget):
             if layer.state == ELSEWHERE:
                 detail = f"on {cloud}: not shown here" if cloud else "no cloud chosen"
             elif layer.missing:
-                detail = "missing: " + "; ".join(layer.missing[:3])
+                detail = f"{layer.summary}: " + "; ".join(layer.missing[:3])
                 if len(layer.missing) > 3:
                     detail += f" (+{len(layer.missing) - 3} more)"
             item.setText(COL_DETAIL, detail)
