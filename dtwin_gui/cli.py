@@ -273,6 +273,13 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_BROKEN_PIPE
+    except OSError as exc:  # a folder that cannot be written, a disk full...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"dtwin: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(
+            "    hint: check that the folder exists and that you may write there", file=sys.stderr
+        )
+        return EXIT_FAIL
     except Exception as exc:  # never a traceback: one line, the details only on request
         return _internal_error(exc)
 

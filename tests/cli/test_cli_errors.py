@@ -232,3 +232,19 @@ def test_simulate_with_the_sandbox_stopped_says_the_twin_is_gone(
     assert code == 1
     assert "published" not in out
     assert err.startswith("dtwin: the sandbox is not running, so the twin deployed to it is gone")
+
+
+@pytest.mark.parametrize("command", ["new", "import", "build"])
+def test_a_destination_that_cannot_be_written_is_one_line(capsys, tmp_path, project, command):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder\n")
+    dest = str(blocked / "inside")
+    argv = {
+        "new": ["new", dest],
+        "import": ["import", str(project), dest],
+        "build": ["build", str(project), "--out", dest],
+    }[command]
+    code, _, err = run(capsys, *argv)
+    assert code == 1
+    assert err.startswith("dtwin: ")
+    assert "unexpected error" not in err
