@@ -93,9 +93,20 @@ class LayerStatus:
     @property
     def summary(self) -> str:
         """``deployed``, ``3 of 16 missing``, ``not deployed`` ... (for people)."""
-        if self.state == PARTIAL and self.missing:
-            return f"{len(self.missing)} of {max(self.total, len(self.missing))} missing"
-        return self.state
+        if self.state != PARTIAL or not self.missing:
+            return self.state
+        counts = {"missing": self.expected_extra, "drifted": 0, "error": 0}
+        for resource in self.resources:
+            if resource.state in counts:
+                counts[resource.state] += 1
+        parts = []
+        if counts["missing"]:
+            parts.append(f"{counts['missing']} of {self.total} missing")
+        if counts["drifted"]:
+            parts.append(f"{counts['drifted']} drifted")
+        if counts["error"]:
+            parts.append(f"{counts['error']} not checked")
+        return ", ".join(parts) or f"{len(self.missing)} problem(s)"
 
     def to_json(self) -> dict:
         return {
