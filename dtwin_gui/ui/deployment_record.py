@@ -154,7 +154,7 @@ class RecordWatcher(QObject):
         if not self._read or self.key is None:
             return
         generation, root, target = self._generation, self.key[0], self.key[2]
-        self._runner.start(
+        task = self._runner.start(
             lambda: load_record(root, target),
             name="deployment-record",
             on_result=lambda record: self._loaded(generation, record),
@@ -163,6 +163,8 @@ class RecordWatcher(QObject):
                 generation, DeploymentRecord(root, target, None, None)
             ),
         )
+        # The page (and this watcher) may be gone before the read ends: drop the answer then.
+        self.destroyed.connect(task.discard)
 
     def _loaded(self, generation: int, record: DeploymentRecord) -> None:
         if generation == self._generation:
