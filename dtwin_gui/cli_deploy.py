@@ -187,7 +187,7 @@ def cmd_unlock(args) -> int:
     from dtwin_gui.deploy.orchestrator import Deployment
     from dtwin_gui.iac.runner import LockMismatch, StateLocked, TerraformError
 
-    deployment = Deployment(Path(args.path), resolve_target(args.target))
+    deployment = Deployment(Path(args.path), _lock_target(args.target))
     runner = deployment._terraform_runner()
     try:
         if runner.backend_type() == "local" and runner.lock_info() is None:
@@ -210,6 +210,20 @@ def cmd_unlock(args) -> int:
         return EXIT_FAIL
     print(f"state lock {args.lock_id} released")
     return EXIT_OK
+
+
+def _lock_target(name: str):
+    """The target for releasing a lock: the sandbox is not started for it (the lock of a
+    local state is a file; a stopped sandbox holds no state of its own)."""
+    if name == "sandbox":
+        from dtwin_gui.deploy.target import sandbox_target
+        from dtwin_gui.sandbox.daemon import running
+
+        info = running()
+        if info is None:
+            return sandbox_target("http://127.0.0.1:9")  # never called: nothing runs there
+        return sandbox_target(info.endpoint, info.region)
+    return resolve_target(name)
 
 
 def _not_deployed(args) -> str | None:

@@ -146,8 +146,12 @@ def test_simulate_of_a_never_deployed_project_says_so_and_fails(capsys, project,
         )
 
 
-def test_unlock_without_a_lock_says_none_is_held_and_fails(capsys, project):
-    code, out, err = run(capsys, "unlock", str(project), "deadbeef", "--target", "aws")
+@pytest.mark.parametrize("target", ["sandbox", "aws"])
+def test_unlock_without_a_lock_says_none_is_held_and_fails(
+    capsys, monkeypatch, project, no_sandbox_start, target
+):
+    monkeypatch.setattr(daemon, "running", lambda: None)
+    code, out, err = run(capsys, "unlock", str(project), "deadbeef", "--target", target)
     assert code == 1
     assert "released" not in out
     assert err.startswith("dtwin: no state lock deadbeef is held")
