@@ -92,7 +92,11 @@ class AwsEmulator:
             pass
         self.host = FunctionHost({}, workdir=self._workdir, log=self._log)
         self.gateway = Gateway(
-            f"http://{host}:{port}", self.host, _moto_lambda_lookup, default_region=self.region
+            f"http://{host}:{port}",
+            self.host,
+            _moto_lambda_lookup,
+            default_region=self.region,
+            upstream_app=self._moto._server.app,
         ).start()
         self.host._base_env.update(
             {

@@ -68,8 +68,13 @@ class Gateway:
         lookup: FunctionLookup,
         *,
         default_region: str = "us-east-1",
+        upstream_app: Callable | None = None,
     ) -> None:
         self._upstream = urlsplit(upstream)
+        #: moto's WSGI application, when it runs in this process: the hot-path calls
+        #: (DynamoDB) are handed to it directly, without a connection per request (moto's
+        #: werkzeug server closes every connection) and a server thread each.
+        self._upstream_app = upstream_app
         self.host = host
         self._lookup = lookup
         self._default_region = default_region
@@ -189,6 +194,8 @@ class Gateway:
     def _upstream_call(self, method: str, target: str, body: bytes, headers: dict) -> Response:
         """One request to moto over this thread's kept-alive connection (a handler thread
         serves one client connection, so it reuses one to moto: no connect per request)."""
+        if self._upstream_app is not None and _in_process(headers):
+            return self._call_app(method, target, body, headers)
         connection = getattr(self._local, "connection", None)
         reused = connection is not None
         if connection is None:
@@ -217,6 +224,26 @@ class Gateway:
             self._local.connection = connection
         out = {k: v for k, v in reply.getheaders() if k.lower() not in _HOP_HEADERS}
         return Response(reply.status, data, out)
+
+    def _call_app(self, method: str, target: str, body: bytes, headers: dict) -> Response:
+        """The request handed to moto's WSGI application in this thread."""
+        from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+        path, _, query = target.partition("?")
+        builder = EnvironBuilder(
+            method=method, path=path, query_string=query, headers=headers, data=body
+        )
+        try:
+            environ = builder.get_environ()
+        finally:
+            builder.close()
+        chunks, status, reply_headers = run_wsgi_app(self._upstream_app, environ)
+        try:
+            data = b"".join(chunks)
+        finally:
+            getattr(chunks, "close", lambda: None)()
+        out = {k: v for k, v in reply_headers.items() if k.lower() not in _HOP_HEADERS}
+        return Response(int(status.split(" ", 1)[0]), data, out)
 
     def _resolve(self, name: str, region: str) -> FunctionCode | None:
         name = unquote(name)
@@ -284,6 +311,12 @@ class Gateway:
             self.host.record_error(code.name, outcome.error)
             return Response(502, b'{"Message":"Internal Server Error"}')
         return function_url_response(outcome.result)
+
+
+def _in_process(headers: dict[str, str]) -> bool:
+    """DynamoDB's JSON API (``X-Amz-Target: DynamoDB_...``): the hot store's every write."""
+    target = next((v for k, v in headers.items() if k.lower() == "x-amz-target"), "")
+    return target.startswith("DynamoDB_")
 
 
 def _keeps_alive(headers: dict[str, str]) -> bool:
