@@ -16,6 +16,7 @@ import pytest
 from dtwin_gui.deploy.events import PhaseEvent, ResourceEvent
 from dtwin_gui.deploy.leftovers import find_leftovers
 from dtwin_gui.deploy.orchestrator import Deployment
+from dtwin_gui.deploy.query import query_hot
 from dtwin_gui.deploy.simulate import simulate
 from dtwin_gui.deploy.target import sandbox_target
 
@@ -90,6 +91,13 @@ def test_example_twin_lives_and_dies_on_the_sandbox(aws, project):
     with urllib.request.urlopen(f"{reader}?device_id=temperature-sensor-1") as reply:
         page = json.loads(reply.read())
     assert [i["temperature"] for i in page["items"]] == [22.5, 42.0]
+    # `dtwin query`'s engine call: every record, newest first, through the deployed reader.
+    queried = query_hot(project, target)
+    assert [(r["device_id"], r["timestamp"]) for r in queried.records] == sorted(
+        ((s.device_id, s.timestamp) for s in sent.sent), key=lambda k: k[1], reverse=True
+    )
+    assert queried.source.reader == report.outputs["hot_reader_function_name"]
+    assert (queried.source.via, queried.source.target) == ("invoke", "sandbox")
 
     # 4. The event rule's action ran and the device got its feedback.
     from moto.backends import get_backend
