@@ -238,3 +238,32 @@ def parse_lock_detail(detail: str) -> LockInfo | None:
         version=values.get("Version", ""),
         held=True,
     )
+
+
+def rerun_hint(workdir, lock: LockInfo | None, backend: str = "local") -> str:
+    """What to do after Terraform ended abnormally (crash, signal, unclassified error).
+
+    "Running again is safe" only when it is: not when Terraform could not write its state
+    (``errored.tfstate``) nor while a lock is still held or left on a remote backend.
+    """
+    from pathlib import Path
+
+    errored = Path(workdir) / "errored.tfstate"
+    if errored.is_file():
+        return (
+            f"Terraform could not save its state; it wrote it to {errored}. Put it back "
+            f"before running again (in {Path(workdir)}: terraform state push "
+            "errored.tfstate), otherwise the next deploy has to adopt what it created."
+        )
+    if lock is not None and lock.held:
+        return (
+            "Another Terraform run still holds the state lock: wait for it to finish, then run "
+            "again."
+        )
+    if backend != "local":
+        return (
+            "Open the run log for the full detail. The state lock may have been left on the "
+            "backend: if the next run says the state is locked, unlock it with the id it "
+            "shows (dtwin unlock PATH LOCK_ID), then run again."
+        )
+    return HINTS["other"]

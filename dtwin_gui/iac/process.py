@@ -283,3 +283,22 @@ def tail_lines(path: Path, exited: Callable[[], bool], *, poll: float = 0.05) ->
                 yield from pending.splitlines(keepends=True)
                 return
             time.sleep(poll)
+
+
+def file_lock_held(state: Path) -> bool | None:
+    """Whether a live process holds Terraform's OS lock on the local state file."""
+    try:
+        import fcntl
+    except ImportError:
+        return None  # Windows: cannot tell without taking the lock the same way
+    try:
+        handle = state.open("r+b")
+    except FileNotFoundError:
+        return False
+    with handle:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.lockf(handle, fcntl.LOCK_UN)
+        return False

@@ -24,15 +24,30 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from dtwin_gui.deploy.events import DiagnosticEvent, Event, LogEvent, Sink
 from dtwin_gui.iac import process
 from dtwin_gui.iac.cli_config import TerraformSettings, write_cli_config
-from dtwin_gui.iac.diagnostics import HINTS, LockInfo, diagnostic_event, parse_lock_detail
+from dtwin_gui.iac.diagnostics import (
+    LockInfo,
+    diagnostic_event,
+    parse_lock_detail,
+    rerun_hint,
+)
 from dtwin_gui.iac.perms import private_umask, tighten
+from dtwin_gui.iac.results import (
+    ApplySummary,
+    LockMismatch,
+    PlannedResource,
+    PlanSummary,
+    StateLocked,
+    TerraformCancelled,
+    TerraformError,
+    _loads,
+)
 from dtwin_gui.iac.state import state_path
 from dtwin_gui.iac.stream import StreamTranslator, layer_for
 
@@ -78,123 +93,6 @@ _SECRET_NAME = re.compile(
 _MASK = "***"
 CLI_CONFIG_NAME = ".dtwin-cli.tfrc"
 _WINDOWS = sys.platform == "win32"
-
-
-# --- results and errors -------------------------------------------------------------------
-class PlannedResource(NamedTuple):
-    address: str
-    action: str  # create | update | delete | replace | read | noop
-    layer: str
-
-
-@dataclass
-class PlanSummary:
-    """What a plan would do. ``has_changes`` also covers output-only changes."""
-
-    add: int = 0
-    change: int = 0
-    destroy: int = 0
-    resources: list[PlannedResource] = field(default_factory=list)
-    has_changes: bool = False
-    plan_file: Path | None = None
-
-    @property
-    def total(self) -> int:
-        """Resource operations the apply will perform (the progress total)."""
-        return self.add + self.change + self.destroy
-
-    def by_layer(self) -> dict[str, dict[str, int]]:
-        """``{layer: {"add": n, "change": n, "destroy": n}}`` for layers with changes."""
-        counts: dict[str, dict[str, int]] = {}
-        for _address, action, layer in self.resources:
-            keys = {
-                "create": ("add",),
-                "update": ("change",),
-                "delete": ("destroy",),
-                "replace": ("add", "destroy"),
-            }.get(action, ())
-            for key in keys:
-                counts.setdefault(layer, {"add": 0, "change": 0, "destroy": 0})[key] += 1
-        return counts
-
-
-@dataclass
-class ApplySummary:
-    """What an apply or destroy did (Terraform's own counts)."""
-
-    add: int = 0
-    change: int = 0
-    destroy: int = 0
-
-
-class TerraformError(Exception):
-    """A Terraform command failed. ``summary`` is one line, ``hint`` says what to do."""
-
-    def __init__(
-        self,
-        command: str,
-        diagnostics: list[DiagnosticEvent],
-        exit_code: int,
-        summary: str | None = None,
-        *,
-        hint: str | None = None,
-    ) -> None:
-        self.command = command
-        self.diagnostics = diagnostics
-        self.exit_code = exit_code
-        errors = [d for d in diagnostics if d.severity == "error"] or diagnostics
-        first = errors[0] if errors else None
-        self.category = first.category if first and first.category else "other"
-        if summary is None:
-            if first is not None:
-                where = f" ({first.address})" if first.address else ""
-                summary = f"terraform {command} failed: {first.summary}{where}"
-                if len(errors) > 1:
-                    summary += f" (+{len(errors) - 1} more)"
-            else:
-                summary = f"terraform {command} failed with exit code {exit_code}"
-        self.summary = summary
-        self.hint = hint or HINTS.get(self.category, HINTS["other"])
-        super().__init__(summary)
-
-
-class StateLocked(TerraformError):
-    """The state is locked by another run. Offer :meth:`Terraform.force_unlock` with
-    :attr:`lock_id` only when that run is known to be gone."""
-
-    def __init__(
-        self, command: str, diagnostics: list[DiagnosticEvent], exit_code: int, lock: LockInfo
-    ) -> None:
-        self.lock = lock
-        self.lock_id = lock.lock_id
-        self.who = lock.who
-        self.operation = lock.operation
-        self.created = lock.created
-        self.path = lock.path
-        super().__init__(
-            command,
-            diagnostics,
-            exit_code,
-            f"the Terraform state is locked by {lock.who or 'another run'} "
-            f"({lock.operation or 'unknown operation'} since {lock.created or '?'}, "
-            f"lock {lock.lock_id})",
-        )
-        self.category = "lock"
-        self.hint = HINTS["lock"]
-
-
-class TerraformCancelled(Exception):
-    """The command was cancelled. ``forced``: Terraform had to be killed after the grace
-    period, so the state may still be locked (``lock`` says by what, when known)."""
-
-    def __init__(self, command: str, *, forced: bool, lock: LockInfo | None = None) -> None:
-        self.command, self.forced, self.lock = command, forced, lock
-        how = "stopped forcefully" if forced else "cancelled"
-        super().__init__(f"terraform {command} {how}")
-
-
-class LockMismatch(ValueError):
-    """force_unlock was asked to remove a lock other than the one holding the state."""
 
 
 @dataclass
@@ -336,7 +234,7 @@ class Terraform:
             created=str(data.get("Created", "")),
             path=str(data.get("Path", "")),
             version=str(data.get("Version", "")),
-            held=_file_lock_held(state),
+            held=process.file_lock_held(state),
         )
 
     def force_unlock(self, lock_id: str) -> None:
@@ -637,7 +535,10 @@ class Terraform:
                 raise StateLocked(command, diagnostics, exit_code, lock)
         if not [d for d in diagnostics if d.severity == "error"]:
             diagnostics.append(self._fallback_diagnostic(command, exit_code, stderr))
-        raise TerraformError(command, diagnostics, exit_code)
+        error = TerraformError(command, diagnostics, exit_code)
+        if error.category == "other":  # say "running again is safe" only when it is
+            error.hint = rerun_hint(self.workdir, self.lock_info(), self.backend_type())
+        raise error
 
     def _fallback_diagnostic(self, command: str, exit_code: int, stderr: list[str]):
         """A diagnostic for a failure without JSON diagnostics (crash, signal, plain output).
@@ -682,34 +583,3 @@ def _exited_unreaped(proc: subprocess.Popen) -> bool:
         except ChildProcessError:
             return proc.poll() is not None
     return proc.poll() is not None
-
-
-def _file_lock_held(state: Path) -> bool | None:
-    """Whether a live process holds Terraform's OS lock on the local state file."""
-    try:
-        import fcntl
-    except ImportError:
-        return None  # Windows: cannot tell without taking the lock the same way
-    try:
-        handle = state.open("r+b")
-    except FileNotFoundError:
-        return False
-    with handle:
-        try:
-            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return True
-        fcntl.lockf(handle, fcntl.LOCK_UN)
-        return False
-
-
-def _loads(text: str, command: str) -> dict:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise TerraformError(
-            command, [], 0, f"terraform {command} printed invalid JSON: {exc.msg}"
-        ) from None
-    if not isinstance(value, dict):
-        raise TerraformError(command, [], 0, f"terraform {command} printed unexpected JSON")
-    return value
