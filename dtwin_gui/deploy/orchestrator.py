@@ -248,7 +248,7 @@ class Deployment(Teardown):
         plan_file = self.workspace.terraform_dir / REVIEW_PLAN_FILE
 
         def plan() -> None:
-            state["plan"] = self._plan(plan_file=plan_file)
+            state["plan"] = self._plan_adopting(plan_file=plan_file)
             fingerprint = self._fingerprint(state["builds"])
             state["ticket"] = make_ticket(fingerprint, state["plan"], plan_file, self.target.name)
 
@@ -338,8 +338,35 @@ class Deployment(Teardown):
         if reviewed is not None:
             state["plan"] = reviewed.plan
             return Skipped(f"applying the plan reviewed at {reviewed.when}")
-        state["plan"] = self._plan()
+        state["plan"] = self._plan_adopting()
         return None
+
+    def _plan_adopting(self, plan_file: Path | None = None):
+        """Plan; when the plan would create objects that already exist (a killed apply
+        created them without recording them), import them (:mod:`~dtwin_gui.deploy.adopt`)
+        and plan again."""
+        from dtwin_gui.deploy import adopt
+
+        adopt.clear_imports(self.workspace.terraform_dir)
+        plan = self._plan(plan_file=plan_file)
+        twin = load_project(self.project_root).twin_name
+        if not plan.has_changes or not adopt.might_need_adoption(self.target, twin, plan):
+            return plan
+        terraform = self._terraform_runner()
+        document = self._guard(lambda: terraform.show_plan(plan.plan_file), "plan")
+        found = adopt.find_adoptions(self.target, document)
+        if not found:
+            return plan
+        names = ", ".join(f"{a.name} ({a.type})" for a in found)
+        self._emit(
+            LogEvent(
+                "dtwin",
+                "warning",
+                f"adopting {len(found)} resource(s) Terraform lost track of: {names}",
+            )
+        )
+        adopt.write_imports(self.workspace.terraform_dir, found)
+        return self._plan(plan_file=plan_file)
 
     def _finish_deploy(self, result: RunResult, state: dict) -> None:
         record = state.get("unchanged")
@@ -457,7 +484,12 @@ class Deployment(Teardown):
             raise Cancelled("the plan was not confirmed")
         plan_file = reviewed.plan_file if reviewed else self.workspace.terraform_dir / PLAN_FILE
         terraform = self._terraform_runner()
-        self._guard(lambda: terraform.apply(plan_file), "apply")
+        try:
+            self._guard(lambda: terraform.apply(plan_file), "apply")
+        finally:  # what was imported is in the state now (also after a failed apply)
+            from dtwin_gui.deploy.adopt import clear_imports
+
+            clear_imports(self.workspace.terraform_dir)
         state["applied"] = True
         return None
 
