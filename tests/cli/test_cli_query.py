@@ -8,6 +8,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
 
 
@@ -58,3 +60,58 @@ def test_bad_options_are_usage_errors(project):
         one_line_error(missing)
         == f"dtwin: {project / 'nope'} is not a folder; give the path of a project"
     )
+
+
+@pytest.mark.slow
+def test_records_print_newest_first_as_text_and_json(aws, project, tmp_path, monkeypatch, capsys):
+    """The command's output over a deployed reader (in-process sandbox instead of the daemon
+    the command would find)."""
+    import argparse
+
+    import boto3
+    from helpers_aws import deploy_project
+
+    from dtwin_gui import cli_query
+    from dtwin_gui.deploy.target import sandbox_target
+    from dtwin_gui.runtime.aws.stores import DynamoHotStore
+
+    twin = deploy_project(aws, project, tmp_path / "build")
+    store = DynamoHotStore(twin.table, boto3.resource("dynamodb", **aws.client_kwargs()))
+    store.put(
+        {
+            "device_id": "pressure-sensor-1",
+            "timestamp": "2026-11-25T10:00:01.000Z",
+            "trace_id": "a",
+            "pressure": 1012.8,
+        }
+    )
+    store.put(
+        {
+            "device_id": "temperature-sensor-1",
+            "timestamp": "2026-11-25T10:00:02.000Z",
+            "trace_id": "b",
+            "temperature": 21.5,
+        }
+    )
+    workspace = DeploymentWorkspace(project, "sandbox")
+    workspace.write_json(
+        workspace.outputs_file, {"hot_reader_function_name": twin.name("hot-reader")}
+    )
+    monkeypatch.setattr(cli_query, "_target", lambda name, root: sandbox_target(aws.endpoint))
+
+    def run(*extra):
+        parser = argparse.ArgumentParser()
+        cli_query.register(parser.add_subparsers())
+        return cli_query.cmd_query(parser.parse_args(["query", str(project), *extra]))
+
+    assert run() == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "2026-11-25T10:00:02.000Z  temperature-sensor-1  temperature=21.5",
+        "2026-11-25T10:00:01.000Z  pressure-sensor-1  pressure=1012.8",
+        "2 record(s), newest first, from factory-twin-hot-reader (aws, sandbox, via invoke)",
+    ]
+    assert run("--json", "--device", "pressure-sensor-1") == 0
+    document = json.loads(capsys.readouterr().out)
+    assert [r["trace_id"] for r in document["records"]] == ["a"]
+    assert document["source"]["reader"] == "factory-twin-hot-reader"
