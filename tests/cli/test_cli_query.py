@@ -1,6 +1,6 @@
-"""``dtwin query`` without a deployment: one clear line and a non-zero exit, never a
-traceback (a real child process, as a user runs it). The records themselves are checked
-against the sandbox in tests/deploy/test_query.py and tests/e2e."""
+"""``dtwin query``: without a deployment one clear line and a non-zero exit, never a
+traceback (a real child process, as a user runs it); with one, the records newest first.
+The engine call is checked against the sandbox in tests/deploy/test_query.py and tests/e2e."""
 
 from __future__ import annotations
 
