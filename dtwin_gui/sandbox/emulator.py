@@ -110,9 +110,14 @@ class AwsEmulator:
         from dtwin_gui.sandbox.patches import install_all
 
         self.patches = install_all(self.gateway, self)
+        from dtwin_gui.sandbox.reaper import Reaper
+
+        self.reaper = Reaper(self.gateway, self.host).start()  # deleted and idle workers
         return self
 
     def stop(self) -> None:
+        if getattr(self, "reaper", None):
+            self.reaper.stop()
         if self.host:
             self.host.close()
         if self.gateway:

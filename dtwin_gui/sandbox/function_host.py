@@ -302,8 +302,28 @@ class FunctionHost:
             ):
                 self._retire(worker)
             else:
+                worker.idle_since = time.monotonic()
                 self._idle[key].append(worker)
                 self._changed.notify_all()
+
+    def forget(self, name: str) -> int:
+        """Stop the idle workers of function ``name`` (it was deleted); returns how many."""
+        return self._reap(lambda key, worker: key[0] == name)
+
+    def reap_idle(self, max_idle_s: float) -> int:
+        """Stop workers idle for more than ``max_idle_s`` (also those of replaced code)."""
+        now = time.monotonic()
+        return self._reap(lambda key, w: now - getattr(w, "idle_since", now) > max_idle_s)
+
+    def _reap(self, doomed: Callable[[tuple[str, str], _Worker], bool]) -> int:
+        with self._changed:
+            reaped = 0
+            for key, pool in self._idle.items():
+                for worker in [w for w in pool if doomed(key, w)]:
+                    pool.remove(worker)
+                    self._retire(worker)
+                    reaped += 1
+            return reaped
 
     def invoke(self, code: FunctionCode, event: object) -> Invocation:
         """Run ``code`` with ``event`` and wait for its result."""
