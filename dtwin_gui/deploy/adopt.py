@@ -179,3 +179,74 @@ def might_need_adoption(target, twin_name: str, plan) -> bool:
 
     left = find_leftovers(target, twin_name)
     return any(names for service, names in left.items() if service != "unlisted")
+
+
+def _log(deployment, message: str) -> None:
+    from dtwin_gui.deploy.events import LogEvent
+
+    deployment._emit(LogEvent("dtwin", "warning", message))
+
+
+def _describe(found: list[Adoption]) -> str:
+    names = ", ".join(f"{a.name} ({a.type})" for a in found)
+    return f"adopting {len(found)} resource(s) Terraform lost track of: {names}"
+
+
+def plan_adopting(deployment, plan_file: Path | None = None):
+    """Plan; when the plan would create objects that already exist, import them (import
+    blocks) and plan again. ``deployment`` is a :class:`~dtwin_gui.deploy.orchestrator.
+    Deployment`."""
+    from dtwin_gui.core.project import load_project
+
+    terraform_dir = deployment.workspace.terraform_dir
+    clear_imports(terraform_dir)
+    plan = deployment._plan(plan_file=plan_file)
+    twin = load_project(deployment.project_root).twin_name
+    if not plan.has_changes or not might_need_adoption(deployment.target, twin, plan):
+        return plan
+    terraform = deployment._terraform_runner()
+    document = deployment._guard(lambda: terraform.show_plan(plan.plan_file), "plan")
+    found = find_adoptions(deployment.target, document)
+    if not found:
+        return plan
+    _log(deployment, _describe(found))
+    write_imports(terraform_dir, found)
+    return deployment._plan(plan_file=plan_file)
+
+
+def untracked_names(target, twin_name: str, terraform_dir: Path) -> set[str]:
+    """Names of the twin's objects in the cloud that no resource in the state carries."""
+    from dtwin_gui.deploy.leftovers import find_leftovers
+    from dtwin_gui.iac.state import read_state
+
+    left = find_leftovers(target, twin_name)
+    names = {n for service, found in left.items() if service != "unlisted" for n in found}
+    if not names:
+        return set()
+    known = {v for r in read_state(terraform_dir).resources for v in r.attributes.values()}
+    return names - known
+
+
+def adopt_before_destroy(deployment) -> list[Adoption]:
+    """Before a destroy: import what a killed apply created but never recorded, so that
+    the destroy removes it too (``terraform import``; a plan says where each one goes)."""
+    from dtwin_gui.core.project import load_project
+
+    terraform_dir = deployment.workspace.terraform_dir
+    twin = load_project(deployment.project_root).twin_name
+    untracked = untracked_names(deployment.target, twin, terraform_dir)
+    if not untracked:
+        return []
+    clear_imports(terraform_dir)
+    plan = deployment._plan(plan_file=terraform_dir / "adopt.tfplan")
+    terraform = deployment._terraform_runner()
+    document = deployment._guard(lambda: terraform.show_plan(plan.plan_file), "plan")
+    found = [a for a in find_adoptions(deployment.target, document) if a.name in untracked]
+    if found:
+        _log(deployment, _describe(found))
+        for adoption in found:
+            deployment._guard(
+                lambda a=adoption: terraform.import_resource(a.address, a.import_id), "destroy"
+            )
+    (terraform_dir / "adopt.tfplan").unlink(missing_ok=True)
+    return found

@@ -342,31 +342,18 @@ class Deployment(Teardown):
         return None
 
     def _plan_adopting(self, plan_file: Path | None = None):
-        """Plan; when the plan would create objects that already exist (a killed apply
-        created them without recording them), import them (:mod:`~dtwin_gui.deploy.adopt`)
-        and plan again."""
-        from dtwin_gui.deploy import adopt
+        """Plan, importing what exists but the state lacks (see :mod:`.adopt`)."""
+        from dtwin_gui.deploy.adopt import plan_adopting
 
-        adopt.clear_imports(self.workspace.terraform_dir)
-        plan = self._plan(plan_file=plan_file)
-        twin = load_project(self.project_root).twin_name
-        if not plan.has_changes or not adopt.might_need_adoption(self.target, twin, plan):
-            return plan
-        terraform = self._terraform_runner()
-        document = self._guard(lambda: terraform.show_plan(plan.plan_file), "plan")
-        found = adopt.find_adoptions(self.target, document)
-        if not found:
-            return plan
-        names = ", ".join(f"{a.name} ({a.type})" for a in found)
-        self._emit(
-            LogEvent(
-                "dtwin",
-                "warning",
-                f"adopting {len(found)} resource(s) Terraform lost track of: {names}",
-            )
-        )
-        adopt.write_imports(self.workspace.terraform_dir, found)
-        return self._plan(plan_file=plan_file)
+        return plan_adopting(self, plan_file)
+
+    def _terraform_destroy(self):
+        """Adopt what a killed apply left untracked, then destroy (see :mod:`.teardown`)."""
+        from dtwin_gui.deploy.adopt import adopt_before_destroy
+
+        if (self.workspace.terraform_dir / "main.tf.json").exists():
+            adopt_before_destroy(self)
+        return super()._terraform_destroy()
 
     def _finish_deploy(self, result: RunResult, state: dict) -> None:
         record = state.get("unchanged")

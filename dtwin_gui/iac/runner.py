@@ -196,6 +196,11 @@ class Terraform:
             raise ValueError("apply without a plan file needs auto_approve: there is no prompt")
         return self._apply_like("apply", args)
 
+    def import_resource(self, address: str, import_id: str) -> None:
+        """``terraform import``: put the existing object ``import_id`` at ``address``."""
+        args = ["import", "-no-color", "-input=false", self._lock_timeout(), address, import_id]
+        self._run("import", args)
+
     def destroy(self) -> ApplySummary:
         """Destroy everything in the state."""
         args = ["destroy", "-json", "-no-color", "-input=false", "-auto-approve"]

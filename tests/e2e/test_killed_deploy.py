@@ -19,6 +19,7 @@ import time
 
 import pytest
 
+from dtwin_gui.deploy.adopt import untracked_names
 from dtwin_gui.deploy.events import LogEvent
 from dtwin_gui.deploy.leftovers import find_leftovers
 from dtwin_gui.deploy.orchestrator import Deployment
@@ -119,8 +120,10 @@ def test_a_killed_deploy_converges_and_destroy_leaves_nothing(project, tmp_path)
         assert record is not None and record.command == "apply"
         os.kill(record.pid, signal.SIGKILL)
         assert child.wait(120) != 0
+        lost = untracked_names(target, "factory-twin", workdir)  # created, never saved
         messages = converges(project, target)
-        adopted = [m for m in messages if m.startswith("adopting ")]
-        print("\n".join(adopted))
+        adopted = " ".join(m for m in messages if m.startswith("adopting "))
+        assert all(f"{name} (" in adopted for name in lost), (lost, adopted)
+        print(f"untracked after the kill: {sorted(lost)}; {adopted}")
     finally:
         daemon.down()
