@@ -214,6 +214,7 @@ def wait_for_previous(
     """
     record = running_previous(workdir)
     if record is None:
+        _forget_ended(workdir, emit)
         return None
     emit(
         "warning",
@@ -232,11 +233,31 @@ def wait_for_previous(
         time.sleep(0.2)
     end_group(record.pid)
     summary = previous_outcome(Path(record.stdout))
-    emit(
-        "info",
-        f"the earlier Terraform {record.command} ended" + (f": {summary}" if summary else ""),
-    )
+    ended = f"the earlier Terraform {record.command} ended"
+    emit("info", f"{ended}: {summary}" if summary else ended)
+    _remove_run(workdir, record)
     return record
+
+
+def _remove_run(workdir: Path, record: RunRecord) -> None:
+    remove_logs(Path(record.stdout), Path(record.stderr))
+    remove_record(workdir, record.pid)
+
+
+def _forget_ended(workdir: Path, emit: Callable[[str, str], None]) -> None:
+    """A record left by a dtwin that died: its Terraform ended meanwhile; say how."""
+    record = read_record(workdir)
+    if record is None or record.owner == os.getpid() or pid_alive(record.owner):
+        return
+    if is_terraform_in(record.pid, workdir):
+        return
+    summary = previous_outcome(Path(record.stdout))
+    ended = (
+        f"the Terraform {record.command} started at {record.started} (pid {record.pid}) "
+        "ended while dtwin was not running"
+    )
+    emit("info", f"{ended}: {summary}" if summary else ended)
+    _remove_run(workdir, record)
 
 
 def _signal(pgid: int, sig: int) -> None:

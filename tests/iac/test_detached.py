@@ -98,9 +98,32 @@ def test_a_killed_dtwin_leaves_terraform_to_finish_and_the_next_run_waits(slow_r
         for m in messages
     ), messages
     assert any("the earlier Terraform apply ended: Apply complete" in m for m in messages)
+    assert process.read_record(slow_root) is None  # its record and logs are gone now
+    assert not os.path.exists(record.stdout) and not os.path.exists(record.stderr)
     assert not plan.has_changes
     assert SLOW_ADDRESS in {r.address for r in read_state(slow_root).resources}
     assert not group_members(record.pid)  # no plugin or provisioner of it is left
+
+
+def test_a_terraform_that_ended_while_dtwin_was_dead_is_reported_once(slow_root):
+    standin = start_standin(slow_root, "2")
+    try:
+        record = wait_for(lambda: terraform_of(slow_root), what="terraform started")
+        standin.send_signal(signal.SIGKILL)
+        standin.wait(10)
+    finally:
+        standin.kill()
+    wait_for(lambda: not process.pid_alive(record.pid), what="terraform ended on its own")
+    events = Recorder()
+    plan = Terraform(slow_root, settings=settings(), sink=events).plan(slow_root / "p.tfplan")
+    assert not plan.has_changes  # it saved its state
+    messages = [e.message for e in events.of(LogEvent)]
+    assert any(
+        f"(pid {record.pid}) ended while dtwin was not running: Apply complete" in m
+        for m in messages
+    ), messages
+    assert not any(m.startswith("waiting for") for m in messages)
+    assert process.read_record(slow_root) is None and not os.path.exists(record.stdout)
 
 
 def test_a_forced_stop_while_waiting_kills_the_earlier_terraform(slow_root):
