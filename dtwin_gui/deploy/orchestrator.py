@@ -351,7 +351,8 @@ class Deployment(Teardown):
         """Adopt what a killed apply left untracked, then destroy (see :mod:`.teardown`)."""
         from dtwin_gui.deploy.adopt import adopt_before_destroy
 
-        if (self.workspace.terraform_dir / "main.tf.json").exists():
+        root = self.workspace.terraform_dir / "main.tf.json"
+        if root.exists() and not getattr(self, "_nothing_left", False):
             adopt_before_destroy(self)
         return super()._terraform_destroy()
 
