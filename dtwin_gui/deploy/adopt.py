@@ -170,15 +170,13 @@ def clear_imports(terraform_dir: Path) -> None:
     (Path(terraform_dir) / ADOPT_FILE).unlink(missing_ok=True)
 
 
-def might_need_adoption(target, twin_name: str, plan) -> bool:
-    """Cheap pre-check: the plan creates adoptable types and the cloud has objects named
-    for the twin (a first deploy into an empty account skips the detailed look)."""
-    if not any(r.action == "create" and r.address for r in plan.resources):
+def might_need_adoption(target, twin_name: str, plan, terraform_dir: Path) -> bool:
+    """Cheap pre-check: the plan creates something and the cloud has objects named for
+    the twin that no resource in the state carries (a first deploy into an empty account,
+    or a redeploy adding a function, skips the detailed look)."""
+    if not any(r.action == "create" for r in plan.resources):
         return False
-    from dtwin_gui.deploy.leftovers import find_leftovers
-
-    left = find_leftovers(target, twin_name)
-    return any(names for service, names in left.items() if service != "unlisted")
+    return bool(untracked_names(target, twin_name, terraform_dir))
 
 
 def _log(deployment, message: str) -> None:
@@ -202,7 +200,9 @@ def plan_adopting(deployment, plan_file: Path | None = None):
     clear_imports(terraform_dir)
     plan = deployment._plan(plan_file=plan_file)
     twin = load_project(deployment.project_root).twin_name
-    if not plan.has_changes or not might_need_adoption(deployment.target, twin, plan):
+    if not plan.has_changes or not might_need_adoption(
+        deployment.target, twin, plan, terraform_dir
+    ):
         return plan
     terraform = deployment._terraform_runner()
     document = deployment._guard(lambda: terraform.show_plan(plan.plan_file), "plan")
