@@ -251,6 +251,7 @@ def _forget_ended(workdir: Path, emit: Callable[[str, str], None]) -> None:
         return
     if is_terraform_in(record.pid, workdir):
         return
+    end_group(record.pid)  # plugins of a Terraform that was killed with dtwin
     summary = previous_outcome(Path(record.stdout))
     ended = (
         f"the Terraform {record.command} started at {record.started} (pid {record.pid}) "
