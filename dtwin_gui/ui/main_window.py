@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -25,6 +25,7 @@ from dtwin_gui.core.problems import ValidationReport
 from dtwin_gui.core.providers import CLOUD_TITLES, undeployable_reason
 from dtwin_gui.ui import sandbox_quit
 from dtwin_gui.ui.deployment_record import LastRun, clock, run_summary
+from dtwin_gui.ui.open_file import open_or_tell
 from dtwin_gui.ui.pages.code_page import CodePage
 from dtwin_gui.ui.pages.credentials_page import CredentialsPage
 from dtwin_gui.ui.pages.deploy_page import DeployPage
@@ -59,6 +60,8 @@ class MainWindow(QMainWindow):
     #: On quit with the sandbox running: ``ask(info, memory_mb) -> "stop"|"keep"|"cancel"``
     #: (tests set it); None shows a window-modal question and closes again on the answer.
     ask_about_sandbox = None
+    #: Opens files and folders (the desktop's opener when None; replaceable in tests).
+    launcher = None
     #: The thread stopping the sandbox after "Stop the sandbox" (None before).
     sandbox_stopper = None
     sandbox_question = None
@@ -267,7 +270,7 @@ class MainWindow(QMainWindow):
 
     def _open_log_folder(self) -> None:
         if self._log_dir:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._log_dir)))
+            open_or_tell(Path(self._log_dir), self, self.launcher)
 
     def _about(self) -> None:
         QMessageBox.about(

@@ -18,8 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -36,6 +35,7 @@ from dtwin_gui.deploy.events import Event, LogEvent, Sink, replay
 from dtwin_gui.deploy.run_model import RunModel
 from dtwin_gui.ui.deployment_record import RecordWatcher
 from dtwin_gui.ui.fix_place import FailureClues
+from dtwin_gui.ui.open_file import open_or_tell
 from dtwin_gui.ui.run_bridge import RunBridge
 from dtwin_gui.ui.session import ProjectSession
 from dtwin_gui.ui.target_choice import TargetChoice
@@ -112,6 +112,8 @@ class DeployPage(QWidget):
     status_requested = Signal()
     #: The run failed for a reason fixed on another page: "layers" or "twin".
     fix_requested = Signal(str)
+    #: Opens the log folder (the desktop's opener when None; replaceable in tests).
+    launcher = None
 
     def __init__(
         self,
@@ -545,7 +547,7 @@ class DeployPage(QWidget):
     def open_logs(self) -> None:
         """Show the run's event log in its folder (the file manager)."""
         if self.log_path is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.log_path).parent)))
+            open_or_tell(Path(self.log_path).parent, self, self.launcher)
 
 
 def _remember_status(deployment, result):

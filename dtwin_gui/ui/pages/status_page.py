@@ -13,10 +13,11 @@ import logging
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
 from dtwin_gui.ui.deployment_record import RecordWatcher
+from dtwin_gui.ui.open_file import desktop_launcher
 from dtwin_gui.ui.session import ProjectSession
 from dtwin_gui.ui.target_choice import TargetChoice
 from dtwin_gui.ui.widgets.banner import Banner
@@ -81,6 +83,9 @@ class StatusPage(QWidget):
     values_updated = Signal(object)
     #: The user wants to deploy again (resources of the twin are missing in the cloud).
     deploy_requested = Signal()
+    #: Opens console links (the desktop's opener when None; replaceable in tests).
+    launcher = None
+    console_failure = None
 
     def __init__(
         self,
@@ -155,7 +160,21 @@ class StatusPage(QWidget):
         layout.addWidget(splitter, 1)
 
     def open_console(self, url: str) -> None:
-        QDesktopServices.openUrl(QUrl(url))
+        """Open a console link; with no browser to start, say so and copy the link."""
+        if (self.launcher or desktop_launcher)(QUrl(url)):
+            return
+        QGuiApplication.clipboard().setText(url)
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Could not open the link",
+            f"No web browser could be started for {url}. The link is on the clipboard: "
+            "paste it into your browser.",
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+        self.console_failure = box
 
     # --- visibility: timers run only while shown ------------------------------------------------
     def showEvent(self, event) -> None:
