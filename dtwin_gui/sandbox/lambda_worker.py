@@ -60,19 +60,20 @@ def main() -> int:
         handler = None
     for line in sys.stdin:
         request = json.loads(line)
+        answer = None
         if handler is None:
             reply = {"ok": False, "error": init_error}
         else:
             context = Context(request["request_id"], request["deadline_ms"])
             try:
                 result = handler(request["event"], context)
-                reply = {"ok": True, "result": result}
-                json.dumps(reply)  # an unserialisable result is the function's error
+                # Encoded once; an unserialisable result is the function's error.
+                answer = json.dumps({"ok": True, "result": result})
             except Exception as exc:
                 reply = {"ok": False, "error": _error(exc)}
         sys.stderr.write(f"\n{END_MARKER}{request['request_id']}\n")
         sys.stderr.flush()
-        protocol.write(json.dumps(reply, default=str) + "\n")
+        protocol.write((answer or json.dumps(reply, default=str)) + "\n")
     return 0
 
 
