@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dtwin_gui.core.project import load_project
-from dtwin_gui.core.providers import Cloud
+from dtwin_gui.core.providers import DEPLOYABLE_CLOUDS
 from dtwin_gui.core.topology import topology_for_project
 from dtwin_gui.deploy.events import (
     DiagnosticEvent,
@@ -395,21 +395,19 @@ class Deployment(Teardown):
                 + f": {first.message}",
                 "fix them (dtwin validate lists them with their place) and deploy again",
             )
-        project = load_project(self.project_root)
-        topology = topology_for_project(project)
-        if Cloud.AWS not in topology.clouds:
+        # Validation reports these too (provider-not-deployable); this guard holds when a
+        # caller skips it. Which clouds deploy is providers.DEPLOYABLE_CLOUDS's to say.
+        topology = topology_for_project(load_project(self.project_root))
+        refused = [
+            f"{slot} on {cloud}"
+            for slot, cloud in topology.providers.items()
+            if cloud not in DEPLOYABLE_CLOUDS[slot]
+        ]
+        if refused:
             raise DeployFailed(
                 "validate",
-                "no layer of this project is on AWS",
-                "choose AWS for at least one layer",
-            )
-        others = [str(c) for c in topology.clouds if c is not Cloud.AWS]
-        if others:
-            raise DeployFailed(
-                "validate",
-                f"layers on {', '.join(others)} cannot be deployed yet (only AWS is supported "
-                "by this version)",
-                "choose AWS for every layer on the Layers page",
+                f"this version cannot deploy {', '.join(refused)} yet",
+                "choose a cloud this version deploys for those layers on the Layers page",
             )
 
     def _build(self):
