@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dtwin_gui.core.processes import pid_alive
+
 LOG_DIR = ".dtwin-terraform"
 RUN_RECORD = "run.json"
 #: Commands that may change the state: a run of one waits for a Terraform left running.
@@ -120,24 +122,6 @@ def _cwd(pid: int) -> Path | None:
         return Path(os.readlink(f"/proc/{pid}/cwd"))
     except OSError:
         return None
-
-
-def pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    if _WINDOWS:
-        return False  # not supported: a Windows run never waits for an earlier one
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie is not running any more
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 def is_terraform_in(pid: int, workdir: Path) -> bool:

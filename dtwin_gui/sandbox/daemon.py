@@ -36,6 +36,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dtwin_gui.core.processes import pid_alive
+
 logger = logging.getLogger("dtwin_gui.sandbox.daemon")
 
 STATE_NAME = "sandbox.json"
@@ -135,20 +137,6 @@ def _locked():
 
 
 # --- processes ---------------------------------------------------------------------------
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie is not alive (Linux; elsewhere assume it is not one)
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rpartition(")")[2].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
 def _command_line(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -161,7 +149,7 @@ def _command_line(pid: int) -> str:
 
 
 def _is_daemon(pid: int) -> bool:
-    return _alive(pid) and _MODULE in _command_line(pid)
+    return pid_alive(pid) and _MODULE in _command_line(pid)
 
 
 def _parents() -> dict[int, int]:
@@ -210,10 +198,10 @@ def _signal_group(pid: int, sig: int) -> None:
 def _wait_gone(pids: list[int], timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if not any(_alive(p) for p in pids):
+        if not any(pid_alive(p) for p in pids):
             return True
         time.sleep(0.05)
-    return not any(_alive(p) for p in pids)
+    return not any(pid_alive(p) for p in pids)
 
 
 def _health(endpoint: str, timeout_s: float = 2.0) -> dict | None:
@@ -227,7 +215,7 @@ def _health(endpoint: str, timeout_s: float = 2.0) -> dict | None:
 def running() -> SandboxInfo | None:
     """The running sandbox (its daemon alive and answering), or None."""
     info = read_state()
-    if info is None or not _alive(info.pid):
+    if info is None or not pid_alive(info.pid):
         return None
     health = _health(info.endpoint)
     return info if health and health.get("pid") == info.pid else None
@@ -303,7 +291,7 @@ def up(timeout_s: float = START_TIMEOUT_S) -> tuple[SandboxInfo, bool]:
                 health = _health(info.endpoint)
                 if health and health.get("pid") == pid:
                     return info, True
-            if not _alive(pid):
+            if not pid_alive(pid):
                 _remove_state(state, pid)
                 raise SandboxError("the sandbox exited while starting" + _tail_note(log))
             time.sleep(0.1)
@@ -329,7 +317,7 @@ def _stop(pid: int, grace_s: float = STOP_GRACE_S) -> None:
         _signal_group(pid, signal.SIGKILL)
         _wait_gone([pid], 5)
     for child in leftovers:
-        if _alive(child):
+        if pid_alive(child):
             _signal_group(child, signal.SIGKILL)
     _wait_gone(leftovers, 5)
 
@@ -352,7 +340,7 @@ def down(grace_s: float = STOP_GRACE_S) -> SandboxInfo | None:
 def status() -> dict:
     """``{"state": "running"|"not running"|"unresponsive", ...}`` with counts when running."""
     info = read_state()
-    if info is None or not _alive(info.pid):
+    if info is None or not pid_alive(info.pid):
         return {"state": "not running"}
     out = {"state": "unresponsive", **info.to_json()}
     health = _health(info.endpoint)
