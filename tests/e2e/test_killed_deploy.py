@@ -1,10 +1,11 @@
 """End to end on the sandbox: a killed deploy converges and leaves nothing behind (issue 11).
 
 ``dtwin deploy P --auto-approve`` runs as a child process. First dtwin itself is SIGKILLed
-early in the apply (Terraform goes on and saves its state; the next deploy waits for it);
-then, from scratch, only its terraform child is SIGKILLed late (what it created since the
-state was last saved is unknown to the state; the next deploy adopts it). Each time the next
-deploy succeeds, every layer is deployed, and destroy leaves nothing. One project, one
+early and late in the apply (Terraform goes on and saves its state; the next deploy waits
+for it); then, each time from scratch, only its terraform child is SIGKILLed late and early
+(what it created since the state was last saved is unknown to the state; the next deploy
+adopts it). Each time the next deploy succeeds, every layer is deployed, and destroy leaves
+nothing. One project, one
 sandbox for both (Terraform runs are what costs time).
 """
 
@@ -95,35 +96,48 @@ def converges(project, target) -> list[str]:
     return messages
 
 
+def kill_dtwin(project, target, workdir, out, when: int) -> None:
+    """SIGKILL dtwin after ``when`` creates: Terraform goes on; the next run waits for it
+    (or, if it ended meanwhile, says how it ended)."""
+    child = start_deploy(project, out)
+    wait_created(child, out, when)
+    record = process.read_record(workdir)
+    child.send_signal(signal.SIGKILL)
+    child.wait(30)
+    assert record is not None and process.is_terraform_in(record.pid, workdir)
+    messages = converges(project, target)
+    assert any(
+        m.startswith("waiting for the Terraform apply started at")
+        or "ended while dtwin was not running" in m
+        for m in messages
+    ), messages
+
+
+def kill_terraform(project, target, workdir, out, when: int) -> None:
+    """SIGKILL only the terraform child after ``when`` creates: what it created but never
+    saved is adopted by the next deploy."""
+    child = start_deploy(project, out)
+    wait_created(child, out, when)
+    record = process.read_record(workdir)
+    assert record is not None and record.command == "apply"
+    os.kill(record.pid, signal.SIGKILL)
+    assert child.wait(120) != 0
+    lost = untracked_names(target, "factory-twin", workdir)  # created, never saved
+    messages = converges(project, target)
+    adopted = " ".join(m for m in messages if m.startswith("adopting "))
+    assert all(f"{name} (" in adopted for name in lost), (lost, adopted)
+    print(f"untracked after the kill at {when}: {sorted(lost)}; {adopted}")
+
+
 def test_a_killed_deploy_converges_and_destroy_leaves_nothing(project, tmp_path):
     info = daemon.ensure_running()
     try:
         target = sandbox_target(info.endpoint, info.region)
         workdir = Deployment(project, target).workspace.terraform_dir
-
-        # 1. dtwin killed early: Terraform finishes on its own, the next run waits for it.
-        out = tmp_path / "early.jsonl"
-        child = start_deploy(project, out)
-        wait_created(child, out, 15)
-        record = process.read_record(workdir)
-        child.send_signal(signal.SIGKILL)
-        child.wait(30)
-        assert record is not None and process.is_terraform_in(record.pid, workdir)
-        messages = converges(project, target)
-        assert any(m.startswith("waiting for the Terraform apply started at") for m in messages)
-
-        # 2. Terraform killed late: what it created but never saved is adopted.
-        out = tmp_path / "late.jsonl"
-        child = start_deploy(project, out)
-        wait_created(child, out, 60)
-        record = process.read_record(workdir)
-        assert record is not None and record.command == "apply"
-        os.kill(record.pid, signal.SIGKILL)
-        assert child.wait(120) != 0
-        lost = untracked_names(target, "factory-twin", workdir)  # created, never saved
-        messages = converges(project, target)
-        adopted = " ".join(m for m in messages if m.startswith("adopting "))
-        assert all(f"{name} (" in adopted for name in lost), (lost, adopted)
-        print(f"untracked after the kill: {sorted(lost)}; {adopted}")
+        # Early and late points of the apply (the example twin has about 94 resources).
+        kill_dtwin(project, target, workdir, tmp_path / "dtwin-early.jsonl", 15)
+        kill_terraform(project, target, workdir, tmp_path / "terraform-late.jsonl", 60)
+        kill_dtwin(project, target, workdir, tmp_path / "dtwin-late.jsonl", 70)
+        kill_terraform(project, target, workdir, tmp_path / "terraform-early.jsonl", 15)
     finally:
         daemon.down()
