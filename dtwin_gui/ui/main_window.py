@@ -24,7 +24,7 @@ from dtwin_gui import __version__
 from dtwin_gui.core.problems import ValidationReport
 from dtwin_gui.core.providers import CLOUD_TITLES, undeployable_reason
 from dtwin_gui.ui import sandbox_quit
-from dtwin_gui.ui.deployment_record import LastRun, clock, run_summary
+from dtwin_gui.ui.deployment_record import LastRun, run_summary
 from dtwin_gui.ui.open_file import open_or_tell
 from dtwin_gui.ui.pages.code_page import CodePage
 from dtwin_gui.ui.pages.credentials_page import CredentialsPage
@@ -450,11 +450,11 @@ class MainWindow(QMainWindow):
             return "state unreadable"
         if not record.deployed:
             return "nothing deployed"
-        layers = len(record.preview.layers)
-        run = record.last_run
-        fresh = run is not None and run.kind == "deploy" and run.status == "succeeded"
-        since = f" since {clock(run.finished_at)}" if fresh and run.finished_at else ""
-        return f"{plural(layers, 'layer')} deployed{since}"
+        # The layers L1…L5 (the shared setup is no layer); the Deploy step says when.
+        layers = sum(1 for name in record.preview.layers if name.startswith("L"))
+        if not layers:
+            return "setup only deployed"
+        return f"{plural(layers, 'layer')} deployed"
 
     def _validation_started(self) -> None:
         self.check_state.setText("Checking project…")

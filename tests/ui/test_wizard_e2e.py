@@ -100,7 +100,7 @@ def test_new_project_to_deployed_twin_and_back_to_nothing(qtbot, settings, aws, 
             lambda: review.destroy_summary.text().startswith("This deletes "), timeout=10_000
         )
         qtbot.waitUntil(
-            lambda: " layers deployed since " in window.steps.detail(STATUS_STEP),
+            lambda: window.steps.detail(STATUS_STEP) == "7 layers deployed",
             timeout=10_000,
         )
 
