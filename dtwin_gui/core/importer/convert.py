@@ -141,6 +141,9 @@ class _Facts:
     layer_2_provider: str | None = None
     feedback_on: bool = False
     action_names: list[str] = dataclasses.field(default_factory=list)
+    #: Property names renamed on import (old -> new, e.g. serial-number -> serial_number),
+    #: set by ``devices()``: wrappers and hierarchies use it to map the old names.
+    property_renames: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 class _Conversion:
