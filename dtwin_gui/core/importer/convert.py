@@ -12,6 +12,15 @@ import json
 import re
 from pathlib import Path, PurePosixPath
 
+from dtwin_gui.core.importer.convert_config import (
+    convert_events,
+    convert_payloads,
+    features_from_optimization,
+    infer_features,
+    normalise_providers,
+    rename_properties,
+    simulator_payload_candidates,
+)
 from dtwin_gui.core.importer.processors import (
     DEFAULT_PROCESSOR,
     FunctionSource,
@@ -31,48 +40,21 @@ from dtwin_gui.core.project import (
     CONFIG,
     DEVICES,
     EVENTS,
-    FEATURE_NAMES,
     FEATURES,
     PAYLOADS,
     PROJECT_INFO,
     PROVIDERS,
 )
-from dtwin_gui.core.providers import PROVIDER_KEYS, Cloud, Slot, parse_cloud
+from dtwin_gui.core.providers import PROVIDER_KEYS, Slot
 
 #: Marks an entry for a file the importer made up (the older project had no such file).
 GENERATED = "(generated)"
 OPTIMIZATION = "config_optimization.json"
 INTER_CLOUD = "config_inter_cloud.json"
-OLD_PAYLOADS = ("iot_device_simulator/payloads.json", "payloads.json")
 ASSET_FOLDERS = ("twin_hierarchy/", "state_machines/", "scene_assets/")
 FUNCTION_FOLDERS = ("lambda_functions/", "azure_functions/", "cloud_functions/")
 TWIN_NAME_ADVISED_MAX = 20
 
-#: config_optimization.json result.inputParamsUsed key -> config_features.json key.
-FEATURE_KEYS = dict(
-    zip(
-        (
-            "useEventChecking",
-            "triggerNotificationWorkflow",
-            "returnFeedbackToDevice",
-            "integrateErrorHandling",
-            "needs3DModel",
-        ),
-        FEATURE_NAMES,
-        strict=True,
-    )
-)
-ACTION_TYPES = {
-    "lambda": "function",
-    "function": "function",
-    "step_function": "workflow",
-    "logic_app": "workflow",
-    "workflow": "workflow",
-}
-DROPPED_ACTION_KEYS = {
-    "pathToCode": "dtwin finds the code in event_actions/<functionName>/action.py",
-    "autoDeploy": "dtwin always deploys the action code",
-}
 _SECRET_SUFFIXES = (".pem", ".key", ".crt", ".p12", ".pfx", ".jks")
 _SAFE_FOLDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 
@@ -139,6 +121,8 @@ class _Facts:
 
     device_ids: list[str] = dataclasses.field(default_factory=list)
     layer_2_provider: str | None = None
+    #: config_providers.json as converted (key -> value), set by ``providers()``.
+    providers: dict[str, str] = dataclasses.field(default_factory=dict)
     feedback_on: bool = False
     action_names: list[str] = dataclasses.field(default_factory=list)
     #: Property names renamed on import (old -> new, e.g. serial-number -> serial_number),
@@ -234,11 +218,28 @@ class _Conversion:
             self.note(DEVICES, None, "needs-attention", "required file missing; add your devices")
             return
         raw, value, error = self.load(DEVICES)
-        self.put(DEVICES, DEVICES, raw, "copied")
         if error or not isinstance(value, list):
+            self.put(DEVICES, DEVICES, raw, "copied")
             problem = error or "expected an array of devices"
             self.note(DEVICES, DEVICES, "needs-attention", f"{problem}; fix it by hand")
             return
+        value, renames, problems = rename_properties(value)
+        if renames:
+            mapping = ", ".join(f"{old} -> {new}" for old, new in renames.items())
+            self.put(
+                DEVICES,
+                DEVICES,
+                _dump(value),
+                "converted",
+                f"property names renamed: {mapping} (Azure Digital Twins and the event grammar "
+                "allow letters, digits and _ only); event conditions, payloads and the twin "
+                "hierarchy use the new names, wrapped older code still sees the old ones",
+            )
+        else:
+            self.put(DEVICES, DEVICES, raw, "copied")
+        for problem in problems:
+            self.note(DEVICES, DEVICES, "needs-attention", problem)
+        self.facts.property_renames = renames
         ids = [d["id"] for d in value if isinstance(d, dict) and isinstance(d.get("id"), str)]
         duplicates = sorted({device for device in ids if ids.count(device) > 1})
         if duplicates:
@@ -259,6 +260,7 @@ class _Conversion:
             self.put(PROVIDERS, PROVIDERS, raw, "needs-attention", error or "expected an object")
             return
         converted, changes, problems = normalise_providers(value)
+        self.facts.providers = converted
         self.facts.layer_2_provider = converted.get(PROVIDER_KEYS[Slot.L2])
         message = "; ".join(changes) if changes else "values already normalised"
         self.put(PROVIDERS, PROVIDERS, _dump(converted), "converted", message)
@@ -267,8 +269,16 @@ class _Conversion:
 
     def features(self) -> None:
         if not self.claim(OPTIMIZATION):
-            flags = dict.fromkeys(FEATURE_NAMES, False)
-            message = f"no {OPTIMIZATION} in the older project: every feature is off"
+            _, rules, error = self.load(EVENTS) if EVENTS in self.unclaimed else (b"", [], None)
+            flags, reasons = infer_features(
+                rules if not error else [], self.facts.providers, self.unclaimed
+            )
+            self.facts.feedback_on = flags["return_feedback_to_device"]
+            message = (
+                f"no {OPTIMIZATION} in the older project; the older tool then still ran the event "
+                "checker, so the flags were inferred from the project. On: "
+                + ("; ".join(reasons) if reasons else "none (no event rules)")
+            )
             self.put(GENERATED, FEATURES, _dump(flags), "converted", message)
             return
         _, value, error = self.load(OPTIMIZATION)
@@ -289,7 +299,7 @@ class _Conversion:
             problem = error or "expected an array of event rules"
             self.put(EVENTS, EVENTS, raw, "needs-attention", f"{problem}; copied unchanged")
             return
-        rules, changes, problems = convert_events(value)
+        rules, changes, problems = convert_events(value, self.facts.property_renames)
         for rule in rules:
             action = rule.get("action") if isinstance(rule, dict) else None
             if isinstance(action, dict):
@@ -303,7 +313,8 @@ class _Conversion:
             self.note(EVENTS, EVENTS, "needs-attention", problem)
 
     def payloads(self) -> None:
-        present = [rel for rel in OLD_PAYLOADS if self.claim(rel)]
+        candidates = simulator_payload_candidates(self.facts.providers.get(PROVIDER_KEYS[Slot.L1]))
+        present = [rel for rel in candidates if self.claim(rel)]
         if not present:
             return
         used, *others = present
@@ -314,8 +325,15 @@ class _Conversion:
             problem = error or "expected an array of records"
             self.note(used, None, "needs-attention", f"{problem}; not imported")
             return
-        records, notes = convert_payloads(value)
+        renames = self.facts.property_renames
+        records, notes = convert_payloads(value, renames)
         message = f"{len(records)} records; iotDeviceId -> device_id, time -> timestamp"
+        if renames:
+            message += "; renamed property keys: " + ", ".join(
+                f"{o} -> {n}" for o, n in renames.items()
+            )
+        if others:
+            message += f" (used {used}; ignored {', '.join(others)})"
         self.put(used, PAYLOADS, _dump(records), "converted", message)
         for problem in notes:
             self.note(used, PAYLOADS, "needs-attention", problem)
@@ -439,138 +457,6 @@ def _prefixed(output: Output, prefix: str) -> Output:
         for entry in output.entries
     ]
     return output
-
-
-# --------------------------------------------------------------------------- pure conversions
-
-
-def normalise_providers(value: dict) -> tuple[dict, list[str], list[str]]:
-    """Lowercase cloud names, ``gcp`` -> ``google``; return (result, changes, problems)."""
-    result: dict = {}
-    changes: list[str] = []
-    problems: list[str] = []
-    for key, cloud_name in value.items():
-        cloud = parse_cloud(cloud_name)
-        if cloud is None:
-            result[key] = cloud_name
-            problems.append(f"{key}: {cloud_name!r} is not aws, azure or google")
-            continue
-        result[key] = cloud.value
-        if cloud_name != cloud.value:
-            changes.append(f"{key}: {cloud_name!r} -> {cloud.value!r}")
-    for slot in (Slot.L4, Slot.L5):
-        if result.get(PROVIDER_KEYS[slot]) == Cloud.GOOGLE.value:
-            problems.append(
-                f"{PROVIDER_KEYS[slot]} is google, which has no managed service for layer "
-                f"{slot.value[1:]}; the older tool deployed nothing there. Choose aws or azure."
-            )
-    missing = [key for key in PROVIDER_KEYS.values() if key not in result]
-    if missing:
-        problems.append(f"missing: {', '.join(missing)}")
-    return result, changes, problems
-
-
-def features_from_optimization(value: object) -> tuple[dict[str, bool], list[str]]:
-    """``result.inputParamsUsed`` flags as dtwin features (missing = false), plus notes."""
-    params = {}
-    if isinstance(value, dict) and isinstance(value.get("result"), dict):
-        params = value["result"].get("inputParamsUsed") or {}
-    notes = []
-    if not isinstance(params, dict) or not params:
-        notes.append("no result.inputParamsUsed found; every feature is off")
-        params = {}
-    flags = {}
-    for old, new in FEATURE_KEYS.items():
-        flag = params.get(old, False)
-        if not isinstance(flag, bool):
-            notes.append(f"{old} is {flag!r}, not true/false; treated as false")
-            flag = False
-        flags[new] = flag
-    return flags, notes
-
-
-def convert_events(rules: list) -> tuple[list, list[str], list[str]]:
-    """Event rules in dtwin's shape; return (rules, changes, problems). Conditions are kept."""
-    converted: list = []
-    changes: list[str] = []
-    problems: list[str] = []
-    for index, rule in enumerate(rules):
-        where = f"rule {index + 1}"
-        if not isinstance(rule, dict) or not isinstance(rule.get("action"), dict):
-            converted.append(rule)
-            problems.append(f"{where}: not an object with an action; kept unchanged")
-            continue
-        action, action_changes, action_problems = _convert_action(rule["action"], where)
-        converted.append({**rule, "action": action})
-        changes.extend(action_changes)
-        problems.extend(action_problems)
-    return converted, changes, problems
-
-
-def _convert_action(action: dict, where: str) -> tuple[dict, list[str], list[str]]:
-    result = dict(action)
-    changes: list[str] = []
-    problems: list[str] = []
-    old_type = action.get("type")
-    new_type = ACTION_TYPES.get(old_type.lower()) if isinstance(old_type, str) else None
-    if new_type is None:
-        problems.append(f"{where}: unknown action type {old_type!r}; use function or workflow")
-    elif new_type != old_type:
-        result["type"] = new_type
-        changes.append(f"{where}: action type {old_type!r} -> {new_type!r}")
-    for key, reason in DROPPED_ACTION_KEYS.items():
-        if key in result:
-            changes.append(f"{where}: dropped {key}={json.dumps(result.pop(key))} ({reason})")
-    if "feedback" in result:
-        result["feedback"], fb_changes, fb_problems = _convert_feedback(result["feedback"], where)
-        changes.extend(fb_changes)
-        problems.extend(fb_problems)
-    for key in sorted(set(result) - {"type", "functionName", "feedback"}):
-        problems.append(
-            f"{where}: dropped unknown action key {key}={json.dumps(result.pop(key))}; "
-            "dtwin does not use it"
-        )
-    return result, changes, problems
-
-
-def _convert_feedback(feedback: object, where: str) -> tuple[object, list[str], list[str]]:
-    if not isinstance(feedback, dict):
-        return feedback, [], [f"{where}: feedback is not an object; kept unchanged"]
-    kind = feedback.get("type", "mqtt")
-    if kind != "mqtt":
-        return feedback, [], [f"{where}: feedback type {kind!r} is unknown; kept unchanged"]
-    device = feedback.get("device_id", feedback.get("iotDeviceId"))
-    result = {"device_id": device, "payload": feedback.get("payload", {})}
-    changes = [f"{where}: feedback {{type: mqtt, iotDeviceId}} -> {{device_id}}"]
-    extra = sorted(set(feedback) - {"type", "iotDeviceId", "device_id", "payload"})
-    problems = [
-        f"{where}: dropped feedback key {key}={json.dumps(feedback[key])}; dtwin sends to the "
-        "device's own feedback topic"
-        for key in extra
-    ]
-    return result, changes, problems
-
-
-def convert_payloads(records: list) -> tuple[list, list[str]]:
-    """Simulator records with ``device_id``/``timestamp``; an empty time is dropped."""
-    converted: list = []
-    notes: list[str] = []
-    for index, record in enumerate(records):
-        if not isinstance(record, dict):
-            converted.append(record)
-            notes.append(f"record {index + 1} is not an object; kept unchanged")
-            continue
-        new = {}
-        for key, value in record.items():
-            if key == "iotDeviceId":
-                new.setdefault("device_id", value)
-            elif key == "time":
-                if value not in ("", None):
-                    new.setdefault("timestamp", value)
-            else:
-                new[key] = value
-        converted.append(new)
-    return converted, notes
 
 
 def convert_project(tree: SourceTree, root: str, staging: Path) -> list[ImportEntry]:

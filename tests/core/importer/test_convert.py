@@ -7,13 +7,12 @@ import json
 import pytest
 
 from dtwin_gui.core.importer import import_project
-from dtwin_gui.core.importer.convert import (
+from dtwin_gui.core.importer.convert import is_secret, twin_name_advice
+from dtwin_gui.core.importer.convert_config import (
     convert_events,
     convert_payloads,
     features_from_optimization,
-    is_secret,
     normalise_providers,
-    twin_name_advice,
 )
 
 from .test_import_project import entry_for, old_project_files, write_files
@@ -216,14 +215,16 @@ def test_features_non_boolean_flag_is_flagged():
     assert "useEventChecking" in notes[0]
 
 
-def test_missing_optimization_file_writes_all_features_off(tmp_path):
-    report, dest = imported(tmp_path, **{"config_optimization.json": None})
+def test_no_optimization_file_and_no_rules_writes_all_features_off(tmp_path):
+    report, dest = imported(
+        tmp_path, **{"config_optimization.json": None, "config_events.json": "[]"}
+    )
 
     features = read_json(dest / "config_features.json")
     assert set(features.values()) == {False}
     [entry] = [e for e in report.entries if e.target == "config_features.json"]
     assert entry.source == "(generated)"
-    assert "every feature is off" in entry.message
+    assert "none (no event rules)" in entry.message
 
 
 # --------------------------------------------------------------------------- payloads
