@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from dtwin_gui.core.importer.convert import GENERATED, convert_project
+from dtwin_gui.core.importer.native import copy_project, is_dtwin_project
 from dtwin_gui.core.importer.safe_extract import (
     ImportEntry,
     ImportFailed,
@@ -111,7 +112,8 @@ def import_project(
         dest.parent.mkdir(parents=True, exist_ok=True)
         staging = _make_staging(dest)
         try:
-            entries = convert_project(tree, root, staging)
+            native = is_dtwin_project(tree.files, root)
+            entries = (copy_project if native else convert_project)(tree, root, staging)
             _move_into_place(staging, dest)
         except OSError as exc:
             shutil.rmtree(staging, ignore_errors=True)
