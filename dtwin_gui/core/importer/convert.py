@@ -21,6 +21,12 @@ from dtwin_gui.core.importer.convert_config import (
     rename_properties,
     simulator_payload_candidates,
 )
+from dtwin_gui.core.importer.function_sources import (
+    DEFAULT_PROCESSOR_NAMES,
+    paths_to_code,
+    source_at,
+)
+from dtwin_gui.core.importer.hierarchy import convert_hierarchies
 from dtwin_gui.core.importer.processors import (
     DEFAULT_PROCESSOR,
     FunctionSource,
@@ -34,7 +40,8 @@ from dtwin_gui.core.importer.processors import (
     render_passthrough,
     target_file,
 )
-from dtwin_gui.core.importer.safe_extract import Action, ImportEntry, SourceTree
+from dtwin_gui.core.importer.safe_extract import Action, ImportEntry, ImportFailed, SourceTree
+from dtwin_gui.core.importer.screening import screen, screen_staged, secret_name
 from dtwin_gui.core.naming import suggest_twin_name, twin_name_problems
 from dtwin_gui.core.project import (
     CONFIG,
@@ -55,7 +62,6 @@ ASSET_FOLDERS = ("twin_hierarchy/", "state_machines/", "scene_assets/")
 FUNCTION_FOLDERS = ("lambda_functions/", "azure_functions/", "cloud_functions/")
 TWIN_NAME_ADVISED_MAX = 20
 
-_SECRET_SUFFIXES = (".pem", ".key", ".crt", ".p12", ".pfx", ".jks")
 _SAFE_FOLDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 
 CREDENTIALS_MESSAGE = (
@@ -70,15 +76,9 @@ KEY_MESSAGE = (
 
 
 def is_secret(path: str) -> bool:
-    """Whether ``path`` looks like a secret: never read, never copied."""
-    name = path.rsplit("/", 1)[-1].lower()
-    return (
-        "credential" in name
-        or name.endswith(_SECRET_SUFFIXES)
-        or name == ".env"
-        or name.startswith(".env.")
-        or path.startswith("iot_devices_auth/")
-    )
+    """Whether the name of ``path`` says it is a secret: never read, never copied (contents
+    are screened when a file is copied: :mod:`dtwin_gui.core.importer.screening`)."""
+    return secret_name(path)
 
 
 def twin_name_advice(name: str) -> str | None:
@@ -185,6 +185,7 @@ class _Conversion:
         self.secrets()
         self.config()
         self.devices()
+        self.hierarchy()
         self.providers()
         self.features()
         self.events()
@@ -270,7 +271,7 @@ class _Conversion:
     def features(self) -> None:
         if not self.claim(OPTIMIZATION):
             _, rules, error = self.load(EVENTS) if EVENTS in self.unclaimed else (b"", [], None)
-            flags, reasons = infer_features(
+            flags, reasons, notes = infer_features(
                 rules if not error else [], self.facts.providers, self.unclaimed
             )
             self.facts.feedback_on = flags["return_feedback_to_device"]
@@ -278,6 +279,7 @@ class _Conversion:
                 f"no {OPTIMIZATION} in the older project; the older tool then still ran the event "
                 "checker, so the flags were inferred from the project. On: "
                 + ("; ".join(reasons) if reasons else "none (no event rules)")
+                + "".join(f". {note}" for note in notes)
             )
             self.put(GENERATED, FEATURES, _dump(flags), "converted", message)
             return
@@ -352,81 +354,197 @@ class _Conversion:
 
     def functions(self) -> None:
         sources = find_function_sources(self.unclaimed)
+        sources, replaced = self.path_to_code(sources)
         for source in sources:
             for path in source.files:
                 self.claim(path)
         chosen, passed_over = choose_sources(sources, cloud_preference(self.facts.layer_2_provider))
-        for source in passed_over:
+        for source in passed_over + replaced:
             winner = chosen[source.kind, source.name]
             for path in source.files:
                 self.note(
                     path,
                     None,
                     "ignored",
-                    f"the {source.cloud} version of {source.kind} {source.name!r}; the "
-                    f"{winner.cloud} version was imported (preferred: the layer 2 cloud, then "
+                    f"another copy of {source.kind} {source.name!r}; {winner.folder}/ was "
+                    "imported (preferred: the rule's pathToCode, then the layer 2 cloud, then "
                     "aws, google, azure)",
                 )
         default = chosen.pop(("processor", DEFAULT_PROCESSOR), None)
+        named = self.named_processors(chosen, default)
+        renames = self.facts.property_renames
         for (kind, name), source in sorted(chosen.items()):
-            self.take(convert_function(source, kind, name, self.read))
-            self.check_known(kind, name, source)
-        self.missing_processors(chosen, default)
+            if self.check_known(kind, name, source, named):
+                self.take(convert_function(source, kind, name, self.read, renames))
+        self.missing_processors(chosen, default, named)
         self.missing_actions(chosen)
         self.missing_feedback(chosen)
 
-    def check_known(self, kind: Kind, name: str, source: FunctionSource) -> None:
-        if kind == "processor" and self.facts.device_ids and name not in self.facts.device_ids:
-            self.note(
-                source.folder + "/",
-                target_file(kind, name),
-                "needs-attention",
-                f"no device {name!r} in {DEVICES}; add the device or delete this processor",
-            )
+    def path_to_code(
+        self, sources: list[FunctionSource]
+    ) -> tuple[list[FunctionSource], list[FunctionSource]]:
+        """Add the folders that rules name in ``pathToCode``; return (sources, replaced)."""
+        paths = self.unclaimed | {path for source in sources for path in source.files}
+        replaced: list[FunctionSource] = []
+        for name, folder in paths_to_code(self._old_json(EVENTS)).items():
+            source = source_at(folder, "action", name, paths)
+            if source is None:
+                continue
+            keep = []
+            for other in sources:
+                if other.folder == source.folder:
+                    continue  # the same folder, now under the rule's function name
+                (replaced if (other.kind, other.name) == ("action", name) else keep).append(other)
+            sources = [*keep, source]
+        return sources, replaced
+
+    def named_processors(
+        self, chosen: dict[tuple[Kind, str], FunctionSource], default: FunctionSource | None
+    ) -> dict[str, FunctionSource]:
+        """Devices whose ``processor`` key names another processor folder: device -> source.
+
+        The older tool deployed ``processors/<device["processor"]>`` for each device (the
+        default processor when the key was missing), so one folder could serve many devices.
+        """
+        named: dict[str, FunctionSource] = {}
+        devices = self._old_json(DEVICES)
+        for device in devices if isinstance(devices, list) else []:
+            if not isinstance(device, dict) or not isinstance(device.get("id"), str):
+                continue
+            wanted = device.get("processor")
+            if not isinstance(wanted, str) or wanted == device["id"]:
+                continue
+            is_default = wanted in DEFAULT_PROCESSOR_NAMES
+            source = default if is_default else chosen.get(("processor", wanted))
+            if source is not None:
+                named[device["id"]] = source
+            else:
+                self.note(
+                    DEVICES,
+                    None,
+                    "needs-attention",
+                    f"device {device['id']!r} names processor {wanted!r}, which the older "
+                    "project does not have; it gets its own or the default processor instead",
+                )
+        return named
+
+    def _old_json(self, rel: str) -> object:
+        try:
+            _, value, error = self.load(rel)
+        except (ImportFailed, KeyError, OSError):
+            return None  # missing or unreadable: the step that owns it reported it
+        return None if error else value
+
+    def check_known(
+        self,
+        kind: Kind,
+        name: str,
+        source: FunctionSource,
+        named: dict[str, FunctionSource],
+    ) -> bool:
+        """Whether ``source`` becomes dtwin code under its own name (processors: of a device)."""
+        if kind != "processor" or not self.facts.device_ids:
+            return True
+        if name in named:
+            for path in source.files:
+                self.note(
+                    path,
+                    None,
+                    "ignored",
+                    f"device {name!r} names {named[name].folder}/ as its processor in {DEVICES}, "
+                    "which the older tool deployed instead of this folder",
+                )
+            return False
+        if name in self.facts.device_ids:
+            return True
+        if any(other is source for other in named.values()):
+            return False  # deployed for the devices naming it
+        self.note(
+            source.folder + "/",
+            None,
+            "needs-attention",
+            f"a processor for {name!r}, which is no device in {DEVICES}; not imported (dtwin "
+            "deploys one processor per device). Add the device and import again, or copy the "
+            "code from the older project",
+        )
+        return False
 
     def missing_processors(
-        self, chosen: dict[tuple[Kind, str], FunctionSource], default: FunctionSource | None
+        self,
+        chosen: dict[tuple[Kind, str], FunctionSource],
+        default: FunctionSource | None,
+        named: dict[str, FunctionSource],
     ) -> None:
         used_default = False
+        renames = self.facts.property_renames
         for device in self.facts.device_ids:
+            if device in named and _SAFE_FOLDER_NAME.fullmatch(device):
+                source = named[device]
+                used_default |= source is default
+                output = convert_function(source, "processor", device, self.read, renames)
+                label = "the older default processor" if source is default else source.folder
+                prefix = f"{label}, named by the processor key of {device} in {DEVICES}: "
+                self.take(_prefixed(output, prefix))
+                continue
             if ("processor", device) in chosen:
                 continue
             if not _SAFE_FOLDER_NAME.fullmatch(device):
                 self.note(DEVICES, None, "needs-attention", f"device id {device!r} is not usable")
             elif default is not None:
                 used_default = True
-                output = convert_function(default, "processor", device, self.read)
+                output = convert_function(default, "processor", device, self.read, renames)
                 self.take(_prefixed(output, f"older default processor, reused for {device}: "))
             else:
-                message = f"device {device!r} had no processor: a pass-through you may edit"
+                message = (
+                    f"device {device!r} had no processor and the older project no default "
+                    "processor: a pass-through (the older tool's built-in default), marked as "
+                    "generated until you edit it"
+                )
                 self.take(passthrough_output("processor", device, DEVICES, message))
         if default is not None and not used_default:
             for path in default.files:
                 self.note(path, None, "ignored", "older default processor; no device needs it")
 
     def missing_actions(self, chosen: dict[tuple[Kind, str], FunctionSource]) -> None:
+        paths = paths_to_code(self._old_json(EVENTS))
         for name in self.facts.action_names:
             if ("action", name) in chosen or not _SAFE_FOLDER_NAME.fullmatch(name):
                 continue
             code = render_passthrough("action", name, EVENTS, None, _missing_action_reason(name))
+            looked = f"{paths[name]}/, " if name in paths else ""
             self.put(
                 EVENTS,
                 target_file("action", name),
                 code.encode("utf-8"),
                 "needs-attention",
-                f"event rules call function {name!r} but the older project has no code for it; "
-                "wrote an action that returns None and changes nothing: write what it should do",
+                f"event rules call function {name!r} but the older project has no code for it "
+                f"(looked in {looked}event_actions/{name}/ and <cloud>_functions/event_actions/"
+                f"{name}/); wrote an action that returns None and changes nothing, marked as "
+                "generated: write what it should do",
             )
 
     def missing_feedback(self, chosen: dict[tuple[Kind, str], FunctionSource]) -> None:
         if self.facts.feedback_on and ("feedback", "feedback") not in chosen:
-            message = "feedback is on: feedback.py sends each rule's payload unchanged; edit it"
+            message = (
+                "feedback is on: feedback.py sends each rule's payload unchanged (marked as "
+                "generated); edit it"
+            )
             self.take(passthrough_output("feedback", "feedback", GENERATED, message))
+
+    def hierarchy(self) -> None:
+        output, used = convert_hierarchies(self.unclaimed, self.read, self.facts.property_renames)
+        self.unclaimed -= used
+        self.take(output)
 
     def rest(self) -> None:
         for rel in sorted(self.unclaimed):
             if rel.startswith(ASSET_FOLDERS):
-                self.put(rel, rel, self.read(rel), "copied")
+                data = self.read(rel)
+                reason = screen(rel, data)
+                if reason:
+                    self.note(rel, None, "skipped", reason)
+                else:
+                    self.put(rel, rel, data, "copied")
             elif rel.startswith(FUNCTION_FOLDERS):
                 self.note(
                     rel,
@@ -440,6 +558,7 @@ class _Conversion:
             else:
                 self.note(rel, None, "ignored", "not part of the older project format")
         self.unclaimed.clear()
+        self.entries = screen_staged(self.staging, self.entries)
 
 
 def _missing_action_reason(name: str) -> str:
