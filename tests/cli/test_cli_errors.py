@@ -26,6 +26,7 @@ PROJECT_COMMANDS = {
     "destroy": ["--yes"],
     "unlock": ["deadbeef"],
     "query": [],
+    "export": ["out.zip"],
 }
 
 
