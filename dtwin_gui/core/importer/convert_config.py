@@ -139,16 +139,19 @@ def features_from_optimization(value: object) -> tuple[dict[str, bool], list[str
 
 def infer_features(
     rules: object, providers: dict, project_files: set[str]
-) -> tuple[dict[str, bool], list[str]]:
-    """Feature flags for a project without config_optimization.json, and why each is on.
+) -> tuple[dict[str, bool], list[str], list[str]]:
+    """Feature flags for a project without config_optimization.json; return (flags, why each
+    is on, notes on flags left off).
 
     The older tool of that era always deployed the event checker (``useEventChecking``
     defaulted to true), so rules ran; dtwin's flags are read off what the project holds.
+    The 3D scene stays off, as the older tool's ``needs3DModel`` defaulted to false.
     """
     rules = [r for r in rules if isinstance(r, dict)] if isinstance(rules, list) else []
     actions = [r["action"] for r in rules if isinstance(r.get("action"), dict)]
     flags = dict.fromkeys(FEATURE_NAMES, False)
     reasons: list[str] = []
+    notes: list[str] = []
     if rules:
         flags["use_event_checking"] = True
         reasons.append(f"use_event_checking ({len(rules)} event rule(s))")
@@ -168,9 +171,11 @@ def infer_features(
     l4 = parse_cloud(providers.get(PROVIDER_KEYS[Slot.L4]))
     scene = SCENE_FILES.get(l4, ()) if l4 else ()
     if scene and all(rel in project_files for rel in scene):
-        flags["needs_3d_model"] = True
-        reasons.append(f"needs_3d_model ({' and '.join(scene)} present)")
-    return flags, reasons
+        notes.append(
+            f"needs_3d_model stays off (the older tool's default) although {' and '.join(scene)} "
+            "are present: set it to true in config_features.json to deploy the 3D scene"
+        )
+    return flags, reasons, notes
 
 
 # --------------------------------------------------------------------------- property names

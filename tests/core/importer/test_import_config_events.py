@@ -141,3 +141,17 @@ def test_state_machine_of_another_cloud_does_not_switch_workflows_on(tmp_path):
 
     assert _features(dest)["trigger_notification_workflow"] is False
     assert validate_project(dest).errors == []
+
+
+def test_no_optimization_file_leaves_the_scene_off_and_says_so(tmp_path):
+    files = old_project_files()
+    del files["config_optimization.json"]
+    files["scene_assets/aws/scene.glb"] = "glb"
+    files["scene_assets/aws/scene.json"] = "{}"
+
+    report, dest = _import(tmp_path, files)
+
+    assert _features(dest)["needs_3d_model"] is False
+    [entry] = [e for e in report.entries if e.target == "config_features.json"]
+    assert "needs_3d_model stays off" in entry.message
+    assert validate_project(dest).errors == []
