@@ -115,11 +115,33 @@ class PayloadModel(_Open):
     timestamp: StrictStr | None = None
 
 
+#: TwinMaker also has LONG; the older tool accepted it in hierarchy properties.
+HierarchyDataType = Literal["STRING", "DOUBLE", "INTEGER", "BOOLEAN", "LONG"]
+
+
+class HierarchyPropertyModel(_Strict):
+    """A property a TwinMaker component adds or sets (``initValue``: its starting value)."""
+
+    name: Annotated[StrictStr, Field(pattern=PROPERTY_NAME_PATTERN)]
+    dataType: HierarchyDataType
+    initValue: Scalar | None = None
+
+
+class HierarchyConstPropertyModel(_Strict):
+    """A constant value of a TwinMaker component (also overrides a device's constant)."""
+
+    name: Annotated[StrictStr, Field(pattern=PROPERTY_NAME_PATTERN)]
+    dataType: HierarchyDataType
+    value: Scalar
+
+
 class AwsComponentNode(_Strict):
     type: Literal["component"]
     name: Annotated[StrictStr, Field(min_length=1)]
     componentTypeId: StrictStr | None = None
     iotDeviceId: StrictStr | None = None
+    properties: list[HierarchyPropertyModel] = []
+    constProperties: list[HierarchyConstPropertyModel] = []
 
 
 class AwsEntityNode(_Strict):

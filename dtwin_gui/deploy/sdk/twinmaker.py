@@ -9,7 +9,9 @@
   (:func:`dtwin_gui.runtime.core.hot_read.twinmaker_response`);
 * entities from ``twin_hierarchy/aws_hierarchy.json`` with their parents; component nodes with
   ``iotDeviceId`` become components of the device's type with ``device_id`` set, nodes with
-  ``componentTypeId`` components of that type.
+  ``componentTypeId`` components of that type; their ``properties``/``constProperties`` are
+  written into the component (:mod:`dtwin_gui.deploy.sdk.twinmaker_model`, which builds the
+  requests and the comparisons).
 
 Everything is create-or-update; what the project no longer has is removed (entities children
 first, then unused component types). Destroy deletes the whole workspace content, then the
@@ -19,12 +21,10 @@ awaited before the next depends on it.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from dtwin_gui.core.project import AWS_HIERARCHY, Device, Project
+from dtwin_gui.core.project import AWS_HIERARCHY
 from dtwin_gui.core.providers import Cloud, Slot
 from dtwin_gui.core.topology import HOT_READER, HOT_READER_PROXY, Topology
 from dtwin_gui.deploy.sdk.context import (
@@ -41,17 +41,42 @@ from dtwin_gui.deploy.sdk.context import (
     is_not_found,
 )
 from dtwin_gui.deploy.sdk.state import SdkState, TwinMakerRecord
-from dtwin_gui.runtime.core.hot_read import typed_value
+from dtwin_gui.deploy.sdk.twinmaker_model import (
+    DEVICE_ID_PROPERTY,
+    READER_FUNCTION,
+    ROOT,
+    TYPE_PREFIX,
+    ComponentSpec,
+    EntitySpec,
+    PropertySpec,
+    component_request,
+    component_type_body,
+    component_type_id,
+    entity_plan,
+    read_hierarchy,
+    type_differences,
+)
 
 LAYER = Slot.L4
 K_WORKSPACE = "twinmaker-workspace"
 K_TYPE = "twinmaker-component-type"
 K_ENTITY = "twinmaker-entity"
-TYPE_PREFIX = "com.dtwin.device."
-DEVICE_ID_PROPERTY = "device_id"
-READER_FUNCTION = "dataReader"
-ROOT = "$ROOT"
 TAG_KEY = "dtwin:twin"
+__all__ = [
+    "DEVICE_ID_PROPERTY",
+    "READER_FUNCTION",
+    "TYPE_PREFIX",
+    "ComponentSpec",
+    "EntitySpec",
+    "PropertySpec",
+    "component_type_body",
+    "component_type_id",
+    "destroy_twinmaker",
+    "ensure_twinmaker",
+    "probe_twinmaker",
+    "read_hierarchy",
+    "workspace_id",
+]
 #: How long to wait for TwinMaker's asynchronous work (seconds).
 WAIT_TIMEOUT = 300.0
 
@@ -70,194 +95,6 @@ def workspace_id(topology: Topology) -> str:
 def deployed_workspace_id(ctx: SdkContext) -> str:
     """The workspace name Terraform's outputs give, else the topology's."""
     return ctx.output(OUT_TWINMAKER_WORKSPACE, required=False) or workspace_id(ctx.topology)
-
-
-def component_type_id(device_id: str) -> str:
-    """The component type of a device."""
-    return f"{TYPE_PREFIX}{device_id}"
-
-
-@dataclass(frozen=True)
-class ComponentSpec:
-    type_id: str
-    device_id: str | None = None
-
-
-@dataclass(frozen=True)
-class EntitySpec:
-    id: str
-    parent: str | None
-    components: dict[str, ComponentSpec] = field(default_factory=dict)
-
-
-def read_hierarchy(project: Project) -> list[EntitySpec]:
-    """The entities of ``aws_hierarchy.json``, parents before children.
-
-    Raises :class:`SdkError` when the file cannot be read (validation reports details).
-    """
-    path = project.root / AWS_HIERARCHY
-    try:
-        nodes = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError) as exc:
-        raise SdkError(
-            f"{AWS_HIERARCHY}: cannot read the TwinMaker hierarchy ({exc})",
-            "fix the file (dtwin validate shows where) and deploy again",
-        ) from exc
-    out: list[EntitySpec] = []
-
-    def walk(items: object, parent: str | None) -> None:
-        if not isinstance(items, list):
-            return
-        entities = []
-        components: dict[str, ComponentSpec] = {}
-        for node in items:
-            if not isinstance(node, dict):
-                continue
-            if node.get("type") == "entity" and isinstance(node.get("id"), str):
-                entities.append(node)
-            elif node.get("type") == "component" and isinstance(node.get("name"), str):
-                device = node.get("iotDeviceId")
-                if isinstance(device, str):
-                    components[node["name"]] = ComponentSpec(component_type_id(device), device)
-                elif isinstance(node.get("componentTypeId"), str):
-                    components[node["name"]] = ComponentSpec(node["componentTypeId"])
-        if parent is not None:
-            index = next(i for i, e in enumerate(out) if e.id == parent)
-            out[index] = EntitySpec(parent, out[index].parent, components)
-        for node in entities:
-            out.append(EntitySpec(node["id"], parent))
-            walk(node.get("children", []), node["id"])
-
-    walk(nodes, None)
-    return out
-
-
-def component_type_body(device: Device, connector_arn: str) -> dict:
-    """The CreateComponentType/UpdateComponentType request (without ids) for a device."""
-    definitions: dict[str, dict] = {}
-    for prop in device.const_properties:
-        spec: dict = {"dataType": {"type": prop.data_type}}
-        value = typed_value(prop.init_value, prop.data_type)
-        if value is not None:
-            spec["defaultValue"] = value
-        definitions[prop.name] = spec
-    for prop in device.properties:
-        definitions[prop.name] = {
-            "dataType": {"type": prop.data_type},
-            "isTimeSeries": True,
-            "isStoredExternally": True,
-        }
-    definitions[DEVICE_ID_PROPERTY] = {
-        "dataType": {"type": "STRING"},
-        "defaultValue": {"stringValue": device.id},
-    }
-    return {
-        "description": f"dtwin device {device.id}: telemetry read from hot storage",
-        "componentTypeName": device.id,
-        "propertyDefinitions": definitions,
-        "functions": {
-            READER_FUNCTION: {
-                "implementedBy": {"lambda": {"arn": connector_arn}, "isNative": False}
-            }
-        },
-    }
-
-
-def _component_request(spec: ComponentSpec) -> dict:
-    request: dict = {"componentTypeId": spec.type_id}
-    if spec.device_id:
-        request["properties"] = {DEVICE_ID_PROPERTY: {"value": {"stringValue": spec.device_id}}}
-    return request
-
-
-# --------------------------------------------------------------------------- comparisons
-
-
-def _type_differences(current: dict, wanted: dict) -> list[str]:
-    out = []
-    if (current.get("description") or "") != wanted["description"]:
-        out.append("description")
-    have = current.get("propertyDefinitions") or {}
-    for name, spec in wanted["propertyDefinitions"].items():
-        cur = have.get(name)
-        if cur is None:
-            out.append(f"property {name} missing")
-            continue
-        if (cur.get("dataType") or {}).get("type") != spec["dataType"]["type"]:
-            out.append(f"property {name} type")
-        for flag in ("isTimeSeries", "isStoredExternally"):
-            if bool(cur.get(flag)) != bool(spec.get(flag)):
-                out.append(f"property {name} {flag}")
-        if cur.get("defaultValue") != spec.get("defaultValue"):
-            out.append(f"property {name} default")
-    for name, cur in have.items():
-        if name not in wanted["propertyDefinitions"] and not cur.get("isInherited"):
-            out.append(f"extra property {name}")
-    reader = (current.get("functions") or {}).get(READER_FUNCTION) or {}
-    arn = ((reader.get("implementedBy") or {}).get("lambda") or {}).get("arn")
-    if arn != wanted["functions"][READER_FUNCTION]["implementedBy"]["lambda"]["arn"]:
-        out.append("data reader function")
-    return out
-
-
-def _device_of(component: dict) -> str | None:
-    prop = (component.get("properties") or {}).get(DEVICE_ID_PROPERTY) or {}
-    return (prop.get("value") or {}).get("stringValue")
-
-
-@dataclass
-class _EntityPlan:
-    differences: list[str] = field(default_factory=list)
-    update: dict = field(default_factory=dict)
-    recreate: dict = field(default_factory=dict)  # components to add after their deletion
-
-
-def _entity_plan(current: dict, spec: EntitySpec) -> _EntityPlan:
-    plan = _EntityPlan()
-    parent = spec.parent or ROOT
-    if (current.get("parentEntityId") or ROOT) != parent:
-        plan.differences.append(f"parent is {current.get('parentEntityId')}, not {parent}")
-        plan.update["parentEntityUpdate"] = {"updateType": "UPDATE", "parentEntityId": parent}
-    if current.get("entityName") != spec.id:
-        plan.differences.append("name")
-        plan.update["entityName"] = spec.id
-    have = current.get("components") or {}
-    updates: dict[str, dict] = {}
-    for name, comp in spec.components.items():
-        cur = have.get(name)
-        if cur is None:
-            plan.differences.append(f"component {name} missing")
-            updates[name] = {"updateType": "CREATE", **_creation(comp)}
-        elif cur.get("componentTypeId") != comp.type_id:
-            plan.differences.append(f"component {name} has type {cur.get('componentTypeId')}")
-            updates[name] = {"updateType": "DELETE"}
-            plan.recreate[name] = {"updateType": "CREATE", **_creation(comp)}
-        elif comp.device_id and _device_of(cur) != comp.device_id:
-            plan.differences.append(f"component {name} device")
-            updates[name] = {
-                "updateType": "UPDATE",
-                "propertyUpdates": {
-                    DEVICE_ID_PROPERTY: {
-                        "value": {"stringValue": comp.device_id},
-                        "updateType": "UPDATE",
-                    }
-                },
-            }
-    for name in have:
-        if name not in spec.components:
-            plan.differences.append(f"extra component {name}")
-            updates[name] = {"updateType": "DELETE"}
-    if updates:
-        plan.update["componentUpdates"] = updates
-    return plan
-
-
-def _creation(comp: ComponentSpec) -> dict:
-    request = _component_request(comp)
-    out: dict = {"componentTypeId": request["componentTypeId"]}
-    if "properties" in request:
-        out["propertyUpdates"] = request["properties"]
-    return out
 
 
 # --------------------------------------------------------------------------- waiting
@@ -406,7 +243,7 @@ def _ensure_type(ctx: SdkContext, state: SdkState, ws: str, type_id: str, body: 
             tm.create_component_type(workspaceId=ws, componentTypeId=type_id, **body)
             _remember(ctx, state, "component_types", type_id)
             _wait(read, f"component type {type_id}", _active)
-    elif _type_differences(current, body):
+    elif type_differences(current, body):
         with ctx.step(LAYER, K_TYPE, type_id, "update"):
             tm.update_component_type(workspaceId=ws, componentTypeId=type_id, **body)
             _wait(read, f"component type {type_id}", _active)
@@ -426,13 +263,13 @@ def _ensure_entity(ctx: SdkContext, state: SdkState, ws: str, spec: EntitySpec) 
                 entityId=spec.id,
                 entityName=spec.id,
                 parentEntityId=spec.parent or ROOT,
-                components={n: _component_request(c) for n, c in spec.components.items()},
+                components={n: component_request(c) for n, c in spec.components.items()},
                 tags={TAG_KEY: ctx.twin},
             )
             _remember(ctx, state, "entities", spec.id)
             _wait(read, f"entity {spec.id}", _active)
     else:
-        plan = _entity_plan(current, spec)
+        plan = entity_plan(current, spec)
         if not plan.differences:
             ctx.unchanged(LAYER, K_ENTITY, spec.id)
         else:
@@ -641,7 +478,7 @@ def probe_twinmaker(ctx: SdkContext, state: SdkState) -> list[Probe]:
         if current is None:
             add(K_TYPE, type_id, "missing", "the component type does not exist")
             continue
-        differences = _type_differences(current, component_type_body(device, connector))
+        differences = type_differences(current, component_type_body(device, connector))
         if not connector:
             differences = [d for d in differences if d != "data reader function"]
         if differences:
@@ -657,7 +494,7 @@ def probe_twinmaker(ctx: SdkContext, state: SdkState) -> list[Probe]:
         if current is None:
             add(K_ENTITY, spec.id, "missing", "the entity does not exist")
             continue
-        plan = _entity_plan(current, spec)
+        plan = entity_plan(current, spec)
         if plan.differences:
             add(K_ENTITY, spec.id, "drifted", "; ".join(plan.differences))
         else:
