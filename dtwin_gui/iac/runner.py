@@ -8,6 +8,8 @@ One method per command. Commands with a ``-json`` UI are streamed line by line i
 
 Cancel is cooperative first: SIGINT to the process group lets Terraform finish the calls in
 flight, write the state and release the lock; after the grace period the group is killed.
+Starting, watching, interrupting and killing the child is :mod:`dtwin_gui.iac.supervisor`;
+this module holds the commands and what their output means.
 
 Credentials reach Terraform only through the child's environment (``env``); the environment
 is never logged, and values of secret-looking variables are masked in every event.
@@ -17,16 +19,10 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import re
 import signal
-import subprocess
-import sys
-import threading
-import time
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
 
 from dtwin_gui.deploy.events import DiagnosticEvent, Event, LogEvent, Sink
 from dtwin_gui.iac import process
@@ -37,7 +33,7 @@ from dtwin_gui.iac.diagnostics import (
     parse_lock_detail,
     rerun_hint,
 )
-from dtwin_gui.iac.perms import private_umask, tighten
+from dtwin_gui.iac.perms import tighten
 from dtwin_gui.iac.results import (
     ApplySummary,
     LockMismatch,
@@ -50,6 +46,7 @@ from dtwin_gui.iac.results import (
 )
 from dtwin_gui.iac.state import state_path
 from dtwin_gui.iac.stream import StreamTranslator, layer_for
+from dtwin_gui.iac.supervisor import ProcessSupervisor
 
 #: Variables of the parent environment a Terraform child may see (no cloud credentials).
 INHERITED_ENV = (
@@ -92,7 +89,6 @@ _SECRET_NAME = re.compile(
 )
 _MASK = "***"
 CLI_CONFIG_NAME = ".dtwin-cli.tfrc"
-_WINDOWS = sys.platform == "win32"
 
 
 @dataclass
@@ -128,13 +124,7 @@ class Terraform:
             key=len,
             reverse=True,
         )
-        self._lock = threading.Lock()
-        self._proc: subprocess.Popen | None = None
-        self._cancel_requested = False
-        self._interrupt_sent = False
-        self._kill_deadline: float | None = None
-        self._forced = False
-        self._kill_requested = False
+        self._child = ProcessSupervisor(lambda: self.settings.grace_period)
         self.last_plan: PlanSummary | None = None
 
     # --- commands -----------------------------------------------------------------------------
@@ -288,13 +278,7 @@ class Terraform:
         Returns at once. The running command's thread sends SIGKILL when Terraform has not
         exited within the grace period.
         """
-        with self._lock:
-            self._cancel_requested = True
-            if self._proc is None or self._interrupt_sent:
-                return
-            self._interrupt_sent = True
-            self._kill_deadline = time.monotonic() + self.settings.grace_period
-            self._signal_group(self._proc, "interrupt")
+        self._child.cancel()
 
     def kill(self) -> None:
         """Stop the running command now (a forced stop): kill its process group at once.
@@ -303,23 +287,16 @@ class Terraform:
         command raises :class:`TerraformCancelled` with ``forced=True``. Later commands do
         not start. Returns at once; from any thread.
         """
-        with self._lock:
-            self._cancel_requested = True
-            self._kill_requested = True
-            if self._proc is None:
-                return
-            self._interrupt_sent = True
-            self._kill_deadline = time.monotonic()  # the command's thread kills the group
+        self._child.kill()
 
     @property
     def cancelled(self) -> bool:
-        return self._cancel_requested
+        return self._child.cancel_requested
 
     @property
     def pid(self) -> int | None:
         """Process id (= process group id) of the running command, if any."""
-        proc = self._proc
-        return proc.pid if proc is not None else None
+        return self._child.pid
 
     # --- internals ----------------------------------------------------------------------------
     def _lock_timeout(self) -> str:
@@ -330,12 +307,12 @@ class Terraform:
         waited = process.wait_for_previous(
             self.workdir,
             lambda level, message: self._emit(LogEvent("terraform", level, message)),
-            cancelled=lambda: self._cancel_requested,
-            killed=lambda: self._kill_requested,
+            cancelled=lambda: self._child.cancel_requested,
+            killed=lambda: self._child.kill_requested,
             grace_period=self.settings.grace_period,
         )
-        if waited is not None and self._cancel_requested:
-            raise TerraformCancelled(command, forced=self._kill_requested)
+        if waited is not None and self._child.cancel_requested:
+            raise TerraformCancelled(command, forced=self._child.kill_requested)
 
     def _apply_like(self, command: str, args: list[str]) -> ApplySummary:
         result = self._run(command, args, stream=True)
@@ -377,36 +354,28 @@ class Terraform:
         if command in process.STATE_CHANGING:
             self._wait_for_previous(command)
         out_log, err_log, out_fd, err_fd = process.open_logs(self.workdir, command)
-        with self._lock:
-            if cancellable and self._cancel_requested:
-                process.remove_logs(out_log, err_log)
-                raise TerraformCancelled(command, forced=False)
-            if self._proc is not None:
-                raise RuntimeError("a Terraform command is already running in this runner")
-            self._interrupt_sent, self._kill_deadline, self._forced = False, None, False
-            try:
-                # Output to files, not pipes: Terraform outlives a killed dtwin (no SIGPIPE).
-                self._proc = proc = subprocess.Popen(
-                    [self.settings.binary, *args],
-                    cwd=self.workdir,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=out_fd,
-                    stderr=err_fd,
-                    **_new_group_kwargs(),
-                )
-            except OSError as exc:  # not installed, not executable
-                process.remove_logs(out_log, err_log)
-                raise TerraformError(
-                    command,
-                    [],
-                    -1,
-                    f"cannot run Terraform ({self.settings.binary}): {exc.strerror or exc}",
-                    hint="Install Terraform 1.11 or set the Terraform program in Settings.",
-                ) from None
-            finally:
-                os.close(out_fd)
-                os.close(err_fd)
+        try:
+            # Output to files, not pipes: Terraform outlives a killed dtwin (no SIGPIPE).
+            proc = self._child.start(
+                [self.settings.binary, *args],
+                cwd=self.workdir,
+                env=env,
+                stdout_fd=out_fd,
+                stderr_fd=err_fd,
+                cancellable=cancellable,
+            )
+        except OSError as exc:  # not installed, not executable
+            process.remove_logs(out_log, err_log)
+            raise TerraformError(
+                command,
+                [],
+                -1,
+                f"cannot run Terraform ({self.settings.binary}): {exc.strerror or exc}",
+                hint="Install Terraform 1.11 or set the Terraform program in Settings.",
+            ) from None
+        if proc is None:  # cancelled before it started
+            process.remove_logs(out_log, err_log)
+            raise TerraformCancelled(command, forced=False)
         record = process.RunRecord(
             proc.pid, command, [self.settings.binary, *args], str(out_log), str(err_log),
             process.now_iso(), os.getpid(),
@@ -417,91 +386,29 @@ class Terraform:
         translator = StreamTranslator(self._emit) if stream else None
         stdout: list[str] = []
         stderr: list[str] = []
+
+        def on_line(name: str, line: str) -> None:
+            if name == "stderr":
+                stderr.append(line)
+                if line.strip():
+                    self._emit(LogEvent("terraform", "warning", line.rstrip()))
+            elif translator is not None:
+                translator.line(line)
+            else:
+                stdout.append(line)
+
+        def on_interrupt() -> None:
+            self._emit(LogEvent("terraform", "warning", "cancel requested: Terraform is stopping"))
+
         try:
-            self._pump(proc, (out_log, err_log), translator, stdout, stderr)
-            exit_code = self._wait(proc)
+            self._child.pump(proc, (out_log, err_log), on_line, on_interrupt)
+            exit_code = self._child.wait(proc)
         finally:
-            with self._lock:
-                self._proc = None
+            self._child.release()
             if proc.returncode is not None:  # ended here: nothing is left to attach to
                 process.remove_record(self.workdir, proc.pid)
                 process.remove_logs(out_log, err_log)
         return self._finish(command, exit_code, ok, translator, "".join(stdout), stderr)
-
-    def _pump(self, proc, logs, translator, stdout: list[str], stderr: list[str]) -> None:
-        """Tail both log files until Terraform exits, turning lines into events as they come."""
-        lines: queue.Queue[tuple[str, str | None]] = queue.Queue()
-
-        def exited() -> bool:
-            return _exited_unreaped(proc)
-
-        readers = [
-            threading.Thread(target=_read_lines, args=(path, exited, name, lines), daemon=True)
-            for path, name in zip(logs, ("stdout", "stderr"), strict=True)
-        ]
-        for reader in readers:
-            reader.start()
-        open_pipes, announced = 2, False
-        try:
-            while open_pipes:
-                if self._interrupt_sent and not announced:
-                    announced = True
-                    self._emit(
-                        LogEvent("terraform", "warning", "cancel requested: Terraform is stopping")
-                    )
-                self._check_kill_deadline(proc)
-                try:
-                    name, line = lines.get(timeout=0.2)
-                except queue.Empty:
-                    continue
-                if line is None:
-                    open_pipes -= 1
-                elif name == "stderr":
-                    stderr.append(line)
-                    if line.strip():
-                        self._emit(LogEvent("terraform", "warning", line.rstrip()))
-                elif translator is not None:
-                    translator.line(line)
-                else:
-                    stdout.append(line)
-        finally:
-            for reader in readers:
-                reader.join(timeout=5)
-
-    def _wait(self, proc: subprocess.Popen) -> int:
-        """Wait for the exit; after a cancel, kill what is left of the group before reaping."""
-        while True:
-            with self._lock:
-                if _exited_unreaped(proc):
-                    # The zombie leader still owns the group id, so this cannot hit a
-                    # recycled process: it removes stragglers (hung plugins, provisioners).
-                    self._signal_group(proc, "kill")
-                    return proc.wait()
-            self._check_kill_deadline(proc)
-            time.sleep(0.05)
-
-    def _check_kill_deadline(self, proc: subprocess.Popen) -> None:
-        with self._lock:
-            deadline = self._kill_deadline
-            if deadline is None or self._forced or time.monotonic() < deadline:
-                return
-            self._forced = True
-            self._signal_group(proc, "kill")
-
-    def _signal_group(self, proc: subprocess.Popen, how: str) -> None:
-        """Interrupt or kill the child's whole process group (call with ``_lock`` held)."""
-        if proc.returncode is not None:
-            return  # already reaped: its group id may belong to someone else now
-        try:
-            if _WINDOWS:
-                if how == "interrupt":
-                    proc.send_signal(signal.CTRL_BREAK_EVENT)  # type: ignore[attr-defined]
-                else:
-                    proc.kill()
-            else:
-                os.killpg(proc.pid, signal.SIGINT if how == "interrupt" else signal.SIGKILL)
-        except (ProcessLookupError, PermissionError, OSError):
-            pass
 
     def _finish(
         self,
@@ -512,11 +419,11 @@ class Terraform:
         stdout: str,
         stderr: list[str],
     ) -> _Result:
-        if self._forced:
+        if self._child.forced:
             lock = self.lock_info()
             why = (
                 "Terraform was stopped forcefully"
-                if self._kill_requested
+                if self._child.kill_requested
                 else f"Terraform did not stop within {self.settings.grace_period:g} s and was "
                 "killed"
             )
@@ -532,7 +439,7 @@ class Terraform:
             raise TerraformCancelled(command, forced=True, lock=lock)
         if exit_code in ok:
             return _Result(exit_code, stdout, stderr, translator)
-        if self._cancel_requested:
+        if self._child.cancel_requested:
             raise TerraformCancelled(command, forced=False)
         diagnostics = list(translator.diagnostics) if translator else []
         for event in diagnostics:
@@ -559,32 +466,3 @@ class Terraform:
         event = DiagnosticEvent("error", summary, text, category="other")
         self._emit(event)
         return event
-
-
-# --- helpers -----------------------------------------------------------------------------------
-def _read_lines(path: Path, exited, name: str, lines: queue.Queue) -> None:
-    try:
-        for line in process.tail_lines(path, exited):
-            lines.put((name, line))
-    except (OSError, ValueError):
-        pass  # the log was removed under us
-    finally:
-        lines.put((name, None))
-
-
-def _new_group_kwargs() -> dict[str, Any]:
-    if _WINDOWS:
-        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
-    return {"start_new_session": True, **private_umask()}  # state, plans, .terraform: 0600/0700
-
-
-def _exited_unreaped(proc: subprocess.Popen) -> bool:
-    """Whether the child exited, without reaping it where the platform allows."""
-    if proc.returncode is not None:
-        return True
-    if hasattr(os, "waitid"):
-        try:
-            return os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
-        except ChildProcessError:
-            return proc.poll() is not None
-    return proc.poll() is not None
