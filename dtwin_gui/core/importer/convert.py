@@ -17,8 +17,11 @@ from dtwin_gui.core.importer.convert_config import (
     convert_payloads,
     features_from_optimization,
     infer_features,
+    inferred_features_message,
     normalise_providers,
+    payloads_message,
     rename_properties,
+    renames_message,
     simulator_payload_candidates,
 )
 from dtwin_gui.core.importer.function_sources import (
@@ -226,16 +229,7 @@ class _Conversion:
             return
         value, renames, problems = rename_properties(value)
         if renames:
-            mapping = ", ".join(f"{old} -> {new}" for old, new in renames.items())
-            self.put(
-                DEVICES,
-                DEVICES,
-                _dump(value),
-                "converted",
-                f"property names renamed: {mapping} (Azure Digital Twins and the event grammar "
-                "allow letters, digits and _ only); event conditions, payloads and the twin "
-                "hierarchy use the new names, wrapped older code still sees the old ones",
-            )
+            self.put(DEVICES, DEVICES, _dump(value), "converted", renames_message(renames))
         else:
             self.put(DEVICES, DEVICES, raw, "copied")
         for problem in problems:
@@ -244,12 +238,8 @@ class _Conversion:
         ids = [d["id"] for d in value if isinstance(d, dict) and isinstance(d.get("id"), str)]
         duplicates = sorted({device for device in ids if ids.count(device) > 1})
         if duplicates:
-            self.note(
-                DEVICES,
-                DEVICES,
-                "needs-attention",
-                f"duplicate device ids: {', '.join(duplicates)}",
-            )
+            message = f"duplicate device ids: {', '.join(duplicates)}"
+            self.note(DEVICES, DEVICES, "needs-attention", message)
         self.facts.device_ids = list(dict.fromkeys(ids))
 
     def providers(self) -> None:
@@ -275,12 +265,7 @@ class _Conversion:
                 rules if not error else [], self.facts.providers, self.unclaimed
             )
             self.facts.feedback_on = flags["return_feedback_to_device"]
-            message = (
-                f"no {OPTIMIZATION} in the older project; the older tool then still ran the event "
-                "checker, so the flags were inferred from the project. On: "
-                + ("; ".join(reasons) if reasons else "none (no event rules)")
-                + "".join(f". {note}" for note in notes)
-            )
+            message = inferred_features_message(reasons, notes)
             self.put(GENERATED, FEATURES, _dump(flags), "converted", message)
             return
         _, value, error = self.load(OPTIMIZATION)
@@ -329,13 +314,7 @@ class _Conversion:
             return
         renames = self.facts.property_renames
         records, notes = convert_payloads(value, renames)
-        message = f"{len(records)} records; iotDeviceId -> device_id, time -> timestamp"
-        if renames:
-            message += "; renamed property keys: " + ", ".join(
-                f"{o} -> {n}" for o, n in renames.items()
-            )
-        if others:
-            message += f" (used {used}; ignored {', '.join(others)})"
+        message = payloads_message(len(records), renames, used, others)
         self.put(used, PAYLOADS, _dump(records), "converted", message)
         for problem in notes:
             self.note(used, PAYLOADS, "needs-attention", problem)

@@ -178,7 +178,27 @@ def infer_features(
     return flags, reasons, notes
 
 
+def inferred_features_message(reasons: list[str], notes: list[str]) -> str:
+    """The report line for flags :func:`infer_features` chose."""
+    return (
+        "no config_optimization.json in the older project; the older tool then still ran the "
+        "event checker, so the flags were inferred from the project. On: "
+        + ("; ".join(reasons) if reasons else "none (no event rules)")
+        + "".join(f". {note}" for note in notes)
+    )
+
+
 # --------------------------------------------------------------------------- property names
+
+
+def renames_message(renames: dict[str, str]) -> str:
+    """The report line for a devices file whose property names were renamed."""
+    mapping = ", ".join(f"{old} -> {new}" for old, new in renames.items())
+    return (
+        f"property names renamed: {mapping} (Azure Digital Twins and the event grammar allow "
+        "letters, digits and _ only); event conditions, payloads and the twin hierarchy use "
+        "the new names, wrapped older code still sees the old ones"
+    )
 
 
 def safe_property_name(name: str) -> str | None:
@@ -413,6 +433,18 @@ def convert_payloads(
                 new[key] = value
         converted.append(new)
     return converted, notes
+
+
+def payloads_message(count: int, renames: dict[str, str], used: str, others: list[str]) -> str:
+    """The report line for the imported payloads file."""
+    message = f"{count} records; iotDeviceId -> device_id, time -> timestamp"
+    if renames:
+        message += "; renamed property keys: " + ", ".join(
+            f"{o} -> {n}" for o, n in renames.items()
+        )
+    if others:
+        message += f" (used {used}; ignored {', '.join(others)})"
+    return message
 
 
 def simulator_payload_candidates(layer_1_provider: object) -> list[str]:
