@@ -437,7 +437,8 @@ def convert_payloads(
 
 def payloads_message(count: int, renames: dict[str, str], used: str, others: list[str]) -> str:
     """The report line for the imported payloads file."""
-    message = f"{count} records; iotDeviceId -> device_id, time -> timestamp"
+    records = "1 record" if count == 1 else f"{count} records"
+    message = f"{records}; iotDeviceId -> device_id, time -> timestamp"
     if renames:
         message += "; renamed property keys: " + ", ".join(
             f"{o} -> {n}" for o, n in renames.items()

@@ -34,6 +34,7 @@ def test_simulator_payloads_of_the_layer_1_cloud_are_used(tmp_path):
     assert records == [{"device_id": "temperature-sensor-1", "temperature": 2.0}]
     used = next(e for e in report.entries if e.source == "iot_device_simulator/aws/payloads.json")
     assert used.action == "converted"
+    assert used.message.startswith("1 record;")
     assert "ignored iot_device_simulator/azure/payloads.json" in used.message
     ignored = next(
         e for e in report.entries if e.source == "iot_device_simulator/azure/payloads.json"
@@ -90,3 +91,6 @@ def test_optional_layers_set_to_none_are_kept_and_explained(tmp_path):
     for note in notes:
         assert "aws or azure" in note
         assert "not aws, azure or google" not in note
+    # Until optional layers exist, validation points at exactly these two choices.
+    errors = validate_project(dest).errors
+    assert sorted(e.path for e in errors) == ["$.layer_4_provider", "$.layer_5_provider"]
