@@ -25,6 +25,7 @@ from dtwin_gui.core.problems import ValidationReport
 from dtwin_gui.core.providers import CLOUD_TITLES, undeployable_reason
 from dtwin_gui.ui import sandbox_quit
 from dtwin_gui.ui.deployment_record import LastRun, run_summary
+from dtwin_gui.ui.export_action import ProjectExporter
 from dtwin_gui.ui.open_file import open_or_tell
 from dtwin_gui.ui.pages.code_page import CodePage
 from dtwin_gui.ui.pages.credentials_page import CredentialsPage
@@ -224,6 +225,8 @@ class MainWindow(QMainWindow):
             ["Ctrl+I"],
             "Import a project made for the older deployer",
         )
+        self.exporter = ProjectExporter(self, self.session, self.runner)
+        self.export_action = self.exporter.action
         self.settings_action = self._action(
             "&Settings…",
             self.open_settings,
@@ -243,7 +246,7 @@ class MainWindow(QMainWindow):
         about_action.triggered.connect(self._about)
 
         menu = self.menuBar().addMenu("&File")
-        for action in (self.new_action, self.open_action, self.import_action):
+        for action in (self.new_action, self.open_action, self.import_action, self.export_action):
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(self.settings_action)
