@@ -30,6 +30,24 @@ STATE_MACHINE_FILES: dict[Cloud, str] = {
     Cloud.AZURE: "state_machines/azure_logic_app.json",
     Cloud.GOOGLE: "state_machines/google_cloud_workflow.json",
 }
+#: Where each cloud's workflow may be, in the order looked at: Google Workflows' own format is
+#: YAML, so .yaml/.yml are read like the JSON form.
+STATE_MACHINE_CANDIDATES: dict[Cloud, tuple[str, ...]] = {
+    Cloud.AWS: (STATE_MACHINE_FILES[Cloud.AWS],),
+    Cloud.AZURE: (STATE_MACHINE_FILES[Cloud.AZURE],),
+    Cloud.GOOGLE: (
+        STATE_MACHINE_FILES[Cloud.GOOGLE],
+        "state_machines/google_cloud_workflow.yaml",
+        "state_machines/google_cloud_workflow.yml",
+    ),
+}
+
+
+def state_machine_files(root: Path, cloud: Cloud) -> list[str]:
+    """The workflow files of ``cloud`` that exist under ``root`` (the first one is used)."""
+    return [rel for rel in STATE_MACHINE_CANDIDATES[cloud] if (Path(root) / rel).is_file()]
+
+
 SCENE_FILES: dict[Cloud, tuple[str, ...]] = {
     Cloud.AWS: ("scene_assets/aws/scene.glb", "scene_assets/aws/scene.json"),
     Cloud.AZURE: (

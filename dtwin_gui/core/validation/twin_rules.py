@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import yaml
 from pydantic import TypeAdapter
 
 from dtwin_gui.core import project as files
@@ -9,6 +12,8 @@ from dtwin_gui.core.providers import Cloud
 from dtwin_gui.core.schema import AwsHierarchyNode, AzureHierarchyFile
 from dtwin_gui.core.validation.context import Context
 from dtwin_gui.core.validation.schema_check import check_schema
+
+DEVICE_ID_PROPERTY = "device_id"
 
 _AWS_TREE = TypeAdapter(list[AwsHierarchyNode])
 
@@ -64,6 +69,7 @@ def _check_aws(ctx: Context, devices: dict[str, dict[str, str]]) -> None:
                     code="component-duplicate",
                 )
             names.add(node["name"])
+            _check_component_properties(ctx, rel, here, node, devices)
             device = node.get("iotDeviceId")
             if device is not None:
                 if device not in devices:
@@ -96,6 +102,61 @@ def _check_aws(ctx: Context, devices: dict[str, dict[str, str]]) -> None:
                 "so the twin shows its data",
                 code="device-unplaced",
             )
+
+
+def _check_component_properties(
+    ctx: Context, rel: str, here: tuple, node: dict, devices: dict[str, dict[str, str]]
+) -> None:
+    """``properties``/``constProperties`` of a component: unique names, values of their
+    type, and the same type as the bound device gives a property of that name."""
+    declared = devices.get(node.get("iotDeviceId"), {})
+    seen: set[str] = set()
+    for key, value_key in (("properties", "initValue"), ("constProperties", "value")):
+        for k, prop in enumerate(node.get(key, [])):
+            where = (*here, key, k)
+            name, data_type = prop["name"], prop["dataType"]
+            if name in seen or name == DEVICE_ID_PROPERTY:
+                ctx.error(
+                    rel,
+                    (*where, "name"),
+                    f"component {node['name']!r} names property {name!r} twice"
+                    if name in seen
+                    else f"{DEVICE_ID_PROPERTY!r} is set by dtwin for every device component",
+                    "give each property of a component its own name",
+                    code="component-property-duplicate",
+                )
+            seen.add(name)
+            if name in declared and declared[name] != data_type:
+                ctx.error(
+                    rel,
+                    (*where, "dataType"),
+                    f"property {name!r} is {data_type} here but {declared[name]} on device "
+                    f"{node['iotDeviceId']!r}",
+                    f"use {declared[name]}, or another name for a new property",
+                    code="component-property-type",
+                )
+            value = prop.get(value_key)
+            if value is not None and not _fits(value, data_type):
+                ctx.error(
+                    rel,
+                    (*where, value_key),
+                    f"{value!r} is not a {data_type} value",
+                    f"write a {data_type.lower()} value, or change dataType",
+                    code="component-property-value",
+                )
+
+
+def _fits(value: object, data_type: str) -> bool:
+    """Whether ``value`` can be a TwinMaker value of ``data_type`` (a STRING takes any)."""
+    if data_type == "STRING":
+        return True
+    if data_type == "BOOLEAN":
+        return isinstance(value, bool)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if data_type == "DOUBLE":
+        return math.isfinite(value)
+    return isinstance(value, int) or value.is_integer()
 
 
 def _check_azure(ctx: Context, devices: dict[str, dict[str, str]]) -> None:
@@ -195,24 +256,41 @@ def _check_azure(ctx: Context, devices: dict[str, dict[str, str]]) -> None:
 def check_state_machine(ctx: Context, l2: Cloud | None, features: dict[str, bool]) -> None:
     if l2 is None or not features.get("trigger_notification_workflow"):
         return
-    rel = files.STATE_MACHINE_FILES[l2]
-    doc = ctx.json(rel)
-    if doc is None:
-        if not ctx.exists(rel):
-            ctx.error(
-                rel,
-                "",
-                f"workflows are on and L2 is {l2}, but the state machine is missing",
-                f"create {rel}, or set trigger_notification_workflow to false",
-                code="state-machine-missing",
-            )
+    found = files.state_machine_files(ctx.root, l2)
+    if not found:
+        rel = files.STATE_MACHINE_FILES[l2]
+        also = " (or its YAML form, .yaml)" if l2 is Cloud.GOOGLE else ""
+        ctx.error(
+            rel,
+            "",
+            f"workflows are on and L2 is {l2}, but the state machine is missing",
+            f"create {rel}{also}, or set trigger_notification_workflow to false",
+            code="state-machine-missing",
+        )
         return
-    data = doc.value
+    rel, *others = found
+    for other in others:
+        ctx.warning(
+            other,
+            "",
+            f"{rel} is the workflow dtwin deploys; this file is not used",
+            f"delete one of the two so it is clear which workflow runs (keep {rel} or this one)",
+            code="state-machine-duplicate",
+        )
+    if rel.endswith((".yaml", ".yml")):
+        data = _load_yaml(ctx, rel)
+        if data is _BROKEN:
+            return
+    else:
+        doc = ctx.json(rel)
+        if doc is None:
+            return
+        data = doc.value
     if not isinstance(data, dict):
         ctx.error(
             rel,
             (),
-            "the state machine must be a JSON object",
+            "the state machine must be an object (a mapping in YAML)",
             "see the cloud's docs",
             code="state-machine-shape",
         )
@@ -263,6 +341,40 @@ def check_state_machine(ctx: Context, l2: Cloud | None, features: dict[str, bool
                 "add the workflow's steps under main.steps",
                 code="state-machine-shape",
             )
+
+
+_BROKEN = object()
+
+
+def _load_yaml(ctx: Context, rel: str) -> object:
+    """``rel`` read with a safe YAML loader (no code runs), or ``_BROKEN`` (reported)."""
+    try:
+        text = (ctx.root / rel).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        ctx.error(rel, "", f"not UTF-8 text ({exc.reason})", "save it as UTF-8", code="encoding")
+        return _BROKEN
+    except OSError as exc:
+        ctx.error(
+            rel, "", f"cannot read it: {exc.strerror}", "check its permissions", code="unreadable"
+        )
+        return _BROKEN
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        ctx.error(
+            rel,
+            "",
+            f"invalid YAML: {exc.problem or exc.context}",
+            "fix the syntax at this position (indent with spaces, one key per line, quote "
+            "values that contain ': ')",
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+            code="yaml-syntax",
+        )
+    except (yaml.YAMLError, RecursionError) as exc:
+        ctx.error(rel, "", f"invalid YAML: {exc}", "fix the file's syntax", code="yaml-syntax")
+    return _BROKEN
 
 
 def check_scene_assets(ctx: Context, l4: Cloud | None, features: dict[str, bool]) -> None:
