@@ -13,7 +13,6 @@ a temporary sibling of the output and renamed into place, so a failure leaves no
 from __future__ import annotations
 
 import hashlib
-import inspect
 import os
 import secrets
 import stat
@@ -22,7 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dtwin_gui.core.importer import convert
+from dtwin_gui.core.importer.convert import is_secret
+from dtwin_gui.core.importer.screening import secret_in_content
 from dtwin_gui.core.project import CONFIG
 
 #: Every entry gets this time (the earliest a zip can hold) and these permissions.
@@ -67,6 +67,8 @@ class Skipped:
 
     path: str
     reason: str
+    #: True when it was left out because it looks like a secret.
+    secret: bool = False
 
 
 @dataclass
@@ -83,7 +85,7 @@ class ExportResult:
     @property
     def secrets(self) -> list[Skipped]:
         """What was left out because it looks like a secret."""
-        return [s for s in self.skipped if s.reason == REASON_SECRET]
+        return [s for s in self.skipped if s.secret]
 
     def to_json(self) -> dict:
         """A JSON-ready dict (for ``dtwin export --json``)."""
@@ -140,15 +142,15 @@ def excluded_reason(rel: str, *, is_dir: bool = False) -> str | None:
 
 
 def secret_reason(rel: str, data: bytes | None = None) -> str | None:
-    """:data:`REASON_SECRET` when the importer's secret screening flags ``rel`` (by name,
-    and by content where the screening looks at content), else None."""
-    check = convert.is_secret
-    try:
-        takes_content = len(inspect.signature(check).parameters) > 1
-    except (TypeError, ValueError):
-        takes_content = False
-    flagged = check(rel, data) if takes_content and data is not None else check(rel)
-    return REASON_SECRET if flagged else None
+    """Why ``rel`` looks like a secret to the importer's screening — by name, and by
+    ``data`` when given (the kind and line, never the secret) — or None."""
+    if is_secret(rel):
+        return REASON_SECRET
+    found = secret_in_content(data) if data is not None else None
+    if found is None:
+        return None
+    kind, line = found
+    return f"holds what looks like {kind} (line {line}); never exported"
 
 
 def export_project(root: Path, out: Path, *, exclude: Iterable[Path] = ()) -> ExportResult:
@@ -167,7 +169,7 @@ def export_project(root: Path, out: Path, *, exclude: Iterable[Path] = ()) -> Ex
         data = _read(root, rel)
         reason = secret_reason(rel, data)
         if reason:
-            skipped.append(Skipped(rel, reason))
+            skipped.append(Skipped(rel, reason, secret=True))
         else:
             kept.append((rel, data))
     skipped.sort(key=lambda s: s.path)
@@ -242,14 +244,18 @@ def _collect(root: Path, workspace_dirs: set[str]) -> tuple[list[str], list[Skip
             elif entry.is_dir(follow_symlinks=False):
                 reason = REASON_WORKSPACE if rel in workspace_dirs else None
                 reason = reason or excluded_reason(rel, is_dir=True)
-                if reason or secret_reason(rel + "/x"):
-                    skipped.append(Skipped(rel + "/", reason or REASON_SECRET))
+                if reason:
+                    skipped.append(Skipped(rel + "/", reason))
+                elif secret_reason(rel + "/x"):  # iot_devices_auth/: every file in it
+                    skipped.append(Skipped(rel + "/", REASON_SECRET, secret=True))
                 else:
                     pending.append((rel, entry.path))
             elif entry.is_file(follow_symlinks=False):
-                reason = excluded_reason(rel) or secret_reason(rel)
+                reason = excluded_reason(rel)
                 if reason:
                     skipped.append(Skipped(rel, reason))
+                elif secret_reason(rel):
+                    skipped.append(Skipped(rel, REASON_SECRET, secret=True))
                 else:
                     files.append(rel)
             else:

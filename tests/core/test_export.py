@@ -258,3 +258,32 @@ def test_an_older_project_is_still_converted_not_copied(tmp_path):
     report = import_project(older, tmp_path / "new")
     assert {e.action for e in report.entries} - {"copied"}  # wrapped, converted...
     assert (tmp_path / "new" / "processors" / "sensor-1" / "process.py").is_file()
+
+
+def test_a_secret_inside_a_file_is_caught_by_its_content(project, tmp_path):
+    """The importer's content screening: a key pasted into code or an asset stays home."""
+    leaked = "ACCESS = 'AKIAABCDEFGHIJKLMNOP'\n"
+    helper = project / "processors" / "pressure-sensor-1" / "settings.py"
+    helper.write_text("# settings\n" + leaked)
+    (project / "scene_assets" / "aws").mkdir(parents=True)
+    (project / "scene_assets" / "aws" / "scene.glb").write_bytes(bytes(range(256)) * 64)
+    out = tmp_path / "twin.zip"
+
+    result = export_project(project, out)
+
+    names = zipfile.ZipFile(out).namelist()
+    assert "processors/pressure-sensor-1/settings.py" not in names
+    assert "scene_assets/aws/scene.glb" in names  # a binary asset is not flagged by chance
+    (caught,) = result.secrets
+    assert caught.path == "processors/pressure-sensor-1/settings.py"
+    assert "AWS access key id (line 2)" in caught.reason
+    assert "AKIAABCDEFGHIJKLMNOP" not in result.format_text()
+
+    zipped = tmp_path / "by-hand.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        for path, data in project_files(project).items():
+            archive.writestr(path, data)
+    report = import_project(zipped, tmp_path / "imported")
+    actions = {e.source: e.action for e in report.entries}
+    assert actions["processors/pressure-sensor-1/settings.py"] == "skipped"
+    assert not (tmp_path / "imported" / "processors" / "pressure-sensor-1" / "settings.py").exists()

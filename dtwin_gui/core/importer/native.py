@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from dtwin_gui.core.importer.convert import CREDENTIALS_MESSAGE, KEY_MESSAGE, is_secret
+from dtwin_gui.core.importer.convert import CREDENTIALS_MESSAGE, is_secret
 from dtwin_gui.core.importer.safe_extract import ImportEntry, SourceTree
+from dtwin_gui.core.importer.screening import screen
 from dtwin_gui.core.project import CONFIG, REQUIRED_FILES
 
 #: Files and folders only the older deployer's projects have (a credentials file can sit in
@@ -62,15 +63,19 @@ def copy_project(tree: SourceTree, root: str, staging: Path) -> list[ImportEntry
             )
             continue
         rel = path[len(prefix) :]
-        reason = None if is_secret(rel) else excluded_reason(rel)
+        if is_secret(rel):  # never read
+            credentials = rel.rsplit("/", 1)[-1].startswith("config_credentials")
+            message = CREDENTIALS_MESSAGE if credentials else screen(rel, b"")
+            entries.append(ImportEntry(rel, None, "skipped", message))
+            continue
+        reason = excluded_reason(rel)
         if reason:
             entries.append(ImportEntry(rel, None, "ignored", reason))
             continue
-        data = None if is_secret(rel) else tree.read_bytes(path)
-        if data is None or _secret_content(rel, data):
-            credentials = rel.rsplit("/", 1)[-1].startswith("config_credentials")
-            message = CREDENTIALS_MESSAGE if credentials else KEY_MESSAGE
-            entries.append(ImportEntry(rel, None, "skipped", message))
+        data = tree.read_bytes(path)
+        reason = screen(rel, data)
+        if reason:
+            entries.append(ImportEntry(rel, None, "skipped", reason))
             continue
         target = staging.joinpath(*PurePosixPath(rel).parts)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -78,9 +83,3 @@ def copy_project(tree: SourceTree, root: str, staging: Path) -> list[ImportEntry
         message = NATIVE_MESSAGE if rel == CONFIG else ""
         entries.append(ImportEntry(rel, rel, "copied", message))
     return entries
-
-
-def _secret_content(rel: str, data: bytes) -> bool:
-    from dtwin_gui.core.export import secret_reason
-
-    return secret_reason(rel, data) is not None
