@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dtwin_gui.core.importer import DEFAULT_MAX_FILES, DEFAULT_MAX_TOTAL_BYTES
 from dtwin_gui.core.importer.convert import is_secret
 from dtwin_gui.core.importer.screening import secret_in_content
 from dtwin_gui.core.project import CONFIG
@@ -81,6 +82,8 @@ class ExportResult:
     skipped: list[Skipped] = field(default_factory=list)
     zip_size: int = 0
     sha256: str = ""
+    #: What the user should know (a zip too big for ``dtwin import`` on the other side).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def secrets(self) -> list[Skipped]:
@@ -96,11 +99,13 @@ class ExportResult:
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "zip_size": self.zip_size,
             "sha256": self.sha256,
+            "warnings": self.warnings,
         }
 
     def format_text(self) -> str:
         """One line per skipped entry, then a summary line."""
         lines = [f"skipped {s.path}: {s.reason}" for s in self.skipped]
+        lines += [f"warning: {w}" for w in self.warnings]
         total = sum(size for _, size in self.files)
         lines.append(
             f"Exported {self.root} -> {self.out}: {len(self.files)} file(s), {total:,} bytes "
@@ -175,6 +180,14 @@ def export_project(root: Path, out: Path, *, exclude: Iterable[Path] = ()) -> Ex
     skipped.sort(key=lambda s: s.path)
     _write_zip(kept, real_out, out)
     data = real_out.read_bytes()
+    total = sum(len(content) for _, content in kept)
+    warnings = []
+    if len(kept) > DEFAULT_MAX_FILES or total > DEFAULT_MAX_TOTAL_BYTES:
+        warnings.append(
+            f"{len(kept):,} files, {total:,} bytes: more than `dtwin import` accepts "
+            f"({DEFAULT_MAX_FILES:,} files, {DEFAULT_MAX_TOTAL_BYTES:,} bytes); a colleague can "
+            "unzip and open it, but not import it. Move large data out of the project."
+        )
     return ExportResult(
         root=root,
         out=out,
@@ -182,6 +195,7 @@ def export_project(root: Path, out: Path, *, exclude: Iterable[Path] = ()) -> Ex
         skipped=skipped,
         zip_size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
+        warnings=warnings,
     )
 
 

@@ -123,6 +123,7 @@ def result_text(result: ExportResult) -> str:
         f"{len(result.files)} file(s), {total:,} bytes ({result.zip_size:,} bytes zipped).",
         "A colleague can unzip it and open the folder, or import the zip (File → Import).",
     ]
+    lines += [f"\nWarning: {w}" for w in result.warnings]
     if result.secrets:
         lines.append(
             f"\n{len(result.secrets)} file(s) that look like secrets were left out; keep "

@@ -287,3 +287,19 @@ def test_a_secret_inside_a_file_is_caught_by_its_content(project, tmp_path):
     actions = {e.source: e.action for e in report.entries}
     assert actions["processors/pressure-sensor-1/settings.py"] == "skipped"
     assert not (tmp_path / "imported" / "processors" / "pressure-sensor-1" / "settings.py").exists()
+
+
+def test_a_project_too_big_for_import_is_exported_with_a_warning(project, tmp_path, monkeypatch):
+    from dtwin_gui.core import export as module
+
+    limit = module.DEFAULT_MAX_FILES
+    monkeypatch.setattr(module, "DEFAULT_MAX_FILES", 3)
+    out = tmp_path / "twin.zip"
+    result = export_project(project, out)
+    assert zipfile.is_zipfile(out)
+    (warning,) = result.warnings
+    assert "more than `dtwin import` accepts (3 files" in warning
+    assert f"warning: {warning}" in result.format_text()
+    assert export_project(project, tmp_path / "small.zip").warnings  # still too many
+    monkeypatch.setattr(module, "DEFAULT_MAX_FILES", limit)
+    assert export_project(project, tmp_path / "fine.zip").warnings == []
