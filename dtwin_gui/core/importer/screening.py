@@ -51,6 +51,8 @@ _CONTENT_PATTERNS: tuple[tuple[str, re.Pattern[bytes]], ...] = (
     ),
 )
 
+_FUNCTION_FOLDERS = ("lambda_functions/", "azure_functions/", "cloud_functions/")
+
 NAME_MESSAGE = (
     "a certificate, key or secret file; not imported. dtwin creates device certificates "
     "when it deploys, and keeps secrets in your OS keyring."
@@ -102,22 +104,29 @@ def screen(path: str, data: bytes) -> str | None:
 
 def screen_staged(staging: Path, entries: list[ImportEntry]) -> list[ImportEntry]:
     """Check every file written into ``staging`` once more, by content; remove what holds a
-    secret and turn its entry into "skipped" (the other entries stay as they are)."""
-    out: list[ImportEntry] = []
-    caught: dict[str, tuple[str, int]] = {}
+    secret and turn its entry into "skipped". The other files made from the same function
+    source (a wrapper and the older code it calls) go too: neither works without the other.
+    """
+    caught: dict[str, tuple[str, int]] = {}  # target -> (kind, line)
+    sources: dict[str, tuple[str, int]] = {}  # function source -> (kind, line)
     for entry in entries:
-        if entry.target is None:
-            out.append(entry)
+        if entry.target is None or entry.target in caught:
             continue
         path = staging.joinpath(*PurePosixPath(entry.target).parts)
-        found = caught.get(entry.target)
-        if found is None and path.is_file():
-            found = secret_in_content(path.read_bytes())
+        found = secret_in_content(path.read_bytes()) if path.is_file() else None
+        if found is not None:
+            caught[entry.target] = found
+            if entry.source.startswith(_FUNCTION_FOLDERS):
+                sources.setdefault(entry.source, found)
+    out: list[ImportEntry] = []
+    for entry in entries:
+        found = caught.get(entry.target) if entry.target else None
+        if found is None and entry.target and entry.source in sources:
+            found = sources[entry.source]
         if found is None:
             out.append(entry)
             continue
-        caught[entry.target] = found
-        path.unlink(missing_ok=True)
+        staging.joinpath(*PurePosixPath(entry.target).parts).unlink(missing_ok=True)
         message = content_message(*found)
         if entry.action not in ("copied", "skipped"):
             message += f" It would have become {entry.target}: write that file without the secret."
