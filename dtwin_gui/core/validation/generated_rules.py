@@ -56,9 +56,8 @@ def check_generated_placeholders(ctx: Context) -> None:
             rel,
             "",
             MESSAGE,
-            "the importer wrote this because the older project had no code it could carry "
-            "over (its docstring says why); write the logic, then delete the line starting "
-            f"with {GENERATED_MARKER!r}",
+            f"write the logic (the docstring says why it is missing), then delete the line "
+            f"starting with {GENERATED_MARKER!r}",
             line=line,
             column=1,
             code=GENERATED_CODE,
