@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from dtwin_gui.core.example import projects_dir
 from dtwin_gui.core.export import ExportResult, app_workspaces, export_project
 from dtwin_gui.ui.session import ProjectSession
 from dtwin_gui.ui.workers import TaskFailure, TaskRunner
@@ -54,9 +55,11 @@ class ProjectExporter(QObject):
         self.action.setEnabled(self._session.is_open and not self.running)
 
     def suggested_path(self) -> Path:
-        """``<project folder name>.zip`` next to the project folder (never inside it)."""
+        """``<project folder name>.zip`` next to the project folder (never inside it); for
+        the bundled example, whose folder belongs to the app, in the projects folder."""
         root = Path(self._session.root).resolve()
-        return root.parent / f"{root.name}.zip"
+        folder = projects_dir() if self._session.read_only else root.parent
+        return folder / f"{root.name}.zip"
 
     def ask(self) -> None:
         """Ask where to write the zip, then export there (in a worker)."""

@@ -9,7 +9,8 @@ from pathlib import Path
 from PySide6.QtWidgets import QMessageBox
 
 from dtwin_gui.core import export
-from tests.ui.conftest import WAIT_MS
+
+from .conftest import WAIT_MS
 
 FAKE_KEY = "AKIAFAKEGUIEXPORT-never-export-me"
 
@@ -93,3 +94,11 @@ def test_an_export_into_the_project_says_why_and_writes_nothing(opened, project,
 def test_cancelling_the_dialog_does_nothing(opened, qtbot):
     export_to(opened, qtbot, None)
     assert opened.exporter.message is None and not opened.exporter.running
+
+
+def test_the_bundled_example_is_exported_to_the_projects_folder(window, qtbot):
+    """Next to the bundled example is the app's own folder: suggest the projects folder."""
+    from dtwin_gui.core.example import projects_dir, template_dir
+
+    assert window.open_project(template_dir()) and window.session.read_only
+    assert window.exporter.suggested_path() == projects_dir() / f"{template_dir().name}.zip"
