@@ -3,7 +3,9 @@
 The generated root instantiates one module per (cloud, layer): ``module.<cloud>_<layer>``
 with layer one of ``setup, l1, l2, l3_hot, l3_cold, l3_archive, l4, l5`` (e.g.
 ``module.aws_l3_hot.aws_dynamodb_table.hot``). Glue receivers live in the module of the layer
-they receive for.
+they receive for. What a layer module takes from the shared submodules (``_function``,
+``_bucket``) sits one level deeper and belongs to that layer all the same
+(``module.aws_l2.module.functions.aws_iam_role.function["persister"]`` is L2).
 """
 
 from __future__ import annotations

@@ -129,6 +129,16 @@ def terraform_dir() -> Path:
     )
 
 
+def module_source(cloud: Cloud | str, layer: Slot | str) -> str:
+    """The ``source`` of a layer's module in the root: ``<terraform>/modules//aws/l2``.
+
+    The part before ``//`` is the package Terraform copies at init; a layer module reaches
+    the parts it shares with the others (``../_function``, ``../_bucket``) inside it."""
+    relative = module_path(cloud, layer)  # modules/<cloud>/<layer>
+    package, _, inner = relative.partition("/")
+    return f"{terraform_dir() / package}//{inner}"
+
+
 # --- names ----------------------------------------------------------------------------------
 
 
@@ -325,7 +335,7 @@ class _RootBuilder:
 
     def common(self, slot: Slot) -> dict:
         return {
-            "source": str(terraform_dir() / module_path(Cloud.AWS, slot)),
+            "source": module_source(Cloud.AWS, slot),
             "twin_name": self.twin,
             "log_level": "DEBUG" if self.project.mode == "DEBUG" else "INFO",
         }
@@ -613,7 +623,7 @@ class _RootBuilder:
         if not self.packages:
             return
         inputs = {
-            "source": str(terraform_dir() / module_path(Cloud.AWS, SETUP)),
+            "source": module_source(Cloud.AWS, SETUP),
             "bucket_name": self.names.functions_bucket(),
             **self.tls_setting(),
             "packages": dict(sorted(self.packages.items())),

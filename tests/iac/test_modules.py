@@ -150,7 +150,17 @@ def env_keys(expression: Tree, locals_: dict[str, Tree]) -> EnvKeys:
 
 
 def _module_dirs() -> list[Path]:
-    return sorted(p for p in MODULES.iterdir() if p.is_dir())
+    """The layer modules (and setup): the ones the generated root instantiates."""
+    return sorted(p for p in MODULES.iterdir() if p.is_dir() and not p.name.startswith("_"))
+
+
+def _shared_dirs() -> list[Path]:
+    """The parts the layer modules share (``_function``, ``_bucket``): never in a root."""
+    return sorted(p for p in MODULES.iterdir() if p.is_dir() and p.name.startswith("_"))
+
+
+def _all_dirs() -> list[Path]:
+    return sorted([*_module_dirs(), *_shared_dirs()])
 
 
 @dataclass(frozen=True)
@@ -187,7 +197,7 @@ def test_the_modules_are_the_aws_layers_and_setup():
     )
 
 
-@pytest.mark.parametrize("folder", _module_dirs(), ids=lambda p: p.name)
+@pytest.mark.parametrize("folder", _all_dirs(), ids=lambda p: p.name)
 def test_every_module_has_its_four_files(folder):
     assert sorted(p.name for p in folder.iterdir() if p.is_file()) == sorted(MODULE_FILES)
 
@@ -297,9 +307,10 @@ def test_every_lambda_is_built_the_same_way(resource):
     # Code from the setup module's bucket, never a local file: the provider creates
     # functions with a local `filename` one at a time.
     assert "filename" not in attributes
-    # Its own role and log group (per function, keyed like the functions map).
-    assert _text(attributes["role"]).startswith("aws_iam_role.function[")
-    assert "aws_cloudwatch_log_group.function" in _text(attributes["depends_on"])
+    # Its own role and log group from the shared ../_function (keyed like the functions
+    # map), created before the function so that its first logs have somewhere to go.
+    assert _text(attributes["role"]).startswith("module.functions.role_arns[")
+    assert _text(attributes["depends_on"]) == "[module.functions]"
 
 
 # --- least privilege ----------------------------------------------------------------------
@@ -335,7 +346,7 @@ def _statement(block: Block, where: str) -> Statement:
 
 def policy_statements() -> list[Statement]:
     out = []
-    for folder in _module_dirs():
+    for folder in _all_dirs():
         for block in parse_module(folder):
             if block.type != "data" or block.labels[0] != "aws_iam_policy_document":
                 continue
@@ -375,7 +386,7 @@ def test_no_policy_grants_wildcards(statement):
 def test_every_policy_comes_from_a_checked_policy_document():
     """No inline JSON (jsonencode/heredoc) escapes the statement checks above."""
     policy_attributes = {"policy", "assume_role_policy"}
-    for folder in _module_dirs():
+    for folder in _all_dirs():
         for block in parse_module(folder):
             if block.type != "resource":
                 continue

@@ -68,9 +68,12 @@ def test_all_aws_root_instantiates_every_layer(project, tmp_path):
     assert info.modules == ALL_LAYERS
     assert sorted(doc["module"]) == sorted(ALL_LAYERS)
     for name, module in doc["module"].items():
-        source = Path(module["source"])
-        assert source.is_absolute() and source == terraform_dir() / "modules/aws" / name[4:]
-        assert (source / "main.tf").is_file()
+        # The package is all of modules/ ("//" marks the folder inside it), so that a
+        # layer module may use the shared ../_function and ../_bucket.
+        package, inner = module["source"].split("//")
+        assert Path(package).is_absolute() and Path(package) == terraform_dir() / "modules"
+        assert inner == f"aws/{name[4:]}"
+        assert (Path(package) / inner / "main.tf").is_file()
     assert doc["terraform"]["required_providers"] == {
         "aws": {"source": "hashicorp/aws", "version": "5.100.0"}
     }

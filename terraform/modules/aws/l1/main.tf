@@ -33,47 +33,29 @@ locals {
   dispatch_targets = concat(var.processor_arns, aws_lambda_function.connector[*].arn)
 }
 
-# --- shared per function: IAM role, log group, permission to write its own logs ---------
+# --- shared per function: IAM role, log group, logs permission (../_function) -----------
 
-data "aws_iam_policy_document" "lambda_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-  }
+module "functions" {
+  source = "../_function"
+
+  functions          = local.functions
+  log_retention_days = var.log_retention_days
 }
 
-resource "aws_iam_role" "function" {
-  for_each = local.functions
-
-  name               = each.value.role_name
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+# Deployments made before ../_function existed keep their roles and log groups.
+moved {
+  from = aws_iam_role.function
+  to   = module.functions.aws_iam_role.function
 }
 
-resource "aws_cloudwatch_log_group" "function" {
-  for_each = local.functions
-
-  name              = "/aws/lambda/${each.value.name}"
-  retention_in_days = var.log_retention_days
+moved {
+  from = aws_cloudwatch_log_group.function
+  to   = module.functions.aws_cloudwatch_log_group.function
 }
 
-data "aws_iam_policy_document" "logs" {
-  for_each = local.functions
-
-  statement {
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
-  }
-}
-
-resource "aws_iam_role_policy" "logs" {
-  for_each = local.functions
-
-  name   = "logs"
-  role   = aws_iam_role.function[each.key].id
-  policy = data.aws_iam_policy_document.logs[each.key].json
+moved {
+  from = aws_iam_role_policy.logs
+  to   = module.functions.aws_iam_role_policy.logs
 }
 
 # --- devices: a thing and an IoT policy each ---------------------------------------------
@@ -164,13 +146,13 @@ resource "aws_iam_role_policy" "dispatcher" {
   count = length(local.dispatch_targets) > 0 ? 1 : 0
 
   name   = "dispatch"
-  role   = aws_iam_role.function["dispatcher"].id
+  role   = module.functions.role_ids["dispatcher"]
   policy = data.aws_iam_policy_document.dispatcher[0].json
 }
 
 resource "aws_lambda_function" "dispatcher" {
   function_name    = var.dispatcher.name
-  role             = aws_iam_role.function["dispatcher"].arn
+  role             = module.functions.role_arns["dispatcher"]
   runtime          = "python3.11"
   handler          = var.dispatcher.handler
   s3_bucket        = var.dispatcher.s3_bucket
@@ -188,7 +170,7 @@ resource "aws_lambda_function" "dispatcher" {
     )
   }
 
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+  depends_on = [module.functions]
 }
 
 # --- connector: forwards records to the ingestion receiver on the L2 cloud ---------------
@@ -197,7 +179,7 @@ resource "aws_lambda_function" "connector" {
   count = var.connector == null ? 0 : 1
 
   function_name    = var.connector.name
-  role             = aws_iam_role.function["connector"].arn
+  role             = module.functions.role_arns["connector"]
   runtime          = "python3.11"
   handler          = var.connector.handler
   s3_bucket        = var.connector.s3_bucket
@@ -213,7 +195,7 @@ resource "aws_lambda_function" "connector" {
     })
   }
 
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+  depends_on = [module.functions]
 
   lifecycle {
     precondition {

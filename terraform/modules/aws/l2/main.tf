@@ -56,47 +56,29 @@ locals {
   )
 }
 
-# --- shared per function: IAM role, log group, permission to write its own logs ---------
+# --- shared per function: IAM role, log group, logs permission (../_function) -----------
 
-data "aws_iam_policy_document" "lambda_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-  }
+module "functions" {
+  source = "../_function"
+
+  functions          = local.functions
+  log_retention_days = var.log_retention_days
 }
 
-resource "aws_iam_role" "function" {
-  for_each = local.functions
-
-  name               = each.value.role_name
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+# Deployments made before ../_function existed keep their roles and log groups.
+moved {
+  from = aws_iam_role.function
+  to   = module.functions.aws_iam_role.function
 }
 
-resource "aws_cloudwatch_log_group" "function" {
-  for_each = local.functions
-
-  name              = "/aws/lambda/${each.value.name}"
-  retention_in_days = var.log_retention_days
+moved {
+  from = aws_cloudwatch_log_group.function
+  to   = module.functions.aws_cloudwatch_log_group.function
 }
 
-data "aws_iam_policy_document" "logs" {
-  for_each = local.functions
-
-  statement {
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
-  }
-}
-
-resource "aws_iam_role_policy" "logs" {
-  for_each = local.functions
-
-  name   = "logs"
-  role   = aws_iam_role.function[each.key].id
-  policy = data.aws_iam_policy_document.logs[each.key].json
+moved {
+  from = aws_iam_role_policy.logs
+  to   = module.functions.aws_iam_role_policy.logs
 }
 
 # --- processors: the user's code per device, then the persister --------------------------
@@ -112,7 +94,7 @@ resource "aws_iam_role_policy" "processor" {
   for_each = var.processors
 
   name   = "invoke-persister"
-  role   = aws_iam_role.function["processor-${each.key}"].id
+  role   = module.functions.role_ids["processor-${each.key}"]
   policy = data.aws_iam_policy_document.processor.json
 }
 
@@ -120,7 +102,7 @@ resource "aws_lambda_function" "processor" {
   for_each = var.processors
 
   function_name    = each.value.name
-  role             = aws_iam_role.function["processor-${each.key}"].arn
+  role             = module.functions.role_arns["processor-${each.key}"]
   runtime          = "python3.11"
   handler          = each.value.handler
   s3_bucket        = each.value.s3_bucket
@@ -135,7 +117,7 @@ resource "aws_lambda_function" "processor" {
     })
   }
 
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+  depends_on = [module.functions]
 }
 
 # --- persister: hot storage (here or remote), then the event checker ---------------------
@@ -162,13 +144,13 @@ resource "aws_iam_role_policy" "persister" {
   count = var.hot_table != null || var.event_checker != null ? 1 : 0
 
   name   = "persist"
-  role   = aws_iam_role.function["persister"].id
+  role   = module.functions.role_ids["persister"]
   policy = data.aws_iam_policy_document.persister.json
 }
 
 resource "aws_lambda_function" "persister" {
   function_name    = var.persister.name
-  role             = aws_iam_role.function["persister"].arn
+  role             = module.functions.role_arns["persister"]
   runtime          = "python3.11"
   handler          = var.persister.handler
   s3_bucket        = var.persister.s3_bucket
@@ -196,7 +178,7 @@ resource "aws_lambda_function" "persister" {
     )
   }
 
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+  depends_on = [module.functions]
 }
 
 # --- event checker: evaluates rules, fires actions, feedback and the workflow ------------
@@ -223,7 +205,7 @@ resource "aws_iam_role_policy" "event_checker" {
   count = var.event_checker != null && local.checker_has_targets ? 1 : 0
 
   name   = "fire-actions"
-  role   = aws_iam_role.function["event-checker"].id
+  role   = module.functions.role_ids["event-checker"]
   policy = data.aws_iam_policy_document.event_checker.json
 }
 
@@ -231,7 +213,7 @@ resource "aws_lambda_function" "event_checker" {
   count = var.event_checker == null ? 0 : 1
 
   function_name    = var.event_checker.name
-  role             = aws_iam_role.function["event-checker"].arn
+  role             = module.functions.role_arns["event-checker"]
   runtime          = "python3.11"
   handler          = var.event_checker.handler
   s3_bucket        = var.event_checker.s3_bucket
@@ -252,7 +234,7 @@ resource "aws_lambda_function" "event_checker" {
     )
   }
 
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+  depends_on = [module.functions]
 }
 
 # --- event actions: the user's action code, nothing else ---------------------------------
@@ -261,7 +243,7 @@ resource "aws_lambda_function" "action" {
   for_each = var.actions
 
   function_name    = each.value.name
-  role             = aws_iam_role.function["action-${each.key}"].arn
+  role             = module.functions.role_arns["action-${each.key}"]
   runtime          = "python3.11"
   handler          = each.value.handler
   s3_bucket        = each.value.s3_bucket
@@ -274,7 +256,7 @@ resource "aws_lambda_function" "action" {
     variables = local.base_env
   }
 
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+  depends_on = [module.functions]
 }
 
 # --- event feedback: publishes to the devices' feedback topics ---------------------------
@@ -299,7 +281,7 @@ resource "aws_iam_role_policy" "event_feedback" {
   count = var.event_feedback == null ? 0 : 1
 
   name   = "publish-feedback"
-  role   = aws_iam_role.function["event-feedback"].id
+  role   = module.functions.role_ids["event-feedback"]
   policy = data.aws_iam_policy_document.event_feedback[0].json
 }
 
@@ -307,7 +289,7 @@ resource "aws_lambda_function" "event_feedback" {
   count = var.event_feedback == null ? 0 : 1
 
   function_name    = var.event_feedback.name
-  role             = aws_iam_role.function["event-feedback"].arn
+  role             = module.functions.role_arns["event-feedback"]
   runtime          = "python3.11"
   handler          = var.event_feedback.handler
   s3_bucket        = var.event_feedback.s3_bucket
@@ -323,7 +305,7 @@ resource "aws_lambda_function" "event_feedback" {
     )
   }
 
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+  depends_on = [module.functions]
 }
 
 # --- workflow: the project's state machine, started by the event checker -----------------
@@ -375,7 +357,7 @@ resource "aws_iam_role_policy" "ingestion" {
   count = var.ingestion != null && length(var.processors) > 0 ? 1 : 0
 
   name   = "invoke-processors"
-  role   = aws_iam_role.function["ingestion"].id
+  role   = module.functions.role_ids["ingestion"]
   policy = data.aws_iam_policy_document.ingestion[0].json
 }
 
@@ -383,7 +365,7 @@ resource "aws_lambda_function" "ingestion" {
   count = var.ingestion == null ? 0 : 1
 
   function_name    = var.ingestion.name
-  role             = aws_iam_role.function["ingestion"].arn
+  role             = module.functions.role_arns["ingestion"]
   runtime          = "python3.11"
   handler          = var.ingestion.handler
   s3_bucket        = var.ingestion.s3_bucket
@@ -402,7 +384,7 @@ resource "aws_lambda_function" "ingestion" {
     )
   }
 
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+  depends_on = [module.functions]
 
   lifecycle {
     precondition {

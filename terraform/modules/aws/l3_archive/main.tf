@@ -17,48 +17,28 @@ locals {
 
 # --- the bucket ---------------------------------------------------------------------------
 
-resource "aws_s3_bucket" "archive" {
-  bucket        = var.bucket_name
+module "bucket" {
+  source = "../_bucket"
+
+  name          = var.bucket_name
   force_destroy = var.force_destroy
+  enforce_tls   = var.enforce_tls
 }
 
-resource "aws_s3_bucket_public_access_block" "archive" {
-  bucket                  = aws_s3_bucket.archive.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
+# Deployments made before ../_bucket existed keep their bucket (and what it holds).
+moved {
+  from = aws_s3_bucket.archive
+  to   = module.bucket.aws_s3_bucket.bucket
 }
 
-# Refuse plain-HTTP requests. Off against the sandbox, which is plain HTTP on loopback by
-# design (and whose S3 enforces this policy).
-data "aws_iam_policy_document" "tls_only" {
-  count = var.enforce_tls ? 1 : 0
-
-  statement {
-    sid       = "DenyPlainHttp"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.archive.arn, "${aws_s3_bucket.archive.arn}/*"]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+moved {
+  from = aws_s3_bucket_public_access_block.archive
+  to   = module.bucket.aws_s3_bucket_public_access_block.bucket
 }
 
-resource "aws_s3_bucket_policy" "archive" {
-  count = var.enforce_tls ? 1 : 0
-
-  bucket = aws_s3_bucket.archive.id
-  policy = data.aws_iam_policy_document.tls_only[0].json
-
-  depends_on = [aws_s3_bucket_public_access_block.archive]
+moved {
+  from = aws_s3_bucket_policy.archive
+  to   = module.bucket.aws_s3_bucket_policy.bucket
 }
 
 # Behind a switch: against the sandbox emulator (moto) the provider's lifecycle waiter takes
@@ -66,7 +46,7 @@ resource "aws_s3_bucket_policy" "archive" {
 resource "aws_s3_bucket_lifecycle_configuration" "archive" {
   count = var.enable_lifecycle ? 1 : 0
 
-  bucket = aws_s3_bucket.archive.id
+  bucket = module.bucket.id
 
   rule {
     id     = "abort-incomplete-uploads"
@@ -94,47 +74,29 @@ resource "aws_s3_bucket_lifecycle_configuration" "archive" {
   }
 }
 
-# --- shared per function: IAM role, log group, permission to write its own logs ---------
+# --- shared per function: IAM role, log group, logs permission (../_function) -----------
 
-data "aws_iam_policy_document" "lambda_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-  }
+module "functions" {
+  source = "../_function"
+
+  functions          = local.functions
+  log_retention_days = var.log_retention_days
 }
 
-resource "aws_iam_role" "function" {
-  for_each = local.functions
-
-  name               = each.value.role_name
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+# Deployments made before ../_function existed keep their roles and log groups.
+moved {
+  from = aws_iam_role.function
+  to   = module.functions.aws_iam_role.function
 }
 
-resource "aws_cloudwatch_log_group" "function" {
-  for_each = local.functions
-
-  name              = "/aws/lambda/${each.value.name}"
-  retention_in_days = var.log_retention_days
+moved {
+  from = aws_cloudwatch_log_group.function
+  to   = module.functions.aws_cloudwatch_log_group.function
 }
 
-data "aws_iam_policy_document" "logs" {
-  for_each = local.functions
-
-  statement {
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
-  }
-}
-
-resource "aws_iam_role_policy" "logs" {
-  for_each = local.functions
-
-  name   = "logs"
-  role   = aws_iam_role.function[each.key].id
-  policy = data.aws_iam_policy_document.logs[each.key].json
+moved {
+  from = aws_iam_role_policy.logs
+  to   = module.functions.aws_iam_role_policy.logs
 }
 
 # --- archive writer receiver: objects from the cold -> archive mover on another cloud ----
@@ -144,7 +106,7 @@ data "aws_iam_policy_document" "archive_writer" {
 
   statement {
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.archive.arn}/*"]
+    resources = ["${module.bucket.arn}/*"]
   }
 }
 
@@ -152,7 +114,7 @@ resource "aws_iam_role_policy" "archive_writer" {
   count = var.archive_writer == null ? 0 : 1
 
   name   = "write-archive"
-  role   = aws_iam_role.function["archive-writer"].id
+  role   = module.functions.role_ids["archive-writer"]
   policy = data.aws_iam_policy_document.archive_writer[0].json
 }
 
@@ -160,7 +122,7 @@ resource "aws_lambda_function" "archive_writer" {
   count = var.archive_writer == null ? 0 : 1
 
   function_name    = var.archive_writer.name
-  role             = aws_iam_role.function["archive-writer"].arn
+  role             = module.functions.role_arns["archive-writer"]
   runtime          = "python3.11"
   handler          = var.archive_writer.handler
   s3_bucket        = var.archive_writer.s3_bucket
@@ -173,7 +135,7 @@ resource "aws_lambda_function" "archive_writer" {
     variables = merge(
       local.base_env,
       {
-        DTWIN_ARCHIVE_STORE = aws_s3_bucket.archive.bucket
+        DTWIN_ARCHIVE_STORE = module.bucket.id
         DTWIN_GLUE_SECRET   = var.archive_writer_secret
       },
       var.archive_writer_previous_secret == null ? {} : {
@@ -182,7 +144,7 @@ resource "aws_lambda_function" "archive_writer" {
     )
   }
 
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+  depends_on = [module.functions]
 
   lifecycle {
     precondition {

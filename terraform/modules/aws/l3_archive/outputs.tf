@@ -6,8 +6,8 @@ output "function_names" {
 output "bucket" {
   description = "The archive bucket (name and ARN), for the cold -> archive mover."
   value = {
-    name = aws_s3_bucket.archive.bucket
-    arn  = aws_s3_bucket.archive.arn
+    name = module.bucket.id
+    arn  = module.bucket.arn
   }
 }
 

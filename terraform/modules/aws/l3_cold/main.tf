@@ -22,48 +22,28 @@ locals {
 
 # --- the bucket ---------------------------------------------------------------------------
 
-resource "aws_s3_bucket" "cold" {
-  bucket        = var.bucket_name
+module "bucket" {
+  source = "../_bucket"
+
+  name          = var.bucket_name
   force_destroy = var.force_destroy
+  enforce_tls   = var.enforce_tls
 }
 
-resource "aws_s3_bucket_public_access_block" "cold" {
-  bucket                  = aws_s3_bucket.cold.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
+# Deployments made before ../_bucket existed keep their bucket (and what it holds).
+moved {
+  from = aws_s3_bucket.cold
+  to   = module.bucket.aws_s3_bucket.bucket
 }
 
-# Refuse plain-HTTP requests. Off against the sandbox, which is plain HTTP on loopback by
-# design (and whose S3 enforces this policy).
-data "aws_iam_policy_document" "tls_only" {
-  count = var.enforce_tls ? 1 : 0
-
-  statement {
-    sid       = "DenyPlainHttp"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.cold.arn, "${aws_s3_bucket.cold.arn}/*"]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+moved {
+  from = aws_s3_bucket_public_access_block.cold
+  to   = module.bucket.aws_s3_bucket_public_access_block.bucket
 }
 
-resource "aws_s3_bucket_policy" "cold" {
-  count = var.enforce_tls ? 1 : 0
-
-  bucket = aws_s3_bucket.cold.id
-  policy = data.aws_iam_policy_document.tls_only[0].json
-
-  depends_on = [aws_s3_bucket_public_access_block.cold]
+moved {
+  from = aws_s3_bucket_policy.cold
+  to   = module.bucket.aws_s3_bucket_policy.bucket
 }
 
 # Behind a switch: against the sandbox emulator (moto) the provider's lifecycle waiter takes
@@ -71,7 +51,7 @@ resource "aws_s3_bucket_policy" "cold" {
 resource "aws_s3_bucket_lifecycle_configuration" "cold" {
   count = var.enable_lifecycle ? 1 : 0
 
-  bucket = aws_s3_bucket.cold.id
+  bucket = module.bucket.id
 
   rule {
     id     = "abort-incomplete-uploads"
@@ -85,47 +65,29 @@ resource "aws_s3_bucket_lifecycle_configuration" "cold" {
   }
 }
 
-# --- shared per function: IAM role, log group, permission to write its own logs ---------
+# --- shared per function: IAM role, log group, logs permission (../_function) -----------
 
-data "aws_iam_policy_document" "lambda_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-  }
+module "functions" {
+  source = "../_function"
+
+  functions          = local.functions
+  log_retention_days = var.log_retention_days
 }
 
-resource "aws_iam_role" "function" {
-  for_each = local.functions
-
-  name               = each.value.role_name
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+# Deployments made before ../_function existed keep their roles and log groups.
+moved {
+  from = aws_iam_role.function
+  to   = module.functions.aws_iam_role.function
 }
 
-resource "aws_cloudwatch_log_group" "function" {
-  for_each = local.functions
-
-  name              = "/aws/lambda/${each.value.name}"
-  retention_in_days = var.log_retention_days
+moved {
+  from = aws_cloudwatch_log_group.function
+  to   = module.functions.aws_cloudwatch_log_group.function
 }
 
-data "aws_iam_policy_document" "logs" {
-  for_each = local.functions
-
-  statement {
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
-  }
-}
-
-resource "aws_iam_role_policy" "logs" {
-  for_each = local.functions
-
-  name   = "logs"
-  role   = aws_iam_role.function[each.key].id
-  policy = data.aws_iam_policy_document.logs[each.key].json
+moved {
+  from = aws_iam_role_policy.logs
+  to   = module.functions.aws_iam_role_policy.logs
 }
 
 # --- cold -> archive mover: aged objects into the archive, then deleted here -------------
@@ -133,12 +95,12 @@ resource "aws_iam_role_policy" "logs" {
 data "aws_iam_policy_document" "cold_to_archive_mover" {
   statement {
     actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.cold.arn]
+    resources = [module.bucket.arn]
   }
 
   statement {
     actions   = ["s3:GetObject", "s3:DeleteObject"]
-    resources = ["${aws_s3_bucket.cold.arn}/*"]
+    resources = ["${module.bucket.arn}/*"]
   }
 
   dynamic "statement" {
@@ -152,13 +114,13 @@ data "aws_iam_policy_document" "cold_to_archive_mover" {
 
 resource "aws_iam_role_policy" "cold_to_archive_mover" {
   name   = "move-to-archive"
-  role   = aws_iam_role.function["cold-to-archive-mover"].id
+  role   = module.functions.role_ids["cold-to-archive-mover"]
   policy = data.aws_iam_policy_document.cold_to_archive_mover.json
 }
 
 resource "aws_lambda_function" "cold_to_archive_mover" {
   function_name    = var.cold_to_archive_mover.name
-  role             = aws_iam_role.function["cold-to-archive-mover"].arn
+  role             = module.functions.role_arns["cold-to-archive-mover"]
   runtime          = "python3.11"
   handler          = var.cold_to_archive_mover.handler
   s3_bucket        = var.cold_to_archive_mover.s3_bucket
@@ -171,7 +133,7 @@ resource "aws_lambda_function" "cold_to_archive_mover" {
     variables = merge(
       local.base_env,
       {
-        DTWIN_COLD_STORE = aws_s3_bucket.cold.bucket
+        DTWIN_COLD_STORE = module.bucket.id
         DTWIN_COLD_DAYS  = tostring(var.cold_days)
       },
       var.archive_bucket == null ? {} : { DTWIN_ARCHIVE_STORE = var.archive_bucket.name },
@@ -182,7 +144,7 @@ resource "aws_lambda_function" "cold_to_archive_mover" {
     )
   }
 
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+  depends_on = [module.functions]
 
   lifecycle {
     precondition {
@@ -250,12 +212,12 @@ data "aws_iam_policy_document" "cold_writer" {
   # Chunks of one device-day are merged, so the writer lists, reads and replaces objects.
   statement {
     actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.cold.arn]
+    resources = [module.bucket.arn]
   }
 
   statement {
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-    resources = ["${aws_s3_bucket.cold.arn}/*"]
+    resources = ["${module.bucket.arn}/*"]
   }
 }
 
@@ -263,7 +225,7 @@ resource "aws_iam_role_policy" "cold_writer" {
   count = var.cold_writer == null ? 0 : 1
 
   name   = "write-cold"
-  role   = aws_iam_role.function["cold-writer"].id
+  role   = module.functions.role_ids["cold-writer"]
   policy = data.aws_iam_policy_document.cold_writer[0].json
 }
 
@@ -271,7 +233,7 @@ resource "aws_lambda_function" "cold_writer" {
   count = var.cold_writer == null ? 0 : 1
 
   function_name    = var.cold_writer.name
-  role             = aws_iam_role.function["cold-writer"].arn
+  role             = module.functions.role_arns["cold-writer"]
   runtime          = "python3.11"
   handler          = var.cold_writer.handler
   s3_bucket        = var.cold_writer.s3_bucket
@@ -284,7 +246,7 @@ resource "aws_lambda_function" "cold_writer" {
     variables = merge(
       local.base_env,
       {
-        DTWIN_COLD_STORE  = aws_s3_bucket.cold.bucket
+        DTWIN_COLD_STORE  = module.bucket.id
         DTWIN_GLUE_SECRET = var.cold_writer_secret
       },
       var.cold_writer_previous_secret == null ? {} : {
@@ -293,7 +255,7 @@ resource "aws_lambda_function" "cold_writer" {
     )
   }
 
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+  depends_on = [module.functions]
 
   lifecycle {
     precondition {

@@ -6,8 +6,8 @@ output "function_names" {
 output "bucket" {
   description = "The cold bucket (name and ARN), for the hot -> cold mover."
   value = {
-    name = aws_s3_bucket.cold.bucket
-    arn  = aws_s3_bucket.cold.arn
+    name = module.bucket.id
+    arn  = module.bucket.arn
   }
 }
 

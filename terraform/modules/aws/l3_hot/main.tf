@@ -45,47 +45,29 @@ resource "aws_dynamodb_table" "hot" {
   }
 }
 
-# --- shared per function: IAM role, log group, permission to write its own logs ---------
+# --- shared per function: IAM role, log group, logs permission (../_function) -----------
 
-data "aws_iam_policy_document" "lambda_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-  }
+module "functions" {
+  source = "../_function"
+
+  functions          = local.functions
+  log_retention_days = var.log_retention_days
 }
 
-resource "aws_iam_role" "function" {
-  for_each = local.functions
-
-  name               = each.value.role_name
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+# Deployments made before ../_function existed keep their roles and log groups.
+moved {
+  from = aws_iam_role.function
+  to   = module.functions.aws_iam_role.function
 }
 
-resource "aws_cloudwatch_log_group" "function" {
-  for_each = local.functions
-
-  name              = "/aws/lambda/${each.value.name}"
-  retention_in_days = var.log_retention_days
+moved {
+  from = aws_cloudwatch_log_group.function
+  to   = module.functions.aws_cloudwatch_log_group.function
 }
 
-data "aws_iam_policy_document" "logs" {
-  for_each = local.functions
-
-  statement {
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
-  }
-}
-
-resource "aws_iam_role_policy" "logs" {
-  for_each = local.functions
-
-  name   = "logs"
-  role   = aws_iam_role.function[each.key].id
-  policy = data.aws_iam_policy_document.logs[each.key].json
+moved {
+  from = aws_iam_role_policy.logs
+  to   = module.functions.aws_iam_role_policy.logs
 }
 
 # --- hot reader: plain queries, TwinMaker's data connector, remote readers --------------
@@ -99,13 +81,13 @@ data "aws_iam_policy_document" "hot_reader" {
 
 resource "aws_iam_role_policy" "hot_reader" {
   name   = "query-hot"
-  role   = aws_iam_role.function["hot-reader"].id
+  role   = module.functions.role_ids["hot-reader"]
   policy = data.aws_iam_policy_document.hot_reader.json
 }
 
 resource "aws_lambda_function" "hot_reader" {
   function_name    = var.hot_reader.name
-  role             = aws_iam_role.function["hot-reader"].arn
+  role             = module.functions.role_arns["hot-reader"]
   runtime          = "python3.11"
   handler          = var.hot_reader.handler
   s3_bucket        = var.hot_reader.s3_bucket
@@ -126,7 +108,7 @@ resource "aws_lambda_function" "hot_reader" {
     )
   }
 
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+  depends_on = [module.functions]
 
   lifecycle {
     precondition {
@@ -186,13 +168,13 @@ data "aws_iam_policy_document" "hot_to_cold_mover" {
 
 resource "aws_iam_role_policy" "hot_to_cold_mover" {
   name   = "move-to-cold"
-  role   = aws_iam_role.function["hot-to-cold-mover"].id
+  role   = module.functions.role_ids["hot-to-cold-mover"]
   policy = data.aws_iam_policy_document.hot_to_cold_mover.json
 }
 
 resource "aws_lambda_function" "hot_to_cold_mover" {
   function_name    = var.hot_to_cold_mover.name
-  role             = aws_iam_role.function["hot-to-cold-mover"].arn
+  role             = module.functions.role_arns["hot-to-cold-mover"]
   runtime          = "python3.11"
   handler          = var.hot_to_cold_mover.handler
   s3_bucket        = var.hot_to_cold_mover.s3_bucket
@@ -216,7 +198,7 @@ resource "aws_lambda_function" "hot_to_cold_mover" {
     )
   }
 
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+  depends_on = [module.functions]
 
   lifecycle {
     precondition {
@@ -291,7 +273,7 @@ resource "aws_iam_role_policy" "hot_writer" {
   count = var.hot_writer == null ? 0 : 1
 
   name   = "write-hot"
-  role   = aws_iam_role.function["hot-writer"].id
+  role   = module.functions.role_ids["hot-writer"]
   policy = data.aws_iam_policy_document.hot_writer[0].json
 }
 
@@ -299,7 +281,7 @@ resource "aws_lambda_function" "hot_writer" {
   count = var.hot_writer == null ? 0 : 1
 
   function_name    = var.hot_writer.name
-  role             = aws_iam_role.function["hot-writer"].arn
+  role             = module.functions.role_arns["hot-writer"]
   runtime          = "python3.11"
   handler          = var.hot_writer.handler
   s3_bucket        = var.hot_writer.s3_bucket
@@ -322,7 +304,7 @@ resource "aws_lambda_function" "hot_writer" {
     )
   }
 
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+  depends_on = [module.functions]
 
   lifecycle {
     precondition {

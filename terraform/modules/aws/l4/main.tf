@@ -24,48 +24,28 @@ locals {
 
 # --- workspace bucket ---------------------------------------------------------------------
 
-resource "aws_s3_bucket" "workspace" {
-  bucket        = var.bucket_name
+module "bucket" {
+  source = "../_bucket"
+
+  name          = var.bucket_name
   force_destroy = var.force_destroy
+  enforce_tls   = var.enforce_tls
 }
 
-resource "aws_s3_bucket_public_access_block" "workspace" {
-  bucket                  = aws_s3_bucket.workspace.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
+# Deployments made before ../_bucket existed keep their bucket (and what it holds).
+moved {
+  from = aws_s3_bucket.workspace
+  to   = module.bucket.aws_s3_bucket.bucket
 }
 
-# Refuse plain-HTTP requests. Off against the sandbox, which is plain HTTP on loopback by
-# design (and whose S3 enforces this policy).
-data "aws_iam_policy_document" "tls_only" {
-  count = var.enforce_tls ? 1 : 0
-
-  statement {
-    sid       = "DenyPlainHttp"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.workspace.arn, "${aws_s3_bucket.workspace.arn}/*"]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+moved {
+  from = aws_s3_bucket_public_access_block.workspace
+  to   = module.bucket.aws_s3_bucket_public_access_block.bucket
 }
 
-resource "aws_s3_bucket_policy" "workspace" {
-  count = var.enforce_tls ? 1 : 0
-
-  bucket = aws_s3_bucket.workspace.id
-  policy = data.aws_iam_policy_document.tls_only[0].json
-
-  depends_on = [aws_s3_bucket_public_access_block.workspace]
+moved {
+  from = aws_s3_bucket_policy.workspace
+  to   = module.bucket.aws_s3_bucket_policy.bucket
 }
 
 # --- the role TwinMaker assumes -----------------------------------------------------------
@@ -94,20 +74,20 @@ data "aws_iam_policy_document" "twinmaker" {
   statement {
     sid       = "WorkspaceBucket"
     actions   = ["s3:GetBucketLocation", "s3:ListBucket"]
-    resources = [aws_s3_bucket.workspace.arn]
+    resources = [module.bucket.arn]
   }
 
   statement {
     sid       = "WorkspaceObjects"
     actions   = ["s3:GetObject", "s3:PutObject"]
-    resources = ["${aws_s3_bucket.workspace.arn}/*"]
+    resources = ["${module.bucket.arn}/*"]
   }
 
   # TwinMaker keeps a marker object per workspace and removes it with the workspace.
   statement {
     sid       = "WorkspaceMarker"
     actions   = ["s3:DeleteObject"]
-    resources = ["${aws_s3_bucket.workspace.arn}/DO_NOT_DELETE_WORKSPACE_*"]
+    resources = ["${module.bucket.arn}/DO_NOT_DELETE_WORKSPACE_*"]
   }
 
   statement {
@@ -132,52 +112,35 @@ resource "aws_iam_role_policy" "twinmaker" {
 
 # --- hot reader proxy: reads from the hot store on another cloud -------------------------
 
-data "aws_iam_policy_document" "lambda_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-  }
+module "functions" {
+  source = "../_function"
+
+  functions          = local.functions
+  log_retention_days = var.log_retention_days
 }
 
-resource "aws_iam_role" "function" {
-  for_each = local.functions
-
-  name               = each.value.role_name
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+# Deployments made before ../_function existed keep their roles and log groups.
+moved {
+  from = aws_iam_role.function
+  to   = module.functions.aws_iam_role.function
 }
 
-resource "aws_cloudwatch_log_group" "function" {
-  for_each = local.functions
-
-  name              = "/aws/lambda/${each.value.name}"
-  retention_in_days = var.log_retention_days
+moved {
+  from = aws_cloudwatch_log_group.function
+  to   = module.functions.aws_cloudwatch_log_group.function
 }
 
-data "aws_iam_policy_document" "logs" {
-  for_each = local.functions
-
-  statement {
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
-  }
+moved {
+  from = aws_iam_role_policy.logs
+  to   = module.functions.aws_iam_role_policy.logs
 }
 
-resource "aws_iam_role_policy" "logs" {
-  for_each = local.functions
-
-  name   = "logs"
-  role   = aws_iam_role.function[each.key].id
-  policy = data.aws_iam_policy_document.logs[each.key].json
-}
 
 resource "aws_lambda_function" "hot_reader_proxy" {
   count = var.hot_reader_proxy == null ? 0 : 1
 
   function_name    = var.hot_reader_proxy.name
-  role             = aws_iam_role.function["hot-reader-proxy"].arn
+  role             = module.functions.role_arns["hot-reader-proxy"]
   runtime          = "python3.11"
   handler          = var.hot_reader_proxy.handler
   s3_bucket        = var.hot_reader_proxy.s3_bucket
@@ -193,7 +156,7 @@ resource "aws_lambda_function" "hot_reader_proxy" {
     })
   }
 
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.logs]
+  depends_on = [module.functions]
 
   lifecycle {
     precondition {

@@ -10,7 +10,7 @@ output "role_arn" {
 
 output "bucket_name" {
   description = "Name of the TwinMaker workspace bucket (for the SDK step)."
-  value       = aws_s3_bucket.workspace.bucket
+  value       = module.bucket.id
 }
 
 output "data_connector_arn" {

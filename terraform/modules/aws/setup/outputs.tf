@@ -1,6 +1,6 @@
 output "bucket" {
   description = "Name of the bucket holding the function packages."
-  value       = aws_s3_bucket.functions.id
+  value       = module.bucket.id
 }
 
 output "package_keys" {
