@@ -1,0 +1,173 @@
+"""Building blocks of the generated root (see :mod:`dtwin_gui.iac.root`): where the static
+modules are, the names the topology does not give, glue variables, JSON-syntax values."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dtwin_gui.core.naming import RULES, UNIQUE_SUFFIX_PLACEHOLDER
+from dtwin_gui.core.providers import Cloud, Slot
+from dtwin_gui.core.topology import Topology
+from dtwin_gui.iac.addresses import module_path
+
+ROOT_FILE = "main.tf.json"
+#: Environment variable pointing at another ``terraform/`` folder (packaged installs).
+TERRAFORM_DIR_ENV = "DTWIN_TERRAFORM_DIR"
+#: The boundaries whose receiver is the hot reader share its one glue secret.
+READER_BOUNDARIES = frozenset({"l4-l3hot-reader", "l5-l3hot-reader"})
+
+
+class RootError(ValueError):
+    """The root cannot be generated; the message says what is wrong and what to do."""
+
+
+@dataclass(frozen=True)
+class RootVariable:
+    """A root variable whose value must come from ``TF_VAR_<name>`` (glue across clouds)."""
+
+    name: str
+    #: The boundaries it serves (``l1-l2-ingestion``; both reader boundaries share one).
+    boundaries: tuple[str, ...]
+    kind: str  # "url" | "secret" | "previous_secret"
+    required: bool
+    description: str
+
+    @property
+    def env_name(self) -> str:
+        return f"TF_VAR_{self.name}"
+
+
+# --- where the modules are ------------------------------------------------------------------
+
+
+def terraform_dir() -> Path:
+    """The folder holding ``modules/<cloud>/<layer>``: ``$DTWIN_TERRAFORM_DIR``, else the
+    repository's ``terraform/`` (found upwards from this package), else the copy an installed
+    app ships under ``<prefix>/share/dtwin/terraform``."""
+    override = os.environ.get(TERRAFORM_DIR_ENV)
+    if override:
+        return Path(override)
+    here = Path(__file__).resolve()
+    candidates = [base / "terraform" for base in here.parents]
+    candidates.append(Path(sys.prefix) / "share" / "dtwin" / "terraform")
+    for candidate in candidates:
+        if (candidate / "modules" / "aws").is_dir():
+            return candidate
+    raise RootError(
+        "the Terraform modules (terraform/modules) are missing from this installation; "
+        f"set {TERRAFORM_DIR_ENV} to the folder that holds them"
+    )
+
+
+def module_source(cloud: Cloud | str, layer: Slot | str) -> str:
+    """The ``source`` of a layer's module in the root: ``<terraform>/modules//aws/l2``.
+
+    The part before ``//`` is the package Terraform copies at init; a layer module reaches
+    the parts it shares with the others (``../_function``, ``../_bucket``) inside it."""
+    relative = module_path(cloud, layer)  # modules/<cloud>/<layer>
+    package, _, inner = relative.partition("/")
+    return f"{terraform_dir() / package}//{inner}"
+
+
+# --- names ----------------------------------------------------------------------------------
+
+
+def unique_suffix(account_id: str, region: str) -> str:
+    """Six lowercase hex characters from account and region: what replaces the topology's
+    placeholder in globally unique names (buckets), identical on every run."""
+    return hashlib.sha256(f"{account_id}/{region}".encode()).hexdigest()[:6]
+
+
+def _check_name(name: str, rule_key: str, what: str) -> str:
+    problems = RULES[rule_key].problems(name)
+    if problems:
+        raise RootError(f"{what} {name!r} {problems[0]}; choose a shorter twin name in config.json")
+    return name
+
+
+@dataclass(frozen=True)
+class Names:
+    """Resource names of the AWS part: the topology's, plus the few it does not define."""
+
+    twin: str
+    suffix: str
+    topology: Topology
+
+    def resource(self, purpose: str) -> str:
+        for entry in self.topology.resource_names:
+            if entry.cloud is Cloud.AWS and entry.purpose == purpose:
+                return entry.name.replace(UNIQUE_SUFFIX_PLACEHOLDER, self.suffix)
+        raise RootError(f"the topology names no AWS resource for {purpose!r}")
+
+    # Names below are not (yet) part of the topology; they live here, checked against the
+    # same naming rules, and reach the SDK steps through the root outputs.
+    def thing(self, device_id: str) -> str:
+        return _check_name(f"{self.twin}-{device_id}", "aws.iot_thing", "IoT thing name")
+
+    def device_policy(self, device_id: str) -> str:
+        return _check_name(f"{self.twin}-{device_id}", "aws.iot_thing", "IoT policy name")
+
+    def schedule_role(self, tier: str) -> str:
+        return _check_name(f"{self.twin}-{tier}-schedule", "aws.iam_role", "IAM role name")
+
+    def workflow(self) -> str:
+        return _check_name(f"{self.twin}-workflow", "aws.iam_role", "state machine name")
+
+    def functions_bucket(self) -> str:
+        name = f"{self.twin}-functions-{self.suffix}"
+        return _check_name(name, "aws.s3_bucket", "S3 bucket name")
+
+    def twinmaker_bucket(self) -> str:
+        name = f"{self.twin}-twinmaker-{self.suffix}"
+        return _check_name(name, "aws.s3_bucket", "S3 bucket name")
+
+    def service_role(self, service: str) -> str:
+        return _check_name(f"{self.twin}-{service}", "aws.iam_role", "IAM role name")
+
+
+def glue_variable(boundary: str, kind: str) -> str:
+    """The root variable carrying ``kind`` (``url``, ``secret``, ``previous_secret``) of a
+    boundary: ``glue_l1_l2_ingestion_secret``. Both reader boundaries end at the hot reader,
+    which has one secret, so they share ``glue_l3hot_reader_*``."""
+    if kind not in ("url", "secret", "previous_secret"):
+        raise ValueError(f"unknown glue variable kind {kind!r}")
+    key = "l3hot_reader" if boundary in READER_BOUNDARIES else boundary.replace("-", "_")
+    return f"glue_{key}_{kind}"
+
+
+# --- JSON values ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A Terraform expression (``module.aws_l2.processor_arns``), written as ``${...}``."""
+
+    expression: str
+
+
+def literal(text: str) -> str:
+    # Strings in JSON syntax are templates: keep user text from being interpolated.
+    return text.replace("${", "$${").replace("%{", "%%{")
+
+
+def encode(value: object) -> object:
+    if isinstance(value, Ref):
+        return f"${{{value.expression}}}"
+    if isinstance(value, str):
+        return literal(value)
+    if isinstance(value, Mapping):
+        return {str(k): encode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [encode(v) for v in value]
+    return value
+
+
+def package_hash(sha256_hex: str) -> str:
+    """Lambda's ``source_code_hash``: base64 of the zip's SHA-256."""
+    return base64.b64encode(bytes.fromhex(sha256_hex)).decode("ascii")
