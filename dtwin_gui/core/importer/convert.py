@@ -551,6 +551,7 @@ def _prefixed(output: Output, prefix: str) -> Output:
     output.entries = [
         dataclasses.replace(entry, message=prefix + entry.message)
         if entry.action in ("wrapped", "needs-attention")
+        or (entry.action == "copied" and (entry.target or "").endswith("/process.py"))
         else entry
         for entry in output.entries
     ]

@@ -84,8 +84,11 @@ DEVICE_IDS = ["pressure-sensor-1", "temperature-sensor-1", "temperature-sensor-2
     ],
 )
 def test_default_processor_runs_for_every_device_without_its_own(tmp_path, path, code, expected):
-    _, dest = run_import(tmp_path, {path: code})
+    report, dest = run_import(tmp_path, {path: code})
 
+    target = "processors/temperature-sensor-2/process.py"
+    [entry] = [e for e in report.entries if e.target == target]
+    assert entry.message.startswith("older default processor, reused for temperature-sensor-2")
     out = processor(dest, "temperature-sensor-2")(dict(RECORD))
     assert out["defaulted"] == expected + "temperature-sensor-2"
     assert out["device_id"] == "temperature-sensor-2"
