@@ -173,6 +173,23 @@ def feedback(event: dict, payload: dict) -> dict:
 '''),
 }
 
+#: The older tool's later feedback wrapper called the user's process(payload) with the
+#: rule's payload alone and sent {"message": <result>} to the device.
+_FEEDBACK_PROCESS = '''
+
+def feedback(event: dict, payload: dict) -> dict:
+    """Run the older process(payload) on the rule's payload; return the device's message."""
+    # The import turned a text payload into {"message": text}: the older code got the text.
+    unwrapped = set(payload) == {"message"} and isinstance(payload["message"], str)
+    old_payload = payload["message"] if unwrapped else dict(payload)
+    result = _unwrap(_legacy().process(old_payload))
+    if result is None:
+        return dict(payload)
+    if unwrapped or not isinstance(result, dict):
+        return {"message": result}  # what the older tool sent
+    return result
+'''
+
 
 def render_wrapper(
     kind: Kind,
@@ -215,7 +232,9 @@ def render_wrapper(
         _STAND_IN if stand_in else "",
         _LOADER.substitute(prepare=prepare),
         _REQUEST if style.needs_request else "",
-        _ENTRY[kind].substitute(call=style.call, callee=style.callee),
+        _FEEDBACK_PROCESS
+        if kind == "feedback" and style.callee == "legacy_handler.process"
+        else _ENTRY[kind].substitute(call=style.call, callee=style.callee),
     ]
     return "".join(parts)
 

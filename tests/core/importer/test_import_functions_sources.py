@@ -224,3 +224,25 @@ def test_process_py_reading_older_keys_is_wrapped(tmp_path):
     assert out["who"] == "temperature-sensor-2"
     assert [e.action for e in report.entries if e.source == old] == ["ignored"]
     assert not [e for e in report.needs_attention if "entry point" in e.message]
+
+
+def test_feedback_process_py_gets_the_payload_as_the_older_tool_gave_it(tmp_path):
+    code = (
+        "def process(payload):\n"
+        "    if isinstance(payload, str):\n"
+        "        return payload.upper()\n"
+        "    return {**payload, 'checked': True}\n"
+    )
+    report, dest = run_import(tmp_path, {"lambda_functions/event-feedback/process.py": code})
+
+    feedback = load_function(dest / "event_feedback/feedback.py", "feedback")
+    # a text payload (imported as {"message": text}) reached process() as the text, and the
+    # older wrapper sent {"message": <result>}
+    assert feedback(dict(RECORD), {"message": "High Temp"}) == {"message": "HIGH TEMP"}
+    assert feedback(dict(RECORD), {"command": "cool-down"}) == {
+        "command": "cool-down",
+        "checked": True,
+    }
+    assert "wrapped" in [
+        e.action for e in report.entries if e.target == "event_feedback/feedback.py"
+    ]
