@@ -29,7 +29,7 @@ from dtwin_gui.core.importer.function_sources import (
     paths_to_code,
     source_at,
 )
-from dtwin_gui.core.importer.hierarchy import convert_hierarchies
+from dtwin_gui.core.importer.hierarchy import convert_hierarchies, older_device_types
 from dtwin_gui.core.importer.processors import (
     DEFAULT_PROCESSOR,
     FunctionSource,
@@ -511,7 +511,10 @@ class _Conversion:
             self.take(passthrough_output("feedback", "feedback", GENERATED, message))
 
     def hierarchy(self) -> None:
-        output, used = convert_hierarchies(self.unclaimed, self.read, self.facts.property_renames)
+        config = _parse(self.read(CONFIG))[0]  # the root is where config.json is
+        types = older_device_types(config, self.facts.device_ids)
+        renames = self.facts.property_renames
+        output, used = convert_hierarchies(self.unclaimed, self.read, renames, types)
         self.unclaimed -= used
         self.take(output)
 

@@ -27,9 +27,16 @@ _DTDL_NAMED = {"Property", "Telemetry", "Component"}
 
 
 def convert_hierarchies(
-    present: set[str], read: Callable[[str], bytes], renames: dict[str, str]
+    present: set[str],
+    read: Callable[[str], bytes],
+    renames: dict[str, str],
+    device_types: dict[str, str] | None = None,
 ) -> tuple[Output, set[str]]:
-    """Convert the hierarchy files among ``present``; return the output and the files used."""
+    """Convert the hierarchy files among ``present``; return the output and the files used.
+
+    ``device_types``: the component type id the older tool gave each device
+    (``<twin name>-<device id>``) -> the device id.
+    """
     claimed = {rel for rel in HIERARCHY_SOURCES if rel in present}
     output = Output()
     clean: dict[str, bytes] = {}
@@ -53,7 +60,10 @@ def convert_hierarchies(
         else:
             aws = OLD_AWS_HIERARCHY
     if aws:
-        _convert(output, aws, AWS_HIERARCHY, clean[aws], renames, rename_aws)
+        types = device_types or {}
+        _convert(
+            output, aws, AWS_HIERARCHY, clean[aws], renames, lambda v, r: rename_aws(v, r, types)
+        )
     if AZURE_HIERARCHY in clean:
         _convert(
             output, AZURE_HIERARCHY, AZURE_HIERARCHY, clean[AZURE_HIERARCHY], renames, rename_azure
@@ -92,9 +102,23 @@ def _renamed(names: dict[str, str], done: list[str]) -> str:
     )
 
 
-def rename_aws(nodes: object, renames: dict[str, str]) -> list[str]:
-    """Rename, in place, the component property names found in ``renames``."""
+def older_device_types(config: object, device_ids: list[str]) -> dict[str, str]:
+    """The component type id the older tool made for each device (``<twin>-<device>``, the
+    twin name from ``config``, the parsed config.json) -> the device id."""
+    twin_name = config.get("digital_twin_name") if isinstance(config, dict) else None
+    if not isinstance(twin_name, str) or not twin_name:
+        return {}
+    return {f"{twin_name}-{device}": device for device in device_ids}
+
+
+def rename_aws(
+    nodes: object, renames: dict[str, str], device_types: dict[str, str] | None = None
+) -> list[str]:
+    """Rename, in place, the component property names found in ``renames``; a component
+    naming a device by the older tool's type id (``componentTypeId: <twin>-<device>``) binds
+    the device with ``iotDeviceId`` instead (dtwin makes one type per device)."""
     done: list[str] = []
+    bound: list[str] = []
 
     def walk(items: object) -> None:
         for node in items if isinstance(items, list) else []:
@@ -106,10 +130,27 @@ def rename_aws(nodes: object, renames: dict[str, str]) -> list[str]:
                     if isinstance(name, str) and name in renames:
                         prop["name"] = renames[name]
                         done.append(name)
+            type_id = node.get("componentTypeId")
+            if (
+                node.get("type") == "component"
+                and "iotDeviceId" not in node
+                and isinstance(type_id, str)
+                and type_id in (device_types or {})
+            ):
+                node["iotDeviceId"] = device_types[type_id]
+                del node["componentTypeId"]
+                bound.append(type_id)
             walk(node.get("children"))
 
     walk(nodes)
-    return [_renamed(renames, done)] if done else []
+    changes = [_renamed(renames, done)] if done else []
+    if bound:
+        changes.append(
+            "components of the older per-device types ("
+            + ", ".join(dict.fromkeys(bound))
+            + ") bind their device with iotDeviceId"
+        )
+    return changes
 
 
 def rename_azure(doc: object, renames: dict[str, str]) -> list[str]:

@@ -135,3 +135,35 @@ def test_azure_dtdl_contents_and_twin_values_follow_the_renames():
     assert names == ["serial_number", "temp_c", "serial-number"]  # relationships keep theirs
     assert doc["twins"][0]["serial_number"] == "A" and "serial-number" not in doc["twins"][0]
     assert changes and "serial-number -> serial_number" in changes[0]
+
+
+def test_components_of_the_older_per_device_types_bind_their_device(tmp_path):
+    """The earliest hierarchies named a device's component by the type the older tool made
+    for it, ``<twin>-<device>``; dtwin binds the device instead (it makes that type itself)."""
+    files = old_project_files()
+    nodes = hierarchy()
+    nodes[0]["children"][0] = {
+        "type": "component",
+        "name": "ts1",
+        "componentTypeId": "factory-twin-temperature-sensor-1",
+    }
+    nodes[0]["children"].append(
+        {"type": "component", "name": "door", "componentTypeId": "com.example.door"}
+    )
+    files["config_hierarchy.json"] = json.dumps(nodes)
+    del files[AWS]
+
+    report, dest = run_import(tmp_path, files)
+
+    children = json.loads((dest / AWS).read_text())[0]["children"]
+    assert children[0] == {
+        "type": "component",
+        "name": "ts1",
+        "iotDeviceId": "temperature-sensor-1",
+    }
+    assert children[-1]["componentTypeId"] == "com.example.door"  # not a device's: kept
+    entry = entry_for(report, "config_hierarchy.json", "converted")
+    assert "factory-twin-temperature-sensor-1" in entry.message
+    assert hierarchy_errors(dest) == []
+    warnings = [p for p in validate_project(dest).warnings if p.code == "device-unplaced"]
+    assert warnings == []
