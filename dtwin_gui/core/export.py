@@ -56,6 +56,10 @@ REASON_TOOL = "version-control, tool or editor folder; not part of a project"
 REASON_JUNK = "editor or OS junk"
 REASON_LINK = "symbolic link; links are not followed"
 REASON_SPECIAL = "not a regular file (device, pipe or socket)"
+REASON_NAME = (
+    "its name has a character Windows and `dtwin import` refuse (':', '\\', a control "
+    "character) or is not valid UTF-8; rename it to export it"
+)
 
 
 class ExportFailed(Exception):
@@ -253,7 +257,9 @@ def _collect(root: Path, workspace_dirs: set[str]) -> tuple[list[str], list[Skip
             ) from exc
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-            if entry.is_symlink():
+            if not _portable(entry.name):
+                skipped.append(Skipped(rel, REASON_NAME))
+            elif entry.is_symlink():
                 skipped.append(Skipped(rel, REASON_LINK))
             elif entry.is_dir(follow_symlinks=False):
                 reason = REASON_WORKSPACE if rel in workspace_dirs else None
@@ -277,6 +283,15 @@ def _collect(root: Path, workspace_dirs: set[str]) -> tuple[list[str], list[Skip
     files.sort()
     skipped.sort(key=lambda s: s.path)
     return files, skipped
+
+
+def _portable(name: str) -> bool:
+    """Whether ``name`` survives a zip and ``dtwin import`` on every platform."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes from the file system
+        return False
+    return not any(char in name for char in ":\\") and all(ord(char) >= 32 for char in name)
 
 
 def _read(root: Path, rel: str) -> bytes:

@@ -303,3 +303,21 @@ def test_a_project_too_big_for_import_is_exported_with_a_warning(project, tmp_pa
     assert export_project(project, tmp_path / "small.zip").warnings  # still too many
     monkeypatch.setattr(module, "DEFAULT_MAX_FILES", limit)
     assert export_project(project, tmp_path / "fine.zip").warnings == []
+
+
+def test_names_that_would_break_the_zip_or_the_import_are_skipped(project, tmp_path):
+    (project / "notes: draft.md").write_text("colon")
+    (project / "back\\slash.txt").write_text("backslash")
+    os.makedirs(os.fsencode(project) + b"/bad-\xff-name")
+    with open(os.fsencode(project) + b"/bad-\xff-name/inside.txt", "wb") as handle:
+        handle.write(b"a name no zip can hold as UTF-8")
+    out = tmp_path / "twin.zip"
+
+    result = export_project(project, out)
+
+    reasons = {s.path: s.reason for s in result.skipped}
+    assert "rename it to export it" in reasons["notes: draft.md"]
+    assert "rename it to export it" in reasons["back\\slash.txt"]
+    assert sum("rename it" in r for r in reasons.values()) == 3
+    report = import_project(out, tmp_path / "imported")  # the archive is accepted
+    assert {e.action for e in report.entries} == {"copied"}
