@@ -131,3 +131,18 @@ def test_secret_names_are_caught_in_asset_folders(name):
 )
 def test_mentions_without_a_secret_are_not_flagged(text):
     assert secret_in_content(text.encode()) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "line"),
+    [
+        (f"a\nb\nHostName=h;SharedAccessKeyName=o;SharedAccessKey={AZURE_KEY}", "Azure", 3),
+        (f"accountkey = {AZURE_KEY}", "Azure", 1),
+        ('{\n  "client_secret": "s3cr3t-value-123"\n}', "client secret", 2),
+        (f"export AWS_SECRET_ACCESS_KEY={AWS_SECRET}", "AWS secret", 1),
+        (f"id: {AWS_KEY_ID}", "AWS access key id", 1),
+    ],
+)
+def test_secrets_are_found_with_their_kind_and_line(text, kind, line):
+    found = secret_in_content(text.encode())
+    assert found is not None and kind in found[0] and found[1] == line
