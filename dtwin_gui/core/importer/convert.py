@@ -405,7 +405,23 @@ class _Conversion:
                     f"device {device['id']!r} names processor {wanted!r}, which the older "
                     "project does not have; it gets its own or the default processor instead",
                 )
+        self._drop_processor_keys()
         return named
+
+    def _drop_processor_keys(self) -> None:
+        """dtwin knows no ``processor`` key: each device's code is processors/<id>/."""
+        staged = self.staging / DEVICES
+        value, error = _parse(staged.read_bytes()) if staged.is_file() else (None, "missing")
+        if error or not isinstance(value, list):
+            return
+        with_key = [d for d in value if isinstance(d, dict) and "processor" in d]
+        if with_key:
+            for device in with_key:
+                del device["processor"]
+            staged.write_bytes(_dump(value))
+            ids = ", ".join(str(d.get("id")) for d in with_key)
+            message = f"dropped the processor key of {ids}: its code is processors/<id>/ now"
+            self.note(DEVICES, DEVICES, "converted", message)
 
     def _old_json(self, rel: str) -> object:
         try:

@@ -9,6 +9,8 @@ import sys
 import pytest
 
 from dtwin_gui.core.importer import import_project
+from dtwin_gui.core.project import DEVICES
+from dtwin_gui.core.validation import validate_project
 
 from .test_import_project import load_function, old_project_files, write_files
 
@@ -129,6 +131,9 @@ def test_device_processor_key_names_the_folder_the_older_tool_deployed(tmp_path)
     assert processor(dest, "temperature-sensor-2")(dict(RECORD))["defaulted"].startswith("process:")
     assert processor_folders(dest) == DEVICE_IDS
     assert any("processor key of temperature-sensor-2" in e.message for e in report.entries)
+    # dtwin has no such key: dropped, so the devices file validates
+    assert all("processor" not in d for d in json.loads((dest / DEVICES).read_text()))
+    assert not [p for p in validate_project(dest).errors if p.file == DEVICES]
 
 
 def test_processor_key_naming_the_default_processor(tmp_path):
