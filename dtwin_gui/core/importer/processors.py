@@ -298,7 +298,7 @@ def _copy_siblings(
     reserved: set[str],
 ) -> None:
     """Carry the other files of the function folder along (helpers, data)."""
-    around_process = source.kind == "processor" and bool(entry) and entry.endswith(PROCESS_FILE)
+    around_process = bool(entry) and entry.endswith("/" + PROCESS_FILE)
     for path in source.files:
         if path == entry:
             continue

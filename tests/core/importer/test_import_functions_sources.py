@@ -238,7 +238,13 @@ def test_feedback_process_py_gets_the_payload_as_the_older_tool_gave_it(tmp_path
         "        return payload.upper()\n"
         "    return {**payload, 'checked': True}\n"
     )
-    report, dest = run_import(tmp_path, {"lambda_functions/event-feedback/process.py": code})
+    # beside it, the older tool's own wrapper that published the result
+    wrapper = "import boto3\n\n\ndef lambda_handler(event, context):\n    pass\n"
+    extra = {
+        "lambda_functions/event-feedback/process.py": code,
+        "lambda_functions/event-feedback/lambda_function.py": wrapper,
+    }
+    report, dest = run_import(tmp_path, extra)
 
     feedback = load_function(dest / "event_feedback/feedback.py", "feedback")
     # a text payload (imported as {"message": text}) reached process() as the text, and the
