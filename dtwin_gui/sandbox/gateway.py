@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
+from dtwin_gui.sandbox import fastpath
 from dtwin_gui.sandbox.function_host import FunctionCode, FunctionHost
 
 logger = logging.getLogger(__name__)
@@ -195,6 +196,16 @@ class Gateway:
         """One request to moto over this thread's kept-alive connection (a handler thread
         serves one client connection, so it reuses one to moto: no connect per request)."""
         if self._upstream_app is not None and _in_process(headers):
+            if fastpath.operation(headers):
+                status, reply_headers, data = fastpath.call(
+                    method,
+                    target,
+                    body,
+                    headers,
+                    f"{self._upstream.hostname}:{self._upstream.port}",
+                )
+                out = {k: v for k, v in reply_headers.items() if k.lower() not in _HOP_HEADERS}
+                return Response(status, data, out)
             return self._call_app(method, target, body, headers)
         connection = getattr(self._local, "connection", None)
         reused = connection is not None
