@@ -97,7 +97,7 @@ class Violation:
     rule: str
 
     def __str__(self) -> str:
-        what = f"imports {self.name!r}" if self.name else "is too long"
+        what = f"imports {self.name!r}" if self.name else f"has {self.line} lines"
         return f"{self.path}:{self.line}: {what}: breaks rule {self.rule}"
 
 
@@ -272,7 +272,7 @@ def plant(root: Path) -> None:
 def test_the_checker_finds_each_planted_violation_with_file_line_import_and_rule(tmp_path):
     plant(tmp_path)
     found = {str(v) for v in check_tree(tmp_path)}
-    core, qt = "core-imports-no-sdk-and-no-qt", "qt-only-in-ui"
+    core, qt, n = "core-imports-no-sdk-and-no-qt", "qt-only-in-ui", MAX_LINES + 1
     assert found == {
         f"dtwin_gui/core/model.py:5: imports 'boto3': breaks rule {_AWS}",
         f"dtwin_gui/core/model.py:5: imports 'boto3': breaks rule {core}",
@@ -281,7 +281,7 @@ def test_the_checker_finds_each_planted_violation_with_file_line_import_and_rule
         f"dtwin_gui/iac/runner.py:6: imports 'dtwin_gui.ui.pages': breaks rule {_IAC}",
         f"dtwin_gui/iac/runner.py:7: imports 'dtwin_gui.deploy.events': breaks rule {_IAC}",
         f"dtwin_gui/deploy/__init__.py:1: imports 'google.cloud.storage': breaks rule {_GOOGLE}",
-        f"dtwin_gui/deploy/big.py:{MAX_LINES + 1}: is too long: breaks rule {SIZE_RULE}",
+        f"dtwin_gui/deploy/big.py:{n}: has {n} lines: breaks rule {SIZE_RULE}",
         f"dtwin_gui/runtime/core/handler.py:1: imports 'botocore.session': breaks rule {_AWS}",
         f"dtwin_gui/build/ui_help.py:1: imports 'shiboken6.isValid': breaks rule {qt}",
         f"dtwin_gui/clouds/aws/azure_glue.py:1: imports 'azure.functions': breaks rule {_AZURE}",
