@@ -214,6 +214,48 @@ def test_terraform_fmt_is_clean():
     assert result.returncode == 0, f"not fmt-clean:\n{result.stdout}{result.stderr}"
 
 
+#: The inputs every layer module with functions declares (Terraform cannot share variable
+#: declarations between modules, so they are repeated; this keeps the copies identical).
+COMMON_INPUTS = (
+    "twin_name",
+    "log_level",
+    "log_retention_days",
+    "function_timeout_seconds",
+    "function_memory_mb",
+)
+#: The attributes of a function input: what the build and the topology give each function.
+FUNCTION_INPUT = ("name", "role_name", "handler", "s3_bucket", "s3_key", "package_hash")
+
+
+def _variables(folder: Path) -> dict[str, Block]:
+    return {b.labels[0]: b for b in parse_module(folder) if b.type == "variable"}
+
+
+def test_the_layers_declare_their_common_inputs_alike():
+    declared = {}
+    for folder in _module_dirs():
+        if folder.name == "setup":
+            continue
+        variables = _variables(folder)
+        declared[folder.name] = tuple(
+            _text(variables[name].body) if name in variables else None for name in COMMON_INPUTS
+        )
+    assert all(None not in inputs for inputs in declared.values()), declared
+    assert len(set(declared.values())) == 1, "a common input differs between layer modules"
+
+
+def test_every_function_input_has_the_same_shape():
+    shape = "object({" + "".join(f"{a}=string" for a in FUNCTION_INPUT) + "})"
+    found = 0
+    for folder in _module_dirs():
+        for name, block in _variables(folder).items():
+            type_ = re.sub(r"\s+", "", _text(block.attributes()["type"]))
+            if "package_hash" in type_:
+                found += 1
+                assert type_ in (shape, f"map({shape})"), f"{folder.name}.{name}: {type_}"
+    assert found >= len(LAMBDAS) - 2  # the processors and actions are one map each
+
+
 # --- env parity ---------------------------------------------------------------------------
 
 
