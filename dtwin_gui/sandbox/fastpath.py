@@ -8,8 +8,11 @@ DynamoHandler`: its parameter parsing, validation, backend call, errors, request
 header) runs on a request built straight from what the gateway received, and a successful
 result made only of JSON values is encoded with ``json.dumps`` (the DynamoDB JSON protocol's
 wire form of moto's result; anything else, errors included, still goes through moto's
-serializer). Every other request takes the normal path. ``tests/sandbox/test_fastpath.py``
-compares both paths' answers.
+serializer). Every other request takes the normal path. moto's table query is also made to
+list only the queried partition's items (and, for a range condition, the stretch around its
+matches) instead of sorting the whole table and sizing every item: a query's cost no longer
+grows with the table. ``tests/sandbox/test_fastpath.py`` compares the answers with moto's
+normal path (and its query as shipped).
 """
 
 from __future__ import annotations
@@ -88,18 +91,32 @@ def _handler_class():
 
 
 class _Partition:
-    """A table as one of its queries sees it: only ``hash_key``'s items are listed."""
+    """A table as one of its queries sees it: only ``hash_key``'s items are listed and, for a
+    range key condition, only the stretch from one item before the first match to one after
+    the last (moto's loop computes every listed item's size before it compares its key; the
+    items outside add nothing to the answer, the one after still ends a full page with its
+    LastEvaluatedKey)."""
 
-    def __init__(self, table, hash_key) -> None:
+    def __init__(self, table, hash_key, comparison=None, values=()) -> None:
         self._table = table
         self._hash_key = hash_key
+        self._comparison = comparison
+        self._values = values
 
     def __getattr__(self, name: str):
         return getattr(self._table, name)
 
     def all_items(self) -> list:
         items = self._table.items.get(self._hash_key) or {}
-        return sorted(items.values(), key=lambda item: item.range_key)
+        ordered = sorted(items.values(), key=lambda item: item.range_key)
+        if not self._comparison:
+            return ordered
+        hits = [
+            i
+            for i, item in enumerate(ordered)
+            if item.range_key.compare(self._comparison, self._values)
+        ]
+        return ordered[max(hits[0] - 1, 0) : hits[-1] + 2] if hits else []
 
 
 def _partition_queries() -> None:
@@ -116,7 +133,15 @@ def _partition_queries() -> None:
     def query(self, hash_key, *args, **kwargs):
         index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
         if index_name is None and hash_key is not None and self.range_key_attr:
-            return original(_Partition(self, hash_key), hash_key, *args, **kwargs)
+            comparison, values = (args[0], args[1]) if len(args) > 1 else (None, ())
+            conditions = kwargs.get("range_key_conditions") or []
+            plain = not conditions or (
+                len(conditions) == 1 and conditions[0][0] == self.range_key_attr
+            )
+            if len(args) > 9 or kwargs.keys() - {"hash_key_conditions", "range_key_conditions"}:
+                plain = False  # legacy QueryFilter conditions: every item is compared
+            partition = _Partition(self, hash_key, comparison if plain else None, values)
+            return original(partition, hash_key, *args, **kwargs)
         return original(self, hash_key, *args, **kwargs)
 
     query.dtwin_partitioned = True

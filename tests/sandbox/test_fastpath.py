@@ -116,7 +116,37 @@ REQUESTS = [
         },
     ),
     ("Query", {"KeyConditionExpression": "device_id = :d"}),  # value missing: an error
+    ("PutItem", {"Item": _item("d1", "2026-01-01T00:00:00.004Z")}),
+    ("PutItem", {"Item": _item("d1", "2026-01-01T00:00:00.005Z")}),
 ]
+_KEYS = {"#d": "device_id", "#t": "timestamp"}
+#: Range key conditions: a page filled exactly with items after it (LastEvaluatedKey), a
+#: prefix, no match, backwards with a start key.
+for condition, values, extra in [
+    ("#t BETWEEN :a AND :b", {":a": ".002Z", ":b": ".003Z"}, {"Limit": 2}),
+    ("begins_with(#t, :a)", {":a": ".00"}, {"Limit": 3, "ScanIndexForward": False}),
+    ("#t > :a", {":a": ".009Z"}, {}),
+    ("#t < :a", {":a": ".005Z"}, {"ScanIndexForward": False, "Limit": 1}),
+    (
+        "#t <= :a",
+        {":a": ".004Z"},
+        {"ScanIndexForward": False, "ExclusiveStartKey": _item("d1", "2026-01-01T00:00:00.003Z")},
+    ),
+]:
+    REQUESTS.append(
+        (
+            "Query",
+            {
+                "KeyConditionExpression": f"#d = :d AND {condition}",
+                "ExpressionAttributeNames": _KEYS,
+                "ExpressionAttributeValues": {
+                    ":d": {"S": "d1"},
+                    **{k: {"S": f"2026-01-01T00:00:00{v}"} for k, v in values.items()},
+                },
+                **extra,
+            },
+        )
+    )
 
 
 @pytest.fixture
