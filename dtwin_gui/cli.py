@@ -248,6 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     from dtwin_gui.cli_export import register as register_export
 
     register_export(sub)
+    from dtwin_gui.cli_secrets import register as register_secrets
+
+    register_secrets(sub)
     p = sub.add_parser("sandbox", help="the local emulated AWS (no account needed)")
     p.add_argument("action", choices=["up", "down", "status"], help="start, stop or inspect it")
     p.add_argument("--json", action="store_true", help="machine-readable output")

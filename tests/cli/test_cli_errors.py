@@ -27,6 +27,7 @@ PROJECT_COMMANDS = {
     "unlock": ["deadbeef"],
     "query": [],
     "export": ["out.zip"],
+    "rotate-secrets": [],
 }
 
 
