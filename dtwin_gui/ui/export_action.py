@@ -118,18 +118,24 @@ class ProjectExporter(QObject):
         box.open()
 
 
+def _files(count: int) -> str:
+    return f"{count:,} file{'' if count == 1 else 's'}"
+
+
 def result_text(result: ExportResult) -> str:
     """What the user reads after an export: where, how much, and what was left out."""
     total = sum(size for _, size in result.files)
     lines = [
         f"Wrote {result.out}",
-        f"{len(result.files)} file(s), {total:,} bytes ({result.zip_size:,} bytes zipped).",
-        "A colleague can unzip it and open the folder, or import the zip (File → Import).",
+        f"{_files(len(result.files))}, {total:,} bytes ({result.zip_size:,} bytes zipped).",
+        "A colleague can unzip it and open the folder, or import the zip (File → Import project…).",
     ]
     lines += [f"\nWarning: {w}" for w in result.warnings]
     if result.secrets:
         lines.append(
-            f"\n{len(result.secrets)} file(s) that look like secrets were left out; keep "
+            f"\n{_files(len(result.secrets))} that "
+            + ("looks like a secret was" if len(result.secrets) == 1 else "look like secrets were")
+            + " left out; keep "
             "secrets out of the project (dtwin keeps them in your OS keyring)."
         )
     if result.skipped:

@@ -220,10 +220,10 @@ class MainWindow(QMainWindow):
             "Open a dtwin project folder",
         )
         self.import_action = self._action(
-            "&Import older project…",
+            "&Import project…",
             lambda: (self.go_to(PROJECT_STEP), page.ask_import()),
             ["Ctrl+I"],
-            "Import a project made for the older deployer",
+            "Import a folder or .zip: a project of the older deployer or a dtwin export",
         )
         self.exporter = ProjectExporter(self, self.session, self.runner)
         self.export_action = self.exporter.action

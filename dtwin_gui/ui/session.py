@@ -54,8 +54,8 @@ def check_project_folder(root: Path) -> Path:
     if not (root / CONFIG).is_file():
         raise NotAProjectError(
             f"{root} has no {CONFIG}, so it is not a dtwin project. Choose the folder that "
-            f"contains {CONFIG}, create a project from the example, or use “Import older "
-            "project” for a project made with the older deployer."
+            f"contains {CONFIG}, create a project from the example, or use “Import project” "
+            "for a project made with the older deployer."
         )
     return root.resolve()
 

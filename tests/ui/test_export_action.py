@@ -50,7 +50,7 @@ def test_export_writes_the_zip_and_lists_what_was_left_out(opened, project, tmp_
     assert box.icon() == QMessageBox.Icon.Information
     text = box.text()
     assert f"Wrote {out}" in text
-    assert "1 file(s) that look like secrets were left out" in text
+    assert "1 file that looks like a secret was left out" in text
     assert "config_credentials.json — looks like a secret" in text
     assert "__pycache__/ — cache" in text
     assert FAKE_KEY not in text

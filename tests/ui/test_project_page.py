@@ -57,7 +57,7 @@ def test_open_rejects_a_folder_without_config_json(window, tmp_path):
     assert not page.open_folder(folder)
     assert page.banner.kind == "error"
     assert "has no config.json" in page.banner.text()
-    assert "Import older project" in page.banner.text()
+    assert "Import project" in page.banner.text()
     assert window.session.root is None
     assert not window.next_button.isEnabled()
 

@@ -1,4 +1,4 @@
-"""Import a project made for the older deployer (a folder or a zip), with a per-file report."""
+"""Import a project (the older deployer's, or a dtwin export; a folder or a zip), with a report."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QFileDialog,
     QFormLayout,
@@ -25,9 +26,19 @@ from dtwin_gui.ui.workers import TaskFailure, TaskRunner
 
 
 def default_destination(source: Path) -> Path:
-    """A new folder next to the source: ``<name>-dtwin``."""
+    """A new folder next to the source: ``<name>-dtwin``, or ``<name>-dtwin-2``, … if taken.
+
+    A source already named ``…-dtwin`` (such as the export of an imported project) does not
+    get a second ``-dtwin``.
+    """
     stem = source.stem if source.suffix.lower() == ".zip" else source.name
-    return source.parent / f"{stem}-dtwin"
+    base = stem if stem.endswith("-dtwin") else f"{stem}-dtwin"
+    candidate = source.parent / base
+    number = 2
+    while candidate.exists() and (not candidate.is_dir() or any(candidate.iterdir())):
+        candidate = source.parent / f"{base}-{number}"
+        number += 1
+    return candidate
 
 
 class ImportDialog(QDialog):
@@ -47,13 +58,14 @@ class ImportDialog(QDialog):
         self._import = import_fn
         self.report: ImportReport | None = None
         self.running = False
-        self.setWindowTitle("Import an older project")
-        self.resize(900, 560)
+        self.setWindowTitle("Import a project")
+        self.resize(1100, 700)
         layout = QVBoxLayout(self)
         intro = QLabel(
-            "Bring in a project made for the older deployer. dtwin writes a new project and "
-            "leaves the original untouched. Credentials are never copied: sign in on the "
-            "Credentials step instead."
+            "Bring in a project made for the older deployer (translated to dtwin's format) or "
+            "a dtwin export (copied as it is). dtwin writes a new project and leaves the "
+            "original untouched. Credentials are never copied: sign in on the Credentials "
+            "step instead."
         )
         intro.setWordWrap(True)
         intro.setProperty("role", "muted")
@@ -61,7 +73,7 @@ class ImportDialog(QDialog):
 
         form = QFormLayout()
         self.source = QLineEdit()
-        self.source.setPlaceholderText("older project folder or .zip")
+        self.source.setPlaceholderText("project folder or .zip")
         folder_button = QPushButton("Folder…")
         folder_button.clicked.connect(self._choose_folder)
         zip_button = QPushButton("Zip…")
@@ -91,8 +103,16 @@ class ImportDialog(QDialog):
         self.table = ImportReportTable()
         self.table.hide()
         layout.addWidget(self.table, 1)
+        # Takes the spare height until the report shows (else the form spreads out).
+        self._filler = QWidget()
+        layout.addWidget(self._filler, 1)
 
         buttons = QHBoxLayout()
+        self.copy_button = QPushButton("Copy report")
+        self.copy_button.setToolTip("Put the whole report on the clipboard as text")
+        self.copy_button.hide()
+        self.copy_button.clicked.connect(self.copy_report)
+        buttons.addWidget(self.copy_button)
         buttons.addStretch(1)
         self.import_button = QPushButton("Import")
         self.import_button.setProperty("primary", True)
@@ -144,7 +164,9 @@ class ImportDialog(QDialog):
         source = self.source.text().strip()
         dest = self.dest.text().strip()
         if not source or not dest:
-            self.banner.show_message("error", "Choose the older project and a destination first.")
+            self.banner.show_message(
+                "error", "Choose the project to import and a destination first."
+            )
             return
         src, dst = Path(source).expanduser(), Path(dest).expanduser()
         self.running = True
@@ -161,6 +183,7 @@ class ImportDialog(QDialog):
 
     def _done(self, report: ImportReport) -> None:
         self.report = report
+        self._filler.hide()
         self.table.show()
         self.table.show_report(report)
         self.summary.setText(summary_line(report))
@@ -172,6 +195,7 @@ class ImportDialog(QDialog):
             text += " Look at the highlighted rows before you deploy."
         self.banner.show_message(kind, text)
         self.import_button.hide()
+        self.copy_button.show()
         self.open_button.show()
         self.open_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -191,6 +215,12 @@ class ImportDialog(QDialog):
             self.banner.show_message("info", "The import is still running; it takes a moment.")
             return
         super().reject()
+
+    def copy_report(self) -> None:
+        """Put the report, as the CLI prints it, on the clipboard."""
+        if self.report is not None:
+            QApplication.clipboard().setText(self.report.format_text())
+            self.copy_button.setText("Copied")
 
     def _open(self) -> None:
         if self.report is not None:

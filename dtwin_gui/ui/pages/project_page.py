@@ -147,9 +147,9 @@ class ProjectPage(QWidget):
         )
         self.import_card = ActionCard(
             "⇪",
-            "Import older project",
-            "Translate a project made for the older deployer (a folder or a .zip) into a new "
-            "dtwin project, with a report per file.",
+            "Import project",
+            "Bring in a folder or a .zip as a new dtwin project: one made for the older "
+            "deployer (translated) or a dtwin export, with a report per file.",
             "Import…",
             "Ctrl+I",
         )
@@ -186,8 +186,8 @@ class ProjectPage(QWidget):
             self.summary_labels[key] = label
             self.summary_form.addRow(f"{key}:", label)
         self.no_project = QLabel(
-            "No project is open. Create one from the example, open a folder, or import an "
-            "older project."
+            "No project is open. Create one from the example, open a folder, or import a "
+            "project (an older deployer's or a dtwin export)."
         )
         self.no_project.setWordWrap(True)
         self.no_project.setProperty("role", "muted")

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+)
 
 from dtwin_gui.core.importer import ImportReport
 from dtwin_gui.ui import theme
@@ -40,7 +46,7 @@ class ImportReportTable(QTableWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(0, 4, parent)
-        self.setHorizontalHeaderLabels(["What happened", "Older file", "New file", "Details"])
+        self.setHorizontalHeaderLabels(["What happened", "Imported file", "New file", "Details"])
         self.verticalHeader().hide()
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -78,6 +84,20 @@ class ImportReportTable(QTableWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.resizeRowsToContents()  # wrapped text needs new heights at a new width
+
+    def selected_text(self) -> str:
+        """The selected rows, one line each, cells separated by tabs."""
+        rows = sorted({index.row() for index in self.selectedIndexes()})
+        return "".join(
+            "\t".join(self.item(row, col).text() for col in range(self.columnCount())) + "\n"
+            for row in rows
+        )
+
+    def keyPressEvent(self, event) -> None:
+        if event.matches(QKeySequence.StandardKey.Copy) and self.selectedIndexes():
+            QApplication.clipboard().setText(self.selected_text())
+            return
+        super().keyPressEvent(event)
 
     def actions(self) -> list[str]:
         return [self.item(r, 0).text() for r in range(self.rowCount())]
