@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
 from dtwin_gui.ui.deployment_record import RecordWatcher
 from dtwin_gui.ui.open_file import desktop_launcher
+from dtwin_gui.ui.pages.status_rotate import GlueRotation
 from dtwin_gui.ui.session import ProjectSession
 from dtwin_gui.ui.target_choice import TargetChoice
 from dtwin_gui.ui.widgets.banner import Banner
@@ -136,6 +137,8 @@ class StatusPage(QWidget):
         self.deploy_button.clicked.connect(self.deploy_requested)
         self.deploy_button.hide()
         title_row.addWidget(self.deploy_button)
+        self.rotation = GlueRotation(self, self._session, self._runner, self._choice)
+        title_row.addWidget(self.rotation.button)
         title_row.addWidget(self.refresh_button)
         layout.addLayout(title_row)
         self.banner = Banner()
