@@ -230,12 +230,16 @@ class GlueSecrets:
         return self._chosen
 
     def _choose_backend(self):
+        from dtwin_gui.build.workspace import workspace_name
+        from dtwin_gui.core.project import load_project
         from dtwin_gui.deploy.workspace import DeploymentWorkspace
 
-        workspace = DeploymentWorkspace(self.project_root, self.target)
         if keyring_usable():
-            return _KeyringBackend(f"glue/{workspace.root.parent.parent.name}/{self.target}")
-        return _FileBackend(workspace.root / FILE_NAME)
+            # Keyed like the workspace folder (twin name + hash of the project's path), but
+            # not by its location: moving the workspaces keeps the secrets.
+            twin = load_project(self.project_root).twin_name
+            return _KeyringBackend(f"glue/{workspace_name(self.project_root, twin)}/{self.target}")
+        return _FileBackend(DeploymentWorkspace(self.project_root, self.target).root / FILE_NAME)
 
     @property
     def where(self) -> str:
