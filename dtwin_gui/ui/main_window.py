@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from dtwin_gui import __version__
 from dtwin_gui.core.problems import ValidationReport
 from dtwin_gui.core.providers import CLOUD_TITLES, undeployable_reason
+from dtwin_gui.core.validation.generated_rules import GENERATED_CODE
 from dtwin_gui.ui import sandbox_quit
 from dtwin_gui.ui.deployment_record import LastRun, run_summary
 from dtwin_gui.ui.export_action import ProjectExporter
@@ -425,7 +426,13 @@ class MainWindow(QMainWindow):
             self.steps.set_step(CREDENTIALS_STEP, StepState.DONE, detail)
         else:
             self.steps.set_step(CREDENTIALS_STEP, StepState.PENDING, "sign in")
-        self.steps.set_step(CODE_STEP, StepState.PENDING, "test your functions")
+        report = self.session.report
+        generated = [p for p in report.warnings if p.code == GENERATED_CODE] if report else []
+        if generated:  # placeholders the importer wrote: the Code page names them
+            detail = plural(len(generated), "placeholder") + " to write"
+            self.steps.set_step(CODE_STEP, StepState.WARNING, detail)
+        else:
+            self.steps.set_step(CODE_STEP, StepState.PENDING, "test your functions")
         self.steps.set_step(REVIEW_STEP, StepState.PENDING, "plan before deploying")
         record, page = self._record, self.deploy_page
         run = record.last_run if record is not None else None

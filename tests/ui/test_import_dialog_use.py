@@ -10,8 +10,10 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from dtwin_gui.ui.dialogs.import_dialog import default_destination
+from dtwin_gui.ui.main_window import CODE_STEP
+from dtwin_gui.ui.widgets.step_list import StepState
 
-from .conftest import WAIT_MS
+from .conftest import WAIT_MS, wait_checked
 from .test_export_action import export_to, file_menu_texts
 from .test_import_dialog import make_older_project
 
@@ -117,3 +119,18 @@ def test_import_the_export_of_an_imported_project_again(window, tmp_path, qtbot)
     assert again.table.horizontalHeaderItem(1).text() == "Imported file"
     assert (tmp_path / "greenhouse-dtwin-2" / "config.json").is_file()
     again.reject()
+
+
+def test_the_code_step_says_placeholders_are_left_to_write(window, tmp_path, qtbot):
+    older = make_older_project(tmp_path / "greenhouse")
+    dialog = window.project_page.ask_import()
+    dialog.set_source(older)
+    run_import(dialog, qtbot)
+    qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
+    wait_checked(qtbot, window)
+
+    count = len(window.code_page.generated_cards())
+    assert count >= 1
+    assert window.steps.state(CODE_STEP) is StepState.WARNING
+    word = "placeholder" if count == 1 else "placeholders"
+    assert window.steps.detail(CODE_STEP) == f"{count} {word} to write"
