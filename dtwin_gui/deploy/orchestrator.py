@@ -273,7 +273,7 @@ class Deployment(Teardown):
             terraform_dir=self.workspace.terraform_dir,
             modules_dir=terraform_dir() / "modules",
             builds=builds,
-            env=self.target.process_env(),
+            env=self._process_env(),
             settings=self.settings,
             target=self.target,
             outputs=self.saved_outputs(),
@@ -433,10 +433,18 @@ class Deployment(Teardown):
             self._terraform = Terraform(
                 self.workspace.terraform_dir,
                 settings=self.settings,
-                env=self.target.process_env(),
+                env=self._process_env(),
                 sink=lambda event: self._emit(event),
             )
         return self._terraform
+
+    def _process_env(self) -> dict[str, str]:
+        """Terraform's environment: the target's, plus each crossing boundary's glue secrets
+        as ``TF_VAR_*`` (so a rotation counts as a change), never written to a file."""
+        from dtwin_gui.deploy.glue_secrets import GlueSecrets
+
+        glue = GlueSecrets.for_deployment(self).terraform_environment({"aws"})
+        return {**self.target.process_env(), **glue}
 
     def _generate_root(self, builds) -> None:
         from dtwin_gui.iac.root import generate_root

@@ -93,3 +93,21 @@ def test_terraform_gets_them_from_the_environment_and_its_events_never_show_them
     assert not any(v in logged for v in values)
     assert list(workdir.rglob("*.tfvars")) == [] and list(workdir.rglob("*.tfvars.json")) == []
     assert not any(v in (workdir / "main.tf").read_text() for v in values)
+
+
+def test_the_deployment_hands_terraform_the_secrets_and_a_rotation_is_a_change(project):
+    """The orchestrator's Terraform environment carries each boundary's TF_VAR (so the next
+    deploy is not skipped as unchanged after a rotation); a one-cloud project adds none."""
+    from dtwin_gui.deploy.orchestrator import Deployment
+    from dtwin_gui.deploy.target import sandbox_target
+
+    target = sandbox_target("http://127.0.0.1:9")
+    assert not [k for k in Deployment(project, target)._process_env() if "glue" in k]
+
+    store = rotated(project)
+    before = Deployment(project, target)._process_env()
+    glue = {k: v for k, v in before.items() if k.startswith("TF_VAR_glue_")}
+    assert glue and set(glue.values()) <= set(store.secret_values())
+    store.rotate()
+    after = Deployment(project, target)._process_env()
+    assert {k: after[k] for k in glue} != glue
