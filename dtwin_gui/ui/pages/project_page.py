@@ -148,8 +148,8 @@ class ProjectPage(QWidget):
         self.import_card = ActionCard(
             "⇪",
             "Import project",
-            "Bring in a folder or a .zip as a new dtwin project: one made for the older "
-            "deployer (translated) or a dtwin export, with a report per file.",
+            "An older deployer's project (translated) or a dtwin export, from a folder or "
+            "a .zip, with a report per file.",
             "Import…",
             "Ctrl+I",
         )
