@@ -115,3 +115,26 @@ def test_no_launcher_says_so_with_the_path_and_a_copy_button(twin, project, qtbo
     twin.viewer.launcher = lambda url: True  # an editor now starts: the note goes
     qtbot.mouseClick(twin.viewer.open_button, Qt.MouseButton.LeftButton)
     assert not note.isVisibleTo(twin.viewer)
+
+
+def test_after_no_editor_started_other_problems_only_show_here(twin, project, qtbot):
+    tried = []
+    twin.viewer.launcher = lambda url: tried.append(url.toLocalFile()) or False
+    (project / EVENTS).write_text(BROKEN, encoding="utf-8")
+    open_first_error(twin, qtbot)
+    note = twin.viewer.open_failed
+    assert len(tried) == 1 and note.isVisibleTo(twin.viewer)
+    note.dismiss()
+
+    twin.viewer.clear()
+    open_first_error(twin, qtbot)  # the user double-clicks the problem again
+
+    assert twin.viewer.current_path == project.resolve() / EVENTS  # shown here
+    assert len(tried) == 1  # no second try, no second note over the preview
+    assert not note.isVisibleTo(twin.viewer)
+
+    twin.viewer.launcher = lambda url: tried.append(url.toLocalFile()) or True
+    qtbot.mouseClick(twin.viewer.open_button, Qt.MouseButton.LeftButton)  # still tries
+    assert len(tried) == 2
+    open_first_error(twin, qtbot)  # an editor starts again: problems open in it again
+    assert len(tried) == 3

@@ -79,6 +79,10 @@ class TwinPage(QWidget):
         self.problems.setMinimumWidth(380)
         self.viewer = FileViewer(launcher=launcher)
         self.problems.problem_activated.connect(self.open_problem)
+        #: Activating a problem also opens its file in the editor, until that fails once
+        #: (and again once "Open in editor" worked).
+        self.auto_open_editor = True
+        self.viewer.open_requested.connect(self._editor_tried)
         self.problems.recheck_requested.connect(session.reload)
 
         right = QSplitter(Qt.Orientation.Vertical)
@@ -152,8 +156,15 @@ class TwinPage(QWidget):
         if problem is None:
             self.viewer.clear()
 
+    def _editor_tried(self, _path) -> None:
+        self.auto_open_editor = self.viewer.open_failed.isHidden()
+
     def open_problem(self, problem: Problem) -> None:
-        """Show the problem's file at its place here, and open it in the user's editor."""
+        """Show the problem's file at its place here, and open it in the user's editor.
+
+        Once no editor could be started, later problems only show here (the note saying so
+        came once; "Open in editor" still tries), so the preview keeps its room.
+        """
         root = self._session.root
         if root is None or not problem.file:
             return
@@ -161,5 +172,5 @@ class TwinPage(QWidget):
         line, column = problem_position(root, problem)
         self._shown = problem
         self.viewer.show_file(path, line, column, label=problem.file)
-        if path.is_file():
+        if path.is_file() and self.auto_open_editor:
             self.viewer.open_in_editor()
