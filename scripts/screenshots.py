@@ -4,8 +4,9 @@ Runs on a temporary copy of upload/template (the repository's template is never 
 the Project page; the Layers page with a mixed-cloud choice so cross-cloud hops (and the
 layers this version cannot deploy yet) show; the Twin page on the valid project (devices,
 then the Azure hierarchy); the Twin page on a
-deliberately broken copy with a problem opened in the viewer; and the import dialog's report
-for a small older-format project. Then, on a second copy against an in-process sandbox:
+deliberately broken copy with a problem opened in the viewer; the import dialog's report
+for a small older-format project and the imported project's Code page at a placeholder the
+importer generated. Then, on a second copy against an in-process sandbox:
 Credentials (sandbox, and AWS keys checked against the emulator), Code after a test run,
 Review with a real plan, Deploy in progress and finished, the Status browser (tree, chart,
 traced test telemetry), Settings; the twin is destroyed at the end.
@@ -134,6 +135,18 @@ def make_older_project(root: Path) -> Path:
     put(
         "config_optimization.json",
         {"result": {"inputParamsUsed": {"useEventChecking": True, "returnFeedbackToDevice": True}}},
+    )
+    put(
+        "config_hierarchy.json",
+        [
+            {
+                "type": "entity",
+                "id": "bed-1",
+                "children": [
+                    {"type": "component", "name": "soil-sensor", "iotDeviceId": "soil-sensor"}
+                ],
+            }
+        ],
     )
     put("config_credentials.json", {"aws": {"aws_access_key_id": "AKIAEXAMPLE"}})
     put("config_inter_cloud.json", {"token": "shared", "urls": {}})
@@ -309,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             panel = window.twin_page.problems
             panel.list.setCurrentRow(0)
+            # As on a desktop with an editor: the launch works (here it opens nothing).
+            window.twin_page.viewer.launcher = lambda _url: True
             window.twin_page.open_problem(panel.visible_problems()[0])
             window.twin_page.tabs.setCurrentIndex(1)
             save(window, out / "twin-problems.png")
@@ -321,7 +336,21 @@ def main(argv: list[str] | None = None) -> int:
             dialog.start_import()
             wait_for(app, lambda: not dialog.running)
             save(dialog, out / "import.png")
-            dialog.close()
+            # The imported project's Code page, at a placeholder the importer generated.
+            dialog.open_button.click()
+            wait_for(
+                app,
+                lambda: (
+                    session.root == (tmp_path / "older-greenhouse-dtwin").resolve()
+                    and session.report is not None
+                    and not session.validating
+                ),
+            )
+            window.go_to(CODE_STEP)
+            code_page = window.code_page
+            wait_for(app, lambda: bool(code_page.generated_cards()))
+            code_page.show_next_generated()
+            save(window, out / "code-imported.png")
         finally:
             window.close()
         try:
