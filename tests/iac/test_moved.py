@@ -1,8 +1,9 @@
 """A twin deployed with the older, copy-pasted AWS modules converges on the shared ones.
 
 The Lambda role, log group and logs policy of every layer moved into ``_function``, the
-private bucket of four layers into ``_bucket``. The layer modules' ``moved`` blocks must make
-a redeploy move the state: nothing destroyed, nothing created, nothing even updated. Then
+private bucket of four layers into ``_bucket``, the movers' schedules into
+``_mover_schedule``. The layer modules' ``moved`` blocks must make a redeploy move the
+state: nothing destroyed, nothing created, nothing even updated. Then
 everything that reads addresses still finds every resource (its layer, the cloud probes,
 the adoption of what a killed apply left untracked) and a destroy leaves nothing behind.
 """
@@ -42,6 +43,7 @@ MOVED_TYPES = {
     "aws_iam_role_policy",
     "aws_s3_bucket",
     "aws_s3_bucket_public_access_block",
+    "aws_scheduler_schedule",
 }
 
 pytestmark = pytest.mark.slow
@@ -143,13 +145,16 @@ def test_a_deploy_with_the_old_modules_moves_into_the_shared_ones(
     moves = {c["previous_address"]: c["address"] for c in changes if c.get("previous_address")}
     assert {c["type"] for c in changes if c.get("previous_address")} == MOVED_TYPES
     assert set(moves) <= old_addresses
-    assert all(".module.functions." in a or ".module.bucket." in a for a in moves.values())
+    shared = (".module.functions.", ".module.bucket.", ".module.mover_schedule.")
+    assert all(any(s in a for s in shared) for a in moves.values()), moves
     # Every layer with functions in the example moved its roles (L3 archive, L4 and L5 have
     # functions only when a neighbour is on another cloud); the four buckets moved.
     moved_roles = {layer_of(a) for a in moves.values() if ".aws_iam_role.function[" in a}
     assert moved_roles == {"L1", "L2", "L3_hot", "L3_cold"}
     moved_buckets = {layer_of(a) for a in moves.values() if a.endswith(".aws_s3_bucket.bucket")}
     assert moved_buckets == {"setup", "L3_cold", "L3_archive", "L4"}
+    moved_schedules = {layer_of(a) for a in moves.values() if ".aws_scheduler_schedule." in a}
+    assert moved_schedules == {"L3_hot", "L3_cold"}
     print(f"redeploy plan: {len(changes)} resources, {len(moves)} moved, all no-op")
     cli.run("apply", "-auto-approve", "-input=false", "moved.tfplan")
 

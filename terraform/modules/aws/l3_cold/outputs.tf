@@ -18,5 +18,5 @@ output "cold_writer_url" {
 
 output "mover_schedule_name" {
   description = "Name of the cold -> archive mover's schedule."
-  value       = aws_scheduler_schedule.mover.name
+  value       = module.mover_schedule.schedule_name
 }

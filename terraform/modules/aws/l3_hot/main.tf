@@ -5,8 +5,6 @@
 # Each aws_lambda_function is named after its role; its environment sets exactly the
 # variables of that role's contract (dtwin_gui/runtime/core/contracts.py).
 
-data "aws_caller_identity" "current" {}
-
 locals {
   base_env = {
     DTWIN_TWIN_NAME = var.twin_name
@@ -208,54 +206,30 @@ resource "aws_lambda_function" "hot_to_cold_mover" {
   }
 }
 
-data "aws_iam_policy_document" "scheduler_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["scheduler.amazonaws.com"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [data.aws_caller_identity.current.account_id]
-    }
-  }
-}
+module "mover_schedule" {
+  source = "../_mover_schedule"
 
-resource "aws_iam_role" "mover_schedule" {
-  name               = var.mover_schedule.role_name
-  assume_role_policy = data.aws_iam_policy_document.scheduler_assume.json
-}
-
-data "aws_iam_policy_document" "mover_schedule" {
-  statement {
-    actions   = ["lambda:InvokeFunction"]
-    resources = [aws_lambda_function.hot_to_cold_mover.arn]
-  }
-}
-
-resource "aws_iam_role_policy" "mover_schedule" {
-  name   = "invoke-mover"
-  role   = aws_iam_role.mover_schedule.id
-  policy = data.aws_iam_policy_document.mover_schedule.json
-}
-
-resource "aws_scheduler_schedule" "mover" {
   name                = var.mover_schedule.name
+  role_name           = var.mover_schedule.role_name
   description         = "Moves records older than ${var.hot_days} days to cold storage"
   schedule_expression = var.schedule_expression
+  function_arn        = aws_lambda_function.hot_to_cold_mover.arn
+}
 
-  flexible_time_window {
-    mode = "OFF"
-  }
+# Deployments made before ../_mover_schedule existed keep their schedule and its role.
+moved {
+  from = aws_iam_role.mover_schedule
+  to   = module.mover_schedule.aws_iam_role.mover_schedule
+}
 
-  target {
-    arn      = aws_lambda_function.hot_to_cold_mover.arn
-    role_arn = aws_iam_role.mover_schedule.arn
-  }
+moved {
+  from = aws_iam_role_policy.mover_schedule
+  to   = module.mover_schedule.aws_iam_role_policy.mover_schedule
+}
 
-  depends_on = [aws_iam_role_policy.mover_schedule]
+moved {
+  from = aws_scheduler_schedule.mover
+  to   = module.mover_schedule.aws_scheduler_schedule.mover
 }
 
 # --- hot writer receiver: records from the persister on the L2 cloud ---------------------

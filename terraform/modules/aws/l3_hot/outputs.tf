@@ -28,5 +28,5 @@ output "hot_writer_url" {
 
 output "mover_schedule_name" {
   description = "Name of the hot -> cold mover's schedule."
-  value       = aws_scheduler_schedule.mover.name
+  value       = module.mover_schedule.schedule_name
 }
