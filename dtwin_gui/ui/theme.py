@@ -255,6 +255,14 @@ QTabBar::tab {{
 QTabBar::tab:selected {{ color: {TEXT}; border-bottom: 2px solid {ACCENT}; font-weight: bold; }}
 QSplitter::handle {{ background: {WINDOW}; }}
 QScrollArea {{ background: transparent; border: none; }}
+QScrollBar:vertical {{ background: {WINDOW}; width: 12px; margin: 0; border: none; }}
+QScrollBar:horizontal {{ background: {WINDOW}; height: 12px; margin: 0; border: none; }}
+QScrollBar::handle {{ background: {NEUTRAL}; border-radius: 4px; margin: 2px; }}
+QScrollBar::handle:vertical {{ min-height: 28px; }}
+QScrollBar::handle:horizontal {{ min-width: 28px; }}
+QScrollBar::handle:hover, QScrollBar::handle:pressed {{ background: {MUTED}; }}
+QScrollBar::add-line, QScrollBar::sub-line {{ width: 0; height: 0; border: none; }}
+QScrollBar::add-page, QScrollBar::sub-page {{ background: none; }}
 QScrollArea > QWidget > QWidget {{ background: transparent; }}
 """
 
