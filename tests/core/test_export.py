@@ -321,3 +321,19 @@ def test_names_that_would_break_the_zip_or_the_import_are_skipped(project, tmp_p
     assert sum("rename it" in r for r in reasons.values()) == 3
     report = import_project(out, tmp_path / "imported")  # the archive is accepted
     assert {e.action for e in report.entries} == {"copied"}
+
+
+def test_a_reimported_export_still_names_the_placeholders_to_write(project, tmp_path):
+    """Placeholders an earlier import wrote still need the user after an export round trip."""
+    from dtwin_gui.core.validation.generated_rules import GENERATED_MARKER
+
+    action = project / "processors" / "temperature-sensor-1" / "process.py"
+    action.write_text(f"{GENERATED_MARKER} - placeholder\n" + action.read_text())
+    out = tmp_path / "p.zip"
+    export_project(project, out)
+
+    report = import_project(out, tmp_path / "again")
+
+    [entry] = report.needs_attention
+    assert entry.target == "processors/temperature-sensor-1/process.py"
+    assert "placeholder" in entry.message

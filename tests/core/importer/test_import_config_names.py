@@ -77,7 +77,11 @@ def test_a_rename_that_would_collide_is_kept_and_needs_attention(tmp_path):
 
     consts = _json(dest / "config_iot_devices.json")[0]["constProperties"]
     assert [p["name"] for p in consts] == ["serial-number", "serial_number"]
-    [attention] = [e for e in report.needs_attention if e.source == "config_iot_devices.json"]
+    [attention] = [
+        e
+        for e in report.needs_attention
+        if e.source == "config_iot_devices.json" and e.target == "config_iot_devices.json"
+    ]
     assert "'serial-number' cannot be renamed to 'serial_number'" in attention.message
     assert "already has a property 'serial_number'" in attention.message
 
