@@ -214,17 +214,45 @@ def plan_adopting(deployment, plan_file: Path | None = None):
     return deployment._plan(plan_file=plan_file)
 
 
+#: The Terraform types whose state carries the objects a leftovers service lists. A name
+#: counts as tracked only by a resource of its own kind: a role named like its function
+#: must not hide the function Terraform lost track of.
+SERVICE_TYPES = {
+    "lambda": {"aws_lambda_function"},
+    "dynamodb": {"aws_dynamodb_table"},
+    "s3": {"aws_s3_bucket"},
+    "iam": {"aws_iam_role"},
+    "iot things": {"aws_iot_thing"},
+    "iot policies": {"aws_iot_policy"},
+    "iot topic rules": {"aws_iot_topic_rule"},
+    "logs": {"aws_cloudwatch_log_group"},
+    "scheduler": {"aws_scheduler_schedule"},
+    "events": {"aws_cloudwatch_event_rule"},
+    "stepfunctions": {"aws_sfn_state_machine"},
+    "grafana": {"aws_grafana_workspace"},
+}
+
+
 def untracked_names(target, twin_name: str, terraform_dir: Path) -> set[str]:
-    """Names of the twin's objects in the cloud that no resource in the state carries."""
+    """Names of the twin's objects in the cloud that no resource of their kind in the
+    state carries (services made by SDK steps, e.g. TwinMaker, match any resource)."""
     from dtwin_gui.deploy.leftovers import find_leftovers
     from dtwin_gui.iac.state import read_state
 
-    left = find_leftovers(target, twin_name)
-    names = {n for service, found in left.items() if service != "unlisted" for n in found}
-    if not names:
+    left = {s: found for s, found in find_leftovers(target, twin_name).items() if s != "unlisted"}
+    if not left:
         return set()
-    known = {v for r in read_state(terraform_dir).resources for v in r.attributes.values()}
-    return names - known
+    resources = read_state(terraform_dir).resources
+    known_any = {v for r in resources for v in r.attributes.values()}
+    untracked = set()
+    for service, found in left.items():
+        types = SERVICE_TYPES.get(service)
+        if types is None:
+            known = known_any
+        else:
+            known = {v for r in resources if r.type in types for v in r.attributes.values()}
+        untracked |= set(found) - known
+    return untracked
 
 
 def adopt_before_destroy(deployment) -> list[Adoption]:

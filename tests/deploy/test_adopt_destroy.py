@@ -79,3 +79,61 @@ def test_destroy_adopts_what_the_state_lost_and_leaves_nothing(aws, tmp_path, mo
     assert set(lost) <= {r.address for r in read_state(root).resources}
     tf.destroy()
     assert find_leftovers(target, "twinx") == {}
+
+
+def test_a_role_named_like_its_function_does_not_hide_the_lost_function(aws, tmp_path):
+    """The killed-deploy case: the state holds the function's role (same name as the
+    function) but lost the function itself; the function still counts as untracked, so the
+    next deploy adopts it instead of failing on 'Function already exist'."""
+    import io
+    import json
+    import zipfile
+
+    target = sandbox_target(aws.endpoint, aws.region)
+    role = target.client("iam").create_role(
+        RoleName="twinz-fn",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+    )["Role"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return event\n")
+    target.client("lambda").create_function(
+        FunctionName="twinz-fn",
+        Runtime="python3.11",
+        Role=role["Arn"],
+        Handler="index.handler",
+        Code={"ZipFile": code.getvalue()},
+    )
+    state = {
+        "version": 4,
+        "terraform_version": "1.11.4",
+        "serial": 1,
+        "lineage": "l",
+        "outputs": {},
+        "resources": [
+            {
+                "mode": "managed",
+                "type": "aws_iam_role",
+                "name": "function",
+                "provider": 'provider["registry.terraform.io/hashicorp/aws"]',
+                "instances": [
+                    {"schema_version": 0, "attributes": {"id": "twinz-fn", "name": "twinz-fn"}}
+                ],
+            }
+        ],
+    }
+    (tmp_path / "terraform.tfstate").write_text(json.dumps(state))
+
+    assert adopt.untracked_names(target, "twinz", tmp_path) == {"twinz-fn"}
+
+    state["resources"].append(
+        {
+            "mode": "managed",
+            "type": "aws_lambda_function",
+            "name": "fn",
+            "provider": 'provider["registry.terraform.io/hashicorp/aws"]',
+            "instances": [{"schema_version": 0, "attributes": {"function_name": "twinz-fn"}}],
+        }
+    )
+    (tmp_path / "terraform.tfstate").write_text(json.dumps(state))
+    assert adopt.untracked_names(target, "twinz", tmp_path) == set()
