@@ -24,12 +24,25 @@ _BLOCK = re.compile(r'^\s*(?:resource|data)\s+"(aws_[a-z0-9_]+)"', re.MULTILINE)
 _ACTION = re.compile(r"^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$")
 
 
+_SOURCE = re.compile(r'^\s*source\s*=\s*"\.\./(_[a-z0-9_]+)"', re.MULTILINE)
+
+
 def module_types(layer_dir: Path) -> set[str]:
-    return {m for tf in layer_dir.rglob("*.tf") for m in _BLOCK.findall(tf.read_text())}
+    """The aws_* types a layer uses: its own blocks and those of the shared parts
+    (``../_function``, ``../_bucket``, ...) it calls, which it needs the permissions of."""
+    types, shared = set(), set()
+    for tf in layer_dir.rglob("*.tf"):
+        text = tf.read_text()
+        types |= set(_BLOCK.findall(text))
+        shared |= set(_SOURCE.findall(text))
+    for part in shared:
+        types |= module_types(MODULES / part)
+    return types
 
 
 def layer_dirs() -> list[Path]:
-    return sorted(p for p in MODULES.iterdir() if p.is_dir())
+    """The layer modules (the shared parts, named ``_*``, are not layers)."""
+    return sorted(p for p in MODULES.iterdir() if p.is_dir() and not p.name.startswith("_"))
 
 
 def test_every_module_is_a_known_layer():
