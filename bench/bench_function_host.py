@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO / "tests"))  # the small SDK deploy helper the runti
 
 from helpers_aws import deploy_project  # noqa: E402
 
-from dtwin_gui.sandbox.emulator import AwsEmulator  # noqa: E402
+from dtwin_gui.clouds.aws.sandbox.emulator import AwsEmulator  # noqa: E402
 
 OUT = REPO / "bench" / "results" / "function_host.json"
 MESSAGES = 200

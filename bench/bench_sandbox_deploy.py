@@ -19,10 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from dtwin_gui.deploy.events import PhaseEvent
+from dtwin_gui.clouds.aws.connection import sandbox_target
+from dtwin_gui.clouds.aws.sandbox.emulator import AwsEmulator
+from dtwin_gui.core.run_events import PhaseEvent
 from dtwin_gui.deploy.orchestrator import Deployment
-from dtwin_gui.deploy.target import sandbox_target
-from dtwin_gui.sandbox.emulator import AwsEmulator
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "results" / "sandbox_deploy.json"

@@ -86,7 +86,7 @@ def _expected(project: Path, count: int, start: datetime) -> dict[str, list[str]
 
 def _round(project: Path, target, count: int, start: datetime) -> dict:
     """Publish ``count`` messages (in a thread) while polling ``query_hot`` for them."""
-    from dtwin_gui.deploy.events import LogEvent
+    from dtwin_gui.core.run_events import LogEvent
     from dtwin_gui.deploy.query import query_hot
     from dtwin_gui.deploy.simulate import simulate
 
@@ -195,10 +195,10 @@ def _write_doc(results: dict) -> None:
 def main(rounds: int = 3, messages: int = 200, label: str = "now") -> dict:
     work = Path(tempfile.mkdtemp(prefix="dtwin-bench-telemetry-"))
     os.environ["DTWIN_DATA_DIR"] = str(work / "data")
+    from dtwin_gui.clouds.aws.connection import sandbox_target
     from dtwin_gui.deploy.orchestrator import Deployment
     from dtwin_gui.deploy.query import query_hot
     from dtwin_gui.deploy.simulate import simulate
-    from dtwin_gui.deploy.target import sandbox_target
     from dtwin_gui.sandbox import daemon
 
     project = work / "project"

@@ -8,7 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
-from dtwin_gui.deploy.events import (
+from dtwin_gui.core.run_events import (
     DiagnosticEvent,
     Event,
     LogEvent,
@@ -22,7 +22,7 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
 def resolve_target(name: str):
     """The :class:`Target` for ``name``; the sandbox is started when needed."""
-    from dtwin_gui.deploy.target import aws_target, sandbox_target
+    from dtwin_gui.clouds.aws.connection import aws_target, sandbox_target
 
     if name == "sandbox":
         from dtwin_gui.sandbox import daemon
@@ -216,7 +216,7 @@ def _lock_target(name: str):
     """The target for releasing a lock: the sandbox is not started for it (the lock of a
     local state is a file; a stopped sandbox holds no state of its own)."""
     if name == "sandbox":
-        from dtwin_gui.deploy.target import sandbox_target
+        from dtwin_gui.clouds.aws.connection import sandbox_target
         from dtwin_gui.sandbox.daemon import running
 
         info = running()

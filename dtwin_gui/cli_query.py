@@ -17,7 +17,7 @@ def _fail(message: str, hint: str = "", code: int = EXIT_FAIL) -> int:
 def _target(name: str, root: Path):
     """The target of an existing deployment; the sandbox is never started for a read (a
     stopped sandbox has lost what was deployed to it)."""
-    from dtwin_gui.deploy.target import aws_target, sandbox_target
+    from dtwin_gui.clouds.aws.connection import aws_target, sandbox_target
 
     if name != "sandbox":
         return aws_target()

@@ -172,8 +172,8 @@ LIMITED_POLICY = {
 
 def shoot_deploy_flow(app: QApplication, out: Path, tmp_path: Path) -> None:
     """Credentials, Code, Review, Deploy, Status and Settings, against an in-process sandbox."""
-    from dtwin_gui.deploy.target import sandbox_target
-    from dtwin_gui.sandbox.emulator import AwsEmulator
+    from dtwin_gui.clouds.aws.connection import sandbox_target
+    from dtwin_gui.clouds.aws.sandbox.emulator import AwsEmulator
 
     project = tmp_path / "plant-twin"
     shutil.copytree(template_dir(), project)

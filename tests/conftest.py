@@ -108,7 +108,7 @@ def project(tmp_path: Path) -> Path:
 @pytest.fixture
 def aws(tmp_path):
     """A running emulated AWS (moto + gateway + function host) on loopback."""
-    from dtwin_gui.sandbox.emulator import AwsEmulator
+    from dtwin_gui.clouds.aws.sandbox.emulator import AwsEmulator
 
     with AwsEmulator(workdir=tmp_path / "functions") as emulator:
         yield emulator

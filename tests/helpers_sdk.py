@@ -13,9 +13,8 @@ from pathlib import Path
 
 from helpers_aws import Deployed, deploy_project
 
-from dtwin_gui.core.project import load_project
-from dtwin_gui.core.topology import topology_for_project
-from dtwin_gui.deploy.sdk.context import (
+from dtwin_gui.clouds.aws.connection import sandbox_target
+from dtwin_gui.clouds.aws.sdk.context import (
     OUT_GRAFANA_WORKSPACE_ID,
     OUT_HOT_READER_URL,
     OUT_IOT_POLICY_NAMES,
@@ -25,8 +24,9 @@ from dtwin_gui.deploy.sdk.context import (
     OUT_TWINMAKER_ROLE_ARN,
     SdkContext,
 )
-from dtwin_gui.deploy.sdk.iot_devices import policy_name, thing_name
-from dtwin_gui.deploy.target import sandbox_target
+from dtwin_gui.clouds.aws.sdk.iot_devices import policy_name, thing_name
+from dtwin_gui.core.project import load_project
+from dtwin_gui.core.topology import topology_for_project
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
 
 IOT_POLICY = json.dumps(

@@ -65,28 +65,10 @@ _AWS = "aws-sdk-only-in-clouds/aws,runtime/aws,sandbox"
 _AZURE = "azure-sdk-only-in-clouds/azure,runtime/azure,sandbox"
 _GOOGLE = "google-sdk-only-in-clouds/google,runtime/google,sandbox"
 _IAC = "iac-imports-no-deploy-and-no-ui"
-_MOVE = "issue 13 package move"
 #: (module, rule) -> why it is allowed for now, and which work removes it. Each entry must
 #: still match a violation (else the test fails: delete the entry). Do not add entries for
 #: new code: put the import where the rules want it.
-KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
-    # The credentials checks are per-cloud plugin parts: they move into clouds/<cloud>/.
-    ("dtwin_gui/credentials/aws_check.py", _AWS): f"{_MOVE}: -> clouds/aws (preflight)",
-    ("dtwin_gui/credentials/azure_check.py", _AZURE): f"{_MOVE}: -> clouds/azure (preflight)",
-    ("dtwin_gui/credentials/google_check.py", _GOOGLE): f"{_MOVE}: -> clouds/google",
-    # The AWS session ("sandbox" or "aws") becomes clouds/aws' Connection.
-    ("dtwin_gui/deploy/target.py", _AWS): f"{_MOVE}: Connections map, boto3 in clouds/aws",
-    # The AWS code check (Lambda invoke) becomes the AWS plugin's code-check part.
-    ("dtwin_gui/deploy/code_check.py", _AWS): f"{_MOVE}: code check -> clouds/aws",
-    # Terraform events are defined in deploy/events.py; they move to a neutral module that
-    # iac and deploy share, and the root builders take the AWS plugin, not deploy.Target.
-    ("dtwin_gui/iac/diagnostics.py", _IAC): f"{_MOVE}: events -> neutral module",
-    ("dtwin_gui/iac/results.py", _IAC): f"{_MOVE}: events -> neutral module",
-    ("dtwin_gui/iac/runner.py", _IAC): f"{_MOVE}: events -> neutral module",
-    ("dtwin_gui/iac/stream.py", _IAC): f"{_MOVE}: events -> neutral module",
-    ("dtwin_gui/iac/root.py", _IAC): f"{_MOVE}: root takes Connections, not deploy.Target",
-    ("dtwin_gui/iac/root_layers.py", _IAC): f"{_MOVE}: root takes Connections, not Target",
-}
+KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ class CheckResult:
     facts: list[tuple[str, str]] = field(default_factory=list)
     #: On failure: what failed, why and what to do. On success: an optional remark.
     message: str = ""
-    #: AWS only: the permission preflight (:class:`~dtwin_gui.credentials.aws_check.Preflight`).
+    #: AWS only: the permission preflight (:class:`~dtwin_gui.clouds.aws.preflight.Preflight`).
     preflight: object | None = None
 
     def fact(self, label: str) -> str:

@@ -2,7 +2,7 @@
 
 Derived by reading the HCL modules (``terraform/modules/aws/<layer>/*.tf``: what the aws
 provider calls to create, read, update, tag and delete each resource type) and the SDK
-steps (``dtwin_gui/deploy/sdk``: IoT devices on L1, TwinMaker on L4, Grafana on L5).
+steps (``dtwin_gui/clouds/aws/sdk``: IoT devices on L1, TwinMaker on L4, Grafana on L5).
 A test parses the HCL and fails when a module uses a resource type this table lacks.
 """
 
@@ -229,7 +229,7 @@ LAYER_RESOURCES: dict[str, tuple[str, ...]] = {
 
 #: Calls the SDK steps (and the status/destroy scans) make, per group.
 SDK_ACTIONS: dict[str, tuple[str, ...]] = {
-    # identity, and the leftovers scan after destroy (dtwin_gui/deploy/leftovers.py)
+    # identity, and the leftovers scan after destroy (dtwin_gui/clouds/aws/leftovers.py)
     SETUP: (
         "sts:GetCallerIdentity",
         "lambda:ListFunctions",
@@ -246,7 +246,7 @@ SDK_ACTIONS: dict[str, tuple[str, ...]] = {
         "grafana:ListWorkspaces",
         "states:ListStateMachines",
     ),
-    # IoT devices: certificates and attachments (dtwin_gui/deploy/sdk/iot_devices.py), and
+    # IoT devices: certificates and attachments (dtwin_gui/clouds/aws/sdk/iot_devices.py), and
     # test telemetry (dtwin_gui/deploy/simulate.py)
     "L1": _svc(
         "iot",
@@ -270,7 +270,7 @@ SDK_ACTIONS: dict[str, tuple[str, ...]] = {
     "L3_hot": (),
     "L3_cold": (),
     "L3_archive": (),
-    # TwinMaker workspace, component types, entities (dtwin_gui/deploy/sdk/twinmaker.py)
+    # TwinMaker workspace, component types, entities (dtwin_gui/clouds/aws/sdk/twinmaker.py)
     "L4": (
         *_svc(
             "iottwinmaker",
@@ -291,7 +291,7 @@ SDK_ACTIONS: dict[str, tuple[str, ...]] = {
         "lambda:GetFunction",
         "iam:PassRole",
     ),
-    # Grafana service account and its short-lived token (dtwin_gui/deploy/sdk/grafana.py)
+    # Grafana service account and its short-lived token (dtwin_gui/clouds/aws/sdk/grafana.py)
     "L5": _svc(
         "grafana",
         "DescribeWorkspace",

@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 
+from dtwin_gui.clouds.aws.connection import Target
 from dtwin_gui.core.project import Project
-from dtwin_gui.deploy.target import Target
 from dtwin_gui.runtime.core.records import RESERVED, format_timestamp, parse_timestamp
 
 #: Terraform root output naming the hot table (L3 hot on AWS).

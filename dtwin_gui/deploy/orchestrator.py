@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dtwin_gui.clouds.aws.connection import Target
 from dtwin_gui.core.project import load_project
 from dtwin_gui.core.providers import DEPLOYABLE_CLOUDS
-from dtwin_gui.core.topology import topology_for_project
-from dtwin_gui.deploy.events import (
+from dtwin_gui.core.run_events import (
     DiagnosticEvent,
     EventLog,
     LogEvent,
@@ -36,6 +36,7 @@ from dtwin_gui.deploy.events import (
     Sink,
     fan_out,
 )
+from dtwin_gui.core.topology import topology_for_project
 from dtwin_gui.deploy.fingerprint import (
     DeployedRecord,
     Fingerprint,
@@ -46,7 +47,6 @@ from dtwin_gui.deploy.fingerprint import (
     store_deployed,
     why_stale,
 )
-from dtwin_gui.deploy.target import Target
 from dtwin_gui.deploy.teardown import Teardown
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
 
@@ -343,13 +343,13 @@ class Deployment(Teardown):
 
     def _plan_adopting(self, plan_file: Path | None = None):
         """Plan, importing what exists but the state lacks (see :mod:`.adopt`)."""
-        from dtwin_gui.deploy.adopt import plan_adopting
+        from dtwin_gui.clouds.aws.adopt import plan_adopting
 
         return plan_adopting(self, plan_file)
 
     def _terraform_destroy(self):
         """Adopt what a killed apply left untracked, then destroy (see :mod:`.teardown`)."""
-        from dtwin_gui.deploy.adopt import adopt_before_destroy
+        from dtwin_gui.clouds.aws.adopt import adopt_before_destroy
 
         root = self.workspace.terraform_dir / "main.tf.json"
         if root.exists() and not getattr(self, "_nothing_left", False):
@@ -481,7 +481,7 @@ class Deployment(Teardown):
         try:
             self._guard(lambda: terraform.apply(plan_file), "apply")
         finally:  # what was imported is in the state now (also after a failed apply)
-            from dtwin_gui.deploy.adopt import clear_imports
+            from dtwin_gui.clouds.aws.adopt import clear_imports
 
             clear_imports(self.workspace.terraform_dir)
         state["applied"] = True
@@ -519,7 +519,7 @@ class Deployment(Teardown):
         return self.workspace.read_json(self.workspace.outputs_file, {})
 
     def _sdk_context(self, outputs: dict | None = None):
-        from dtwin_gui.deploy.sdk.context import SdkContext
+        from dtwin_gui.clouds.aws.sdk.context import SdkContext
 
         project = load_project(self.project_root)
         return SdkContext(
@@ -532,7 +532,7 @@ class Deployment(Teardown):
         )
 
     def _sdk_steps(self) -> None:
-        from dtwin_gui.deploy.sdk.steps import run_sdk_steps
+        from dtwin_gui.clouds.aws.sdk.steps import run_sdk_steps
 
         run_sdk_steps(self._sdk_context())
 
@@ -551,8 +551,8 @@ class Deployment(Teardown):
             )
 
     def _verify_code(self, builds) -> None:
-        """Every function runs the package just built (see :mod:`dtwin_gui.deploy.code_check`)."""
-        from dtwin_gui.deploy.code_check import repair_stale_code
+        """Every function runs the package just built (:mod:`dtwin_gui.clouds.aws.code_check`)."""
+        from dtwin_gui.clouds.aws.code_check import repair_stale_code
 
         bucket = self.saved_outputs().get("functions_bucket_name")
         if not bucket:

@@ -17,9 +17,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from dtwin_gui.clouds.aws.connection import Target
 from dtwin_gui.core.project import Project, load_project
 from dtwin_gui.core.providers import Cloud, Slot
-from dtwin_gui.deploy.target import Target
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
 from dtwin_gui.runtime.core.records import RecordError, canonical_timestamp
 

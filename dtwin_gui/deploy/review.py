@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from dtwin_gui.clouds.aws.sdk import grafana, iot_devices, twinmaker
+from dtwin_gui.clouds.aws.sdk.context import SdkError
+from dtwin_gui.clouds.aws.sdk.context import address as sdk_address
+from dtwin_gui.clouds.aws.sdk.state import SdkState
 from dtwin_gui.core.project import Project
 from dtwin_gui.core.providers import CLOUD_TITLES, SLOT_INFO, Cloud, Slot
 from dtwin_gui.core.topology import Topology
-from dtwin_gui.deploy.sdk import grafana, iot_devices, twinmaker
-from dtwin_gui.deploy.sdk.context import SdkError
-from dtwin_gui.deploy.sdk.context import address as sdk_address
-from dtwin_gui.deploy.sdk.state import SdkState
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
 from dtwin_gui.iac.state import ROOT_LAYER, read_state
 
@@ -171,7 +171,7 @@ class SdkStepInfo:
 
 
 def describe_sdk_steps(project: Project, topology: Topology) -> list[SdkStepInfo]:
-    """What :func:`~dtwin_gui.deploy.sdk.steps.run_sdk_steps` will make, in its order.
+    """What :func:`~dtwin_gui.clouds.aws.sdk.steps.run_sdk_steps` will make, in its order.
 
     Names come from the step modules' own naming functions, so this cannot drift from them.
     Layers not on AWS get nothing (as in the steps).

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from dtwin_gui.deploy.events import (
+from dtwin_gui.core.run_events import (
     DESTROY_PHASES,
     PHASES,
     DiagnosticEvent,

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from dtwin_gui.clouds.aws.connection import Target
 from dtwin_gui.core.project import PAYLOADS, load_project
-from dtwin_gui.deploy.events import LogEvent, Sink
-from dtwin_gui.deploy.target import Target
+from dtwin_gui.core.run_events import LogEvent, Sink
 from dtwin_gui.runtime.core.function_config import FunctionConfig
 from dtwin_gui.runtime.core.records import format_timestamp, new_trace_id
 

@@ -1,7 +1,7 @@
 """Status per layer: what Terraform's state holds (read directly), checked live.
 
 With ``probe`` every resource of the state is looked up in the cloud
-(:mod:`dtwin_gui.deploy.probes`) and the SDK objects are probed: a layer is deployed only
+(:mod:`dtwin_gui.clouds.aws.probes`) and the SDK objects are probed: a layer is deployed only
 when all of them are there; otherwise it is partial and lists what is missing ("3 of 16
 missing"), and the last deploy's fingerprint is forgotten so that a deploy recreates them.
 """
@@ -223,7 +223,7 @@ def collect_status(deployment, *, probe: bool = True) -> StatusReport:
 
 def _probe_state(target, snapshot, layers: dict[str, LayerStatus], setup) -> None:
     """Mark every resource of the state that the cloud no longer has (live lookups)."""
-    from dtwin_gui.deploy.probes import MISSING, PRESENT, probe_resources
+    from dtwin_gui.clouds.aws.probes import MISSING, PRESENT, probe_resources
 
     probes = probe_resources(target, snapshot.resources)
     groups = [(status, status.resources) for status in layers.values()] + [(None, setup)]
@@ -241,7 +241,7 @@ def _probe_state(target, snapshot, layers: dict[str, LayerStatus], setup) -> Non
 
 
 def _add_probes(deployment, layers: dict[str, LayerStatus]) -> None:
-    from dtwin_gui.deploy.sdk.steps import probe_sdk
+    from dtwin_gui.clouds.aws.sdk.steps import probe_sdk
 
     try:
         probes = probe_sdk(deployment._sdk_context(deployment.saved_outputs()))

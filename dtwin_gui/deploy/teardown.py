@@ -19,7 +19,7 @@ from pathlib import Path
 
 from dtwin_gui.core.fsutil import atomic_write_json
 from dtwin_gui.core.project import load_project
-from dtwin_gui.deploy.events import LogEvent
+from dtwin_gui.core.run_events import LogEvent
 from dtwin_gui.deploy.fingerprint import clear_deployed
 
 
@@ -50,7 +50,7 @@ class Teardown:
             result.hint = "deploy again to recreate the twin"
 
     def _sdk_destroy(self) -> list[str]:
-        from dtwin_gui.deploy.sdk.steps import destroy_sdk
+        from dtwin_gui.clouds.aws.sdk.steps import destroy_sdk
 
         if not self.workspace.sdk_state_file.exists():
             return []
@@ -80,8 +80,8 @@ class Teardown:
     def _sandbox_lost_everything(self) -> bool:
         """The state lists resources, yet the sandbox has none of them and nothing else of
         the twin (it was restarted, empty, since the deploy): the state is emptied."""
-        from dtwin_gui.deploy.leftovers import find_leftovers
-        from dtwin_gui.deploy.probes import MISSING, probe_resources
+        from dtwin_gui.clouds.aws.leftovers import find_leftovers
+        from dtwin_gui.clouds.aws.probes import MISSING, probe_resources
         from dtwin_gui.iac.state import read_state
 
         try:
@@ -117,7 +117,7 @@ class Teardown:
         return None
 
     def _verify_destroyed(self, state) -> dict[str, list[str]]:
-        from dtwin_gui.deploy.leftovers import find_leftovers
+        from dtwin_gui.clouds.aws.leftovers import find_leftovers
 
         project = load_project(self.project_root)
         left = find_leftovers(self.target, project.twin_name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dtwin_gui.deploy.events import DiagnosticEvent
+from dtwin_gui.core.run_events import DiagnosticEvent
 
 #: What the user should do, per category. ``summary`` says what went wrong; this says what next.
 HINTS: dict[str, str] = {

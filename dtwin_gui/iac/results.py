@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from dtwin_gui.deploy.events import DiagnosticEvent
+from dtwin_gui.core.run_events import DiagnosticEvent
 from dtwin_gui.iac.diagnostics import HINTS, LockInfo
 
 

@@ -56,7 +56,7 @@ from dtwin_gui.iac.root_render import (
 )
 
 if TYPE_CHECKING:
-    from dtwin_gui.deploy.target import Target
+    from dtwin_gui.clouds.aws.connection import Target
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from dtwin_gui.iac.root_parts import (
 from dtwin_gui.runtime.core.function_config import FunctionConfig
 
 if TYPE_CHECKING:
-    from dtwin_gui.deploy.target import Target
+    from dtwin_gui.clouds.aws.connection import Target
 
 
 class RootBuilder:

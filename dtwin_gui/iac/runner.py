@@ -1,7 +1,7 @@
 """Run Terraform as a child process and report what it does as typed events.
 
 One method per command. Commands with a ``-json`` UI are streamed line by line into events
-(:mod:`dtwin_gui.deploy.events`); commands that print one JSON document (``output``,
+(:mod:`dtwin_gui.core.run_events`); commands that print one JSON document (``output``,
 ``show``, ``state pull``, ``validate``, ``version``) are parsed whole. Failures raise
 :class:`TerraformError` (classified from Terraform's JSON diagnostics), :class:`StateLocked`
 (with the lock's id, for a guarded unlock) or :class:`TerraformCancelled`.
@@ -24,7 +24,7 @@ import signal
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from dtwin_gui.deploy.events import DiagnosticEvent, Event, LogEvent, Sink
+from dtwin_gui.core.run_events import DiagnosticEvent, Event, LogEvent, Sink
 from dtwin_gui.iac import process
 from dtwin_gui.iac.cli_config import TerraformSettings, write_cli_config
 from dtwin_gui.iac.diagnostics import (

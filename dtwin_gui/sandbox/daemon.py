@@ -2,8 +2,8 @@
 
 ``up`` starts ``python -m dtwin_gui.sandbox.daemon serve --detach`` which forks the real
 daemon into its own session (so it is nobody's child: no zombie, no terminal signals) and
-exits. The daemon runs an :class:`~dtwin_gui.sandbox.emulator.AwsEmulator` on 127.0.0.1 (a
-free port), writes ``<data dir>/sandbox/sandbox.json`` (0600)::
+exits. The daemon runs an :class:`~dtwin_gui.clouds.aws.sandbox.emulator.AwsEmulator`
+on 127.0.0.1 (a free port), writes ``<data dir>/sandbox/sandbox.json`` (0600)::
 
     {"pid": ..., "endpoint": "http://127.0.0.1:PORT", "region": ..., "started_at": ...}
 
@@ -360,7 +360,7 @@ def _counts(info: SandboxInfo) -> dict:
     import boto3
     from botocore.config import Config
 
-    from dtwin_gui.sandbox.emulator import FAKE_CREDENTIALS
+    from dtwin_gui.clouds.aws.sandbox.emulator import FAKE_CREDENTIALS
 
     config = Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30)
     session = boto3.session.Session(
@@ -423,7 +423,7 @@ def serve(state: Path, log: Path | None = None, *, detach: bool = False) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, on_signal)
 
-    from dtwin_gui.sandbox.emulator import AwsEmulator
+    from dtwin_gui.clouds.aws.sandbox.emulator import AwsEmulator
 
     function_log = logging.getLogger("dtwin_gui.sandbox.functions")
     workdir = state.parent / "functions"
@@ -443,7 +443,7 @@ def serve(state: Path, log: Path | None = None, *, detach: bool = False) -> int:
     info = SandboxInfo(pid, emulator.endpoint, emulator.region, started)
 
     def health(request):
-        from dtwin_gui.sandbox.patches._common import json_response
+        from dtwin_gui.clouds.aws.sandbox.patches._common import json_response
 
         if request.path == HEALTH_PATH and request.method == "GET":
             return json_response(200, info.to_json())

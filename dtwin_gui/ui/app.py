@@ -12,7 +12,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from dtwin_gui import __version__
-from dtwin_gui.deploy.target import Target
+from dtwin_gui.clouds.aws.connection import Target
 from dtwin_gui.settings import load_settings
 from dtwin_gui.ui.crash import configure_logging, install_excepthook
 from dtwin_gui.ui.main_window import MainWindow

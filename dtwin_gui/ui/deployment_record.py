@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from dtwin_gui.deploy.events import OutcomeEvent, replay
+from dtwin_gui.core.run_events import OutcomeEvent, replay
 from dtwin_gui.deploy.review import DestroyPreview, destroy_preview
 from dtwin_gui.deploy.run_model import kind_of_run_id, parse_ts
 from dtwin_gui.deploy.workspace import DeploymentWorkspace

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dtwin_gui.deploy.events import Sink
+from dtwin_gui.clouds.aws.connection import Target
+from dtwin_gui.core.run_events import Sink
 from dtwin_gui.deploy.orchestrator import Deployment
-from dtwin_gui.deploy.target import Target
 from dtwin_gui.settings import load_settings
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dtwin_gui.core.project import PROVIDERS
-from dtwin_gui.deploy.events import DiagnosticEvent, LogEvent, PhaseEvent
+from dtwin_gui.core.run_events import DiagnosticEvent, LogEvent, PhaseEvent
 
 LAYERS, TWIN = "layers", "twin"
 #: The button text per place.

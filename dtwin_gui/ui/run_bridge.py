@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from dtwin_gui.deploy.events import Event, Sink
+from dtwin_gui.core.run_events import Event, Sink
 from dtwin_gui.ui.workers import TaskFailure, TaskRunner
 
 DEFAULT_INTERVAL_MS = 80

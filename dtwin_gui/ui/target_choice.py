@@ -1,7 +1,7 @@
 """Where the open project deploys: the sandbox (default, no account) or a real AWS account.
 
 The Credentials page sets it; the Review, Deploy and Status pages read it. Making the
-:class:`~dtwin_gui.deploy.target.Target` may start the sandbox or resolve credentials, so
+:class:`~dtwin_gui.clouds.aws.connection.Target` may start the sandbox or resolve credentials, so
 :meth:`TargetChoice.make_target` blocks and must be called on a worker thread.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from dtwin_gui.deploy.target import Target, sandbox_target
+from dtwin_gui.clouds.aws.connection import Target, sandbox_target
 
 SANDBOX, AWS = "sandbox", "aws"
 

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from dtwin_gui.credentials.aws_check import (
+from dtwin_gui.clouds.aws.connection import Target
+from dtwin_gui.clouds.aws.preflight import (
     ALLOWED,
     DENIED,
     UNKNOWN,
@@ -15,7 +16,6 @@ from dtwin_gui.credentials.aws_check import (
     simulation_arn,
 )
 from dtwin_gui.credentials.permissions import required_actions
-from dtwin_gui.deploy.target import Target
 
 #: Enough for IoT (L1), Lambda and reading packages, but not for creating the package bucket;
 #: DynamoDB table deletion is explicitly denied.

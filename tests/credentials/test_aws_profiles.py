@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from dtwin_gui.credentials import aws_profiles
-from dtwin_gui.credentials.aws_check import check_aws, profile_env
-from dtwin_gui.credentials.aws_profiles import SsoLoginError, list_profiles, sso_login
-from dtwin_gui.deploy.target import aws_target
+from dtwin_gui.clouds.aws import profiles as aws_profiles
+from dtwin_gui.clouds.aws.connection import aws_target
+from dtwin_gui.clouds.aws.preflight import check_aws, profile_env
+from dtwin_gui.clouds.aws.profiles import SsoLoginError, list_profiles, sso_login
 
 CONFIG = """\
 [default]

@@ -9,9 +9,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from dtwin_gui.credentials import azure_check
-from dtwin_gui.credentials.azure_check import SECRET_NAME, check_azure
-from dtwin_gui.credentials.google_check import (
+from dtwin_gui.clouds.azure import preflight as azure_check
+from dtwin_gui.clouds.azure.preflight import SECRET_NAME, check_azure
+from dtwin_gui.clouds.google.preflight import (
     KeyFileError,
     check_google,
     read_service_account,

@@ -11,7 +11,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
-from dtwin_gui.credentials.aws_check import KEY_NAMES, keys_env, target_for
+from dtwin_gui.clouds.aws.preflight import KEY_NAMES, keys_env, target_for
 from dtwin_gui.credentials.secrets import NO_KEYRING_NOTE, SERVICE, SecretStore
 from dtwin_gui.credentials.store import CredentialChoices, load_choices, save_choices
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 
-from dtwin_gui.deploy.adopt import ADOPT_FILE, find_adoptions, write_imports
-from dtwin_gui.deploy.target import sandbox_target
+from dtwin_gui.clouds.aws.adopt import ADOPT_FILE, find_adoptions, write_imports
+from dtwin_gui.clouds.aws.connection import sandbox_target
 from tests.helpers_sandbox import ROLE_POLICY, create_function
 
 

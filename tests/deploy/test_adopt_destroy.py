@@ -12,10 +12,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from dtwin_gui.deploy import adopt
-from dtwin_gui.deploy.events import LogEvent
-from dtwin_gui.deploy.leftovers import find_leftovers
-from dtwin_gui.deploy.target import sandbox_target
+from dtwin_gui.clouds.aws import adopt
+from dtwin_gui.clouds.aws.connection import sandbox_target
+from dtwin_gui.clouds.aws.leftovers import find_leftovers
+from dtwin_gui.core.run_events import LogEvent
 from dtwin_gui.iac.cli_config import TerraformSettings
 from dtwin_gui.iac.runner import Terraform
 from dtwin_gui.iac.state import read_state

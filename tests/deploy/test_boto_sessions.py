@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from dtwin_gui.deploy import boto_sessions
-from dtwin_gui.deploy.target import Target, sandbox_target
+from dtwin_gui.clouds.aws import sessions as boto_sessions
+from dtwin_gui.clouds.aws.connection import Target, sandbox_target
 
 
 @pytest.fixture(autouse=True)

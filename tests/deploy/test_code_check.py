@@ -9,8 +9,13 @@ from pathlib import Path
 from helpers_aws import deploy_project
 
 from dtwin_gui.build import build_packages
-from dtwin_gui.deploy.code_check import code_sha, package_key, repair_stale_code, stale_functions
-from dtwin_gui.deploy.target import sandbox_target
+from dtwin_gui.clouds.aws.code_check import (
+    code_sha,
+    package_key,
+    repair_stale_code,
+    stale_functions,
+)
+from dtwin_gui.clouds.aws.connection import sandbox_target
 
 BUCKET = "factory-twin-functions-abc123"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dtwin_gui.deploy.console_links import NO_CONSOLE, layer_link, resource_link
-from dtwin_gui.deploy.target import aws_target, sandbox_target
+from dtwin_gui.clouds.aws.connection import aws_target, sandbox_target
+from dtwin_gui.clouds.aws.console_links import NO_CONSOLE, layer_link, resource_link
 
 AWS = aws_target("eu-west-1", {})
 SANDBOX = sandbox_target("http://127.0.0.1:4566")

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from dtwin_gui.clouds.aws.connection import Target, aws_target, sandbox_target
 from dtwin_gui.deploy import fingerprint as fp
-from dtwin_gui.deploy.target import Target, aws_target, sandbox_target
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
 from dtwin_gui.iac.cli_config import TerraformSettings
 

@@ -13,6 +13,7 @@ from helpers import edit_json
 from keyring.backends import fail
 
 from dtwin_gui.build import build_packages
+from dtwin_gui.clouds.aws.connection import sandbox_target
 from dtwin_gui.deploy.glue_secrets import (
     FILE_NAME,
     GlueSecrets,
@@ -21,7 +22,6 @@ from dtwin_gui.deploy.glue_secrets import (
     environment_for,
     rotate,
 )
-from dtwin_gui.deploy.target import sandbox_target
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
 from dtwin_gui.iac.root import generate_root
 

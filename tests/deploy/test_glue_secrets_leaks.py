@@ -98,8 +98,8 @@ def test_terraform_gets_them_from_the_environment_and_its_events_never_show_them
 def test_the_deployment_hands_terraform_the_secrets_and_a_rotation_is_a_change(project):
     """The orchestrator's Terraform environment carries each boundary's TF_VAR (so the next
     deploy is not skipped as unchanged after a rotation); a one-cloud project adds none."""
+    from dtwin_gui.clouds.aws.connection import sandbox_target
     from dtwin_gui.deploy.orchestrator import Deployment
-    from dtwin_gui.deploy.target import sandbox_target
 
     target = sandbox_target("http://127.0.0.1:9")
     assert not [k for k in Deployment(project, target)._process_env() if "glue" in k]

@@ -6,8 +6,8 @@ import json
 
 from helpers_sandbox import create_function
 
-from dtwin_gui.deploy.probes import probe_resources
-from dtwin_gui.deploy.target import sandbox_target
+from dtwin_gui.clouds.aws.connection import sandbox_target
+from dtwin_gui.clouds.aws.probes import probe_resources
 from dtwin_gui.deploy.teardown import point_root_at
 from dtwin_gui.iac.state import parse_state
 

@@ -9,8 +9,8 @@ import boto3
 import pytest
 from helpers_aws import SECRET, deploy_project
 
+from dtwin_gui.clouds.aws.connection import sandbox_target
 from dtwin_gui.deploy.query import QueryError, nothing_deployed, query_hot
-from dtwin_gui.deploy.target import sandbox_target
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
 from dtwin_gui.runtime.aws.stores import DynamoHotStore
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from dtwin_gui.clouds.aws.sdk.state import DeviceRecord, SdkState, TwinMakerRecord
 from dtwin_gui.core.project import load_project, write_providers
 from dtwin_gui.core.providers import Cloud, Slot
 from dtwin_gui.core.topology import topology_for_project
@@ -16,7 +17,6 @@ from dtwin_gui.deploy.review import (
     plan_fingerprint,
     same_plan,
 )
-from dtwin_gui.deploy.sdk.state import DeviceRecord, SdkState, TwinMakerRecord
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
 from dtwin_gui.iac.runner import PlannedResource, PlanSummary
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dtwin_gui.deploy.events import (
+from dtwin_gui.core.run_events import (
     DiagnosticEvent,
     EventLog,
     LogEvent,

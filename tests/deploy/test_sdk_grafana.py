@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from helpers_sdk import final_states, prepare_minimal, sdk_context
 
-from dtwin_gui.core.project import load_project
-from dtwin_gui.deploy.sdk.context import OUT_GRAFANA_WORKSPACE_ID, OUT_HOT_READER_URL
-from dtwin_gui.deploy.sdk.grafana import (
+from dtwin_gui.clouds.aws.sdk.context import OUT_GRAFANA_WORKSPACE_ID, OUT_HOT_READER_URL
+from dtwin_gui.clouds.aws.sdk.grafana import (
     DATASOURCE_TYPE,
     GrafanaApi,
     base_url,
@@ -18,7 +17,8 @@ from dtwin_gui.deploy.sdk.grafana import (
     ensure_grafana,
     probe_grafana,
 )
-from dtwin_gui.deploy.sdk.state import SdkState
+from dtwin_gui.clouds.aws.sdk.state import SdkState
+from dtwin_gui.core.project import load_project
 
 DS = "dtwin-factory-twin-hot"
 DASH = "dtwin-factory-twin"

@@ -7,8 +7,8 @@ import json
 import pytest
 from helpers_sdk import final_states, prepare_minimal, sdk_context
 
-from dtwin_gui.deploy.sdk.context import SdkError
-from dtwin_gui.deploy.sdk.iot_devices import (
+from dtwin_gui.clouds.aws.sdk.context import SdkError
+from dtwin_gui.clouds.aws.sdk.iot_devices import (
     KEY_FILE,
     destroy_devices,
     ensure_devices,
@@ -16,7 +16,7 @@ from dtwin_gui.deploy.sdk.iot_devices import (
     probe_devices,
     thing_name,
 )
-from dtwin_gui.deploy.sdk.state import SdkState
+from dtwin_gui.clouds.aws.sdk.state import SdkState
 
 DEVICE = "temperature-sensor-1"
 ADDRESS = f"sdk:iot-certificate:{DEVICE}"

@@ -8,10 +8,10 @@ import json
 import pytest
 from helpers_sdk import final_states, prepare_minimal, sdk_context
 
-from dtwin_gui.deploy.sdk.iot_devices import thing_name
-from dtwin_gui.deploy.sdk.state import DeviceRecord, GrafanaRecord, SdkState, TwinMakerRecord
-from dtwin_gui.deploy.sdk.steps import destroy_sdk, probe_sdk, run_sdk_steps
-from dtwin_gui.deploy.target import sandbox_target
+from dtwin_gui.clouds.aws.connection import sandbox_target
+from dtwin_gui.clouds.aws.sdk.iot_devices import thing_name
+from dtwin_gui.clouds.aws.sdk.state import DeviceRecord, GrafanaRecord, SdkState, TwinMakerRecord
+from dtwin_gui.clouds.aws.sdk.steps import destroy_sdk, probe_sdk, run_sdk_steps
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
 
 
@@ -80,9 +80,9 @@ def test_destroy_reports_what_it_could_not_remove(aws, project):
 
 
 def test_probing_an_unreachable_cloud_reports_errors(project):
+    from dtwin_gui.clouds.aws.sdk.context import OUT_GRAFANA_WORKSPACE_ID, SdkContext
     from dtwin_gui.core.project import load_project
     from dtwin_gui.core.topology import topology_for_project
-    from dtwin_gui.deploy.sdk.context import OUT_GRAFANA_WORKSPACE_ID, SdkContext
 
     loaded = load_project(project)
     ctx = SdkContext(

@@ -14,11 +14,11 @@ import urllib.request
 import pytest
 from helpers_sdk import final_states, prepare_terraform_side, sdk_context, sdk_resources
 
-from dtwin_gui.deploy.sdk.context import OUT_GRAFANA_WORKSPACE_ID
-from dtwin_gui.deploy.sdk.grafana import base_url, dashboard_uid, datasource_uid
-from dtwin_gui.deploy.sdk.iot_devices import CERT_FILE, INFO_FILE, KEY_FILE
-from dtwin_gui.deploy.sdk.steps import destroy_sdk, probe_sdk, run_sdk_steps
-from dtwin_gui.deploy.sdk.twinmaker import workspace_id
+from dtwin_gui.clouds.aws.sdk.context import OUT_GRAFANA_WORKSPACE_ID
+from dtwin_gui.clouds.aws.sdk.grafana import base_url, dashboard_uid, datasource_uid
+from dtwin_gui.clouds.aws.sdk.iot_devices import CERT_FILE, INFO_FILE, KEY_FILE
+from dtwin_gui.clouds.aws.sdk.steps import destroy_sdk, probe_sdk, run_sdk_steps
+from dtwin_gui.clouds.aws.sdk.twinmaker import workspace_id
 
 pytestmark = pytest.mark.slow
 

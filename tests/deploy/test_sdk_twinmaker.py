@@ -8,14 +8,13 @@ import pytest
 from helpers_sandbox import create_function
 from helpers_sdk import final_states, prepare_minimal, sdk_context
 
-from dtwin_gui.core.project import load_project
-from dtwin_gui.deploy.sdk.context import (
+from dtwin_gui.clouds.aws.sdk.context import (
     OUT_TWINMAKER_CONNECTOR_ARN,
     OUT_TWINMAKER_ROLE_ARN,
     SdkError,
 )
-from dtwin_gui.deploy.sdk.state import SdkState
-from dtwin_gui.deploy.sdk.twinmaker import (
+from dtwin_gui.clouds.aws.sdk.state import SdkState
+from dtwin_gui.clouds.aws.sdk.twinmaker import (
     ComponentSpec,
     EntitySpec,
     component_type_body,
@@ -24,6 +23,7 @@ from dtwin_gui.deploy.sdk.twinmaker import (
     probe_twinmaker,
     read_hierarchy,
 )
+from dtwin_gui.core.project import load_project
 
 WS = "factory-twin-twin"
 

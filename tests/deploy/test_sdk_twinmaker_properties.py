@@ -8,9 +8,9 @@ import json
 import pytest
 from helpers_sdk import final_states, prepare_minimal, sdk_context
 
+from dtwin_gui.clouds.aws.sdk.state import SdkState
+from dtwin_gui.clouds.aws.sdk.twinmaker import ensure_twinmaker, probe_twinmaker
 from dtwin_gui.core.validation import validate_project
-from dtwin_gui.deploy.sdk.state import SdkState
-from dtwin_gui.deploy.sdk.twinmaker import ensure_twinmaker, probe_twinmaker
 
 WS = "factory-twin-twin"
 

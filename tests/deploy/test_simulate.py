@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dtwin_gui.deploy.events import LogEvent
+from dtwin_gui.clouds.aws.connection import sandbox_target
+from dtwin_gui.core.run_events import LogEvent
 from dtwin_gui.deploy.simulate import simulate
-from dtwin_gui.deploy.target import sandbox_target
 
 pytestmark = pytest.mark.slow
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from helpers_aws import deploy_project
 
+from dtwin_gui.clouds.aws.connection import sandbox_target
+from dtwin_gui.clouds.aws.trace import FAILED, OK, SKIPPED, TraceError, trace_telemetry
 from dtwin_gui.core.project import load_project
-from dtwin_gui.deploy.events import LogEvent
-from dtwin_gui.deploy.target import sandbox_target
-from dtwin_gui.deploy.trace import FAILED, OK, SKIPPED, TraceError, trace_telemetry
+from dtwin_gui.core.run_events import LogEvent
 
 pytestmark = pytest.mark.slow
 

@@ -20,11 +20,11 @@ import time
 
 import pytest
 
-from dtwin_gui.deploy.adopt import untracked_names
-from dtwin_gui.deploy.events import LogEvent
-from dtwin_gui.deploy.leftovers import find_leftovers
+from dtwin_gui.clouds.aws.adopt import untracked_names
+from dtwin_gui.clouds.aws.connection import sandbox_target
+from dtwin_gui.clouds.aws.leftovers import find_leftovers
+from dtwin_gui.core.run_events import LogEvent
 from dtwin_gui.deploy.orchestrator import Deployment
-from dtwin_gui.deploy.target import sandbox_target
 from dtwin_gui.iac import process
 from dtwin_gui.sandbox import daemon
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import pytest
 
 from dtwin_gui import cli
-from dtwin_gui.deploy.events import LogEvent, PhaseEvent
+from dtwin_gui.clouds.aws.connection import sandbox_target
+from dtwin_gui.core.run_events import LogEvent, PhaseEvent
 from dtwin_gui.deploy.orchestrator import Deployment
-from dtwin_gui.deploy.target import sandbox_target
 from dtwin_gui.iac.runner import Terraform
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]

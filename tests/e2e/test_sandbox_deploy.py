@@ -13,12 +13,12 @@ import urllib.request
 
 import pytest
 
-from dtwin_gui.deploy.events import PhaseEvent, ResourceEvent
-from dtwin_gui.deploy.leftovers import find_leftovers
+from dtwin_gui.clouds.aws.connection import sandbox_target
+from dtwin_gui.clouds.aws.leftovers import find_leftovers
+from dtwin_gui.core.run_events import PhaseEvent, ResourceEvent
 from dtwin_gui.deploy.orchestrator import Deployment
 from dtwin_gui.deploy.query import query_hot
 from dtwin_gui.deploy.simulate import simulate
-from dtwin_gui.deploy.target import sandbox_target
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dtwin_gui.deploy.events import LogEvent
+from dtwin_gui.core.run_events import LogEvent
 from dtwin_gui.iac.cli_config import (
     TerraformSettings,
     cli_config_text,

@@ -16,7 +16,7 @@ import textwrap
 import psutil
 import pytest
 
-from dtwin_gui.deploy.events import LogEvent
+from dtwin_gui.core.run_events import LogEvent
 from dtwin_gui.iac import process
 from dtwin_gui.iac.cli_config import TerraformSettings
 from dtwin_gui.iac.runner import Terraform, TerraformCancelled

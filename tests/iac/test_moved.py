@@ -22,10 +22,10 @@ import pytest
 from helpers import skip_unless_tools
 
 from dtwin_gui.build import build_packages
-from dtwin_gui.deploy.adopt import find_adoptions, write_imports
-from dtwin_gui.deploy.leftovers import find_leftovers
-from dtwin_gui.deploy.probes import PRESENT, probe_resources
-from dtwin_gui.deploy.target import sandbox_target
+from dtwin_gui.clouds.aws.adopt import find_adoptions, write_imports
+from dtwin_gui.clouds.aws.connection import sandbox_target
+from dtwin_gui.clouds.aws.leftovers import find_leftovers
+from dtwin_gui.clouds.aws.probes import PRESENT, probe_resources
 from dtwin_gui.iac.addresses import layer_of
 from dtwin_gui.iac.cli_config import TerraformSettings, find_mirror, write_cli_config
 from dtwin_gui.iac.root import AWS_PROVIDER_VERSION, TERRAFORM_DIR_ENV, generate_root
@@ -107,7 +107,7 @@ def terraform_env(tmp_path) -> dict[str, str]:
 
 @pytest.fixture
 def emulator(tmp_path):
-    from dtwin_gui.sandbox.emulator import AwsEmulator
+    from dtwin_gui.clouds.aws.sandbox.emulator import AwsEmulator
 
     with AwsEmulator(workdir=tmp_path / "functions") as aws:
         yield aws

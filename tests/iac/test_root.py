@@ -17,7 +17,7 @@ import pytest
 from helpers import edit_json, skip_unless_tools
 
 from dtwin_gui.build import build_packages
-from dtwin_gui.deploy.target import SANDBOX_CREDENTIALS, Target, sandbox_target
+from dtwin_gui.clouds.aws.connection import SANDBOX_CREDENTIALS, Target, sandbox_target
 from dtwin_gui.iac.cli_config import TerraformSettings, find_mirror, write_cli_config
 from dtwin_gui.iac.root import (
     AWS_PROVIDER_VERSION,
@@ -441,7 +441,7 @@ def terraform_env(tmp_path_factory) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory):
-    from dtwin_gui.sandbox.emulator import AwsEmulator
+    from dtwin_gui.clouds.aws.sandbox.emulator import AwsEmulator
 
     with AwsEmulator(workdir=tmp_path_factory.mktemp("functions")) as aws:
         yield aws
@@ -605,7 +605,7 @@ def test_apply_plan_destroy_against_the_sandbox(template_root, emulator):
     assert plan.returncode == 0, plan.stdout[-4000:] + plan.stderr
 
     cli.run("destroy", "-auto-approve", "-input=false")
-    from dtwin_gui.deploy.leftovers import find_leftovers
+    from dtwin_gui.clouds.aws.leftovers import find_leftovers
 
     assert find_leftovers(target, TWIN) == {}
     assert lam.list_functions()["Functions"] == []

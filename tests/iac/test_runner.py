@@ -19,7 +19,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from dtwin_gui.deploy.events import (
+from dtwin_gui.core.run_events import (
     DiagnosticEvent,
     LogEvent,
     ProgressEvent,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dtwin_gui.deploy.events import ResourceEvent
+from dtwin_gui.core.run_events import ResourceEvent
 from dtwin_gui.iac.cli_config import TerraformSettings
 from dtwin_gui.iac.runner import Terraform
 from dtwin_gui.iac.state import (

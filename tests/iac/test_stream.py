@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from dtwin_gui.deploy.events import DiagnosticEvent, LogEvent, ProgressEvent, ResourceEvent
+from dtwin_gui.core.run_events import DiagnosticEvent, LogEvent, ProgressEvent, ResourceEvent
 from dtwin_gui.iac.stream import StreamTranslator
 
 

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from dtwin_gui.sandbox import fastpath
+from dtwin_gui.clouds.aws.sandbox import fastpath
 
 _AUTH = (
     "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/dynamodb/aws4_request, "

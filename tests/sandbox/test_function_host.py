@@ -143,7 +143,7 @@ def test_unknown_function_is_not_found(aws):
 
 
 def test_stopping_leaves_no_worker_process(tmp_path):
-    from dtwin_gui.sandbox.emulator import AwsEmulator
+    from dtwin_gui.clouds.aws.sandbox.emulator import AwsEmulator
 
     me = psutil.Process()
     with AwsEmulator(workdir=tmp_path / "fx") as aws:
@@ -178,7 +178,7 @@ def test_every_log_line_is_collected_when_the_invocation_returns(aws):
 def test_a_burst_of_async_invocations_queues_instead_of_starting_workers(aws):
     """Starting a worker costs far more than waiting for one: 24 background invocations of
     a slow function all run, in at most MAX_WORKERS_PER_FUNCTION processes."""
-    from dtwin_gui.sandbox.function_host import MAX_WORKERS_PER_FUNCTION
+    from dtwin_gui.clouds.aws.sandbox.function_host import MAX_WORKERS_PER_FUNCTION
 
     create_function(
         aws,

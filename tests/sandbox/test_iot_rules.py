@@ -7,7 +7,7 @@ import json
 import pytest
 from helpers_sandbox import create_sink, http_json, stored_events
 
-from dtwin_gui.sandbox.patches.iot_rules import (
+from dtwin_gui.clouds.aws.sandbox.patches.iot_rules import (
     Message,
     UnsupportedSql,
     parse_rule_sql,

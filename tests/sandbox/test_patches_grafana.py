@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 from helpers_sandbox import Terraform, provider_block, require_terraform
 
-from dtwin_gui.deploy.sdk.grafana import base_url
+from dtwin_gui.clouds.aws.sdk.grafana import base_url
 
 
 @pytest.fixture

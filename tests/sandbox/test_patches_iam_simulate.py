@@ -8,7 +8,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from dtwin_gui.sandbox.patches.iam_simulate import evaluate
+from dtwin_gui.clouds.aws.sandbox.patches.iam_simulate import evaluate
 
 
 def doc(*statements: dict) -> dict:

@@ -7,7 +7,7 @@ import json
 import pytest
 from helpers_sandbox import Terraform, require_terraform
 
-from dtwin_gui.sandbox.patches.stepfunctions import validate_definition
+from dtwin_gui.clouds.aws.sandbox.patches.stepfunctions import validate_definition
 
 GOOD = {
     "StartAt": "Pick",

@@ -8,7 +8,7 @@ import os
 
 import psutil
 
-from dtwin_gui.sandbox.reaper import Reaper, function_name
+from dtwin_gui.clouds.aws.sandbox.reaper import Reaper, function_name
 from tests.helpers_sandbox import create_function
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from helpers_sandbox import create_function, create_sink, http_json, stored_events
 
-from dtwin_gui.sandbox.patches.scheduler import UnsupportedSchedule, due_count
+from dtwin_gui.clouds.aws.sandbox.patches.scheduler import UnsupportedSchedule, due_count
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 ROLE = "arn:aws:iam::123456789012:role/scheduler"

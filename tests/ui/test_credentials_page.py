@@ -11,8 +11,8 @@ import pytest
 from keyring.backends import fail
 from PySide6.QtCore import Qt
 
+from dtwin_gui.clouds.aws.preflight import KEY_NAMES
 from dtwin_gui.core.project import PROVIDERS
-from dtwin_gui.credentials.aws_check import KEY_NAMES
 from dtwin_gui.credentials.secrets import SecretStore
 from dtwin_gui.ui.pages.credentials_page import CredentialsPage
 from dtwin_gui.ui.session import ProjectSession

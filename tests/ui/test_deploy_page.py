@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from dtwin_gui.deploy.events import (
+from dtwin_gui.core.run_events import (
     DiagnosticEvent,
     EventLog,
     LogEvent,
@@ -368,7 +368,7 @@ def test_a_past_run_is_replayed_from_its_log(page, qtbot, tmp_path, opened_urls)
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
 def test_a_plan_that_changed_since_the_review_is_not_applied(qtbot, runner, session, project, aws):
     """Real deploy of the example project on the emulated AWS, up to the plan."""
-    from dtwin_gui.deploy.target import sandbox_target
+    from dtwin_gui.clouds.aws.connection import sandbox_target
     from dtwin_gui.iac.runner import PlannedResource, PlanSummary
 
     choice = TargetChoice(sandbox_factory=lambda: sandbox_target(aws.endpoint, aws.region))

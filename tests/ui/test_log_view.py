@@ -7,7 +7,7 @@ import json
 import pytest
 from PySide6.QtGui import QGuiApplication
 
-from dtwin_gui.deploy.events import (
+from dtwin_gui.core.run_events import (
     DiagnosticEvent,
     LogEvent,
     PhaseEvent,

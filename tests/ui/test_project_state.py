@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dtwin_gui.deploy.events import EventLog, OutcomeEvent, PhaseEvent, ResourceEvent
+from dtwin_gui.core.run_events import EventLog, OutcomeEvent, PhaseEvent, ResourceEvent
 from dtwin_gui.deploy.last_status import save_last_status
 from dtwin_gui.deploy.orchestrator import RunResult
 from dtwin_gui.deploy.status import DEPLOYED, NOT_DEPLOYED, LayerStatus, StatusReport

@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel
 
+from dtwin_gui.clouds.aws.connection import sandbox_target
 from dtwin_gui.core.project import PROVIDERS
-from dtwin_gui.deploy.target import sandbox_target
 from dtwin_gui.ui import theme
 from dtwin_gui.ui.main_window import LAYERS_STEP, REVIEW_STEP, TWIN_STEP
 from dtwin_gui.ui.widgets.flow_diagram import BADGE_BAND

@@ -6,9 +6,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
+from dtwin_gui.clouds.aws.connection import Target, sandbox_target
 from dtwin_gui.core.providers import Cloud, Slot
 from dtwin_gui.deploy.review import DestroyPreview
-from dtwin_gui.deploy.target import Target, sandbox_target
 from dtwin_gui.iac.runner import PlannedResource, PlanSummary
 from dtwin_gui.ui import theme
 from dtwin_gui.ui.pages.review_page import ReviewPage

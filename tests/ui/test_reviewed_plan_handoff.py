@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
+from dtwin_gui.clouds.aws.connection import sandbox_target
 from dtwin_gui.deploy.fingerprint import PlanTicket
-from dtwin_gui.deploy.target import sandbox_target
 from dtwin_gui.iac.runner import Terraform
 from dtwin_gui.ui.app import create_main_window
 

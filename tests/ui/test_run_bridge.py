@@ -9,8 +9,8 @@ import time
 import pytest
 from PySide6.QtCore import QThread
 
-from dtwin_gui.deploy.events import LogEvent, PhaseEvent
-from dtwin_gui.deploy.target import sandbox_target
+from dtwin_gui.clouds.aws.connection import sandbox_target
+from dtwin_gui.core.run_events import LogEvent, PhaseEvent
 from dtwin_gui.ui.run_bridge import RunBridge
 from dtwin_gui.ui.target_choice import AWS, SANDBOX, TargetChoice
 from dtwin_gui.ui.workers import TaskRunner

@@ -10,9 +10,9 @@ import pytest
 from helpers_aws import deploy_project
 from PySide6.QtWidgets import QApplication
 
+from dtwin_gui.clouds.aws.connection import aws_target, sandbox_target
 from dtwin_gui.deploy.last_status import load_last_status, save_last_status
 from dtwin_gui.deploy.status import LayerStatus, ResourceStatus, StatusReport
-from dtwin_gui.deploy.target import aws_target, sandbox_target
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
 from dtwin_gui.runtime.aws.stores import DynamoHotStore
 from dtwin_gui.runtime.core.records import format_timestamp

@@ -9,9 +9,9 @@ import pytest
 from helpers import edit_json
 from PySide6.QtWidgets import QMessageBox
 
+from dtwin_gui.clouds.aws.connection import sandbox_target
 from dtwin_gui.deploy import glue_secrets
 from dtwin_gui.deploy.glue_secrets import GlueSecrets
-from dtwin_gui.deploy.target import sandbox_target
 from dtwin_gui.ui.pages.status_page import StatusPage
 from dtwin_gui.ui.session import ProjectSession
 from dtwin_gui.ui.target_choice import TargetChoice

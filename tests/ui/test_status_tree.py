@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dtwin_gui.deploy.events import ResourceEvent
+from dtwin_gui.core.run_events import ResourceEvent
 from dtwin_gui.deploy.run_model import RunModel
 from dtwin_gui.ui.widgets.status_tree import StatusTree
 

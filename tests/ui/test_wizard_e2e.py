@@ -9,9 +9,9 @@ import json
 import pytest
 from PySide6.QtCore import Qt
 
-from dtwin_gui.deploy.leftovers import find_leftovers
+from dtwin_gui.clouds.aws.connection import sandbox_target
+from dtwin_gui.clouds.aws.leftovers import find_leftovers
 from dtwin_gui.deploy.status import DEPLOYED
-from dtwin_gui.deploy.target import sandbox_target
 from dtwin_gui.ui.app import create_main_window
 from dtwin_gui.ui.main_window import (
     CODE_STEP,

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dtwin_gui.clouds.aws.preflight import target_for
 from dtwin_gui.core.providers import Cloud
-from dtwin_gui.credentials.aws_check import target_for
 from dtwin_gui.credentials.secrets import SecretStore
 from dtwin_gui.credentials.store import choices_path, load_choices, save_choices
 from dtwin_gui.ui.session import ProjectSession

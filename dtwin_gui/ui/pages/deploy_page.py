@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dtwin_gui.deploy.events import Event, LogEvent, Sink, replay
+from dtwin_gui.core.run_events import Event, LogEvent, Sink, replay
 from dtwin_gui.deploy.run_model import RunModel
 from dtwin_gui.ui.deployment_record import RecordWatcher
 from dtwin_gui.ui.fix_place import FailureClues

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dtwin_gui.deploy.events import PhaseEvent
+from dtwin_gui.core.run_events import PhaseEvent
 from dtwin_gui.deploy.review import DestroyPreview, PlanReview, destroy_preview
 from dtwin_gui.ui import theme
 from dtwin_gui.ui.deployment_record import RecordWatcher

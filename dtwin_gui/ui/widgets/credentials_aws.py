@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dtwin_gui.clouds.aws.preflight import KEY_NAMES, check_aws, target_for
+from dtwin_gui.clouds.aws.profiles import SsoLoginError, list_profiles, sso_login
 from dtwin_gui.credentials import CheckResult
-from dtwin_gui.credentials.aws_check import KEY_NAMES, check_aws, target_for
-from dtwin_gui.credentials.aws_profiles import SsoLoginError, list_profiles, sso_login
 from dtwin_gui.credentials.secrets import SecretStore
 from dtwin_gui.credentials.store import AwsChoice
 from dtwin_gui.ui.widgets.credentials_forms import (

@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dtwin_gui.clouds.azure.preflight import SECRET_NAME, check_azure
+from dtwin_gui.clouds.google.preflight import adc_path, check_google
 from dtwin_gui.credentials import CheckResult
-from dtwin_gui.credentials.azure_check import SECRET_NAME, check_azure
-from dtwin_gui.credentials.google_check import adc_path, check_google
 from dtwin_gui.credentials.secrets import SecretStore
 from dtwin_gui.credentials.store import AzureChoice, GoogleChoice
 from dtwin_gui.ui.widgets.credentials_forms import (

@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
 
+from dtwin_gui.clouds.aws.console_links import layer_link, resource_link
 from dtwin_gui.core.providers import CLOUD_TITLES, SLOT_INFO, Cloud, Slot
-from dtwin_gui.deploy.console_links import layer_link, resource_link
 from dtwin_gui.deploy.status import DEPLOYED, ELSEWHERE, NOT_DEPLOYED, PARTIAL, StatusReport
 from dtwin_gui.ui import theme
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from dtwin_gui.deploy.events import (
+from dtwin_gui.core.run_events import (
     DiagnosticEvent,
     Event,
     LogEvent,

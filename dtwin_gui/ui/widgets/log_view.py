@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dtwin_gui.deploy.events import Event
+from dtwin_gui.core.run_events import Event
 from dtwin_gui.ui.theme import monospace_font
 from dtwin_gui.ui.widgets.log_model import LogModel
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
 
-from dtwin_gui.credentials.aws_check import ALLOWED, DENIED, UNKNOWN, Preflight
+from dtwin_gui.clouds.aws.preflight import ALLOWED, DENIED, UNKNOWN, Preflight
 from dtwin_gui.ui import theme
 
 GROUP_TITLES = {

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dtwin_gui.deploy.trace import FAILED, OK, SKIPPED, WAITING, TraceResult
+from dtwin_gui.clouds.aws.trace import FAILED, OK, SKIPPED, WAITING, TraceResult
 from dtwin_gui.ui import theme
 
 _MARKS = {OK: "✔", FAILED: "✖", WAITING: "…", SKIPPED: "–"}
