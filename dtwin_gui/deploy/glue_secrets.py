@@ -221,7 +221,7 @@ class GlueSecrets:
     @classmethod
     def for_deployment(cls, deployment) -> GlueSecrets:
         """The secrets of a :class:`~dtwin_gui.deploy.orchestrator.Deployment`."""
-        return cls(deployment.project_root, deployment.target.name)
+        return cls(deployment.project_root, deployment.connections.name)
 
     @property
     def _backend(self):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 
-from dtwin_gui.clouds.aws.connection import Target
+from dtwin_gui.clouds.aws.connection import AwsConnection
 from dtwin_gui.core.project import Project
 from dtwin_gui.runtime.core.records import RESERVED, format_timestamp, parse_timestamp
 
@@ -36,7 +36,7 @@ def _number(value: object) -> float | None:
 
 
 def recent_values(
-    target: Target,
+    target: AwsConnection,
     outputs: dict,
     project: Project,
     *,

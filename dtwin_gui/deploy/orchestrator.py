@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dtwin_gui.clouds.aws.connection import Target
+from dtwin_gui.clouds.base import Connection, Connections
 from dtwin_gui.core.project import load_project
-from dtwin_gui.core.providers import DEPLOYABLE_CLOUDS
+from dtwin_gui.core.providers import DEPLOYABLE_CLOUDS, Cloud
 from dtwin_gui.core.run_events import (
     DiagnosticEvent,
     EventLog,
@@ -102,12 +102,16 @@ class RunResult:
 
 
 class Deployment(Teardown):
-    """One project deployed to one target. Qt-free; call from a worker thread."""
+    """One project deployed over one set of connections. Qt-free; call from a worker thread.
+
+    ``connections`` is the deployment's :class:`~dtwin_gui.clouds.base.Connections` (a single
+    connection is taken as a one-cloud deployment).
+    """
 
     def __init__(
         self,
         project_root: Path,
-        target: Target,
+        connections: Connections | Connection,
         *,
         sink: Sink | None = None,
         settings=None,
@@ -115,8 +119,8 @@ class Deployment(Teardown):
         from dtwin_gui.iac.cli_config import TerraformSettings
 
         self.project_root = Path(project_root)
-        self.target = target
-        self.workspace = DeploymentWorkspace(self.project_root, target.name)
+        self.connections = Connections.wrap(connections)
+        self.workspace = DeploymentWorkspace(self.project_root, self.connections.name)
         self.settings = settings or TerraformSettings()
         self._sink = sink
         self._cancel = threading.Event()
@@ -164,7 +168,11 @@ class Deployment(Teardown):
         result = RunResult(run_id, "failed", log_path=log_path)
         with EventLog(log_path, run_id, forward=self._sink) as log:
             self._emit = log
-            log(LogEvent("dtwin", "info", f"{kind} of {self.project_root} to {self.target.name}"))
+            log(
+                LogEvent(
+                    "dtwin", "info", f"{kind} of {self.project_root} to {self.connections.name}"
+                )
+            )
             for phase, step in phases:
                 started = time.monotonic()
                 try:
@@ -250,7 +258,9 @@ class Deployment(Teardown):
         def plan() -> None:
             state["plan"] = self._plan_adopting(plan_file=plan_file)
             fingerprint = self._fingerprint(state["builds"])
-            state["ticket"] = make_ticket(fingerprint, state["plan"], plan_file, self.target.name)
+            state["ticket"] = make_ticket(
+                fingerprint, state["plan"], plan_file, self.connections.name
+            )
 
         phases = [
             ("validate", self._validate),
@@ -275,7 +285,7 @@ class Deployment(Teardown):
             builds=builds,
             env=self._process_env(),
             settings=self.settings,
-            target=self.target,
+            target=self.connections[Cloud.AWS],
             outputs=self.saved_outputs(),
         )
 
@@ -291,7 +301,7 @@ class Deployment(Teardown):
         fingerprint = self._fingerprint(builds)
         if reviewed is not None:
             changed = fingerprint.changed(reviewed.fingerprint)
-            if reviewed.target != self.target.name:
+            if reviewed.target != self.connections.name:
                 changed.append("target")
             if not changed and reviewed.plan_file_intact():
                 state["reviewed"] = reviewed
@@ -444,14 +454,14 @@ class Deployment(Teardown):
         from dtwin_gui.deploy.glue_secrets import GlueSecrets
 
         glue = GlueSecrets.for_deployment(self).terraform_environment({"aws"})
-        return {**self.target.process_env(), **glue}
+        return {**self.connections.process_env(), **glue}
 
     def _generate_root(self, builds) -> None:
         from dtwin_gui.iac.root import generate_root
 
         generate_root(
             self.project_root,
-            target=self.target,
+            target=self.connections[Cloud.AWS],
             builds=builds,
             out_dir=self.workspace.terraform_dir,
         )
@@ -525,7 +535,7 @@ class Deployment(Teardown):
         return SdkContext(
             project=project,
             topology=topology_for_project(project),
-            target=self.target,
+            target=self.connections[Cloud.AWS],
             workspace=self.workspace,
             outputs=self._outputs() if outputs is None else outputs,
             sink=lambda event: self._emit(event),
@@ -558,7 +568,7 @@ class Deployment(Teardown):
         if not bucket:
             return
         still = repair_stale_code(
-            self.target,
+            self.connections[Cloud.AWS],
             builds,
             bucket,
             log=lambda message: self._emit(LogEvent("dtwin", "warning", message)),

@@ -17,7 +17,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from dtwin_gui.clouds.aws.connection import Target
+from dtwin_gui.clouds.aws.connection import AwsConnection
 from dtwin_gui.core.project import Project, load_project
 from dtwin_gui.core.providers import Cloud, Slot
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
@@ -118,7 +118,7 @@ class _InvokedReader:
 
     via = "invoke"
 
-    def __init__(self, target: Target, name: str, root: Path) -> None:
+    def __init__(self, target: AwsConnection, name: str, root: Path) -> None:
         self.target, self.name, self.root = target, name, root
         self.url = None
 
@@ -203,7 +203,7 @@ class _SignedReader:
 def _open_reader(
     project: Project,
     root: Path,
-    target: Target,
+    target: AwsConnection,
     outputs: dict,
     secret: str | None,
 ):
@@ -268,7 +268,7 @@ def _read_device(reader, device_id: str, since: str | None, limit: int) -> list[
 
 def query_hot(
     project_root: Path,
-    target: Target,
+    target: AwsConnection,
     device: str | None = None,
     since: str | None = None,
     limit: int = DEFAULT_LIMIT,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from dtwin_gui.clouds.aws.connection import Target
+from dtwin_gui.clouds.aws.connection import AwsConnection
 from dtwin_gui.core.project import PAYLOADS, load_project
 from dtwin_gui.core.run_events import LogEvent, Sink
 from dtwin_gui.runtime.core.function_config import FunctionConfig
@@ -60,7 +60,7 @@ PUBLISHERS = 4
 
 def simulate(
     project_root: Path,
-    target: Target,
+    target: AwsConnection,
     *,
     count: int | None = None,
     sink: Sink | None = None,

@@ -194,7 +194,7 @@ def collect_status(deployment, *, probe: bool = True) -> StatusReport:
         ResourceStatus(r.address, r.component, r.name, "present") for r in by_layer.get("setup", [])
     ]
     if probe and not snapshot.empty:
-        _probe_state(deployment.target, snapshot, layers, setup)
+        _probe_state(deployment.connections, snapshot, layers, setup)
     if probe and workspace.sdk_state_file.exists():
         _add_probes(deployment, layers)
     for status in layers.values():
@@ -207,7 +207,7 @@ def collect_status(deployment, *, probe: bool = True) -> StatusReport:
         else:
             status.state = DEPLOYED
     report = StatusReport(
-        deployment.target.name,
+        deployment.connections.name,
         project.twin_name,
         layers,
         workspace.read_json(workspace.outputs_file, {}),
@@ -221,11 +221,12 @@ def collect_status(deployment, *, probe: bool = True) -> StatusReport:
     return report
 
 
-def _probe_state(target, snapshot, layers: dict[str, LayerStatus], setup) -> None:
-    """Mark every resource of the state that the cloud no longer has (live lookups)."""
-    from dtwin_gui.clouds.aws.probes import MISSING, PRESENT, probe_resources
+def _probe_state(connections, snapshot, layers: dict[str, LayerStatus], setup) -> None:
+    """Mark every resource of the state that its cloud no longer has (live lookups)."""
+    from dtwin_gui.clouds.base import MISSING, PRESENT
+    from dtwin_gui.deploy.cloud_parts import probe_resources
 
-    probes = probe_resources(target, snapshot.resources)
+    probes = probe_resources(connections, snapshot.resources)
     groups = [(status, status.resources) for status in layers.values()] + [(None, setup)]
     for status, resources in groups:
         for resource in resources:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from dtwin_gui.core.fsutil import atomic_write_json
 from dtwin_gui.core.project import load_project
+from dtwin_gui.core.providers import Cloud
 from dtwin_gui.core.run_events import LogEvent
 from dtwin_gui.deploy.fingerprint import clear_deployed
 
@@ -60,14 +61,15 @@ class Teardown:
         if not (self.workspace.terraform_dir / "main.tf.json").exists():
             self._emit(LogEvent("dtwin", "info", "nothing was deployed with Terraform"))
             return "skipped"
-        if self.target.is_sandbox:
-            moved = point_root_at(self.workspace.terraform_dir / "main.tf.json", self.target)
+        aws = self.connections.get(Cloud.AWS)
+        if self.connections.is_sandbox and aws is not None:
+            moved = point_root_at(self.workspace.terraform_dir / "main.tf.json", aws)
             if moved:
                 self._emit(
                     LogEvent(
                         "dtwin",
                         "info",
-                        f"the sandbox now answers on {self.target.endpoint} (was {moved}): "
+                        f"the sandbox now answers on {aws.endpoint} (was {moved}): "
                         "Terraform talks to it there",
                     )
                 )
@@ -80,8 +82,8 @@ class Teardown:
     def _sandbox_lost_everything(self) -> bool:
         """The state lists resources, yet the sandbox has none of them and nothing else of
         the twin (it was restarted, empty, since the deploy): the state is emptied."""
-        from dtwin_gui.clouds.aws.leftovers import find_leftovers
-        from dtwin_gui.clouds.aws.probes import MISSING, probe_resources
+        from dtwin_gui.clouds.base import MISSING
+        from dtwin_gui.deploy.cloud_parts import find_leftovers, probe_resources
         from dtwin_gui.iac.state import read_state
 
         try:
@@ -90,10 +92,10 @@ class Teardown:
             return False
         if snapshot.empty:
             return False
-        probes = probe_resources(self.target, snapshot.resources)
+        probes = probe_resources(self.connections, snapshot.resources)
         if not probes or any(p.state != MISSING for p in probes.values()):
             return False
-        if find_leftovers(self.target, load_project(self.project_root).twin_name):
+        if find_leftovers(self.connections, load_project(self.project_root).twin_name):
             return False
         self._emit(
             LogEvent(
@@ -117,10 +119,10 @@ class Teardown:
         return None
 
     def _verify_destroyed(self, state) -> dict[str, list[str]]:
-        from dtwin_gui.clouds.aws.leftovers import find_leftovers
+        from dtwin_gui.deploy.cloud_parts import find_leftovers
 
         project = load_project(self.project_root)
-        left = find_leftovers(self.target, project.twin_name)
+        left = find_leftovers(self.connections, project.twin_name)
         sdk_left = state.get("sdk_left") or []
         if sdk_left:
             left.setdefault("sdk", []).extend(sdk_left)

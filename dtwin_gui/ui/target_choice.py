@@ -1,8 +1,8 @@
 """Where the open project deploys: the sandbox (default, no account) or a real AWS account.
 
 The Credentials page sets it; the Review, Deploy and Status pages read it. Making the
-:class:`~dtwin_gui.clouds.aws.connection.Target` may start the sandbox or resolve credentials, so
-:meth:`TargetChoice.make_target` blocks and must be called on a worker thread.
+:class:`~dtwin_gui.clouds.aws.connection.AwsConnection` may start the sandbox or resolve
+credentials, so :meth:`TargetChoice.make_target` blocks and must be called on a worker thread.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from dtwin_gui.clouds.aws.connection import Target, sandbox_target
+from dtwin_gui.clouds.aws.connection import AwsConnection, sandbox_target
 
 SANDBOX, AWS = "sandbox", "aws"
 
 
-def _sandbox() -> Target:
+def _sandbox() -> AwsConnection:
     from dtwin_gui.sandbox.daemon import ensure_running
 
     info = ensure_running()
@@ -31,12 +31,12 @@ class TargetChoice(QObject):
     def __init__(
         self,
         *,
-        sandbox_factory: Callable[[], Target] = _sandbox,
+        sandbox_factory: Callable[[], AwsConnection] = _sandbox,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._sandbox_factory = sandbox_factory
-        self._aws_factory: Callable[[], Target] | None = None
+        self._aws_factory: Callable[[], AwsConnection] | None = None
         self.mode = SANDBOX
         #: One line for headers and the review page, e.g. "AWS · profile dev · eu-west-1".
         self.aws_label = ""
@@ -55,12 +55,12 @@ class TargetChoice(QObject):
             self.mode = SANDBOX
             self.changed.emit()
 
-    def use_aws(self, factory: Callable[[], Target], label: str) -> None:
+    def use_aws(self, factory: Callable[[], AwsConnection], label: str) -> None:
         """Deploy to AWS with ``factory()`` (called on a worker) making the target."""
         self.mode, self._aws_factory, self.aws_label = AWS, factory, label
         self.changed.emit()
 
-    def make_target(self) -> Target:
+    def make_target(self) -> AwsConnection:
         """The target to deploy to. Blocking: call on a worker thread."""
         if self.mode == SANDBOX:
             return self._sandbox_factory()

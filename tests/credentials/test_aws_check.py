@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from dtwin_gui.clouds.aws.connection import Target
+from dtwin_gui.clouds.aws.connection import AwsConnection
 from dtwin_gui.clouds.aws.preflight import (
     ALLOWED,
     DENIED,
@@ -57,8 +57,8 @@ def make_user(aws, name: str, policy: dict | None) -> dict[str, str]:
     }
 
 
-def keys_target(aws, creds: dict[str, str]) -> Target:
-    return Target("aws", aws.region, None, creds)
+def keys_target(aws, creds: dict[str, str]) -> AwsConnection:
+    return AwsConnection("aws", aws.region, None, creds)
 
 
 def test_identity_and_per_layer_decisions_follow_the_policy(aws):
@@ -145,7 +145,9 @@ def test_when_simulation_is_denied_every_action_is_unknown(aws):
 
 def test_no_network_gives_a_sentence_not_a_traceback():
     creds = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret"}
-    result = check_aws(Target("aws", "eu-west-1", None, creds), endpoint_url="http://127.0.0.1:1")
+    result = check_aws(
+        AwsConnection("aws", "eu-west-1", None, creds), endpoint_url="http://127.0.0.1:1"
+    )
     assert not result.ok
     assert result.message.startswith("Could not reach AWS")
     assert "secret" not in result.message

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from dtwin_gui.clouds.aws import sessions as boto_sessions
-from dtwin_gui.clouds.aws.connection import Target, sandbox_target
+from dtwin_gui.clouds.aws.connection import AwsConnection, sandbox_target
 
 
 @pytest.fixture(autouse=True)
@@ -32,13 +32,13 @@ def test_clients_keep_the_target_options():
 
 
 def test_other_credentials_region_or_endpoint_get_their_own_client():
-    base = Target(
+    base = AwsConnection(
         "aws", "us-east-1", None, {"AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "s"}
     )
-    other_key = Target(
+    other_key = AwsConnection(
         "aws", "us-east-1", None, {"AWS_ACCESS_KEY_ID": "B", "AWS_SECRET_ACCESS_KEY": "s"}
     )
-    other_region = Target("aws", "eu-west-1", None, dict(base.credentials))
+    other_region = AwsConnection("aws", "eu-west-1", None, dict(base.credentials))
     first = base.client("sts")
     assert other_key.client("sts") is not first
     assert other_region.client("sts") is not first

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from dtwin_gui.clouds.aws.connection import Target, aws_target, sandbox_target
+from dtwin_gui.clouds.aws.connection import AwsConnection, aws_target, sandbox_target
 from dtwin_gui.deploy import fingerprint as fp
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
 from dtwin_gui.iac.cli_config import TerraformSettings
@@ -29,7 +29,7 @@ class Inputs:
     binary: Path
     builds: list = field(default_factory=list)
     env: dict = field(default_factory=dict)
-    target: Target = None
+    target: AwsConnection = None
 
     @property
     def settings(self) -> TerraformSettings:
@@ -237,7 +237,7 @@ def test_a_target_that_cannot_answer_never_matches():
         "us-east-1",
         {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "x" * 20},
     )
-    target = Target("aws", "us-east-1", "http://127.0.0.1:9", target.credentials)
+    target = AwsConnection("aws", "us-east-1", "http://127.0.0.1:9", target.credentials)
     outputs = {"functions_bucket_name": "factory-twin-functions-abc123"}
     assert fp.target_part(target, outputs) != fp.target_part(target, outputs)
 

@@ -149,7 +149,7 @@ def test_status_truth_restart_and_private_files(sandbox, project, capsys):
     assert gone.status == "succeeded", gone.message + " / " + gone.hint
     assert "nothing left" not in gone.message
     twin = json.loads((project / "config.json").read_text())["digital_twin_name"]
-    assert find_leftovers(again.target, twin) == {}
+    assert find_leftovers(again.connections["aws"], twin) == {}
 
 
 def report_line(out: str, layer: str) -> str:

@@ -17,7 +17,7 @@ import pytest
 from helpers import edit_json, skip_unless_tools
 
 from dtwin_gui.build import build_packages
-from dtwin_gui.clouds.aws.connection import SANDBOX_CREDENTIALS, Target, sandbox_target
+from dtwin_gui.clouds.aws.connection import SANDBOX_CREDENTIALS, AwsConnection, sandbox_target
 from dtwin_gui.iac.cli_config import TerraformSettings, find_mirror, write_cli_config
 from dtwin_gui.iac.root import (
     AWS_PROVIDER_VERSION,
@@ -53,7 +53,7 @@ def set_providers(project: Path, **slots: str) -> None:
     edit_json(project / "config_providers.json", lambda data: data.update(slots))
 
 
-def generate(project: Path, tmp: Path, target: Target = SANDBOX, **kwargs):
+def generate(project: Path, tmp: Path, target: AwsConnection = SANDBOX, **kwargs):
     builds = build_packages(project, tmp / "build", cloud="aws")
     info = generate_root(project, target=target, builds=builds, out_dir=tmp / "tf", **kwargs)
     return info, json.loads(info.path.read_text(encoding="utf-8")), builds
@@ -207,7 +207,7 @@ def test_log_level_follows_the_project_mode(project, tmp_path):
 
 def test_a_real_aws_root_has_no_sandbox_settings_and_no_credentials(project, tmp_path):
     credentials = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEKEY123", "AWS_SECRET_ACCESS_KEY": "s3cr3t/Key"}
-    target = Target("aws", "eu-west-1", None, credentials)
+    target = AwsConnection("aws", "eu-west-1", None, credentials)
     info, doc, _ = generate(project, tmp_path, target, account_id="111122223333")
     aws = doc["provider"]["aws"]
     assert aws == {
@@ -567,7 +567,7 @@ def test_apply_plan_destroy_against_the_sandbox(template_root, emulator):
     scheduler = emulator.client("scheduler")
     for mover in ("hot-to-cold-mover", "cold-to-archive-mover"):
         schedule = scheduler.get_schedule(Name=f"factory-twin-{mover}")
-        assert schedule["Target"]["Arn"].endswith(f":function:factory-twin-{mover}")
+        assert schedule["AwsConnection"]["Arn"].endswith(f":function:factory-twin-{mover}")
     iam = emulator.client("iam")
     assert (
         iam.get_role(RoleName="factory-twin-twinmaker")["Role"]["Arn"]

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from dtwin_gui.clouds.aws.connection import Target, sandbox_target
+from dtwin_gui.clouds.aws.connection import AwsConnection, sandbox_target
 from dtwin_gui.core.providers import Cloud, Slot
 from dtwin_gui.deploy.review import DestroyPreview
 from dtwin_gui.iac.runner import PlannedResource, PlanSummary
@@ -38,7 +38,7 @@ def _plan(*rows: tuple[str, str, str]) -> PlanSummary:
     )
 
 
-def _unreachable_target() -> Target:
+def _unreachable_target() -> AwsConnection:
     raise AssertionError("these tests feed plans directly and must not make a target")
 
 
@@ -164,7 +164,7 @@ def test_sdk_steps_and_glue_are_listed(page):
 
 
 def test_a_failed_plan_shows_message_and_hint_and_can_be_retried(opened, qtbot):
-    def broken_target() -> Target:
+    def broken_target() -> AwsConnection:
         raise RuntimeError("the sandbox did not start: port 4566 is in use")
 
     page = ReviewPage(opened.session, opened.runner, TargetChoice(sandbox_factory=broken_target))

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from dtwin_gui.core.providers import Cloud
+
 ADOPT_FILE = "adopt.tf.json"
 
 
@@ -201,12 +203,12 @@ def plan_adopting(deployment, plan_file: Path | None = None):
     plan = deployment._plan(plan_file=plan_file)
     twin = load_project(deployment.project_root).twin_name
     if not plan.has_changes or not might_need_adoption(
-        deployment.target, twin, plan, terraform_dir
+        deployment.connections[Cloud.AWS], twin, plan, terraform_dir
     ):
         return plan
     terraform = deployment._terraform_runner()
     document = deployment._guard(lambda: terraform.show_plan(plan.plan_file), "plan")
-    found = find_adoptions(deployment.target, document)
+    found = find_adoptions(deployment.connections[Cloud.AWS], document)
     if not found:
         return plan
     _log(deployment, _describe(found))
@@ -262,14 +264,18 @@ def adopt_before_destroy(deployment) -> list[Adoption]:
 
     terraform_dir = deployment.workspace.terraform_dir
     twin = load_project(deployment.project_root).twin_name
-    untracked = untracked_names(deployment.target, twin, terraform_dir)
+    untracked = untracked_names(deployment.connections[Cloud.AWS], twin, terraform_dir)
     if not untracked:
         return []
     clear_imports(terraform_dir)
     plan = deployment._plan(plan_file=terraform_dir / "adopt.tfplan")
     terraform = deployment._terraform_runner()
     document = deployment._guard(lambda: terraform.show_plan(plan.plan_file), "plan")
-    found = [a for a in find_adoptions(deployment.target, document) if a.name in untracked]
+    found = [
+        a
+        for a in find_adoptions(deployment.connections[Cloud.AWS], document)
+        if a.name in untracked
+    ]
     if found:
         _log(deployment, _describe(found))
         for adoption in found:

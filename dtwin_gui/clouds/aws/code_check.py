@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from botocore.exceptions import ClientError, WaiterError
 
 from dtwin_gui.build.cache import BuildResult
-from dtwin_gui.clouds.aws.connection import Target
+from dtwin_gui.clouds.aws.connection import AwsConnection
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def package_key(build: BuildResult) -> str:
     return f"{build.name}/{build.sha256}.zip"
 
 
-def stale_functions(target: Target, builds: Iterable[BuildResult]) -> list[StaleFunction]:
+def stale_functions(target: AwsConnection, builds: Iterable[BuildResult]) -> list[StaleFunction]:
     """AWS functions whose live code differs from their package (missing ones are skipped:
     the status check reports those)."""
     client = target.client("lambda")
@@ -56,7 +56,7 @@ def stale_functions(target: Target, builds: Iterable[BuildResult]) -> list[Stale
 
 
 def repair_stale_code(
-    target: Target,
+    target: AwsConnection,
     builds: Iterable[BuildResult],
     bucket: str,
     log: Callable[[str], None] = lambda message: None,

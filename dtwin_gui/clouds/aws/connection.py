@@ -1,6 +1,6 @@
-"""Where a deployment goes: the sandbox (emulated AWS on loopback) or a real AWS account.
+"""AWS's :class:`~dtwin_gui.clouds.base.Connection`: the sandbox (moto on loopback) or an account.
 
-A :class:`Target` carries what every part needs to reach the cloud: the region, the endpoint
+An :class:`AwsConnection` carries what every part needs to reach the cloud: the region, the endpoint
 override (sandbox only) and the credential environment for child processes (Terraform) and
 boto3 sessions. Credentials travel only through process environments and in-memory sessions,
 never through files in the project or the workspace.
@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 
 from dtwin_gui.clouds.aws import sessions as boto_sessions
+from dtwin_gui.core.providers import Cloud
 
 SANDBOX_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
@@ -28,15 +29,22 @@ AWS_ENV_NAMES = (
 
 
 @dataclass(frozen=True)
-class Target:
+class AwsConnection:
     name: str  # "sandbox" | "aws"
     region: str = "us-east-1"
     endpoint: str | None = None  # the sandbox gateway URL
     credentials: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
+    def cloud(self) -> Cloud:
+        return Cloud.AWS
+
+    @property
     def is_sandbox(self) -> bool:
         return self.name == "sandbox"
+
+    def describe(self) -> str:
+        return f"AWS · {self.region}" + (" (sandbox)" if self.is_sandbox else "")
 
     def process_env(self) -> dict[str, str]:
         """Environment additions for a child process (Terraform) talking to this target."""
@@ -92,11 +100,13 @@ class Target:
         return make
 
 
-def sandbox_target(endpoint: str, region: str = "us-east-1") -> Target:
-    return Target("sandbox", region, endpoint, dict(SANDBOX_CREDENTIALS))
+def sandbox_target(endpoint: str, region: str = "us-east-1") -> AwsConnection:
+    return AwsConnection("sandbox", region, endpoint, dict(SANDBOX_CREDENTIALS))
 
 
-def aws_target(region: str | None = None, credentials: dict[str, str] | None = None) -> Target:
+def aws_target(
+    region: str | None = None, credentials: dict[str, str] | None = None
+) -> AwsConnection:
     """A real-AWS target; by default the user's own credential chain (profile, SSO, keys)."""
     creds = (
         credentials
@@ -104,4 +114,4 @@ def aws_target(region: str | None = None, credentials: dict[str, str] | None = N
         else {k: os.environ[k] for k in AWS_ENV_NAMES if os.environ.get(k)}
     )
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    return Target("aws", region or "us-east-1", None, dict(creds))
+    return AwsConnection("aws", region or "us-east-1", None, dict(creds))

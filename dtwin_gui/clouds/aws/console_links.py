@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from dtwin_gui.clouds.aws.connection import Target
+from dtwin_gui.clouds.aws.connection import AwsConnection
 from dtwin_gui.core.providers import Slot
 
 NO_CONSOLE = "emulated: no console"
@@ -68,7 +68,12 @@ _COMPONENT_KINDS = {
 
 
 def resource_link(
-    target: Target, component: str, name: str, *, arn: str = "", thing_names: dict | None = None
+    target: AwsConnection,
+    component: str,
+    name: str,
+    *,
+    arn: str = "",
+    thing_names: dict | None = None,
 ) -> ConsoleLink:
     """The console page of one resource (``component``: Terraform type or SDK probe kind)."""
     if target.is_sandbox:
@@ -89,7 +94,7 @@ def resource_link(
     return ConsoleLink(_url(kind, name, target.region))
 
 
-def layer_link(target: Target, layer: str, outputs: dict, twin_name: str) -> ConsoleLink:
+def layer_link(target: AwsConnection, layer: str, outputs: dict, twin_name: str) -> ConsoleLink:
     """The console page that best shows a whole layer (its main resource)."""
     if target.is_sandbox:
         return ConsoleLink(None, NO_CONSOLE)

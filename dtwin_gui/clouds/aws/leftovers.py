@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dtwin_gui.clouds.aws.connection import Target
+from dtwin_gui.clouds.aws.connection import AwsConnection
 
 
 def _paged(client, operation: str, key: str, **kwargs) -> list:
@@ -17,7 +17,7 @@ def _paged(client, operation: str, key: str, **kwargs) -> list:
     return out
 
 
-def _listers(twin: str) -> dict[str, Callable[[Target], list[str]]]:
+def _listers(twin: str) -> dict[str, Callable[[AwsConnection], list[str]]]:
     prefix = f"{twin}-"
     rule_prefix = twin.replace("-", "_")
 
@@ -104,7 +104,7 @@ def _listers(twin: str) -> dict[str, Callable[[Target], list[str]]]:
     return {k: (lambda t, f=f: [n for n in f(t) if owned(n)]) for k, f in listers.items()}
 
 
-def find_leftovers(target: Target, twin_name: str) -> dict[str, list[str]]:
+def find_leftovers(target: AwsConnection, twin_name: str) -> dict[str, list[str]]:
     """``{service: [names]}`` of everything named for ``twin_name`` that still exists.
 
     A service that cannot be listed (not enabled, no permission) is reported under

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from dtwin_gui.clouds.aws import sessions as boto_sessions
-from dtwin_gui.clouds.aws.connection import Target
+from dtwin_gui.clouds.aws.connection import AwsConnection
 from dtwin_gui.credentials import CheckResult
 from dtwin_gui.credentials.permissions import policy_document, required_actions
 
@@ -136,7 +136,7 @@ def explain_aws_error(exc: BaseException, *, profile: str = "") -> str:
 
 
 # --- the check ---------------------------------------------------------------------------
-def _clients(target: Target, endpoint_url: str | None):
+def _clients(target: AwsConnection, endpoint_url: str | None):
     from botocore.config import Config
 
     config = Config(
@@ -209,7 +209,7 @@ def preflight(iam, principal: str | None, groups: dict[str, list[str]], root=Fal
 
 
 def check_aws(
-    target: Target,
+    target: AwsConnection,
     *,
     layers: Iterable[str] | None = None,
     endpoint_url: str | None = None,
@@ -249,8 +249,8 @@ def check_aws(
     return CheckResult("aws", True, facts, preflight=report)
 
 
-def target_for(choice, secrets) -> Target:
-    """The AWS :class:`Target` for a saved :class:`~dtwin_gui.credentials.store.AwsChoice`.
+def target_for(choice, secrets) -> AwsConnection:
+    """The AWS :class:`AwsConnection` for a saved :class:`~dtwin_gui.credentials.store.AwsChoice`.
 
     Keys are read from ``secrets`` now (call this at deploy time, on a worker), so a key
     changed on the page is used by the next run; nothing secret is captured earlier.

@@ -11,19 +11,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
-from dtwin_gui.clouds.aws.connection import Target
+from dtwin_gui.clouds.aws.connection import AwsConnection
 from dtwin_gui.clouds.aws.leftovers import _paged
+from dtwin_gui.clouds.base import MISSING, PRESENT, UNKNOWN, Probe
 
-PRESENT, MISSING, UNKNOWN = "present", "missing", "error"
-
-
-@dataclass(frozen=True)
-class Probe:
-    address: str
-    state: str  # present | missing | error
-    detail: str = ""
+__all__ = ["LOOKUPS", "MISSING", "PRESENT", "UNKNOWN", "Probe", "probe_resources"]
 
 
 def _key_id_before(separator: str) -> Callable[[dict], str]:
@@ -44,7 +37,7 @@ def _after_slash(attrs: dict) -> str:
     return attrs.get("name") or attrs.get("id", "").rpartition("/")[2]
 
 
-def _listings() -> dict[str, Callable[[Target], Iterable[str]]]:
+def _listings() -> dict[str, Callable[[AwsConnection], Iterable[str]]]:
     return {
         "lambda": lambda t: (
             f["FunctionName"] for f in _paged(t.client("lambda"), "list_functions", "Functions")
@@ -118,7 +111,7 @@ def _common_prefix(names: list[str]) -> str:
     return first[:size]
 
 
-def probe_resources(target: Target, resources) -> dict[str, Probe]:
+def probe_resources(target: AwsConnection, resources) -> dict[str, Probe]:
     """``{address: Probe}`` for the managed ``resources`` (StateResource) of a state."""
     listings = _listings()
     names: dict[str, set[str] | Exception] = {}

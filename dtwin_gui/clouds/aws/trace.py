@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
-from dtwin_gui.clouds.aws.connection import Target
+from dtwin_gui.clouds.aws.connection import AwsConnection
 from dtwin_gui.core.project import Project
 from dtwin_gui.core.providers import Cloud, Slot
 from dtwin_gui.core.run_events import LogEvent, Sink
@@ -98,7 +98,7 @@ def _skip_rest(hops: list[TraceHop], detail: str) -> None:
 
 def trace_telemetry(
     project: Project,
-    target: Target,
+    target: AwsConnection,
     outputs: dict,
     *,
     device_id: str | None = None,

@@ -1,0 +1,33 @@
+"""Azure behind the contract of :mod:`dtwin_gui.clouds.base`: today the sign-in check.
+
+The deployable parts (Terraform modules, Function Apps, SDK steps, the Azurite and
+cosmosdb-server emulators) are the Azure issue's work; until then ``deployable`` is False and
+validation says so.
+"""
+
+from __future__ import annotations
+
+from dtwin_gui.clouds.base import CloudPlugin, SandboxPath, register
+from dtwin_gui.core.providers import Cloud
+
+
+def _preflight(choice, secrets, **kwargs):
+    from dtwin_gui.clouds.azure.preflight import check_azure
+
+    return check_azure(choice, secrets, **kwargs)
+
+
+PLUGIN = register(
+    CloudPlugin(
+        cloud=Cloud.AZURE,
+        label="Azure",
+        deployable=False,
+        # No azurerm provider can be installed here: modules are checked, emulators provisioned.
+        sandbox_path=SandboxPath.PROVISIONED,
+        preflight=_preflight,
+        terraform_types=(
+            "azurerm_",
+            "azuread_",
+        ),
+    )
+)

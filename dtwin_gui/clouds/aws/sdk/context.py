@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dtwin_gui.clouds.aws.connection import Target
+from dtwin_gui.clouds.aws.connection import AwsConnection
 from dtwin_gui.core.project import Project
 from dtwin_gui.core.providers import Cloud, Slot
 from dtwin_gui.core.run_events import LogEvent, ResourceEvent, Sink
@@ -60,7 +60,7 @@ class SdkError(RuntimeError):
 class SdkContext:
     project: Project
     topology: Topology
-    target: Target
+    target: AwsConnection
     workspace: DeploymentWorkspace
     outputs: dict = field(default_factory=dict)
     sink: Sink | None = None
