@@ -21,7 +21,7 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
 
 def resolve_target(name: str):
-    """The :class:`Target` for ``name``; the sandbox is started when needed."""
+    """The :class:`AwsConnection` for ``name``; the sandbox is started when needed."""
     from dtwin_gui.clouds.aws.connection import aws_target, sandbox_target
 
     if name == "sandbox":

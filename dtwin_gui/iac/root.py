@@ -56,7 +56,7 @@ from dtwin_gui.iac.root_render import (
 )
 
 if TYPE_CHECKING:
-    from dtwin_gui.clouds.aws.connection import Target
+    from dtwin_gui.clouds.aws.connection import AwsConnection
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class RootInfo:
         return tuple(v.env_name for v in self.variables if not v.required)
 
 
-def _account_id(target: Target, account_id: str | None) -> str:
+def _account_id(target: AwsConnection, account_id: str | None) -> str:
     if account_id:
         return account_id
     if target.is_sandbox:
@@ -99,7 +99,7 @@ def _account_id(target: Target, account_id: str | None) -> str:
 def generate_root(
     project_root: Path,
     *,
-    target: Target,
+    target: AwsConnection,
     builds: Iterable[BuildResult],
     out_dir: Path,
     account_id: str | None = None,

@@ -30,14 +30,14 @@ from dtwin_gui.iac.root_parts import (
 from dtwin_gui.runtime.core.function_config import FunctionConfig
 
 if TYPE_CHECKING:
-    from dtwin_gui.clouds.aws.connection import Target
+    from dtwin_gui.clouds.aws.connection import AwsConnection
 
 
 class RootBuilder:
     """Collects the modules, glue variables and outputs of the AWS part of one root."""
 
     def __init__(
-        self, project: Project, topology: Topology, target: Target, builds, names: Names
+        self, project: Project, topology: Topology, target: AwsConnection, builds, names: Names
     ) -> None:
         self.project = project
         self.topology = topology

@@ -12,7 +12,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from dtwin_gui import __version__
-from dtwin_gui.clouds.aws.connection import Target
+from dtwin_gui.clouds.aws.connection import AwsConnection
 from dtwin_gui.settings import load_settings
 from dtwin_gui.ui.crash import configure_logging, install_excepthook
 from dtwin_gui.ui.main_window import MainWindow
@@ -35,7 +35,7 @@ def create_main_window(
     settings: QSettings | None = None,
     *,
     log_dir: Path | None = None,
-    sandbox_factory: Callable[[], Target] | None = None,
+    sandbox_factory: Callable[[], AwsConnection] | None = None,
 ) -> MainWindow:
     """A main window with its own session and task runner (a QApplication must exist).
 

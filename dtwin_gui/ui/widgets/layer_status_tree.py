@@ -77,7 +77,7 @@ class LayerStatusTree(QTreeWidget):
 
     # --- content --------------------------------------------------------------------------
     def set_report(self, report: StatusReport | None, target=None) -> None:
-        """Show ``report``; ``target`` (a deploy Target) enables console links."""
+        """Show ``report``; ``target`` (a deploy AwsConnection) enables console links."""
         self.report = report
         expanded = {
             self.topLevelItem(i).text(COL_NAME)
