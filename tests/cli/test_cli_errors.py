@@ -201,7 +201,7 @@ def test_a_deploy_stopped_by_an_invalid_file_names_the_file_line_and_column(caps
 
 
 def test_starting_the_sandbox_for_a_command_is_announced(capsys, monkeypatch):
-    from dtwin_gui.cli_deploy import resolve_target
+    from dtwin_gui.cli.deploy import resolve_target
 
     started = []
     info = daemon.SandboxInfo(pid=4321, endpoint="http://127.0.0.1:45678", region="eu-west-1")

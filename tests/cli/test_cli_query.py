@@ -71,7 +71,7 @@ def test_records_print_newest_first_as_text_and_json(aws, project, tmp_path, mon
     import boto3
     from helpers_aws import deploy_project
 
-    from dtwin_gui import cli_query
+    from dtwin_gui.cli import query as cli_query
     from dtwin_gui.clouds.aws.connection import sandbox_target
     from dtwin_gui.runtime.aws.stores import DynamoHotStore
 

@@ -114,7 +114,7 @@ def test_reviewed_plans_are_applied_and_unchanged_redeploys_skip_terraform(
     assert changed.applied and changed.skipped == []
 
     # 4. The CLI: unchanged again answers at once; --refresh runs the full plan.
-    monkeypatch.setattr("dtwin_gui.cli_deploy.resolve_target", lambda name: target)
+    monkeypatch.setattr("dtwin_gui.cli.deploy.resolve_target", lambda name: target)
     terraform_commands.clear()
     assert cli.main(["deploy", str(project), "--auto-approve"]) == 0
     out = capsys.readouterr().out

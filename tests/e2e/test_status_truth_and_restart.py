@@ -20,7 +20,7 @@ import pytest
 
 from dtwin_gui import cli
 from dtwin_gui.build.workspace import workspace_dir
-from dtwin_gui.cli_deploy import resolve_target
+from dtwin_gui.cli.deploy import resolve_target
 from dtwin_gui.clouds.aws.leftovers import find_leftovers
 from dtwin_gui.deploy.orchestrator import Deployment
 from dtwin_gui.iac.state import read_state

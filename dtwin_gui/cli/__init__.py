@@ -239,16 +239,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cloud", choices=["aws", "azure", "google"], help="only this cloud")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_build)
-    from dtwin_gui.cli_deploy import register as register_deploy
+    from dtwin_gui.cli.deploy import register as register_deploy
 
     register_deploy(sub)
-    from dtwin_gui.cli_query import register as register_query
+    from dtwin_gui.cli.query import register as register_query
 
     register_query(sub)
-    from dtwin_gui.cli_export import register as register_export
+    from dtwin_gui.cli.export import register as register_export
 
     register_export(sub)
-    from dtwin_gui.cli_secrets import register as register_secrets
+    from dtwin_gui.cli.secrets import register as register_secrets
 
     register_secrets(sub)
     p = sub.add_parser("sandbox", help="the local emulated AWS (no account needed)")
