@@ -171,7 +171,10 @@ def cmd_sandbox(args) -> int:
             )
         else:
             verb = "started" if started else "already running"
-            print(f"Sandbox {verb}: {info.endpoint} (pid {info.pid}, region {info.region})")
+            where = info.endpoint or ", ".join(info.endpoints.values())
+            print(f"Sandbox {verb}: {where} (pid {info.pid}, region {info.region})")
+            for cloud, why in info.failed().items():
+                print(f"  {cloud}: emulator not running: {why}")
         return EXIT_OK
     if args.action == "down":
         info = daemon.down()
@@ -191,17 +194,31 @@ def cmd_sandbox(args) -> int:
         print("Sandbox: not running (start it with `dtwin sandbox up`)")
     else:
         print(f"Sandbox: {report['state']}")
-        print(f"  endpoint  {report['endpoint']}")
+        if report.get("endpoint"):
+            print(f"  endpoint  {report['endpoint']}")
         print(f"  region    {report['region']}")
         print(f"  pid       {report['pid']}")
         if "uptime_s" in report:
             hours, rest = divmod(int(report["uptime_s"]), 3600)
             print(f"  uptime    {hours}:{rest // 60:02d}:{rest % 60:02d}")
+        for cloud, emulator in (report.get("emulators") or {}).items():
+            print(f"  {cloud:<9} {_emulator_line(emulator)}")
         counts = report.get("counts") or {}
         if counts:
             shown = ", ".join(f"{'?' if n is None else n} {name}" for name, n in counts.items())
             print(f"  contents  {shown}")
     return EXIT_OK if report["state"] == "running" else EXIT_FAIL
+
+
+def _emulator_line(emulator: dict) -> str:
+    """``running · Terraform applied · moto + … (http://…)`` or ``failed: why``."""
+    state = emulator.get("state", "?")
+    if emulator.get("error"):
+        state = f"{state}: {emulator['error']}"
+    parts = [state, emulator.get("path_label", ""), emulator.get("label", "")]
+    where = ", ".join((emulator.get("endpoints") or {}).values())
+    line = " · ".join(p for p in parts if p)
+    return f"{line} ({where})" if where else line
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,15 +2,23 @@
 
 ``up`` starts ``python -m dtwin_gui.sandbox.daemon serve --detach`` which forks the real
 daemon into its own session (so it is nobody's child: no zombie, no terminal signals) and
-exits. The daemon runs an :class:`~dtwin_gui.clouds.aws.sandbox.emulator.AwsEmulator`
-on 127.0.0.1 (a free port), writes ``<data dir>/sandbox/sandbox.json`` (0600)::
+exits. The daemon runs a :class:`~dtwin_gui.sandbox.supervisor.Supervisor` that starts every
+cloud's emulator from its plugin's ``EmulatorSpec`` on 127.0.0.1 (free ports), and writes
+``<data dir>/sandbox/sandbox.json`` (0600)::
 
-    {"pid": ..., "endpoint": "http://127.0.0.1:PORT", "region": ..., "started_at": ...}
+    {"pid": ..., "endpoint": "http://127.0.0.1:PORT", "region": ..., "started_at": ...,
+     "endpoints": {"aws": "http://127.0.0.1:PORT"}, "control": "http://127.0.0.1:PORT2",
+     "emulators": {"aws": {"label": ..., "sandbox_path": "terraform", "state": "running"}}}
 
-and logs to ``<data dir>/sandbox/sandbox.log`` (with every function's output). It answers
-``GET /_dtwin/health`` with its pid, which is how a client tells it from a stale state file.
+``endpoint`` is the AWS emulator's (what readers from before the supervisor use; a file
+without ``endpoints`` reads as ``{"aws": endpoint}``). The daemon logs to
+``<data dir>/sandbox/sandbox.log`` (with every function's output). Its control server
+(``control``) answers ``GET /_dtwin/health`` with its pid, which is how a client tells it from
+a stale state file, and ``GET /_dtwin/emulators`` with each emulator's health; the AWS
+gateway answers ``/_dtwin/health`` too. A cloud whose emulator fails to start is reported
+(``emulators``, ``dtwin sandbox status``) and the others are served anyway.
 
-``down`` sends SIGTERM to the daemon's process group; the daemon stops the emulator (which
+``down`` sends SIGTERM to the daemon's process group; the daemon stops the emulators (which
 kills the function workers) and exits. After a grace period it is killed, and so is any
 process it left (function workers run in sessions of their own), so nothing remains.
 
@@ -25,25 +33,26 @@ import http.client
 import json
 import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from dtwin_gui.core.processes import pid_alive
+from dtwin_gui.sandbox.control import EMULATORS_PATH, HEALTH_PATH
 
 logger = logging.getLogger("dtwin_gui.sandbox.daemon")
 
 STATE_NAME = "sandbox.json"
 LOG_NAME = "sandbox.log"
 LOCK_NAME = "sandbox.lock"
-HEALTH_PATH = "/_dtwin/health"
+DEFAULT_REGION = "us-east-1"
 START_TIMEOUT_S = 60.0
 STOP_GRACE_S = 20.0
 LOG_ROTATE_BYTES = 5 * 1024 * 1024
@@ -57,9 +66,30 @@ class SandboxError(RuntimeError):
 @dataclass(frozen=True)
 class SandboxInfo:
     pid: int
+    #: The AWS emulator's endpoint ("" when it failed to start); kept for older readers.
     endpoint: str
     region: str
     started_at: str = ""
+    #: Every running emulator's endpoint by name; ``{"aws": endpoint}`` for an older file.
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+    #: The daemon's own health/status server ("" for a daemon from before the supervisor).
+    control: str = ""
+    #: ``{cloud: report}`` as the daemon started (see :meth:`Supervisor.report`).
+    emulators: Mapping[str, Mapping] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.endpoints and self.endpoint:
+            object.__setattr__(self, "endpoints", {"aws": self.endpoint})
+
+    @property
+    def health_url(self) -> str:
+        return (self.control or self.endpoint) + HEALTH_PATH
+
+    def failed(self) -> dict[str, str]:
+        """``{cloud: why}`` of the emulators that did not start."""
+        from dtwin_gui.sandbox.supervisor import failed
+
+        return failed(self.emulators)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -88,9 +118,15 @@ def read_state(path: Path | None = None) -> SandboxInfo | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return SandboxInfo(
-            int(data["pid"]), str(data["endpoint"]), str(data["region"]), data["started_at"]
+            int(data["pid"]),
+            str(data["endpoint"]),
+            str(data["region"]),
+            data["started_at"],
+            endpoints={str(k): str(v) for k, v in (data.get("endpoints") or {}).items()},
+            control=str(data.get("control") or ""),
+            emulators=dict(data.get("emulators") or {}),
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
@@ -204,12 +240,17 @@ def _wait_gone(pids: list[int], timeout_s: float) -> bool:
     return not any(pid_alive(p) for p in pids)
 
 
-def _health(endpoint: str, timeout_s: float = 2.0) -> dict | None:
+def _get_json(url: str, timeout_s: float = 2.0) -> dict | None:
     try:
-        with urllib.request.urlopen(endpoint + HEALTH_PATH, timeout=timeout_s) as reply:
-            return json.loads(reply.read())
+        with urllib.request.urlopen(url, timeout=timeout_s) as reply:
+            answer = json.loads(reply.read())
     except (OSError, ValueError, http.client.HTTPException):
         return None
+    return answer if isinstance(answer, dict) else None
+
+
+def _health(info: SandboxInfo, timeout_s: float = 2.0) -> dict | None:
+    return _get_json(info.health_url, timeout_s)
 
 
 def running() -> SandboxInfo | None:
@@ -217,7 +258,7 @@ def running() -> SandboxInfo | None:
     info = read_state()
     if info is None or not pid_alive(info.pid):
         return None
-    health = _health(info.endpoint)
+    health = _health(info)
     return info if health and health.get("pid") == info.pid else None
 
 
@@ -288,7 +329,7 @@ def up(timeout_s: float = START_TIMEOUT_S) -> tuple[SandboxInfo, bool]:
         while time.monotonic() < deadline:
             info = read_state(state)
             if info is not None and info.pid == pid:
-                health = _health(info.endpoint)
+                health = _health(info)
                 if health and health.get("pid") == pid:
                     return info, True
             if not pid_alive(pid):
@@ -302,9 +343,23 @@ def up(timeout_s: float = START_TIMEOUT_S) -> tuple[SandboxInfo, bool]:
         )
 
 
-def ensure_running(timeout_s: float = START_TIMEOUT_S) -> SandboxInfo:
-    """The running sandbox, started first if needed (what the engine calls)."""
-    return up(timeout_s)[0]
+def ensure_running(
+    timeout_s: float = START_TIMEOUT_S, clouds: tuple[str, ...] = ("aws",)
+) -> SandboxInfo:
+    """The running sandbox, started first if needed (what the engine calls).
+
+    Raises :class:`SandboxError` when the emulator of one of ``clouds`` is not running in it.
+    """
+    info = up(timeout_s)[0]
+    missing = [c for c in clouds if c not in info.endpoints]
+    if missing:
+        why = info.failed()
+        reasons = "; ".join(f"{c}: {why.get(c, 'it has no emulator')}" for c in missing)
+        raise SandboxError(
+            f"the sandbox runs without the emulator of {', '.join(missing)} ({reasons}); "
+            f"restart it with `dtwin sandbox down` and `dtwin sandbox up`" + _tail_note(log_file())
+        )
+    return info
 
 
 def _stop(pid: int, grace_s: float = STOP_GRACE_S) -> None:
@@ -343,17 +398,33 @@ def status() -> dict:
     if info is None or not pid_alive(info.pid):
         return {"state": "not running"}
     out = {"state": "unresponsive", **info.to_json()}
-    health = _health(info.endpoint)
+    health = _health(info)
     if not health or health.get("pid") != info.pid:
         if not _is_daemon(info.pid):
             return {"state": "not running"}
+        unknown = "unknown (the sandbox does not answer)"
+        out["emulators"] = {c: {**e, "state": unknown} for c, e in info.emulators.items()}
         return out
     out["state"] = "running"
     with contextlib.suppress(ValueError):
         started = datetime.fromisoformat(info.started_at.replace("Z", "+00:00"))
         out["uptime_s"] = round((datetime.now(UTC) - started).total_seconds(), 1)
-    out["counts"] = _counts(info)
+    if info.control:  # each emulator's health, asked now
+        live = _get_json(info.control + EMULATORS_PATH, timeout_s=10)
+        if live is not None:
+            out["emulators"] = live
+    elif info.endpoint:  # a daemon from before the supervisor: AWS only, and it answered
+        out["emulators"] = {"aws": _legacy_aws_report()}
+    if "aws" in info.endpoints:
+        out["counts"] = _counts(info)
     return out
+
+
+def _legacy_aws_report() -> dict:
+    from dtwin_gui.clouds.base import SandboxPath
+
+    path = SandboxPath.TERRAFORM
+    return {"label": "AWS", "sandbox_path": str(path), "path_label": path.label, "state": "running"}
 
 
 def _counts(info: SandboxInfo) -> dict:
@@ -370,7 +441,7 @@ def _counts(info: SandboxInfo) -> dict:
     )
 
     def client(service: str):
-        return session.client(service, endpoint_url=info.endpoint, config=config)
+        return session.client(service, endpoint_url=info.endpoints["aws"], config=config)
 
     counts: dict[str, int | None] = {}
     calls = {
@@ -423,43 +494,66 @@ def serve(state: Path, log: Path | None = None, *, detach: bool = False) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, on_signal)
 
-    from dtwin_gui.clouds.aws.sandbox.emulator import AwsEmulator
+    return run(state, stop)
+
+
+def run(state: Path, stop: threading.Event, *, specs=None) -> int:
+    """Start the emulators, serve until ``stop`` is set, stop them; the state file exists
+    while it serves. ``specs``: the emulators to start (default: every plugin's)."""
+    from dtwin_gui.sandbox.control import ControlServer
+    from dtwin_gui.sandbox.supervisor import Supervisor, failed
 
     function_log = logging.getLogger("dtwin_gui.sandbox.functions")
-    workdir = state.parent / "functions"
-    shutil.rmtree(workdir, ignore_errors=True)
-    emulator = AwsEmulator(
-        workdir=workdir, log=lambda name, line: function_log.info("[%s] %s", name, line)
-    )
     pid = os.getpid()
+    current: list[SandboxInfo] = []
+
+    def health() -> dict:
+        return current[0].to_json() if current else {"pid": pid, "starting": True}
+
+    supervisor = Supervisor(
+        state.parent,
+        specs=specs,
+        region=DEFAULT_REGION,
+        log=lambda name, line: function_log.info("[%s] %s", name, line),
+        health=health,
+    )
+    control = ControlServer(
+        {HEALTH_PATH: health, EMULATORS_PATH: lambda: supervisor.report(check=True)}
+    ).start()
     try:
-        emulator.start()
-    except Exception:
-        logger.exception("the sandbox failed to start")
-        with contextlib.suppress(Exception):
-            emulator.stop()
-        return 1
-    started = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    info = SandboxInfo(pid, emulator.endpoint, emulator.region, started)
-
-    def health(request):
-        from dtwin_gui.clouds.aws.sandbox.patches._common import json_response
-
-        if request.path == HEALTH_PATH and request.method == "GET":
-            return json_response(200, info.to_json())
-        return None
-
-    emulator.gateway.add_interceptor(health)
-    _write_state(state, info)
-    logger.info("sandbox serving on %s (pid %s, region %s)", info.endpoint, pid, info.region)
-    try:
-        while not stop.wait(0.5):
-            pass
+        supervisor.start()
+        for cloud, why in failed(supervisor.report()).items():
+            logger.error("the %s emulator is not running: %s", cloud, why)
+        if not supervisor.endpoints:
+            logger.error("the sandbox failed to start: no emulator is running")
+            return 1
+        aws = supervisor.run("aws")
+        region = (aws.handle.details.get("region") if aws and aws.handle else "") or (
+            DEFAULT_REGION
+        )
+        started = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        endpoints = supervisor.endpoints
+        info = SandboxInfo(
+            pid,
+            endpoints.get("aws", ""),
+            region,
+            started,
+            endpoints=endpoints,
+            control=control.url,
+            emulators=supervisor.report(),
+        )
+        current.append(info)
+        _write_state(state, info)
+        logger.info("sandbox serving %s (pid %s, region %s)", endpoints, pid, info.region)
+        try:
+            while not stop.wait(0.5):
+                pass
+        finally:
+            _remove_state(state, pid)
     finally:
-        _remove_state(state, pid)
-        emulator.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-        logger.info("sandbox stopped")
+        supervisor.stop()
+        control.stop()
+    logger.info("sandbox stopped")
     return 0
 
 

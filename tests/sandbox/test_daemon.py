@@ -64,7 +64,18 @@ def test_up_status_down_leaves_no_process(sandbox):
     state = sandbox.state_file()
     assert stat.S_IMODE(state.stat().st_mode) == 0o600
     assert json.loads(state.read_text()) == info.to_json()
-    assert set(info.to_json()) == {"pid", "endpoint", "region", "started_at"}
+    assert set(info.to_json()) == {
+        "pid",
+        "endpoint",
+        "region",
+        "started_at",
+        "endpoints",
+        "control",
+        "emulators",
+    }
+    assert info.endpoints == {"aws": info.endpoint}
+    assert info.emulators["aws"]["state"] == "running"
+    assert info.emulators["aws"]["path_label"] == "Terraform applied"
     # It is nobody's child: not ours, and in a session of its own.
     assert info.pid not in [p.pid for p in psutil.Process().children(recursive=True)]
     assert os.getsid(info.pid) == info.pid
@@ -77,6 +88,7 @@ def test_up_status_down_leaves_no_process(sandbox):
     assert report["state"] == "running" and report["pid"] == info.pid
     assert report["counts"] == {"functions": 1, "tables": 0, "buckets": 1}
     assert report["uptime_s"] >= 0
+    assert report["emulators"]["aws"]["state"] == "running"  # asked now, not from the file
 
     tree = process_tree(info.pid)
     assert len(tree) >= 2  # the daemon and the function's warm worker
@@ -113,6 +125,7 @@ def test_cli(sandbox, capsys):
     assert main(["sandbox", "status"]) == 0
     out = capsys.readouterr().out
     assert "running" in out and up["endpoint"] in out and "0 functions" in out
+    assert "aws       running · Terraform applied · moto" in out
     assert main(["sandbox", "status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
     assert status["state"] == "running" and status["pid"] == up["pid"]
@@ -121,6 +134,21 @@ def test_cli(sandbox, capsys):
     assert not psutil.pid_exists(up["pid"]) or psutil.Process(up["pid"]).status() == "zombie"
     assert main(["sandbox", "down"]) == 0
     assert capsys.readouterr().out.strip() == "Sandbox is not running"
+
+
+def test_a_state_file_from_before_the_supervisor_still_reads(sandbox):
+    """Written by a daemon of an earlier version (no endpoints, no control server): it reads
+    as AWS at ``endpoint``, and the daemon is still found alive through the AWS gateway."""
+    info, _ = sandbox.up()
+    old = {k: info.to_json()[k] for k in ("pid", "endpoint", "region", "started_at")}
+    sandbox.state_file().write_text(json.dumps(old))
+    read = sandbox.read_state()
+    assert read.endpoints == {"aws": info.endpoint} and read.control == ""
+    assert sandbox.running() == read
+    report = sandbox.status()
+    assert report["state"] == "running" and report["emulators"]["aws"]["state"] == "running"
+    assert sandbox.up() == (read, False)  # not replaced by a second daemon
+    assert sandbox.down() == read
 
 
 def test_a_stale_state_file_is_replaced(sandbox):
