@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from dtwin_gui.clouds.base import EmulatorHandle, EmulatorSpec, SandboxPath, plugins
+from dtwin_gui.clouds.base import EmulatorHandle, EmulatorSpec, SandboxPath, plugin, plugins
 from dtwin_gui.core.providers import Cloud
 
 logger = logging.getLogger("dtwin_gui.sandbox.supervisor")
@@ -193,3 +193,13 @@ def failed(report: Mapping[str, Mapping]) -> dict[str, str]:
         for cloud, entry in report.items()
         if entry.get("state") != RUNNING
     }
+
+
+def sandbox_paths_note(clouds: Iterable[Cloud | str]) -> str:
+    """``In the sandbox: AWS: Terraform applied.`` for ``clouds`` (the user sees which path
+    each cloud takes: Terraform applied, or provisioned on emulators with Terraform checked)."""
+    shown = []
+    for cloud in clouds:
+        p = plugin(cloud)
+        shown.append(f"{p.label}: {p.sandbox_path.label}")
+    return f"In the sandbox: {' · '.join(shown)}." if shown else ""

@@ -74,6 +74,7 @@ def test_sandbox_needs_no_credentials(make_page):
     assert page.sandbox_button.isChecked()
     assert page.sandbox_button.text() == "Sandbox (no account needed)"
     assert "No credentials needed" in page.target_note.text()
+    assert "In the sandbox: AWS: Terraform applied." in page.target_note.text()
     assert not page.aws.isVisible()
     assert not page.azure.isVisible() and not page.google.isVisible()
     assert "no Azure or Google Cloud layers" in page.unused_note.text()

@@ -27,6 +27,7 @@ from dtwin_gui.clouds.aws.preflight import target_for
 from dtwin_gui.core.providers import Cloud
 from dtwin_gui.credentials.secrets import SecretStore
 from dtwin_gui.credentials.store import choices_path, load_choices, save_choices
+from dtwin_gui.sandbox.supervisor import sandbox_paths_note
 from dtwin_gui.ui.session import ProjectSession
 from dtwin_gui.ui.target_choice import AWS, SANDBOX, TargetChoice
 from dtwin_gui.ui.widgets.banner import Banner
@@ -133,7 +134,8 @@ class CredentialsPage(QWidget):
         """Show the panels the project's clouds and the target need."""
         clouds = self.required_clouds()
         sandbox = self._choice.mode == SANDBOX
-        self.target_note.setText(SANDBOX_NOTE if sandbox else AWS_NOTE)
+        note = f"{SANDBOX_NOTE} {sandbox_paths_note(clouds)}" if sandbox else AWS_NOTE
+        self.target_note.setText(note)
         self.aws.setVisible(not sandbox)
         self.azure.setVisible(Cloud.AZURE in clouds)
         self.google.setVisible(Cloud.GOOGLE in clouds)
