@@ -12,9 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from dtwin_gui.core.naming import RULES, UNIQUE_SUFFIX_PLACEHOLDER, NameRule, alnum
 from dtwin_gui.core.project import Project
 from dtwin_gui.core.providers import CLOUDS, SLOTS, Cloud, Slot, unsupported_reason
+from dtwin_gui.core.resource_names import (
+    ResourceKey,
+    ResourceName,
+    derive_names,
+    function_resource_name,
+)
 
 
 class TopologyError(ValueError):
@@ -159,17 +164,6 @@ class FunctionSpec:
     glue: bool = False
 
 
-@dataclass(frozen=True)
-class ResourceName:
-    """A derived cloud resource name and the rule it must satisfy."""
-
-    cloud: Cloud
-    slot: Slot | None
-    purpose: str
-    name: str
-    rule: NameRule
-
-
 @dataclass
 class Topology:
     providers: dict[Slot, Cloud]
@@ -197,6 +191,27 @@ class Topology:
         """The cloud resource name of ``function`` (Lambda / Cloud Function name)."""
         return function_resource_name(self.twin_name, function.name)
 
+    def resource(self, key: ResourceKey, cloud: Cloud | None = None) -> ResourceName | None:
+        """The resource under ``key`` (on ``cloud``, else on whichever cloud has it)."""
+        return next(
+            (
+                r
+                for r in self.resource_names
+                if r.key == key and (cloud is None or r.cloud is cloud)
+            ),
+            None,
+        )
+
+    def name_of(self, key: ResourceKey, cloud: Cloud | None = None) -> str:
+        """The name of the resource under ``key``; :class:`KeyError` when there is none (the
+        provider choice or the features do not create it). Globally unique names still hold
+        :data:`~dtwin_gui.core.naming.UNIQUE_SUFFIX_PLACEHOLDER`."""
+        found = self.resource(key, cloud)
+        if found is None:
+            where = f" on {cloud}" if cloud else ""
+            raise KeyError(f"this topology has no {key.label}{where}")
+        return found.name
+
     def function(self, cloud: Cloud, name: str) -> FunctionSpec | None:
         return next((f for f in self.functions if f.cloud is cloud and f.name == name), None)
 
@@ -213,17 +228,13 @@ class Topology:
                 {
                     "cloud": str(r.cloud),
                     "slot": str(r.slot) if r.slot else None,
+                    "key": str(r.key),
                     "purpose": r.purpose,
                     "name": r.name,
                 }
                 for r in self.resource_names
             ],
         }
-
-
-def function_resource_name(twin_name: str, function_name: str) -> str:
-    """Deployed name of a function: ``<twin>-<topology name>``."""
-    return f"{twin_name}-{function_name}"
 
 
 def check_providers(providers: Mapping[Slot, Cloud | None]) -> dict[Slot, Cloud]:
@@ -281,112 +292,6 @@ def _functions(
     return sorted(out, key=lambda f: order[f.slot])
 
 
-def _names(twin: str, p: dict[Slot, Cloud], functions: list[FunctionSpec]) -> list[ResourceName]:
-    out: list[ResourceName] = []
-    suffix = UNIQUE_SUFFIX_PLACEHOLDER
-
-    def add(cloud, slot, purpose, name, rule_key):
-        out.append(ResourceName(cloud, slot, purpose, name, RULES[rule_key]))
-
-    used = set(p.values())
-    if Cloud.AWS in used:
-        for f in functions:
-            if f.cloud is Cloud.AWS:
-                add(
-                    Cloud.AWS,
-                    f.slot,
-                    f"function {f.name}",
-                    function_resource_name(twin, f.name),
-                    "aws.lambda",
-                )
-                add(Cloud.AWS, f.slot, f"role of {f.name}", f"{twin}-{f.name}", "aws.iam_role")
-        if p[Slot.L1] is Cloud.AWS:
-            add(
-                Cloud.AWS,
-                Slot.L1,
-                "telemetry topic rule",
-                f"{twin.replace('-', '_')}_telemetry",
-                "aws.iot_rule",
-            )
-        if p[Slot.L3_HOT] is Cloud.AWS:
-            add(Cloud.AWS, Slot.L3_HOT, "hot table", f"{twin}-hot", "aws.dynamodb_table")
-        for slot, tier in ((Slot.L3_COLD, "cold"), (Slot.L3_ARCHIVE, "archive")):
-            if p[slot] is Cloud.AWS:
-                add(Cloud.AWS, slot, f"{tier} bucket", f"{twin}-{tier}-{suffix}", "aws.s3_bucket")
-        if p[Slot.L4] is Cloud.AWS:
-            add(
-                Cloud.AWS, Slot.L4, "TwinMaker workspace", f"{twin}-twin", "aws.twinmaker_workspace"
-            )
-        if p[Slot.L5] is Cloud.AWS:
-            add(Cloud.AWS, Slot.L5, "Grafana workspace", f"{twin}-grafana", "aws.grafana_workspace")
-    if Cloud.AZURE in used:
-        add(Cloud.AZURE, None, "resource group", f"rg-{twin}", "azure.resource_group")
-        add(Cloud.AZURE, None, "storage account", f"{alnum(twin)}{suffix}", "azure.storage_account")
-        layers = sorted({f.slot for f in functions if f.cloud is Cloud.AZURE}, key=SLOTS.index)
-        for slot in layers:
-            tag = str(slot).lower().replace("_", "")
-            add(
-                Cloud.AZURE,
-                slot,
-                f"{slot} Function App",
-                f"{twin}-{tag}-fn-{suffix}",
-                "azure.function_app",
-            )
-        if p[Slot.L1] is Cloud.AZURE:
-            add(Cloud.AZURE, Slot.L1, "IoT Hub", f"{twin}-iothub-{suffix}", "azure.iothub")
-        if p[Slot.L3_HOT] is Cloud.AZURE:
-            add(
-                Cloud.AZURE,
-                Slot.L3_HOT,
-                "Cosmos DB account",
-                f"{twin}-cosmos-{suffix}",
-                "azure.cosmos_account",
-            )
-        if p[Slot.L4] is Cloud.AZURE:
-            add(
-                Cloud.AZURE, Slot.L4, "Digital Twins instance", f"{twin}-adt", "azure.digital_twins"
-            )
-        if p[Slot.L5] is Cloud.AZURE:
-            add(Cloud.AZURE, Slot.L5, "Managed Grafana", f"{twin}-grafana", "azure.grafana")
-    if Cloud.GOOGLE in used:
-        for f in functions:
-            if f.cloud is Cloud.GOOGLE:
-                add(
-                    Cloud.GOOGLE,
-                    f.slot,
-                    f"function {f.name}",
-                    function_resource_name(twin, f.name),
-                    "google.function",
-                )
-        for slot in sorted({f.slot for f in functions if f.cloud is Cloud.GOOGLE}, key=SLOTS.index):
-            tag = str(slot).lower().replace("_", "")
-            add(
-                Cloud.GOOGLE,
-                slot,
-                f"{slot} service account",
-                f"{twin}-{tag}-sa",
-                "google.service_account",
-            )
-        if p[Slot.L1] is Cloud.GOOGLE:
-            add(
-                Cloud.GOOGLE, Slot.L1, "telemetry topic", f"{twin}-telemetry", "google.pubsub_topic"
-            )
-        if p[Slot.L3_HOT] is Cloud.GOOGLE:
-            add(
-                Cloud.GOOGLE,
-                Slot.L3_HOT,
-                "Firestore database",
-                f"{twin}-hot",
-                "google.firestore_database",
-            )
-        for slot, tier in ((Slot.L3_COLD, "cold"), (Slot.L3_ARCHIVE, "archive")):
-            if p[slot] is Cloud.GOOGLE:
-                add(
-                    Cloud.GOOGLE, slot, f"{tier} bucket", f"{twin}-{tier}-{suffix}", "google.bucket"
-                )
-    return out
-
-
 def compute_topology(
     providers: Mapping[Slot, Cloud | None],
     *,
@@ -409,8 +314,9 @@ def compute_topology(
         if p[spec.source] is not p[spec.target]:
             crossing.add(spec.name)
             boundaries.append(Boundary(spec, p[spec.source], p[spec.target]))
-    functions = _functions(p, list(device_ids), list(action_names), features, crossing)
-    names = _names(twin_name, p, functions)
+    devices = list(device_ids)
+    functions = _functions(p, devices, list(action_names), features, crossing)
+    names = derive_names(twin_name, p, functions, devices, features)
     return Topology(p, twin_name, boundaries, functions, names)
 
 
@@ -423,3 +329,19 @@ def topology_for_project(project: Project) -> Topology:
         action_names=project.action_names,
         features=project.features,
     )
+
+
+__all__ = [
+    "BOUNDARY_SPECS",
+    "Boundary",
+    "BoundarySpec",
+    "FunctionSpec",
+    "ResourceKey",
+    "ResourceName",
+    "Topology",
+    "TopologyError",
+    "check_providers",
+    "compute_topology",
+    "function_resource_name",
+    "topology_for_project",
+]

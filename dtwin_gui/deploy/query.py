@@ -207,7 +207,8 @@ def _open_reader(
     outputs: dict,
     secret: str | None,
 ):
-    from dtwin_gui.core.topology import TopologyError, topology_for_project
+    from dtwin_gui.core.resource_names import function_key
+    from dtwin_gui.core.topology import HOT_READER, TopologyError, topology_for_project
 
     try:
         topology = topology_for_project(project)
@@ -221,7 +222,9 @@ def _open_reader(
             f"L3 hot is on {cloud}: this version reads the hot store on AWS only",
             "put L3 hot on AWS on the Layers page",
         )
-    name = _output(outputs, OUT_HOT_READER_FUNCTION) or f"{project.twin_name}-hot-reader"
+    name = _output(outputs, OUT_HOT_READER_FUNCTION) or topology.name_of(
+        function_key(HOT_READER), Cloud.AWS
+    )
     remote = [b for b in topology.boundaries if b.spec.name in _READER_BOUNDARIES]
     if not remote:
         return _InvokedReader(target, name, root)

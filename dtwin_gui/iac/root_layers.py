@@ -12,9 +12,12 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dtwin_gui.core import resource_names as keys
 from dtwin_gui.core import topology as topo
 from dtwin_gui.core.project import STATE_MACHINE_FILES, Project
 from dtwin_gui.core.providers import SLOTS, Cloud, Slot
+from dtwin_gui.core.resource_names import ResourceKey
+from dtwin_gui.core.resource_names import ResourceKind as Kind
 from dtwin_gui.core.topology import FunctionSpec, Topology
 from dtwin_gui.iac.addresses import SETUP, module_name
 from dtwin_gui.iac.root_parts import (
@@ -85,7 +88,7 @@ class RootBuilder:
         setup = module_name(Cloud.AWS, SETUP)
         return {
             "name": deployed,
-            "role_name": self.names.resource(f"role of {function.name}"),
+            "role_name": self.names.resource(keys.function_role_key(function.name)),
             "handler": build.handler,
             "s3_bucket": Ref(f"module.{setup}.bucket"),
             "s3_key": Ref(f"module.{setup}.package_keys[{json.dumps(deployed)}]"),
@@ -145,8 +148,8 @@ class RootBuilder:
     def l1(self) -> None:
         devices = {
             device: {
-                "thing_name": self.names.thing(device),
-                "policy_name": self.names.device_policy(device),
+                "thing_name": self.names.resource(Kind.IOT_THING.of(device)),
+                "policy_name": self.names.resource(Kind.DEVICE_POLICY.of(device)),
                 "telemetry_topic": self.topics.topic(self.topics.telemetry_topic, device),
                 "feedback_topic": self.topics.topic(self.topics.feedback_topic, device),
             }
@@ -155,7 +158,7 @@ class RootBuilder:
         inputs = {
             **self.common(Slot.L1),
             "dispatcher": self.single(Slot.L1, topo.DISPATCHER),
-            "rule_name": self.names.resource("telemetry topic rule"),
+            "rule_name": self.names.resource(keys.TELEMETRY_RULE),
             "telemetry_topic_filter": self.topics.topic(self.topics.telemetry_topic, "+"),
             "devices": devices,
         }
@@ -237,8 +240,8 @@ class RootBuilder:
         except ValueError as exc:
             raise RootError(f"{relative}: not valid JSON ({exc})") from None
         return {
-            "name": self.names.workflow(),
-            "role_name": self.names.service_role("workflow"),
+            "name": self.names.resource(keys.WORKFLOW),
+            "role_name": self.names.resource(Kind.SERVICE_ROLE.of("workflow")),
             "definition": definition,
         }
 
@@ -249,7 +252,7 @@ class RootBuilder:
     def l3_hot(self) -> None:
         inputs = {
             **self.common(Slot.L3_HOT),
-            "table_name": self.names.resource("hot table"),
+            "table_name": self.names.resource(keys.HOT_TABLE),
             "hot_days": self.days("hot_days", "hot_storage_size_in_days"),
             "hot_reader": self.single(Slot.L3_HOT, topo.HOT_READER),
             "hot_to_cold_mover": self.single(Slot.L3_HOT, topo.HOT_TO_COLD_MOVER),
@@ -257,7 +260,7 @@ class RootBuilder:
                 "name": self.topology.deployed_name(
                     self.functions(Slot.L3_HOT, topo.HOT_TO_COLD_MOVER)[0]
                 ),
-                "role_name": self.names.schedule_role("hot"),
+                "role_name": self.names.resource(Kind.SCHEDULE_ROLE.of("hot")),
             },
         }
         readers = [b for b in READER_BOUNDARIES if self.crossing(b)]
@@ -294,14 +297,14 @@ class RootBuilder:
     def l3_cold(self) -> None:
         inputs = {
             **self.common(Slot.L3_COLD),
-            **self.bucket_settings("cold bucket"),
+            **self.bucket_settings(keys.COLD_BUCKET),
             "cold_days": self.days("cold_days", "cold_storage_size_in_days"),
             "cold_to_archive_mover": self.single(Slot.L3_COLD, topo.COLD_TO_ARCHIVE_MOVER),
             "mover_schedule": {
                 "name": self.topology.deployed_name(
                     self.functions(Slot.L3_COLD, topo.COLD_TO_ARCHIVE_MOVER)[0]
                 ),
-                "role_name": self.names.schedule_role("cold"),
+                "role_name": self.names.resource(Kind.SCHEDULE_ROLE.of("cold")),
             },
         }
         if self.on_aws(Slot.L3_ARCHIVE):
@@ -327,7 +330,7 @@ class RootBuilder:
         self.outputs["cold_bucket_name"] = inputs["bucket_name"]
 
     def l3_archive(self) -> None:
-        inputs = {**self.common(Slot.L3_ARCHIVE), **self.bucket_settings("archive bucket")}
+        inputs = {**self.common(Slot.L3_ARCHIVE), **self.bucket_settings(keys.ARCHIVE_BUCKET)}
         writer = self.single(Slot.L3_ARCHIVE, topo.ARCHIVE_WRITER)
         if writer:
             inputs["archive_writer"] = writer
@@ -344,9 +347,9 @@ class RootBuilder:
         self.modules[self.module(Slot.L3_ARCHIVE)] = inputs
         self.outputs["archive_bucket_name"] = inputs["bucket_name"]
 
-    def bucket_settings(self, purpose: str) -> dict:
+    def bucket_settings(self, key: ResourceKey) -> dict:
         return {
-            "bucket_name": self.names.resource(purpose),
+            "bucket_name": self.names.resource(key),
             # Destroying the twin deletes its data: a bucket that refuses to go would leave
             # a half-destroyed twin behind.
             "force_destroy": True,
@@ -380,15 +383,15 @@ class RootBuilder:
     def l4(self) -> None:
         inputs = {
             **self.common(Slot.L4),
-            "bucket_name": self.names.twinmaker_bucket(),
+            "bucket_name": self.names.resource(keys.TWINMAKER_BUCKET),
             "force_destroy": True,
             **self.tls_setting(),
-            "role_name": self.names.service_role("twinmaker"),
+            "role_name": self.names.resource(Kind.SERVICE_ROLE.of("twinmaker")),
             **self.reader_inputs(Slot.L4),
         }
         self.modules[self.module(Slot.L4)] = inputs
         self.outputs.update(
-            twinmaker_workspace_name=self.names.resource("TwinMaker workspace"),
+            twinmaker_workspace_name=self.names.resource(keys.TWINMAKER_WORKSPACE),
             twinmaker_role_arn=self.ref(Slot.L4, "role_arn"),
             twinmaker_bucket_name=inputs["bucket_name"],
             twinmaker_data_connector_arn=self.ref(Slot.L4, "data_connector_arn"),
@@ -399,8 +402,8 @@ class RootBuilder:
     def l5(self) -> None:
         inputs = {
             **self.common(Slot.L5),
-            "workspace_name": self.names.resource("Grafana workspace"),
-            "role_name": self.names.service_role("grafana"),
+            "workspace_name": self.names.resource(keys.GRAFANA_WORKSPACE),
+            "role_name": self.names.resource(Kind.SERVICE_ROLE.of("grafana")),
             **self.reader_inputs(Slot.L5),
         }
         self.modules[self.module(Slot.L5)] = inputs
@@ -419,7 +422,7 @@ class RootBuilder:
             return
         inputs = {
             "source": module_source(Cloud.AWS, SETUP),
-            "bucket_name": self.names.functions_bucket(),
+            "bucket_name": self.names.resource(keys.FUNCTIONS_BUCKET),
             **self.tls_setting(),
             "packages": dict(sorted(self.packages.items())),
         }

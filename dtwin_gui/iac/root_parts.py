@@ -1,5 +1,5 @@
 """Building blocks of the generated root (see :mod:`dtwin_gui.iac.root`): where the static
-modules are, the names the topology does not give, glue variables, JSON-syntax values."""
+modules are, the topology's names by key, glue variables, JSON-syntax values."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from dtwin_gui.core.naming import RULES, UNIQUE_SUFFIX_PLACEHOLDER
+from dtwin_gui.core.naming import UNIQUE_SUFFIX_PLACEHOLDER
 from dtwin_gui.core.providers import Cloud, Slot
+from dtwin_gui.core.resource_names import ResourceKey
 from dtwin_gui.core.topology import Topology
 from dtwin_gui.iac.addresses import module_path
 
@@ -84,51 +85,27 @@ def unique_suffix(account_id: str, region: str) -> str:
     return hashlib.sha256(f"{account_id}/{region}".encode()).hexdigest()[:6]
 
 
-def _check_name(name: str, rule_key: str, what: str) -> str:
-    problems = RULES[rule_key].problems(name)
-    if problems:
-        raise RootError(f"{what} {name!r} {problems[0]}; choose a shorter twin name in config.json")
-    return name
-
-
 @dataclass(frozen=True)
 class Names:
-    """Resource names of the AWS part: the topology's, plus the few it does not define."""
+    """Resource names of the AWS part, looked up by key in the topology (the one place they
+    are computed), with the deployment's unique suffix and checked against AWS's rules."""
 
     twin: str
     suffix: str
     topology: Topology
 
-    def resource(self, purpose: str) -> str:
-        for entry in self.topology.resource_names:
-            if entry.cloud is Cloud.AWS and entry.purpose == purpose:
-                return entry.name.replace(UNIQUE_SUFFIX_PLACEHOLDER, self.suffix)
-        raise RootError(f"the topology names no AWS resource for {purpose!r}")
-
-    # Names below are not (yet) part of the topology; they live here, checked against the
-    # same naming rules, and reach the SDK steps through the root outputs.
-    def thing(self, device_id: str) -> str:
-        return _check_name(f"{self.twin}-{device_id}", "aws.iot_thing", "IoT thing name")
-
-    def device_policy(self, device_id: str) -> str:
-        return _check_name(f"{self.twin}-{device_id}", "aws.iot_thing", "IoT policy name")
-
-    def schedule_role(self, tier: str) -> str:
-        return _check_name(f"{self.twin}-{tier}-schedule", "aws.iam_role", "IAM role name")
-
-    def workflow(self) -> str:
-        return _check_name(f"{self.twin}-workflow", "aws.iam_role", "state machine name")
-
-    def functions_bucket(self) -> str:
-        name = f"{self.twin}-functions-{self.suffix}"
-        return _check_name(name, "aws.s3_bucket", "S3 bucket name")
-
-    def twinmaker_bucket(self) -> str:
-        name = f"{self.twin}-twinmaker-{self.suffix}"
-        return _check_name(name, "aws.s3_bucket", "S3 bucket name")
-
-    def service_role(self, service: str) -> str:
-        return _check_name(f"{self.twin}-{service}", "aws.iam_role", "IAM role name")
+    def resource(self, key: ResourceKey) -> str:
+        entry = self.topology.resource(key, Cloud.AWS)
+        if entry is None:
+            raise RootError(f"the topology names no AWS resource for {key.label!r}")
+        name = entry.name.replace(UNIQUE_SUFFIX_PLACEHOLDER, self.suffix)
+        problems = entry.rule.problems(name)
+        if problems:
+            raise RootError(
+                f"{entry.rule.kind} name {name!r} {problems[0]}; choose a shorter twin name "
+                "in config.json"
+            )
+        return name
 
 
 def glue_variable(boundary: str, kind: str) -> str:

@@ -1,7 +1,9 @@
 import pytest
 
+from dtwin_gui.core import resource_names as keys
 from dtwin_gui.core.project import load_project
 from dtwin_gui.core.providers import SLOTS, Cloud, Slot
+from dtwin_gui.core.resource_names import ResourceKind as Kind
 from dtwin_gui.core.topology import TopologyError, compute_topology, topology_for_project
 
 ALL_AWS = {s: Cloud.AWS for s in SLOTS}
@@ -113,7 +115,40 @@ def test_json_shape_matches_cli_contract():
 
 def test_resource_names_follow_the_twin_name():
     topology = compute_topology(mixed(L3_cold="azure", L1="google"), twin_name="plant")
-    names = {(r.cloud, r.purpose): r.name for r in topology.resource_names}
-    assert names[(Cloud.AWS, "hot table")] == "plant-hot"
-    assert names[(Cloud.AZURE, "storage account")].startswith("plant")
-    assert names[(Cloud.GOOGLE, "telemetry topic")] == "plant-telemetry"
+    assert topology.name_of(keys.HOT_TABLE, Cloud.AWS) == "plant-hot"
+    assert topology.name_of(keys.STORAGE_ACCOUNT, Cloud.AZURE).startswith("plant")
+    assert topology.name_of(keys.TELEMETRY_TOPIC, Cloud.GOOGLE) == "plant-telemetry"
+    assert topology.resource(keys.COLD_BUCKET, Cloud.AWS) is None  # cold is on Azure
+    with pytest.raises(KeyError, match="no cold bucket on aws"):
+        topology.name_of(keys.COLD_BUCKET, Cloud.AWS)
+
+
+def test_every_resource_has_one_key_and_the_cli_json_names_it():
+    topology = compute_topology(
+        dict(ALL_AWS),
+        twin_name="plant",
+        device_ids=["pump-1"],
+        features={"use_event_checking": True, "trigger_notification_workflow": True},
+    )
+    found = [(r.cloud, r.key) for r in topology.resource_names]
+    assert len(found) == len(set(found))
+    # The names the Terraform root used to make up on its own are the topology's now.
+    assert topology.name_of(Kind.IOT_THING.of("pump-1")) == "plant-pump-1"
+    assert topology.name_of(Kind.SCHEDULE_ROLE.of("cold")) == "plant-cold-schedule"
+    assert topology.name_of(keys.FUNCTIONS_BUCKET) == "plant-functions-x0x0x0"
+    assert topology.name_of(keys.WORKFLOW) == "plant-workflow"
+    assert topology.name_of(keys.function_role_key("persister")) == "plant-persister"
+    entry = next(
+        e for e in topology.to_json()["resource_names"] if e["key"] == "function_role:persister"
+    )
+    assert entry["purpose"] == "role of persister" and entry["name"] == "plant-persister"
+    # The workflow exists only with its feature.
+    plain = compute_topology(dict(ALL_AWS), twin_name="plant", features={})
+    assert plain.resource(keys.WORKFLOW) is None
+
+
+def test_a_key_of_a_kind_with_many_needs_its_subject():
+    with pytest.raises(ValueError):
+        Kind.FUNCTION_ROLE.of()
+    with pytest.raises(ValueError):
+        Kind.HOT_TABLE.of("x")

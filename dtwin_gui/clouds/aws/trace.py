@@ -21,7 +21,7 @@ from dtwin_gui.clouds.aws.connection import AwsConnection
 from dtwin_gui.core.project import Project
 from dtwin_gui.core.providers import Cloud, Slot
 from dtwin_gui.core.run_events import LogEvent, Sink
-from dtwin_gui.deploy.hot_values import hot_table_name
+from dtwin_gui.deploy.hot_values import hot_reader_name, hot_table_name
 from dtwin_gui.deploy.simulate import SimulationError, load_payloads, telemetry_topic
 from dtwin_gui.runtime.core.records import format_timestamp, new_trace_id
 
@@ -214,7 +214,7 @@ def _wait_for_record(target, table, result, deadline, poll_s, cancel) -> dict | 
 
 def _read_back(target, outputs, project, result) -> tuple[str, str]:
     """Ask the hot reader for the record (a direct invoke, as TwinMaker's connector)."""
-    name = outputs.get(OUT_HOT_READER_FUNCTION) or f"{project.twin_name}-hot-reader"
+    name = hot_reader_name(outputs, project)
     request = {
         "op": "query",
         "params": {

@@ -55,6 +55,7 @@ from dtwin_gui.clouds.aws.sdk.twinmaker_model import (
 )
 from dtwin_gui.core.project import AWS_HIERARCHY
 from dtwin_gui.core.providers import Cloud, Slot
+from dtwin_gui.core.resource_names import TWINMAKER_WORKSPACE
 from dtwin_gui.core.topology import HOT_READER, HOT_READER_PROXY, Topology
 
 LAYER = Slot.L4
@@ -86,10 +87,7 @@ WAIT_TIMEOUT = 300.0
 
 def workspace_id(topology: Topology) -> str:
     """The TwinMaker workspace of a twin (the topology's name for it)."""
-    for name in topology.resource_names:
-        if name.cloud is Cloud.AWS and name.purpose == "TwinMaker workspace":
-            return name.name
-    return f"{topology.twin_name}-twin"
+    return topology.name_of(TWINMAKER_WORKSPACE, Cloud.AWS)
 
 
 def deployed_workspace_id(ctx: SdkContext) -> str:
