@@ -157,6 +157,14 @@ class Probe:
 
 
 @dataclass(frozen=True)
+class ConsoleLink:
+    """A cloud console URL for a layer or resource, or None with the reason there is none."""
+
+    url: str | None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class StepProbe:
     """What an SDK step found on the cloud: ``state`` is present | missing | unknown."""
 
@@ -255,9 +263,12 @@ PART_NAMES = (
     "probes",  # (connection, state resources) -> {address: Probe}
     "leftovers",  # (connection, twin_name) -> {kind: [names]}
     "console_link",  # (connection, layer, outputs, twin_name) -> ConsoleLink
+    "resource_link",  # (connection, component, name, *, arn, thing_names) -> ConsoleLink
     "trace",  # (project, connection, outputs, ...) -> TraceResult
-    "code_check",  # (connection, builds) -> stale functions
+    "code_check",  # (connection, builds, outputs, log) -> functions still stale after repair
     "adopt",  # (deployment, ...) -> adoptions of what a killed apply lost
+    "identity",  # (connection, outputs) -> JSON-able identity of the live target (fingerprint)
+    "publish",  # (connection) -> publish(topic, body: bytes): a device's telemetry into L1
 )
 
 _registry: dict[Cloud, CloudPlugin] = {}

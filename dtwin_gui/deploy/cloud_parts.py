@@ -1,15 +1,21 @@
-"""The per-cloud parts a deployment iterates over: live probes and leftovers.
+"""The per-cloud parts the neutral pages and commands iterate over: live probes, leftovers,
+console links, the telemetry trace and publisher, the code check and the fingerprint's
+target identity.
 
 Each connected cloud's plugin (:mod:`dtwin_gui.clouds`) answers for its own resources; a
-cloud that has no such part yet is reported, never silently taken as "all fine".
+cloud that has no such part yet is reported, never silently taken as "all fine". Every
+function takes a :class:`~dtwin_gui.clouds.base.Connections` or a single connection (a
+one-cloud deployment).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from dtwin_gui.clouds import plugin
-from dtwin_gui.clouds.base import UNKNOWN, Connections, Probe
+from dtwin_gui.clouds.base import UNKNOWN, Connections, ConsoleLink, Probe
+from dtwin_gui.core.providers import Cloud, Slot, parse_cloud
 
 
 def _owner(resource_type: str, connections: Connections):
@@ -52,4 +58,137 @@ def find_leftovers(connections: Connections, twin_name: str) -> dict[str, list[s
             continue
         for kind, names in lister(connections[cloud], twin_name).items():
             found.setdefault(kind, []).extend(names)
+    return found
+
+
+# --- console links -------------------------------------------------------------------------------
+def _link_cloud(connections: Connections, cloud: str | None):
+    key = parse_cloud(cloud) if cloud else None
+    if key is None or key not in connections:
+        return None, ConsoleLink(None, f"not connected to {cloud}" if cloud else "no cloud chosen")
+    return key, None
+
+
+def layer_link(
+    connections, layer: str, cloud: str | None, outputs: Mapping, twin_name: str
+) -> ConsoleLink:
+    """The console page of ``layer``, answered by ``cloud``, the cloud hosting it."""
+    connections = Connections.wrap(connections)
+    key, missing = _link_cloud(connections, cloud)
+    if missing is not None:
+        return missing
+    part = plugin(key).part("console_link")
+    if part is None:
+        return ConsoleLink(None, f"no {plugin(key).label} console links yet")
+    return part(connections[key], layer, dict(outputs or {}), twin_name)
+
+
+def resource_link(connections, cloud: str | None, component: str, name: str, **kw) -> ConsoleLink:
+    """The console page of one resource of ``cloud`` (``component``: its Terraform type or
+    SDK probe kind); ``kw`` as the cloud's ``resource_link`` part takes them."""
+    connections = Connections.wrap(connections)
+    key, missing = _link_cloud(connections, cloud)
+    if missing is not None:
+        return missing
+    part = plugin(key).part("resource_link")
+    if part is None:
+        return ConsoleLink(None, f"no {plugin(key).label} console links yet")
+    return part(connections[key], component, name, **kw)
+
+
+def resource_cloud(component: str, connections) -> Cloud | None:
+    """The connected cloud whose provider owns the resource type ``component``."""
+    return _owner(component, Connections.wrap(connections))
+
+
+# --- telemetry: trace and publish ----------------------------------------------------------------
+def _l1_cloud(project, connections: Connections, what: str, error: type[Exception]) -> Cloud:
+    cloud = project.providers.get(Slot.L1)
+    if cloud is None and len(connections.clouds) == 1:
+        cloud = connections.clouds[0]  # as before clouds were chosen per layer
+    if cloud is None:
+        raise error(f"L1 has no cloud chosen; choose one on the Twin page before {what}")
+    return cloud
+
+
+def _connection(connections: Connections, cloud: Cloud, error: type[Exception]):
+    if cloud not in connections:
+        label = plugin(cloud).label
+        raise error(
+            f"L1 is on {label}, and this {connections.mode} deployment has no {label} "
+            "connection; sign in on the Credentials page"
+        )
+    return connections[cloud]
+
+
+def trace_telemetry(project, connections, outputs: Mapping, **kw: Any):
+    """Send one test message and follow it, driven by the cloud of L1 (its ``trace`` part).
+
+    A cloud without that part gives every hop "cannot trace through <cloud> yet" instead of
+    failing; ``kw`` as :func:`dtwin_gui.clouds.aws.trace.trace_telemetry` takes them."""
+    from dtwin_gui.deploy.trace import (
+        TraceError,
+        TraceResult,
+        cannot_trace,
+        layer_hops,
+        make_test_message,
+        skip_rest,
+    )
+
+    connections = Connections.wrap(connections)
+    cloud = _l1_cloud(project, connections, "tracing a message", TraceError)
+    part = plugin(cloud).part("trace")
+    if part is not None:
+        connection = _connection(connections, cloud, TraceError)
+        return part(project, connection, dict(outputs or {}), **kw)
+    device, _ = make_test_message(project, kw.get("device_id"))
+    result = TraceResult(device, "", "", "", layer_hops())
+    skip_rest(result.hops, cannot_trace(cloud))
+    return result
+
+
+def telemetry_publisher(project, connections) -> tuple[Cloud, Callable[[str, bytes], None]]:
+    """``(cloud of L1, publish(topic, body))``: how a device's telemetry enters the twin."""
+    from dtwin_gui.deploy.simulate import SimulationError
+
+    connections = Connections.wrap(connections)
+    cloud = _l1_cloud(project, connections, "sending telemetry", SimulationError)
+    part = plugin(cloud).part("publish")
+    if part is None:
+        raise SimulationError(f"dtwin cannot send telemetry to {plugin(cloud).label} yet")
+    return cloud, part(_connection(connections, cloud, SimulationError))
+
+
+# --- after a deploy: the code every function runs ------------------------------------------------
+def check_code(connections, builds: Iterable, outputs: Mapping, log: Callable[[str], None]) -> list:
+    """Functions that still do not run the package this deploy built, after each connected
+    cloud's ``code_check`` part repaired what it could (a cloud without one is logged)."""
+    connections = Connections.wrap(connections)
+    builds = list(builds)
+    still: list = []
+    for cloud in connections.clouds:
+        own = [b for b in builds if str(b.cloud) == str(cloud)]
+        if not own:
+            continue
+        part = plugin(cloud).part("code_check")
+        if part is None:
+            log(f"the code of the {plugin(cloud).label} functions cannot be checked yet")
+            continue
+        still.extend(part(connections[cloud], own, dict(outputs or {}), log=log))
+    return still
+
+
+# --- the fingerprint's target --------------------------------------------------------------------
+def target_identity(connections, outputs: Mapping | None = None) -> dict:
+    """``{"name": target name, <cloud>: that cloud's identity part}`` for every connected
+    cloud; a cloud without the part is identified by its description only."""
+    connections = Connections.wrap(connections)
+    found: dict = {"name": connections.name}
+    for cloud in connections.clouds:
+        part = plugin(cloud).part("identity")
+        connection = connections[cloud]
+        if part is None:
+            found[str(cloud)] = {"describe": connection.describe()}
+        else:
+            found[str(cloud)] = part(connection, dict(outputs or {}))
     return found

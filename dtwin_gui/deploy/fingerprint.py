@@ -2,8 +2,9 @@
 
 A :class:`Fingerprint` holds one SHA-256 per input: the project folder, the generated root,
 the module sources, the function packages, the root variables, the Terraform binary and
-providers (lock file, mirror), the target (name, region, endpoint kind and what identifies
-the live instance behind it), dtwin's version, and the Terraform state (serial + lineage).
+providers (lock file, mirror), the target (its name and, per connected cloud, what that
+cloud's plugin says identifies the live target: region, endpoint, instance...), dtwin's
+version, and the Terraform state (serial + lineage).
 
 Two uses:
 
@@ -15,9 +16,10 @@ Two uses:
   summary); ``deploy(reviewed=ticket)`` applies exactly that plan file while the fingerprint
   still matches, and otherwise says why a new plan is needed (:func:`why_stale`).
 
-For the sandbox, the target part includes what identifies the running instance (its daemon's
-pid and start time when it answers, and when the function bucket was made), so a restarted,
-empty sandbox never matches a deployment made on an earlier one.
+For the sandbox, the target part includes what identifies the running instance (for AWS its
+gateway's pid and start time when it answers, and when the function bucket was made:
+:mod:`dtwin_gui.clouds.aws.identity`), so a restarted, empty sandbox never matches a
+deployment made on an earlier one.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import hashlib
 import json
 import os
 import shutil
-import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,7 +39,6 @@ STATE_PART = "state"
 TARGET_PART = "target"
 #: Folders and files of a project folder that never change what is deployed.
 _IGNORED_NAMES = frozenset({".git", "__pycache__", ".DS_Store", ".mypy_cache", ".pytest_cache"})
-_HEALTH_PATH = "/_dtwin/health"
 
 
 def _sha(data: bytes | str) -> str:
@@ -154,50 +154,14 @@ def state_part(terraform_dir: Path) -> str:
     return _json_sha({"serial": document.get("serial"), "lineage": document.get("lineage")})
 
 
-def _sandbox_health(endpoint: str) -> dict | None:
-    try:
-        with urllib.request.urlopen(endpoint + _HEALTH_PATH, timeout=1.0) as reply:
-            data = json.loads(reply.read())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or "pid" not in data:
-        return None
-    return {"pid": data.get("pid"), "started_at": data.get("started_at")}
+def target_part(connections, outputs: Mapping | None = None) -> str:
+    """The target: its name and, per connected cloud, what its plugin's ``identity`` part
+    says identifies it (AWS: region, endpoint kind and endpoint, profile, the function
+    bucket, the sandbox instance; see the module docstring). ``connections`` may be a single
+    connection (a one-cloud deployment)."""
+    from dtwin_gui.deploy.cloud_parts import target_identity
 
-
-def _bucket_identity(target, bucket: str | None) -> object:
-    """When the deployment's function bucket was made (sandbox) or that it exists (AWS).
-
-    Anything that cannot be answered gives a value that never matches."""
-    if not bucket:
-        return None
-    try:
-        if target.is_sandbox:
-            for entry in target.client("s3").list_buckets().get("Buckets", []):
-                if entry.get("Name") == bucket:
-                    return str(entry.get("CreationDate"))
-            return "missing"
-        target.client("s3").head_bucket(Bucket=bucket)
-        return "present"
-    except Exception as exc:  # botocore raises many types; any doubt means "not the same"
-        return f"unknown:{type(exc).__name__}:{os.urandom(8).hex()}"
-
-
-def target_part(target, outputs: Mapping | None = None) -> str:
-    """The target: name, region, endpoint kind and endpoint, the AWS profile, and what
-    identifies the live instance (see the module docstring)."""
-    outputs = outputs or {}
-    identity: dict = {
-        "name": target.name,
-        "region": target.region,
-        "endpoint_kind": "sandbox gateway" if target.endpoint else "aws default endpoints",
-        "endpoint": target.endpoint,
-        "profile": target.credentials.get("AWS_PROFILE"),
-        "functions_bucket": _bucket_identity(target, outputs.get("functions_bucket_name")),
-    }
-    if target.is_sandbox and target.endpoint:
-        identity["instance"] = _sandbox_health(target.endpoint)
-    return _json_sha(identity)
+    return _json_sha(target_identity(connections, outputs))
 
 
 def dtwin_part() -> str:
@@ -246,7 +210,8 @@ def compute(
     target,
     outputs: Mapping | None = None,
 ) -> Fingerprint:
-    """The fingerprint of a deploy whose root has been generated into ``terraform_dir``."""
+    """The fingerprint of a deploy whose root has been generated into ``terraform_dir``;
+    ``target``: the deployment's Connections (or its one connection)."""
     return Fingerprint(
         {
             "project": hash_tree(project_root),

@@ -239,7 +239,7 @@ class Deployment(Teardown):
             builds=builds,
             env=self._process_env(),
             settings=self.settings,
-            target=self.connections[Cloud.AWS],
+            target=self.connections,
             outputs=self.saved_outputs(),
         )
 
@@ -515,16 +515,13 @@ class Deployment(Teardown):
             )
 
     def _verify_code(self, builds) -> None:
-        """Every function runs the package just built (:mod:`dtwin_gui.clouds.aws.code_check`)."""
-        from dtwin_gui.clouds.aws.code_check import repair_stale_code
+        """Every function runs the package just built (each cloud's ``code_check`` part)."""
+        from dtwin_gui.deploy.cloud_parts import check_code
 
-        bucket = self.saved_outputs().get("functions_bucket_name")
-        if not bucket:
-            return
-        still = repair_stale_code(
-            self.connections[Cloud.AWS],
+        still = check_code(
+            self.connections,
             builds,
-            bucket,
+            self.saved_outputs(),
             log=lambda message: self._emit(LogEvent("dtwin", "warning", message)),
         )
         if still:

@@ -1,4 +1,8 @@
-"""Send test telemetry through L1, as the devices would (the simulator)."""
+"""Send test telemetry through L1, as the devices would (the simulator).
+
+The cloud hosting L1 publishes (its plugin's ``publish`` part, through
+:func:`dtwin_gui.deploy.cloud_parts.telemetry_publisher`).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from dtwin_gui.clouds.aws.connection import AwsConnection
 from dtwin_gui.core.project import PAYLOADS, load_project
 from dtwin_gui.core.run_events import LogEvent, Sink
 from dtwin_gui.runtime.core.function_config import FunctionConfig
@@ -60,7 +63,7 @@ PUBLISHERS = 4
 
 def simulate(
     project_root: Path,
-    target: AwsConnection,
+    target,
     *,
     count: int | None = None,
     sink: Sink | None = None,
@@ -71,16 +74,19 @@ def simulate(
     Payloads are used in turn; each message gets a fresh trace id and a timestamp one
     millisecond after the previous one (so no two share a hot-store key). Devices publish
     side by side, as real ones do (up to :data:`PUBLISHERS` at once), each its own messages
-    in order: one publish waits for IoT Core's answer, so one device after another left the
+    in order: one publish waits for the cloud's answer, so one device after another left the
     pipeline mostly idle. ``sink`` is called from the publishing threads, one call at a time.
-    The first failed publish stops every device and is raised.
+    The first failed publish stops every device and is raised. ``target``: the deployment's
+    Connections (or its one connection); the cloud of L1 publishes.
     """
     project = load_project(project_root)
     payloads = load_payloads(project_root)
     total = len(payloads) if count is None else count
     if total < 1:
         raise SimulationError("count must be at least 1")
-    client = target.client("iot-data")
+    from dtwin_gui.deploy.cloud_parts import telemetry_publisher
+
+    cloud, send = telemetry_publisher(project, target)
     start = now or datetime.now(UTC)
     planned: list[tuple[Sent, bytes]] = []
     for i in range(total):
@@ -104,7 +110,7 @@ def simulate(
             if failed.is_set():
                 return
             try:
-                client.publish(topic=sent.topic, qos=1, payload=body)
+                send(sent.topic, body)
             except BaseException:
                 failed.set()
                 raise
@@ -112,7 +118,7 @@ def simulate(
                 with lock:
                     sink(
                         LogEvent(
-                            "aws", "info", f"published to {sent.topic} (trace {sent.trace_id})"
+                            str(cloud), "info", f"published to {sent.topic} (trace {sent.trace_id})"
                         )
                     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 from helpers_aws import deploy_project
 
@@ -16,6 +17,9 @@ from dtwin_gui.clouds.aws.code_check import (
     stale_functions,
 )
 from dtwin_gui.clouds.aws.connection import sandbox_target
+from dtwin_gui.clouds.base import SANDBOX, Connections
+from dtwin_gui.core.providers import Cloud
+from dtwin_gui.deploy.cloud_parts import check_code
 
 BUCKET = "factory-twin-functions-abc123"
 
@@ -38,7 +42,9 @@ def test_a_function_left_on_its_old_package_is_found_and_repaired(aws, project, 
     assert stale[0].expected == code_sha(changed) != stale[0].live
 
     said = []
-    assert repair_stale_code(target, builds, BUCKET, log=said.append) == []
+    # As the deploy's verify phase asks: every connected cloud's code check, here AWS's.
+    outputs = {"functions_bucket_name": BUCKET}
+    assert check_code(Connections.wrap(target), builds, outputs, log=said.append) == []
     assert len(said) == 1 and changed.name in said[0] and package_key(changed) in said[0]
     live = aws.client("lambda").get_function_configuration(FunctionName=changed.name)
     assert live["CodeSha256"] == code_sha(changed)
@@ -79,3 +85,33 @@ def test_a_package_missing_from_the_bucket_leaves_the_function_reported(aws, pro
     target = sandbox_target(aws.endpoint, aws.region)
     still = repair_stale_code(target, builds, BUCKET)
     assert [s.name for s in still] == ["factory-twin-processor-temperature-sensor-2"]
+
+
+class _Azure:
+    """A connection of a cloud whose plugin has no code check yet."""
+
+    cloud, is_sandbox = Cloud.AZURE, True
+
+    def process_env(self) -> dict:
+        return {}
+
+    def describe(self) -> str:
+        return "Azure (sandbox)"
+
+
+def test_a_cloud_without_a_code_check_is_said_not_taken_as_checked():
+    connections = Connections(
+        SANDBOX, {Cloud.AWS: sandbox_target("http://127.0.0.1:9"), Cloud.AZURE: _Azure()}
+    )
+    builds = [SimpleNamespace(name="factory-twin-processor", cloud="azure", sha256="a" * 64)]
+    said = []
+    # No AWS function was built and the Azure functions cannot be checked: nothing is asked
+    # of the (unreachable) AWS, and the log says what was not checked.
+    assert check_code(connections, builds, {"functions_bucket_name": BUCKET}, said.append) == []
+    assert said == ["the code of the Azure functions cannot be checked yet"]
+
+
+def test_before_the_package_bucket_exists_there_is_nothing_to_check():
+    target = sandbox_target("http://127.0.0.1:9")  # never asked: port 9 answers nothing
+    builds = [SimpleNamespace(name="factory-twin-processor", cloud="aws", sha256="a" * 64)]
+    assert check_code(target, builds, {}, log=print) == []

@@ -1,9 +1,13 @@
-"""Console links: real AWS pages for the aws target; none, with the reason, for the sandbox."""
+"""Console links: real AWS pages for the aws target; none, with the reason, for the sandbox;
+each asked of the cloud hosting the layer or resource (the neutral :mod:`cloud_parts`)."""
 
 from __future__ import annotations
 
 from dtwin_gui.clouds.aws.connection import aws_target, sandbox_target
 from dtwin_gui.clouds.aws.console_links import NO_CONSOLE, layer_link, resource_link
+from dtwin_gui.clouds.base import CLOUD, Connections
+from dtwin_gui.core.providers import Cloud
+from dtwin_gui.deploy import cloud_parts
 
 AWS = aws_target("eu-west-1", {})
 SANDBOX = sandbox_target("http://127.0.0.1:4566")
@@ -60,3 +64,31 @@ def test_the_sandbox_has_no_console():
         layer_link(SANDBOX, "L1", {}, "factory-twin"),
     ):
         assert link.url is None and link.reason == NO_CONSOLE
+
+
+class _Azure:
+    """A connection of a cloud whose plugin has no console links yet."""
+
+    cloud, is_sandbox = Cloud.AZURE, False
+
+    def process_env(self) -> dict:
+        return {}
+
+    def describe(self) -> str:
+        return "Azure"
+
+
+def test_the_cloud_hosting_a_layer_answers_its_link():
+    outputs = {"grafana_workspace_id": "g-123"}
+    both = Connections(CLOUD, {Cloud.AWS: AWS, Cloud.AZURE: _Azure()})
+    aws_l5 = cloud_parts.layer_link(both, "L5", "aws", outputs, "factory-twin")
+    assert aws_l5 == layer_link(AWS, "L5", outputs, "factory-twin") and aws_l5.url
+    azure_l4 = cloud_parts.layer_link(both, "L4", "azure", outputs, "factory-twin")
+    assert azure_l4.url is None and azure_l4.reason == "no Azure console links yet"
+    google = cloud_parts.layer_link(both, "L3_cold", "google", outputs, "factory-twin")
+    assert google.url is None and google.reason == "not connected to google"
+    lam = cloud_parts.resource_link(AWS, "aws", "aws_lambda_function", "factory-twin-x")
+    assert lam.url == resource_link(AWS, "aws_lambda_function", "factory-twin-x").url
+    assert cloud_parts.resource_link(both, "azure", "azurerm_linux_function_app", "f").url is None
+    assert cloud_parts.resource_cloud("aws_s3_bucket", both) is Cloud.AWS
+    assert cloud_parts.resource_cloud("azurerm_storage_account", both) is Cloud.AZURE

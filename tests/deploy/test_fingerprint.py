@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from dtwin_gui.clouds.aws.connection import AwsConnection, aws_target, sandbox_target
+from dtwin_gui.core.providers import Cloud
 from dtwin_gui.deploy import fingerprint as fp
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
 from dtwin_gui.iac.cli_config import TerraformSettings
@@ -296,3 +297,47 @@ def test_a_destroy_forgets_the_last_fingerprint_first(inputs, project):
     fp.store_deployed(deployment.workspace, inputs.compute(), "run-1")
     deployment.destroy()  # nothing was deployed: whatever its outcome, the record goes
     assert deployment.last_deployed() is None
+
+
+def _other_profile(i: Inputs):
+    i.target = aws_target("us-east-1", {"AWS_PROFILE": "other-account"})
+
+
+class _Azure:
+    """A connection of a cloud whose plugin has no identity part yet."""
+
+    cloud, is_sandbox = Cloud.AZURE, True
+
+    def __init__(self, location: str = "westeurope") -> None:
+        self.location = location
+
+    def process_env(self) -> dict:
+        return {}
+
+    def describe(self) -> str:
+        return f"Azure · {self.location} (sandbox)"
+
+
+def test_the_target_is_each_connected_clouds_identity(inputs):
+    """A one-cloud AWS deployment's target is the same whether the connection comes alone or
+    as Connections; another cloud adds its own part, and what changes there is seen."""
+    from dtwin_gui.clouds.base import SANDBOX, Connections
+
+    alone = fp.target_part(inputs.target)
+    assert fp.target_part(Connections.wrap(inputs.target)) == alone
+    aws_only = fp.target_part(Connections(SANDBOX, {Cloud.AWS: inputs.target}))
+    with_azure = Connections(SANDBOX, {Cloud.AWS: inputs.target, Cloud.AZURE: _Azure()})
+    assert aws_only == alone != fp.target_part(with_azure)
+    moved = Connections(SANDBOX, {Cloud.AWS: inputs.target, Cloud.AZURE: _Azure("eastus")})
+    assert fp.target_part(moved) != fp.target_part(with_azure)
+    # And the whole fingerprint: only the target part tells the two deployments apart.
+    before = inputs.compute()
+    inputs.target = with_azure
+    assert inputs.compute().changed(before) == ["target"]
+
+
+def test_another_aws_profile_is_another_target(inputs):
+    inputs.target = aws_target("us-east-1", {"AWS_PROFILE": "dev"})
+    before = inputs.compute()
+    _other_profile(inputs)
+    assert inputs.compute().changed(before) == ["target"]

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from helpers import edit_json
 from helpers_aws import deploy_project
 
 from dtwin_gui.clouds.aws.connection import sandbox_target
-from dtwin_gui.clouds.aws.trace import FAILED, OK, SKIPPED, TraceError, trace_telemetry
+from dtwin_gui.clouds.base import SANDBOX, Connections
 from dtwin_gui.core.project import load_project
+from dtwin_gui.core.providers import Cloud
 from dtwin_gui.core.run_events import LogEvent
+
+# The neutral entry: the cloud of L1 drives the trace (here AWS's trace part).
+from dtwin_gui.deploy.cloud_parts import trace_telemetry
+from dtwin_gui.deploy.trace import FAILED, OK, SKIPPED, TraceError
 
 pytestmark = pytest.mark.slow
 
@@ -93,3 +99,50 @@ def test_a_refused_publish_fails_l1_and_skips_the_rest(project):
     assert result.hop("L1").state == FAILED
     assert "Check that the twin is deployed" in result.hop("L1").detail
     assert {h.state for h in result.hops[1:]} == {SKIPPED}
+
+
+class _Azure:
+    """A connection of a cloud whose plugin cannot trace yet."""
+
+    cloud, is_sandbox = Cloud.AZURE, True
+
+    def process_env(self) -> dict:
+        return {}
+
+    def describe(self) -> str:
+        return "Azure (sandbox)"
+
+
+def _providers(project, **slots) -> None:
+    edit_json(project / "config_providers.json", lambda data: data.update(slots))
+
+
+def test_l1_on_a_cloud_that_cannot_trace_says_so_for_every_hop(project):
+    """Connected or not (Azure cannot be yet), nothing is sent and every hop says why."""
+    _providers(project, layer_1_provider="azure")
+    both = Connections(
+        SANDBOX, {Cloud.AWS: sandbox_target("http://127.0.0.1:9"), Cloud.AZURE: _Azure()}
+    )
+    for connections in (both, sandbox_target("http://127.0.0.1:9")):
+        result = trace_telemetry(load_project(project), connections, {}, timeout_s=1)
+        assert result.device_id == "temperature-sensor-1"
+        assert {h.state for h in result.hops} == {SKIPPED}
+        assert {h.detail for h in result.hops[:4]} == {"cannot trace through Azure yet"}
+        assert not result.traced
+
+
+def test_l1_on_a_cloud_not_connected_is_refused_with_what_to_do(project):
+    azure_only = Connections(SANDBOX, {Cloud.AZURE: _Azure()})
+    with pytest.raises(TraceError, match=r"no AWS connection.*Credentials page"):
+        trace_telemetry(load_project(project), azure_only, {})
+
+
+def test_a_hot_store_on_a_cloud_that_cannot_trace_ends_the_trace_there(aws, project):
+    """L1 on AWS publishes; the hot store on Azure cannot be followed, and says so."""
+    _providers(project, layer_3_hot_provider="azure")
+    target = sandbox_target(aws.endpoint, aws.region)
+    result = trace_telemetry(load_project(project), target, {}, timeout_s=1)
+    assert result.hop("L1").state == OK and result.traced
+    for layer in ("L2", "L3_hot", "L4"):
+        hop = result.hop(layer)
+        assert (hop.state, hop.detail) == (SKIPPED, "cannot trace through Azure yet")

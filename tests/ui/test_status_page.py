@@ -249,6 +249,20 @@ def test_send_test_telemetry_traces_the_message(make_page, qtbot, aws, twin, tmp
     page.grab().save(str(tmp_path / "status_trace.png"))
 
 
+def test_a_twin_whose_l1_cannot_be_traced_says_so(make_page, qtbot, project):
+    """L1 on Azure (no trace there yet): nothing is sent, and the page says why."""
+    from helpers import edit_json
+
+    edit_json(project / "config_providers.json", lambda d: d.update(layer_1_provider="azure"))
+    page = make_page()
+    with qtbot.waitSignal(page.traced, timeout=SLOW_MS):
+        page.send_test_telemetry()
+    assert set(page.trace.hop_states().values()) == {"skipped"}
+    assert page.trace.summary.text() == (
+        "The message could not be followed: cannot trace through Azure yet."
+    )
+
+
 def test_secret_outputs_are_masked_then_revealed_and_copied(make_page, project, qtbot):
     save_last_status(DeploymentWorkspace(project, "sandbox"), a_report())
     page = make_page()

@@ -51,10 +51,13 @@ PLUGIN = register(
             "probes": f"{_HERE}.probes:probe_resources",
             "leftovers": f"{_HERE}.leftovers:find_leftovers",
             "console_link": f"{_HERE}.console_links:layer_link",
+            "resource_link": f"{_HERE}.console_links:resource_link",
             "trace": f"{_HERE}.trace:trace_telemetry",
-            "code_check": f"{_HERE}.code_check:repair_stale_code",
+            "code_check": f"{_HERE}.code_check:check_code",
             "sdk_steps": f"{_HERE}.sdk.steps:run_sdk_steps",
             "adopt": f"{_HERE}.adopt:plan_adopting",
+            "identity": f"{_HERE}.identity:identity",
+            "publish": f"{_HERE}.publish:publisher",
         },
     )
 )

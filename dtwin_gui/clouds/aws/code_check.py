@@ -11,7 +11,7 @@ keyed by content) through the SDK.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from botocore.exceptions import ClientError, WaiterError
@@ -84,3 +84,17 @@ def repair_stale_code(
         except (ClientError, WaiterError) as exc:  # what is still stale is the answer
             log(f"could not update the code of {function.name}: {exc}")
     return stale_functions(target, builds)
+
+
+def check_code(
+    target: AwsConnection,
+    builds: Iterable[BuildResult],
+    outputs: Mapping,
+    log: Callable[[str], None] = lambda message: None,
+) -> list[StaleFunction]:
+    """The ``code_check`` part: repair stale functions from the deployment's package bucket
+    (``functions_bucket_name`` of the outputs); nothing to check before that bucket exists."""
+    bucket = (outputs or {}).get("functions_bucket_name")
+    if not bucket:
+        return []
+    return repair_stale_code(target, builds, bucket, log=log)

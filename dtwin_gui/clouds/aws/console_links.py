@@ -5,21 +5,13 @@ The sandbox is emulated on this computer: it has no console, and every link says
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import quote
 
 from dtwin_gui.clouds.aws.connection import AwsConnection
+from dtwin_gui.clouds.base import ConsoleLink
 from dtwin_gui.core.providers import Slot
 
 NO_CONSOLE = "emulated: no console"
-
-
-@dataclass(frozen=True)
-class ConsoleLink:
-    """A console URL, or None with the reason there is none."""
-
-    url: str | None
-    reason: str = ""
 
 
 def _regional(region: str, path: str) -> str:

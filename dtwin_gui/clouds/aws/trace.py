@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from dtwin_gui.clouds.aws.connection import AwsConnection
@@ -22,78 +21,37 @@ from dtwin_gui.core.project import Project
 from dtwin_gui.core.providers import Cloud, Slot
 from dtwin_gui.core.run_events import LogEvent, Sink
 from dtwin_gui.deploy.hot_values import hot_reader_name, hot_table_name
-from dtwin_gui.deploy.simulate import SimulationError, load_payloads, telemetry_topic
+from dtwin_gui.deploy.simulate import telemetry_topic
+from dtwin_gui.deploy.trace import (
+    FAILED,
+    HOP_STATES,
+    OK,
+    SKIPPED,
+    WAITING,
+    TraceError,
+    TraceHop,
+    TraceResult,
+    cannot_trace,
+    make_test_message,
+    skip_rest,
+)
 from dtwin_gui.runtime.core.records import format_timestamp, new_trace_id
 
-OK, FAILED, WAITING, SKIPPED = "ok", "failed", "waiting", "skipped"
-HOP_STATES = (OK, FAILED, WAITING, SKIPPED)
 #: Terraform root output naming the hot reader function.
 OUT_HOT_READER_FUNCTION = "hot_reader_function_name"
 
-
-class TraceError(RuntimeError):
-    """The test message cannot be sent at all; the text says why and what to do."""
-
-
-@dataclass
-class TraceHop:
-    """One step of the message's way: which layer, what was checked, and how it went."""
-
-    layer: str
-    title: str
-    state: str = WAITING
-    elapsed: float = 0.0
-    detail: str = ""
-
-
-@dataclass
-class TraceResult:
-    device_id: str
-    trace_id: str
-    timestamp: str
-    topic: str
-    hops: list[TraceHop] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return all(h.state in (OK, SKIPPED) for h in self.hops)
-
-    def hop(self, layer: str) -> TraceHop | None:
-        return next((h for h in self.hops if h.layer == layer), None)
-
-    def to_json(self) -> dict:
-        return {**asdict(self), "ok": self.ok}
-
-
-def make_test_message(project: Project, device_id: str | None = None) -> tuple[str, dict]:
-    """``(device id, message)`` for a test: the device's first simulator payload, else one
-    made of its properties' initial values."""
-    if device_id is None and not project.device_ids:
-        raise TraceError("the project has no devices; add one on the Twin page")
-    try:
-        payloads = load_payloads(project.root)
-    except SimulationError:
-        payloads = []
-    for payload in payloads:
-        device = payload.get("iotDeviceId") or payload.get("device_id")
-        if device_id is None or device == device_id:
-            message = {k: v for k, v in payload.items() if k not in ("iotDeviceId", "time")}
-            message["device_id"] = device
-            return device, message
-    device = next((d for d in project.devices if d.id == device_id), None)
-    if device is None:
-        raise TraceError(f"device {device_id!r} is not in this twin; choose one of its devices")
-    message = {"device_id": device.id}
-    for prop in device.properties:
-        value = prop.init_value
-        message[prop.name] = 0 if value is None else value
-    return device.id, message
-
-
-def _skip_rest(hops: list[TraceHop], detail: str) -> None:
-    for hop in hops:
-        if hop.state == WAITING:
-            hop.state, hop.detail = SKIPPED, detail
+__all__ = [
+    "FAILED",
+    "HOP_STATES",
+    "OK",
+    "SKIPPED",
+    "WAITING",
+    "TraceError",
+    "TraceHop",
+    "TraceResult",
+    "make_test_message",
+    "trace_telemetry",
+]
 
 
 def trace_telemetry(
@@ -138,7 +96,7 @@ def trace_telemetry(
 
     # L1 -----------------------------------------------------------------------------------
     if providers.get(Slot.L1) not in (None, Cloud.AWS):
-        _skip_rest(result.hops, f"L1 is on {providers[Slot.L1]}: only AWS can be traced")
+        skip_rest(result.hops, cannot_trace(providers[Slot.L1]))
         return result
     try:
         target.client("iot-data").publish(topic=topic, qos=1, payload=json.dumps(message).encode())
@@ -150,7 +108,7 @@ def trace_telemetry(
         )
         published.elapsed = time.monotonic() - started
         log("error", published.detail)
-        _skip_rest(result.hops, "not reached: the message was not published")
+        skip_rest(result.hops, "not reached: the message was not published")
         return result
     published.state, published.elapsed = OK, time.monotonic() - started
     published.detail = f"published on {topic}"
@@ -158,7 +116,7 @@ def trace_telemetry(
 
     # L2 + L3 hot ---------------------------------------------------------------------------
     if providers.get(Slot.L3_HOT) not in (None, Cloud.AWS):
-        _skip_rest(result.hops, f"L3 hot is on {providers[Slot.L3_HOT]}: not traced")
+        skip_rest(result.hops, cannot_trace(providers[Slot.L3_HOT]))
         return result
     table = hot_table_name(outputs, project)
     item = _wait_for_record(target, table, result, deadline, poll_s, cancel)
@@ -173,7 +131,7 @@ def trace_telemetry(
         )
         stored.detail = f"no record with trace id {result.trace_id} in table {table}"
         log("error", stored.detail)
-        _skip_rest(result.hops, "not reached: the record never arrived in the hot table")
+        skip_rest(result.hops, "not reached: the record never arrived in the hot table")
         return result
     added = sorted(set(item) - set(message) - {"dtwin_expires_at"})
     processed.state, processed.elapsed = OK, elapsed

@@ -338,7 +338,7 @@ class StatusPage(QWidget):
     # --- test telemetry -------------------------------------------------------------------------
     def send_test_telemetry(self, device_id: str | None = None) -> None:
         """Send one message for ``device_id`` (default: the first device) and trace it."""
-        from dtwin_gui.clouds.aws.trace import trace_telemetry
+        from dtwin_gui.deploy.cloud_parts import trace_telemetry
 
         project, root = self._session.project, self._session.root
         if project is None or self._tracing:

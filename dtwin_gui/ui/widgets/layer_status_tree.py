@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
 
-from dtwin_gui.clouds.aws.console_links import layer_link, resource_link
 from dtwin_gui.core.providers import CLOUD_TITLES, SLOT_INFO, Cloud, Slot
+from dtwin_gui.deploy.cloud_parts import layer_link, resource_cloud, resource_link
 from dtwin_gui.deploy.status import DEPLOYED, ELSEWHERE, NOT_DEPLOYED, PARTIAL, StatusReport
 from dtwin_gui.ui import theme
 
@@ -77,7 +77,8 @@ class LayerStatusTree(QTreeWidget):
 
     # --- content --------------------------------------------------------------------------
     def set_report(self, report: StatusReport | None, target=None) -> None:
-        """Show ``report``; ``target`` (a deploy AwsConnection) enables console links."""
+        """Show ``report``; ``target`` (the deployment's Connections, or its one connection)
+        enables console links, each answered by the cloud hosting the layer or resource."""
         self.report = report
         expanded = {
             self.topLevelItem(i).text(COL_NAME)
@@ -106,8 +107,9 @@ class LayerStatusTree(QTreeWidget):
             item.setToolTip(COL_DETAIL, "\n".join(layer.missing) or detail)
             item.setData(COL_NAME, Qt.ItemDataRole.UserRole, key)
             if target is not None and layer.state != ELSEWHERE:
-                self._set_link(item, layer_link(target, key, outputs, report.twin_name))
-            self._add_resources(item, layer.resources, target, things)
+                link = layer_link(target, key, layer.cloud, outputs, report.twin_name)
+                self._set_link(item, link)
+            self._add_resources(item, layer.resources, target, things, layer.cloud)
             self.addTopLevelItem(item)
             if item.text(COL_NAME) in expanded or layer.state == PARTIAL:
                 item.setExpanded(True)
@@ -115,18 +117,25 @@ class LayerStatusTree(QTreeWidget):
             self._add_setup(report, target, things, expanded)
 
     def _add_setup(self, report: StatusReport, target, things, expanded: set[str]) -> None:
-        """What every AWS layer shares (the function-package bucket), below the layers."""
+        """What every layer of a cloud shares (the function-package bucket), below the layers."""
         item = QTreeWidgetItem([SETUP_TITLE, "", "", ""])
         self._set_state(item, DEPLOYED, _LAYER_MARKS[DEPLOYED])
-        item.setText(COL_DETAIL, f"AWS · {len(report.setup)} resource(s): the function packages")
+        cloud = str(Cloud.AWS)
+        if target is not None:
+            cloud = str(resource_cloud(report.setup[0].component, target) or cloud)
+        count = len(report.setup)
+        item.setText(
+            COL_DETAIL, f"{_cloud_title(cloud)} · {count} resource(s): the function packages"
+        )
         item.setData(COL_NAME, Qt.ItemDataRole.UserRole, "setup")
         if target is not None:
-            self._set_link(item, layer_link(target, "setup", report.outputs, report.twin_name))
-        self._add_resources(item, report.setup, target, things)
+            link = layer_link(target, "setup", cloud, report.outputs, report.twin_name)
+            self._set_link(item, link)
+        self._add_resources(item, report.setup, target, things, cloud)
         self.addTopLevelItem(item)
         item.setExpanded(SETUP_TITLE in expanded)
 
-    def _add_resources(self, item: QTreeWidgetItem, resources, target, things) -> None:
+    def _add_resources(self, item: QTreeWidgetItem, resources, target, things, cloud) -> None:
         same: dict[tuple[str, str], int] = {}
         for res in resources:
             same[res.kind, res.name] = same.get((res.kind, res.name), 0) + 1
@@ -140,6 +149,7 @@ class LayerStatusTree(QTreeWidget):
                     child,
                     resource_link(
                         target,
+                        cloud,
                         res.component,
                         res.name,
                         thing_names=things if isinstance(things, dict) else None,

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dtwin_gui.clouds.aws.trace import FAILED, OK, SKIPPED, WAITING, TraceResult
+from dtwin_gui.deploy.trace import FAILED, OK, SKIPPED, WAITING, TraceResult
 from dtwin_gui.ui import theme
 
 _MARKS = {OK: "✔", FAILED: "✖", WAITING: "…", SKIPPED: "–"}
@@ -103,7 +103,11 @@ class TraceView(QWidget):
             item.setToolTip(4, hop.detail)
             self.hops.addTopLevelItem(item)
         where = f"{result.device_id}, trace {result.trace_id[:8]}, sent {result.timestamp}"
-        if result.ok:
+        if not result.traced:
+            why = result.hops[0].detail if result.hops else "no layer to follow"
+            self.summary.setText(f"The message could not be followed: {why}.")
+            self.summary.setProperty("role", "muted")
+        elif result.ok:
             self.summary.setText(f"The message reached every layer it can reach now ({where}).")
             self.summary.setProperty("role", "ok")
         else:
