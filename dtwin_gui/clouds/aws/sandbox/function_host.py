@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import logging
 import os
 import selectors
 import shutil
@@ -35,6 +36,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dtwin_gui.clouds.aws.sandbox import fork_server
+
+logger = logging.getLogger(__name__)
+
 WORKER_SCRIPT = Path(__file__).with_name("lambda_worker.py")
 #: Warm workers per function: two keep every stage of the pipeline busy on a 2-core machine;
 #: each more is another ~0.5 s CPU start in a burst (measured: 15 starts vs 5 per first 200).
@@ -47,6 +52,11 @@ RUNNER_LINGER_S = 2.0
 END_MARKER = "END RequestId: "
 #: How long an answered invocation waits for its last log lines to be collected.
 LOG_FLUSH_WAIT_S = 5.0
+
+#: Interpreter settings of every worker.
+_INTERPRETER_ENV = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
+#: Whether workers are forked from a warm interpreter (:mod:`.fork_server`) where possible.
+USE_FORK_SERVER = True
 
 #: Variables a worker inherits from our own environment (nothing with credentials).
 _INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT", "TMPDIR")
@@ -79,18 +89,25 @@ class FunctionTimeout(RuntimeError):
     pass
 
 
+def _spawn(code_dir: Path, handler: str, env: dict[str, str]) -> subprocess.Popen:
+    """A worker started as a new interpreter."""
+    return subprocess.Popen(
+        [sys.executable, str(WORKER_SCRIPT), str(code_dir), handler],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=code_dir,
+        start_new_session=True,
+    )
+
+
 class _Worker:
-    def __init__(self, code: FunctionCode, code_dir: Path, env: dict[str, str], log) -> None:
+    def __init__(
+        self, code: FunctionCode, code_dir: Path, env: dict[str, str], log, start=_spawn
+    ) -> None:
         self.code = code
-        self.process = subprocess.Popen(
-            [sys.executable, str(WORKER_SCRIPT), str(code_dir), code.handler],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            cwd=code_dir,
-            start_new_session=True,
-        )
+        self.process = start(code_dir, code.handler, env)
         self._selector = selectors.DefaultSelector()
         self._selector.register(self.process.stdout, selectors.EVENT_READ)
         self._ended: set[str] = set()
@@ -207,6 +224,10 @@ class FunctionHost:
         self._logs: dict[str, list[str]] = defaultdict(list)
         self._log_sink = log
         self._closed = False
+        #: The workers' fork server, started with the first worker (None: not yet or never).
+        self._forks: fork_server.ForkServer | None = None
+        self._forks_state = "unstarted" if USE_FORK_SERVER and fork_server.supported() else "off"
+        self._forks_lock = threading.Lock()
 
     # --- logs ----------------------------------------------------------------------------
     def _log(self, name: str, line: str) -> None:
@@ -246,12 +267,37 @@ class FunctionHost:
             {
                 "AWS_LAMBDA_FUNCTION_NAME": code.name,
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(code.memory_mb),
-                "PYTHONDONTWRITEBYTECODE": "1",
-                "PYTHONUNBUFFERED": "1",
+                **_INTERPRETER_ENV,
             }
         )
         env.update(code.env)
         return env
+
+    def _start_worker(self, code_dir: Path, handler: str, env: dict[str, str]):
+        """A worker forked from the warm zygote when that starts it exactly as a new
+        interpreter would, else a new interpreter."""
+        forks = self._fork_server()
+        if forks is not None and forks.can_fork(code_dir, env):
+            try:
+                return forks.spawn(str(WORKER_SCRIPT), str(code_dir), handler, env)
+            except OSError as exc:
+                logger.warning("worker fork server failed (%s); starting workers anew", exc)
+                with self._forks_lock:
+                    self._forks_state = "off"
+        return _spawn(code_dir, handler, env)
+
+    def _fork_server(self) -> fork_server.ForkServer | None:
+        with self._forks_lock:
+            if self._forks_state == "unstarted" and not self._closed:
+                env = {k: os.environ[k] for k in _INHERITED if k in os.environ}
+                env.update(_INTERPRETER_ENV)
+                try:
+                    self._forks = fork_server.ForkServer(env)
+                    self._forks_state = "on"
+                except OSError as exc:
+                    logger.warning("worker fork server did not start (%s)", exc)
+                    self._forks_state = "off"
+            return self._forks if self._forks_state == "on" else None
 
     def _checkout(self, code: FunctionCode, wait_s: float = SPAWN_AFTER_WAIT_S) -> _Worker:
         """An idle warm worker; a new one while the pool has room; else wait for one to
@@ -275,7 +321,13 @@ class FunctionHost:
                     break
                 self._changed.wait(remaining)
         try:
-            worker = _Worker(code, self._code_dir(code), self._environment(code), self._log)
+            worker = _Worker(
+                code,
+                self._code_dir(code),
+                self._environment(code),
+                self._log,
+                self._start_worker,
+            )
         except BaseException:
             with self._changed:
                 self._count[key] -= 1
@@ -414,5 +466,9 @@ class FunctionHost:
             self._changed.notify_all()
         for worker in workers:
             worker.kill()
+        with self._forks_lock:
+            forks, self._forks, self._forks_state = self._forks, None, "off"
+        if forks is not None:
+            forks.close()
         if self._own_workdir:
             shutil.rmtree(self._workdir, ignore_errors=True)
