@@ -27,6 +27,7 @@ def _owner(resource_type: str, connections: Connections):
 
 def probe_resources(connections: Connections, resources: Iterable) -> dict[str, Probe]:
     """``{address: Probe}`` for the managed state ``resources``, each asked of its cloud."""
+    connections = Connections.wrap(connections)
     by_cloud: dict = {}
     out: dict[str, Probe] = {}
     for resource in resources:
@@ -51,6 +52,7 @@ def probe_resources(connections: Connections, resources: Iterable) -> dict[str, 
 
 def find_leftovers(connections: Connections, twin_name: str) -> dict[str, list[str]]:
     """``{kind: [names]}`` of what is named for ``twin_name`` in every connected cloud."""
+    connections = Connections.wrap(connections)
     found: dict[str, list[str]] = {}
     for cloud in connections.clouds:
         lister = plugin(cloud).part("leftovers")

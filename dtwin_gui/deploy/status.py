@@ -1,7 +1,8 @@
 """Status per layer: what Terraform's state holds (read directly), checked live.
 
-With ``probe`` every resource of the state is looked up in the cloud
-(:mod:`dtwin_gui.clouds.aws.probes`) and the SDK objects are probed: a layer is deployed only
+With ``probe`` every resource of the state is looked up in its cloud (each connected cloud's
+``probes`` part, :mod:`dtwin_gui.deploy.cloud_parts`) and the SDK objects are probed; a layer
+on a cloud this deployment is not connected to is shown as elsewhere. A layer is deployed only
 when all of them are there; otherwise it is partial and lists what is missing ("3 of 16
 missing"), and the last deploy's fingerprint is forgotten so that a deploy recreates them.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dtwin_gui.core.project import load_project
-from dtwin_gui.core.providers import SLOTS, Cloud
+from dtwin_gui.core.providers import SLOTS
 from dtwin_gui.core.topology import TopologyError, topology_for_project
 
 #: Layer states, from nothing to everything.
@@ -175,7 +176,7 @@ def collect_status(deployment, *, probe: bool = True) -> StatusReport:
         cloud = topology.providers[slot] if topology else None
         status = LayerStatus(str(slot), str(cloud) if cloud else "", NOT_DEPLOYED)
         layers[str(slot)] = status
-        if cloud is not Cloud.AWS:
+        if cloud is None or cloud not in deployment.connections:
             status.state = ELSEWHERE
             continue
         for resource in by_layer.get(str(slot), []):
@@ -185,7 +186,7 @@ def collect_status(deployment, *, probe: bool = True) -> StatusReport:
         present = {r.name for r in status.resources}
         if status.resources:
             for function in topology.functions:
-                if function.slot is slot and function.cloud is Cloud.AWS:
+                if function.slot is slot and function.cloud is cloud:
                     name = topology.deployed_name(function)
                     if name not in present:
                         status.missing.append(f"function {name}")

@@ -100,3 +100,30 @@ def test_a_saved_root_follows_the_sandbox_to_its_new_port(tmp_path):
     assert doc["provider"]["aws"]["endpoints"] == {"s3": target.endpoint, "iam": target.endpoint}
     assert doc["provider"]["aws"]["region"] == "us-east-1"
     assert point_root_at(root, target) == ""  # already there: unchanged
+
+
+def test_through_the_registry_a_resource_of_a_cloud_without_probes_is_not_checked():
+    """cloud_parts asks each resource's cloud; an unconnected cloud's resource is unknown."""
+    from dtwin_gui.deploy.cloud_parts import probe_resources as probe_any
+
+    state = {
+        "version": 4,
+        "resources": [
+            block("module.azure_l2", "azurerm_linux_function_app", "app", {"name": "t-app"})
+        ],
+    }
+    probes = probe_any(sandbox_target("http://127.0.0.1:9"), parse_state(state).resources)
+    found = probes["module.azure_l2.azurerm_linux_function_app.app"]
+    assert found.state == "error" and "no connected cloud owns" in found.detail
+
+
+def test_a_layer_on_a_cloud_the_deployment_has_no_connection_to_shows_as_elsewhere(project):
+    from helpers import edit_json
+
+    from dtwin_gui.deploy.orchestrator import Deployment
+    from dtwin_gui.deploy.status import ELSEWHERE, NOT_DEPLOYED
+
+    edit_json(project / "config_providers.json", lambda d: d.update(layer_2_provider="azure"))
+    report = Deployment(project, sandbox_target("http://127.0.0.1:9")).status(probe=False)
+    assert report.layers["L2"].state == ELSEWHERE and report.layers["L2"].cloud == "azure"
+    assert report.layers["L1"].state == NOT_DEPLOYED
