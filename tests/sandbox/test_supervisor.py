@@ -213,3 +213,11 @@ def test_the_health_answer_of_the_aws_gateway_names_the_daemon(monkeypatch):
     finally:
         stop.set()
         thread.join(30)
+
+
+def test_the_note_names_each_clouds_sandbox_path():
+    from dtwin_gui.sandbox.supervisor import sandbox_paths_note
+
+    assert sandbox_paths_note([Cloud.AWS]) == "In the sandbox: AWS: Terraform applied."
+    note = sandbox_paths_note([Cloud.AWS, Cloud.GOOGLE])
+    assert note.endswith(" · Google Cloud: provisioned on emulators; Terraform checked.")
