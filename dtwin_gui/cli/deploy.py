@@ -21,24 +21,21 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
 
 def resolve_target(name: str):
-    """The :class:`AwsConnection` for ``name``; the sandbox is started when needed."""
-    from dtwin_gui.clouds.aws.connection import aws_target, sandbox_target
+    """The :class:`~dtwin_gui.clouds.base.Connections` of ``--target name``; the sandbox is
+    started when needed (and the start announced on stderr)."""
+    from dtwin_gui.app import connections
 
-    if name == "sandbox":
-        from dtwin_gui.sandbox import daemon
+    def starting() -> None:  # say so: starting it takes seconds, and it is a side effect
+        print("starting the sandbox…", file=sys.stderr, flush=True)
 
-        info = daemon.running()
-        if info is None:  # say so: starting it takes seconds, and it is a side effect
-            print("starting the sandbox…", file=sys.stderr, flush=True)
-            try:
-                info = daemon.ensure_running()
-            except daemon.SandboxError as exc:
-                print(f"dtwin: cannot start the sandbox: {exc}", file=sys.stderr)
-                raise SystemExit(EXIT_FAIL) from None
-            where = info.endpoint.split("://", 1)[-1].rstrip("/")
-            print(f"sandbox ready on {where}", file=sys.stderr, flush=True)
-        return sandbox_target(info.endpoint, info.region)
-    return aws_target()
+    def ready(where: str) -> None:
+        print(f"sandbox ready on {where}", file=sys.stderr, flush=True)
+
+    try:
+        return connections.for_target(name, starting=starting, ready=ready)
+    except connections.SandboxUnavailable as exc:
+        print(f"dtwin: cannot start the sandbox: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_FAIL) from None
 
 
 def _printer(as_json: bool):
@@ -96,9 +93,11 @@ def _run_cancellable(deployment, action):
 
 
 def cmd_deploy(args) -> int:
-    from dtwin_gui.deploy.orchestrator import Deployment
+    from dtwin_gui.app.deploy import open_deployment
 
-    deployment = Deployment(Path(args.path), resolve_target(args.target), sink=_printer(args.json))
+    deployment = open_deployment(
+        Path(args.path), resolve_target(args.target), sink=_printer(args.json)
+    )
 
     def confirm(plan) -> bool:
         if args.auto_approve:
@@ -117,7 +116,7 @@ def cmd_deploy(args) -> int:
 
 
 def cmd_destroy(args) -> int:
-    from dtwin_gui.deploy.orchestrator import Deployment
+    from dtwin_gui.app.deploy import open_deployment
 
     if not args.yes:
         if not sys.stdin.isatty():
@@ -126,14 +125,16 @@ def cmd_destroy(args) -> int:
         answer = input(f"Destroy everything deployed from {args.path}? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             return EXIT_CANCELLED
-    deployment = Deployment(Path(args.path), resolve_target(args.target), sink=_printer(args.json))
+    deployment = open_deployment(
+        Path(args.path), resolve_target(args.target), sink=_printer(args.json)
+    )
     return _run_cancellable(deployment, deployment.destroy).exit_code
 
 
 def cmd_status(args) -> int:
-    from dtwin_gui.deploy.orchestrator import Deployment
+    from dtwin_gui.app.deploy import open_deployment
 
-    deployment = Deployment(Path(args.path), resolve_target(args.target))
+    deployment = open_deployment(Path(args.path), resolve_target(args.target))
     report = deployment.status()
     # Something deployed that the cloud no longer has is a failure (exit 1): deploy repairs it.
     code = EXIT_FAIL if report.incomplete else EXIT_OK
@@ -163,7 +164,8 @@ def cmd_status(args) -> int:
 
 
 def cmd_simulate(args) -> int:
-    from dtwin_gui.deploy.simulate import SimulationError, simulate
+    from dtwin_gui.app.deploy import simulate
+    from dtwin_gui.deploy.simulate import SimulationError
 
     refusal = _not_deployed(args)
     if refusal:
@@ -184,68 +186,52 @@ def cmd_simulate(args) -> int:
 
 
 def cmd_unlock(args) -> int:
-    from dtwin_gui.deploy.orchestrator import Deployment
-    from dtwin_gui.iac.runner import LockMismatch, StateLocked, TerraformError
+    from dtwin_gui.app import connections
+    from dtwin_gui.app.deploy import LockStillHeld, NoLockHeld, UnlockFailed, unlock
 
-    deployment = Deployment(Path(args.path), _lock_target(args.target))
-    runner = deployment._terraform_runner()
+    # The sandbox is not started for it: the lock of a local state is a file.
+    made = connections.lock_sandbox() if args.target == "sandbox" else resolve_target(args.target)
     try:
-        if runner.backend_type() == "local" and runner.lock_info() is None:
-            print(
-                f"dtwin: no state lock {args.lock_id} is held (the state of {args.path} on "
-                f"{args.target} is not locked); nothing to release",
-                file=sys.stderr,
-            )
-            return EXIT_FAIL
-        runner.force_unlock(args.lock_id)
-    except StateLocked:
+        unlock(Path(args.path), made, args.lock_id)
+    except NoLockHeld:
+        print(
+            f"dtwin: no state lock {args.lock_id} is held (the state of {args.path} on "
+            f"{args.target} is not locked); nothing to release",
+            file=sys.stderr,
+        )
+        return EXIT_FAIL
+    except LockStillHeld:
         print(
             f"dtwin: state lock {args.lock_id} is held by a run that is still going; "
             "let it finish or cancel it (nothing was released)",
             file=sys.stderr,
         )
         return EXIT_FAIL
-    except (LockMismatch, ValueError, TerraformError) as exc:
+    except UnlockFailed as exc:
         print(f"dtwin: {exc}", file=sys.stderr)
         return EXIT_FAIL
     print(f"state lock {args.lock_id} released")
     return EXIT_OK
 
 
-def _lock_target(name: str):
-    """The target for releasing a lock: the sandbox is not started for it (the lock of a
-    local state is a file; a stopped sandbox holds no state of its own)."""
-    if name == "sandbox":
-        from dtwin_gui.clouds.aws.connection import sandbox_target
-        from dtwin_gui.sandbox.daemon import running
-
-        info = running()
-        if info is None:
-            return sandbox_target("http://127.0.0.1:9")  # never called: nothing runs there
-        return sandbox_target(info.endpoint, info.region)
-    return resolve_target(name)
-
-
 def _not_deployed(args) -> str | None:
     """Why a command that needs a deployed twin cannot run (None when it can); no cloud call,
     and the sandbox is not started for it."""
-    from dtwin_gui.deploy.query import nothing_deployed
+    from dtwin_gui.app.deploy import NEVER_DEPLOYED, why_not_deployed
 
-    if nothing_deployed(Path(args.path), args.target):
+    why = why_not_deployed(Path(args.path), args.target)
+    if why == NEVER_DEPLOYED:
         return (
             f"nothing is deployed from this project to {args.target}: deploy first "
             f"(dtwin deploy {args.path}"
             + ("" if args.target == "sandbox" else " --target aws")
             + ")"
         )
-    if args.target == "sandbox":
-        from dtwin_gui.sandbox.daemon import running
-
-        if running() is None:
-            return (
-                "the sandbox is not running, so the twin deployed to it is gone (the sandbox "
-                f"keeps everything in memory): deploy again (dtwin deploy {args.path})"
-            )
+    if why is not None:
+        return (
+            "the sandbox is not running, so the twin deployed to it is gone (the sandbox "
+            f"keeps everything in memory): deploy again (dtwin deploy {args.path})"
+        )
     return None
 
 

@@ -14,21 +14,6 @@ def _fail(message: str, hint: str = "", code: int = EXIT_FAIL) -> int:
     return code
 
 
-def _target(name: str, root: Path):
-    """The target of an existing deployment; the sandbox is never started for a read (a
-    stopped sandbox has lost what was deployed to it)."""
-    from dtwin_gui.clouds.aws.connection import aws_target, sandbox_target
-
-    if name != "sandbox":
-        return aws_target()
-    from dtwin_gui.sandbox.daemon import running
-
-    info = running()
-    if info is None:
-        return None
-    return sandbox_target(info.endpoint, info.region)
-
-
 def _format(record: dict) -> str:
     values = ", ".join(
         f"{k}={json.dumps(v)}"
@@ -39,25 +24,26 @@ def _format(record: dict) -> str:
 
 
 def cmd_query(args) -> int:
-    from dtwin_gui.deploy.query import QueryError, nothing_deployed, query_hot
+    from dtwin_gui.app.deploy import NEVER_DEPLOYED
+    from dtwin_gui.app.query import NotQueryable, newest_records
+    from dtwin_gui.deploy.query import QueryError
 
     root = Path(args.path)
     if not root.is_dir():
         return _fail(f"{args.path} is not a folder", "give the path of a project", EXIT_USAGE)
-    if nothing_deployed(root, args.target):
-        return _fail(
-            f"nothing deployed from {args.path} on {args.target}",
-            f"deploy it first: dtwin deploy {args.path} --target {args.target}",
-        )
-    target = _target(args.target, root)
-    if target is None:
+    try:
+        result = newest_records(root, args.target, args.device, args.since, args.limit)
+    except NotQueryable as exc:
+        if exc.reason == NEVER_DEPLOYED:
+            return _fail(
+                f"nothing deployed from {args.path} on {args.target}",
+                f"deploy it first: dtwin deploy {args.path} --target {args.target}",
+            )
         return _fail(
             "the sandbox is not running, so the twin deployed to it is gone (the sandbox "
             "keeps everything in memory)",
             f"deploy it again: dtwin deploy {args.path}",
         )
-    try:
-        result = query_hot(root, target, args.device, args.since, args.limit)
     except QueryError as exc:
         return _fail(exc.message, exc.hint)
     if args.json:

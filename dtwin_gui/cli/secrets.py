@@ -10,11 +10,12 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
 def cmd_rotate_secrets(args) -> int:
+    from dtwin_gui.app.secrets import rotate
     from dtwin_gui.core.topology import TopologyError
-    from dtwin_gui.deploy.glue_secrets import GlueSecretsError, rotate_secrets
+    from dtwin_gui.deploy.glue_secrets import GlueSecretsError
 
     try:
-        rotations, where = rotate_secrets(Path(args.path), args.target)
+        rotations, where = rotate(Path(args.path), args.target)
     except TopologyError as exc:
         print(f"dtwin: cannot rotate the glue secrets of {args.path}: {exc}", file=sys.stderr)
         print(f"    hint: run `dtwin validate {args.path}` and fix what it lists", file=sys.stderr)

@@ -5,6 +5,7 @@ The engine call is checked against the sandbox in tests/deploy/test_query.py and
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -72,8 +73,8 @@ def test_records_print_newest_first_as_text_and_json(aws, project, tmp_path, mon
     from helpers_aws import deploy_project
 
     from dtwin_gui.cli import query as cli_query
-    from dtwin_gui.clouds.aws.connection import sandbox_target
     from dtwin_gui.runtime.aws.stores import DynamoHotStore
+    from dtwin_gui.sandbox import daemon
 
     twin = deploy_project(aws, project, tmp_path / "build")
     store = DynamoHotStore(twin.table, boto3.resource("dynamodb", **aws.client_kwargs()))
@@ -97,7 +98,9 @@ def test_records_print_newest_first_as_text_and_json(aws, project, tmp_path, mon
     workspace.write_json(
         workspace.outputs_file, {"hot_reader_function_name": twin.name("hot-reader")}
     )
-    monkeypatch.setattr(cli_query, "_target", lambda name, root: sandbox_target(aws.endpoint))
+    # The command finds the running sandbox through the daemon's record (here: the in-process one).
+    info = daemon.SandboxInfo(pid=os.getpid(), endpoint=aws.endpoint, region=aws.region)
+    monkeypatch.setattr(daemon, "running", lambda: info)
 
     def run(*extra):
         parser = argparse.ArgumentParser()
