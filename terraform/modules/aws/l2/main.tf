@@ -395,19 +395,26 @@ resource "aws_lambda_function" "ingestion" {
 }
 
 # Senders on another cloud cannot sign AWS requests; every request is HMAC-verified instead.
-resource "aws_lambda_function_url" "ingestion" {
-  count = var.ingestion == null ? 0 : 1
+module "urls" {
+  source = "../_function_url"
 
-  function_name      = aws_lambda_function.ingestion[0].function_name
-  authorization_type = "NONE"
+  urls = merge(
+    var.ingestion == null ? {} : {
+      ingestion = {
+        function_name = aws_lambda_function.ingestion[0].function_name
+        auth          = "NONE"
+      }
+    },
+  )
 }
 
-resource "aws_lambda_permission" "ingestion_url" {
-  count = var.ingestion == null ? 0 : 1
+# Deployments made before ../_function_url existed keep their URLs (and so their addresses).
+moved {
+  from = aws_lambda_function_url.ingestion[0]
+  to   = module.urls.aws_lambda_function_url.url["ingestion"]
+}
 
-  statement_id           = "FunctionUrlHmacProtected"
-  action                 = "lambda:InvokeFunctionUrl"
-  function_name          = aws_lambda_function.ingestion[0].function_name
-  principal              = "*"
-  function_url_auth_type = "NONE"
+moved {
+  from = aws_lambda_permission.ingestion_url[0]
+  to   = module.urls.aws_lambda_permission.public_url["ingestion"]
 }

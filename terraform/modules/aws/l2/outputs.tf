@@ -15,7 +15,7 @@ output "persister_arn" {
 
 output "ingestion_url" {
   description = "Function URL of the ingestion receiver (for the L1 cloud); null when L1 is on AWS."
-  value       = one(aws_lambda_function_url.ingestion[*].function_url)
+  value       = lookup(module.urls.urls, "ingestion", null)
 }
 
 output "workflow_arn" {

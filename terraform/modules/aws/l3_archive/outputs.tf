@@ -13,5 +13,5 @@ output "bucket" {
 
 output "archive_writer_url" {
   description = "Function URL of the archive writer receiver (for the L3 cold cloud); null when L3 cold is on AWS."
-  value       = one(aws_lambda_function_url.archive_writer[*].function_url)
+  value       = lookup(module.urls.urls, "archive-writer", null)
 }

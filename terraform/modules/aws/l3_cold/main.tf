@@ -240,19 +240,26 @@ resource "aws_lambda_function" "cold_writer" {
 }
 
 # The mover on another cloud cannot sign AWS requests; every POST is HMAC-verified.
-resource "aws_lambda_function_url" "cold_writer" {
-  count = var.cold_writer == null ? 0 : 1
+module "urls" {
+  source = "../_function_url"
 
-  function_name      = aws_lambda_function.cold_writer[0].function_name
-  authorization_type = "NONE"
+  urls = merge(
+    var.cold_writer == null ? {} : {
+      "cold-writer" = {
+        function_name = aws_lambda_function.cold_writer[0].function_name
+        auth          = "NONE"
+      }
+    },
+  )
 }
 
-resource "aws_lambda_permission" "cold_writer_url" {
-  count = var.cold_writer == null ? 0 : 1
+# Deployments made before ../_function_url existed keep their URLs (and so their addresses).
+moved {
+  from = aws_lambda_function_url.cold_writer[0]
+  to   = module.urls.aws_lambda_function_url.url["cold-writer"]
+}
 
-  statement_id           = "FunctionUrlHmacProtected"
-  action                 = "lambda:InvokeFunctionUrl"
-  function_name          = aws_lambda_function.cold_writer[0].function_name
-  principal              = "*"
-  function_url_auth_type = "NONE"
+moved {
+  from = aws_lambda_permission.cold_writer_url[0]
+  to   = module.urls.aws_lambda_permission.public_url["cold-writer"]
 }

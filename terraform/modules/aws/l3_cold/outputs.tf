@@ -13,7 +13,7 @@ output "bucket" {
 
 output "cold_writer_url" {
   description = "Function URL of the cold writer receiver (for the L3 hot cloud); null when L3 hot is on AWS."
-  value       = one(aws_lambda_function_url.cold_writer[*].function_url)
+  value       = lookup(module.urls.urls, "cold-writer", null)
 }
 
 output "mover_schedule_name" {

@@ -116,23 +116,6 @@ resource "aws_lambda_function" "hot_reader" {
   }
 }
 
-# Readers on AWS sign their requests (AWS_IAM). Readers on another cloud cannot; then the
-# URL takes no AWS auth and the function verifies the HMAC signature of every POST.
-resource "aws_lambda_function_url" "hot_reader" {
-  function_name      = aws_lambda_function.hot_reader.function_name
-  authorization_type = var.remote_readers ? "NONE" : "AWS_IAM"
-}
-
-resource "aws_lambda_permission" "hot_reader_url" {
-  count = var.remote_readers ? 1 : 0
-
-  statement_id           = "FunctionUrlHmacProtected"
-  action                 = "lambda:InvokeFunctionUrl"
-  function_name          = aws_lambda_function.hot_reader.function_name
-  principal              = "*"
-  function_url_auth_type = "NONE"
-}
-
 # --- hot -> cold mover: aged records into cold storage, then deleted here ---------------
 
 data "aws_iam_policy_document" "hot_to_cold_mover" {
@@ -288,20 +271,48 @@ resource "aws_lambda_function" "hot_writer" {
   }
 }
 
-# The persister on another cloud cannot sign AWS requests; every POST is HMAC-verified.
-resource "aws_lambda_function_url" "hot_writer" {
-  count = var.hot_writer == null ? 0 : 1
+# --- Function URLs (../_function_url) ---------------------------------------------------
+#
+# Readers on AWS sign their requests (AWS_IAM). Readers on another cloud cannot; then the
+# hot reader's URL takes no AWS auth and the function verifies the HMAC signature of every
+# POST. The persister on another cloud cannot sign either; every POST to the hot writer is
+# HMAC-verified.
+module "urls" {
+  source = "../_function_url"
 
-  function_name      = aws_lambda_function.hot_writer[0].function_name
-  authorization_type = "NONE"
+  urls = merge(
+    {
+      "hot-reader" = {
+        function_name = aws_lambda_function.hot_reader.function_name
+        auth          = var.remote_readers ? "NONE" : "AWS_IAM"
+      }
+    },
+    var.hot_writer == null ? {} : {
+      "hot-writer" = {
+        function_name = aws_lambda_function.hot_writer[0].function_name
+        auth          = "NONE"
+      }
+    },
+  )
 }
 
-resource "aws_lambda_permission" "hot_writer_url" {
-  count = var.hot_writer == null ? 0 : 1
+# Deployments made before ../_function_url existed keep their URLs (and so their addresses).
+moved {
+  from = aws_lambda_function_url.hot_reader
+  to   = module.urls.aws_lambda_function_url.url["hot-reader"]
+}
 
-  statement_id           = "FunctionUrlHmacProtected"
-  action                 = "lambda:InvokeFunctionUrl"
-  function_name          = aws_lambda_function.hot_writer[0].function_name
-  principal              = "*"
-  function_url_auth_type = "NONE"
+moved {
+  from = aws_lambda_permission.hot_reader_url[0]
+  to   = module.urls.aws_lambda_permission.public_url["hot-reader"]
+}
+
+moved {
+  from = aws_lambda_function_url.hot_writer[0]
+  to   = module.urls.aws_lambda_function_url.url["hot-writer"]
+}
+
+moved {
+  from = aws_lambda_permission.hot_writer_url[0]
+  to   = module.urls.aws_lambda_permission.public_url["hot-writer"]
 }

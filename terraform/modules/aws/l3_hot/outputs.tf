@@ -18,12 +18,12 @@ output "hot_reader_arn" {
 
 output "hot_reader_url" {
   description = "Function URL of the hot reader."
-  value       = aws_lambda_function_url.hot_reader.function_url
+  value       = module.urls.urls["hot-reader"]
 }
 
 output "hot_writer_url" {
   description = "Function URL of the hot writer receiver (for the L2 cloud); null when L2 is on AWS."
-  value       = one(aws_lambda_function_url.hot_writer[*].function_url)
+  value       = lookup(module.urls.urls, "hot-writer", null)
 }
 
 output "mover_schedule_name" {
