@@ -212,8 +212,12 @@ class FunctionHost:
         self._idle: dict[tuple[str, str], list[_Worker]] = defaultdict(list)
         self._busy: set[_Worker] = set()
         self._lock = threading.Lock()
-        #: Signalled when a worker returns to its pool, leaves it, or a queue empties.
+        #: Signalled when a background invocation ends (what :meth:`drain` waits for).
         self._changed = threading.Condition(self._lock)
+        #: Per function (same lock): signalled when one of its workers returns to its pool
+        #: or leaves it, or its queue gets work. Only that function's threads wake up, not
+        #: every waiting thread of every function (a burst kept ~20 threads waking per hop).
+        self._function_changed: dict[str, threading.Condition] = {}
         #: Live workers per pool (idle + busy + starting).
         self._count: dict[tuple[str, str], int] = defaultdict(int)
         #: Asynchronous invocations waiting per function, and the threads serving them.
@@ -299,12 +303,20 @@ class FunctionHost:
                     self._forks_state = "off"
             return self._forks if self._forks_state == "on" else None
 
+    def _cond(self, name: str) -> threading.Condition:
+        """Function ``name``'s condition (the lock is held)."""
+        cond = self._function_changed.get(name)
+        if cond is None:
+            cond = self._function_changed[name] = threading.Condition(self._lock)
+        return cond
+
     def _checkout(self, code: FunctionCode, wait_s: float = SPAWN_AFTER_WAIT_S) -> _Worker:
         """An idle warm worker; a new one while the pool has room; else wait for one to
         come back (at most ``wait_s``, then start one more anyway)."""
         key = (code.name, code.code_sha)
         deadline = time.monotonic() + wait_s
-        with self._changed:
+        with self._lock:
+            changed = self._cond(code.name)
             while True:
                 if self._closed:
                     raise RuntimeError("the function host is stopped")
@@ -319,7 +331,7 @@ class FunctionHost:
                 if self._count[key] < MAX_WORKERS_PER_FUNCTION or remaining <= 0:
                     self._count[key] += 1
                     break
-                self._changed.wait(remaining)
+                changed.wait(remaining)
         try:
             worker = _Worker(
                 code,
@@ -329,9 +341,9 @@ class FunctionHost:
                 self._start_worker,
             )
         except BaseException:
-            with self._changed:
+            with self._lock:
                 self._count[key] -= 1
-                self._changed.notify_all()
+                self._cond(code.name).notify_all()
             raise
         with self._lock:
             self._busy.add(worker)
@@ -341,10 +353,10 @@ class FunctionHost:
         """Kill ``worker`` and take it off its pool's count (the lock is held)."""
         worker.kill()
         self._count[(worker.code.name, worker.code.code_sha)] -= 1
-        self._changed.notify_all()
+        self._cond(worker.code.name).notify_all()
 
     def _checkin(self, worker: _Worker) -> None:
-        with self._changed:
+        with self._lock:
             self._busy.discard(worker)
             key = (worker.code.name, worker.code.code_sha)
             if (
@@ -356,7 +368,7 @@ class FunctionHost:
             else:
                 worker.idle_since = time.monotonic()
                 self._idle[key].append(worker)
-                self._changed.notify_all()
+                self._cond(worker.code.name).notify_all()
 
     def forget(self, name: str) -> int:
         """Stop the idle workers of function ``name`` (it was deleted); returns how many."""
@@ -368,7 +380,7 @@ class FunctionHost:
         return self._reap(lambda key, w: now - getattr(w, "idle_since", now) > max_idle_s)
 
     def _reap(self, doomed: Callable[[tuple[str, str], _Worker], bool]) -> int:
-        with self._changed:
+        with self._lock:
             reaped = 0
             for key, pool in self._idle.items():
                 for worker in [w for w in pool if doomed(key, w)]:
@@ -394,13 +406,13 @@ class FunctionHost:
         in arrival order; a thread waits a little for more work before it ends.
         """
         name = code.name
-        with self._changed:
+        with self._lock:
             if self._closed:
                 raise RuntimeError("the function host is stopped")
             self._queues[name].append((code, event))
             self._pending[name] += 1
             if self._waiting[name] or self._runners[name] >= MAX_WORKERS_PER_FUNCTION:
-                self._changed.notify_all()
+                self._cond(name).notify()  # one waiting runner takes it
                 return
             self._runners[name] += 1
         thread = threading.Thread(
@@ -411,14 +423,14 @@ class FunctionHost:
     def _serve_queue(self, name: str) -> None:
         queue = self._queues[name]
         while True:
-            with self._changed:
+            with self._lock:
+                changed = self._cond(name)
                 if not queue and not self._closed:
                     self._waiting[name] += 1
-                    self._changed.wait_for(lambda: queue or self._closed, RUNNER_LINGER_S)
+                    changed.wait_for(lambda: queue or self._closed, RUNNER_LINGER_S)
                     self._waiting[name] -= 1
                 if not queue or self._closed:
                     self._runners[name] -= 1
-                    self._changed.notify_all()
                     return
                 code, event = queue.popleft()
             try:
@@ -464,6 +476,8 @@ class FunctionHost:
                 self._pending[name] -= len(queue)
                 queue.clear()
             self._changed.notify_all()
+            for cond in self._function_changed.values():
+                cond.notify_all()
         for worker in workers:
             worker.kill()
         with self._forks_lock:
