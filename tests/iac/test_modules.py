@@ -1,150 +1,29 @@
-"""The static AWS modules: formatting, env-contract parity, layer placement, least privilege.
+"""The static AWS modules: formatting, shared inputs, how Lambdas are built, least privilege.
 
-The HCL is parsed with python-hcl2 into its syntax tree, so the keys of a Lambda's
-``environment.variables`` are read from the expression itself — through ``merge()``,
-conditionals and ``local.*`` references — rather than guessed from text. A resource's role
-is its name with underscores turned into dashes (``aws_lambda_function.hot_to_cold_mover``
-deploys role ``hot-to-cold-mover``).
+The HCL is read with python-hcl2 into its syntax tree (tests/helpers_hcl.py). Whether each
+function's environment matches its role's contract is checked for every cloud's modules in
+tests/iac/test_env_parity.py.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import hcl2
 import pytest
 from helpers import skip_unless_tools
-from lark import Token, Tree
+from helpers_hcl import Block, parse_module, text, trees, unwrap
+from lark import Tree
 
-from dtwin_gui.core.providers import SLOTS, Cloud
-from dtwin_gui.core.topology import compute_topology
+from dtwin_gui.core.providers import SLOTS
 from dtwin_gui.iac.addresses import SLOT_MODULE
 from dtwin_gui.iac.root import terraform_dir
-from dtwin_gui.runtime.core.contracts import CONTRACTS
 
 MODULES = terraform_dir() / "modules" / "aws"
 MODULE_FILES = ("main.tf", "variables.tf", "outputs.tf", "versions.tf")
-
-# --- a small reader over python-hcl2's syntax tree ----------------------------------------
-
-
-def _text(tree: Tree) -> str:
-    return hcl2.reconstruct(tree).strip()
-
-
-def _trees(node: Tree) -> list[Tree]:
-    """Child nodes, without tokens, line breaks and comments."""
-    return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
-
-
-def _unwrap(node: Tree) -> Tree:
-    """The expression inside ``expr_term`` wrappers and parentheses."""
-    while node.data == "expr_term" and len(_trees(node)) == 1:
-        node = _trees(node)[0]
-    return node
-
-
-def _name(node: Tree) -> str:
-    token = next(c for c in node.children if isinstance(c, Token))
-    return str(token)
-
-
-@dataclass
-class Block:
-    type: str
-    labels: tuple[str, ...]
-    body: Tree
-    module: str
-
-    def attributes(self) -> dict[str, Tree]:
-        out = {}
-        for child in _trees(self.body):
-            if child.data == "attribute":
-                key, value = _trees(child)
-                out[_name(key)] = value
-        return out
-
-    def blocks(self, kind: str | None = None) -> list[Block]:
-        return [b for b in _blocks(self.body, self.module) if kind is None or b.type == kind]
-
-
-def _blocks(body: Tree, module: str) -> list[Block]:
-    out = []
-    for child in _trees(body):
-        if child.data != "block":
-            continue
-        parts = _trees(child)
-        labels = tuple(_text(p).strip('"') for p in parts[1:] if p.data == "string")
-        inner = next(p for p in parts if p.data == "body")
-        out.append(Block(_name(parts[0]), labels, inner, module))
-    return out
-
-
-def parse_module(folder: Path) -> list[Block]:
-    blocks = []
-    for path in sorted(folder.glob("*.tf")):
-        tree = hcl2.parses_to_tree(path.read_text(encoding="utf-8"))
-        body = next(t for t in _trees(tree) if t.data == "body")
-        blocks.extend(_blocks(body, folder.name))
-    return blocks
-
-
-def module_locals(blocks: list[Block]) -> dict[str, Tree]:
-    out: dict[str, Tree] = {}
-    for block in blocks:
-        if block.type == "locals":
-            out.update(block.attributes())
-    return out
-
-
-# --- environment keys of an expression -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EnvKeys:
-    #: Keys some configuration sets.
-    possible: frozenset[str]
-    #: Keys every configuration sets.
-    always: frozenset[str]
-
-
-_KEY = re.compile(r'^"?([A-Za-z_][A-Za-z0-9_]*)"?$')
-
-
-def env_keys(expression: Tree, locals_: dict[str, Tree]) -> EnvKeys:
-    """The keys of a map expression built from object literals, ``merge()``, conditionals
-    and ``local.*``. Anything else (a variable, a function of unknown keys) cannot be proven
-    and fails, so a module cannot slip unchecked variables past the test."""
-    node = _unwrap(expression)
-    if node.data == "object":
-        keys = set()
-        for element in (t for t in _trees(node) if t.data == "object_elem"):
-            key = _text(_trees(element)[0])
-            match = _KEY.match(key)
-            assert match, f"environment key {key!r} is not a literal name"
-            keys.add(match.group(1))
-        return EnvKeys(frozenset(keys), frozenset(keys))
-    if node.data == "function_call" and _name(_trees(node)[0]) == "merge":
-        arguments = next(t for t in _trees(node) if t.data == "arguments")
-        parts = [env_keys(a, locals_) for a in _trees(arguments)]
-        return EnvKeys(
-            frozenset().union(*(p.possible for p in parts)),
-            frozenset().union(*(p.always for p in parts)),
-        )
-    if node.data == "conditional":
-        _condition, yes, no = _trees(node)
-        yes, no = env_keys(yes, locals_), env_keys(no, locals_)
-        return EnvKeys(yes.possible | no.possible, yes.always & no.always)
-    text = _text(node)
-    if text.startswith("local.") and text[len("local.") :] in locals_:
-        return env_keys(locals_[text[len("local.") :]], locals_)
-    raise AssertionError(f"cannot prove which environment variables {text!r} sets")
-
 
 # --- the modules ---------------------------------------------------------------------------
 
@@ -238,7 +117,7 @@ def test_the_layers_declare_their_common_inputs_alike():
             continue
         variables = _variables(folder)
         declared[folder.name] = tuple(
-            _text(variables[name].body) if name in variables else None for name in COMMON_INPUTS
+            text(variables[name].body) if name in variables else None for name in COMMON_INPUTS
         )
     assert all(None not in inputs for inputs in declared.values()), declared
     assert len(set(declared.values())) == 1, "a common input differs between layer modules"
@@ -249,110 +128,49 @@ def test_every_function_input_has_the_same_shape():
     found = 0
     for folder in _module_dirs():
         for name, block in _variables(folder).items():
-            type_ = re.sub(r"\s+", "", _text(block.attributes()["type"]))
+            type_ = re.sub(r"\s+", "", text(block.attributes()["type"]))
             if "package_hash" in type_:
                 found += 1
                 assert type_ in (shape, f"map({shape})"), f"{folder.name}.{name}: {type_}"
     assert found >= len(LAMBDAS) - 2  # the processors and actions are one map each
 
 
-# --- env parity ---------------------------------------------------------------------------
-
-
-def _environment(resource: LambdaResource) -> EnvKeys:
-    (environment,) = resource.block.blocks("environment")
-    locals_ = module_locals(parse_module(MODULES / resource.module))
-    return env_keys(environment.attributes()["variables"], locals_)
-
-
-@pytest.mark.parametrize("resource", LAMBDAS, ids=lambda r: r.id)
-def test_every_lambda_sets_exactly_its_roles_contract(resource):
-    assert resource.role in CONTRACTS, f"{resource.id}: no contract for role {resource.role!r}"
-    contract = CONTRACTS[resource.role]
-    keys = _environment(resource)
-    assert keys.possible <= set(contract.names()), (
-        f"{resource.id} sets variables outside its contract: "
-        f"{sorted(keys.possible - set(contract.names()))}"
-    )
-    assert set(contract.required()) <= keys.always, (
-        f"{resource.id} does not always set required variables: "
-        f"{sorted(set(contract.required()) - keys.always)}"
-    )
-    for group in contract.one_of:
-        assert set(group) <= keys.possible, f"{resource.id} cannot set {group}"
-    # Nothing the function can read is out of reach of the modules.
-    assert keys.possible == set(contract.names())
-
-
-def _aws_placements() -> set[tuple[str, str]]:
-    """(role, module) of every function the topology can put on AWS, over every choice of
-    AWS or Azure per slot (Google hosts neither L4 nor L5, and nothing AWS-specific)."""
-    found = set()
-    for choice in itertools.product((Cloud.AWS, Cloud.AZURE), repeat=len(SLOTS)):
-        topology = compute_topology(
-            dict(zip(SLOTS, choice, strict=True)),
-            twin_name="t",
-            device_ids=["d"],
-            action_names=["a"],
-            features={"use_event_checking": True, "return_feedback_to_device": True},
-        )
-        for function in topology.functions_on(Cloud.AWS):
-            found.add((function.role, SLOT_MODULE[str(function.slot)]))
-    return found
-
-
-def test_every_role_on_aws_has_a_lambda_in_its_layers_module():
-    in_modules = {(r.role, r.module) for r in LAMBDAS}
-    placements = _aws_placements()
-    assert placements - in_modules == set(), "functions the topology puts on AWS lack a Lambda"
-    assert in_modules - placements == set(), "Lambdas in a module the topology never uses"
-
-
-def test_the_env_check_catches_extra_and_missing_variables():
-    module = hcl2.parses_to_tree(
-        """
-locals {
-  base = { DTWIN_TWIN_NAME = "t" }
-}
-resource "aws_lambda_function" "processor" {
-  environment {
-    variables = merge(local.base, var.x ? { DTWIN_PERSISTER_FUNCTION = "p" } : {}, {
-      DTWIN_HOT_STORE = "table"
-    })
-  }
-}
-resource "aws_lambda_function" "persister" {
-  environment {
-    variables = var.env
-  }
-}
-"""
-    )
-    body = next(t for t in _trees(module) if t.data == "body")
-    blocks = _blocks(body, "test")
-    locals_ = module_locals(blocks)
-    processor = blocks[1].blocks("environment")[0].attributes()["variables"]
-    keys = env_keys(processor, locals_)
-    assert keys.always == {"DTWIN_TWIN_NAME", "DTWIN_HOT_STORE"}  # persister name is optional
-    assert keys.possible - set(CONTRACTS["processor"].names()) == {"DTWIN_HOT_STORE"}
-    opaque = blocks[2].blocks("environment")[0].attributes()["variables"]
-    with pytest.raises(AssertionError, match="cannot prove"):
-        env_keys(opaque, locals_)
-
-
 @pytest.mark.parametrize("resource", LAMBDAS, ids=lambda r: r.id)
 def test_every_lambda_is_built_the_same_way(resource):
     attributes = resource.block.attributes()
-    assert _text(attributes["runtime"]) == '"python3.11"'
+    assert text(attributes["runtime"]) == '"python3.11"'
     for name in ("handler", "s3_bucket", "s3_key", "source_code_hash"):
-        assert _text(attributes[name]).startswith(("var.", "each.value.")), name
+        assert text(attributes[name]).startswith(("var.", "each.value.")), name
     # Code from the setup module's bucket, never a local file: the provider creates
     # functions with a local `filename` one at a time.
     assert "filename" not in attributes
     # Its own role and log group from the shared ../_function (keyed like the functions
     # map), created before the function so that its first logs have somewhere to go.
-    assert _text(attributes["role"]).startswith("module.functions.role_arns[")
-    assert _text(attributes["depends_on"]) == "[module.functions]"
+    assert text(attributes["role"]).startswith("module.functions.role_arns[")
+    assert text(attributes["depends_on"]) == "[module.functions]"
+
+
+def test_public_function_urls_come_only_from_the_shared_part():
+    """A URL without AWS auth needs the public invoke permission beside it; both come from
+    ../_function_url, never copied into a layer. A layer may keep a signed (AWS_IAM) URL of
+    its own: L4's and L5's hot reader proxy, which needs no permission."""
+    own_urls = []
+    for folder in _module_dirs():
+        for block in parse_module(folder):
+            if block.type != "resource":
+                continue
+            kind, name = block.labels
+            attributes = block.attributes()
+            if kind == "aws_lambda_function_url":
+                own_urls.append(f"{folder.name}.{name}")
+                assert text(attributes["authorization_type"]) == '"AWS_IAM"', own_urls[-1]
+            if kind == "aws_lambda_permission":
+                assert "InvokeFunctionUrl" not in text(attributes["action"]), folder.name
+    assert own_urls == ["l4.hot_reader_proxy", "l5.hot_reader_proxy"]
+    callers = [
+        f.name for f in _module_dirs() if '"../_function_url"' in (f / "main.tf").read_text()
+    ]
+    assert callers == ["l2", "l3_archive", "l3_cold", "l3_hot"]
 
 
 # --- least privilege ----------------------------------------------------------------------
@@ -371,14 +189,14 @@ class Statement:
 
 
 def _strings(expression: Tree) -> tuple[str, ...]:
-    node = _unwrap(expression)
-    items = _trees(node) if node.data == "tuple" else [node]
-    return tuple(_text(i).strip('"') for i in items)
+    node = unwrap(expression)
+    items = trees(node) if node.data == "tuple" else [node]
+    return tuple(text(i).strip('"') for i in items)
 
 
 def _statement(block: Block, where: str) -> Statement:
     attributes = block.attributes()
-    effect = _text(attributes["effect"]).strip('"') if "effect" in attributes else "Allow"
+    effect = text(attributes["effect"]).strip('"') if "effect" in attributes else "Allow"
     actions = _strings(attributes["actions"])
     for action in actions:
         assert re.fullmatch(r"[a-z0-9-]+:[A-Za-z*]+|\*", action), f"{where}: action {action!r}"
@@ -435,8 +253,8 @@ def test_every_policy_comes_from_a_checked_policy_document():
             for name, value in block.attributes().items():
                 if name in policy_attributes:
                     assert re.fullmatch(
-                        r"data\.aws_iam_policy_document\.\w+(\[[^\]]+\])?\.json", _text(value)
-                    ), f"{folder.name}.{block.labels[1]}.{name} = {_text(value)}"
+                        r"data\.aws_iam_policy_document\.\w+(\[[^\]]+\])?\.json", text(value)
+                    ), f"{folder.name}.{block.labels[1]}.{name} = {text(value)}"
 
 
 def test_device_policies_allow_only_their_own_topics():

@@ -1,0 +1,297 @@
+"""Env parity, every cloud: each deployed function sets exactly its role's contract.
+
+The contracts (dtwin_gui/runtime/core/contracts.py) say which DTWIN_* variables the
+provider-neutral function code reads. Every cloud's Terraform modules
+(``terraform/modules/<cloud>/<layer>/``) must hand each function exactly those: nothing the
+code does not read, every required variable in every configuration, every variable the code
+can read within reach. The check reads the HCL syntax tree (tests/helpers_hcl.py).
+
+Clouds differ in how a function is declared, so each has a :class:`FunctionShape`:
+- AWS and Google deploy one resource per function, named after its role with underscores
+  (``aws_lambda_function.hot_to_cold_mover`` deploys role ``hot-to-cold-mover``);
+- Azure deploys one Function App per layer holding that layer's functions, whose app
+  settings are the environment of all of them (plus the settings the platform reads).
+
+A cloud whose modules folder does not exist yet is skipped, saying so; once the folder
+exists its modules are checked (and a cloud folder without a shape here fails).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from helpers_hcl import Block, EnvKeys, env_keys, module_locals, parse_module, parse_text
+
+from dtwin_gui.core.providers import CLOUDS, SLOT_INFO, SLOTS, Cloud
+from dtwin_gui.core.topology import compute_topology
+from dtwin_gui.iac.addresses import SLOT_MODULE
+from dtwin_gui.iac.root import terraform_dir
+from dtwin_gui.runtime.core.contracts import CONTRACTS
+
+MODULES = terraform_dir() / "modules"
+
+
+@dataclass(frozen=True)
+class FunctionShape:
+    """How a cloud's modules declare a deployed function and its environment."""
+
+    #: Resource types that deploy functions.
+    types: tuple[str, ...]
+    #: Nested block names, then the attribute holding the environment map.
+    env: tuple[str, ...]
+    #: "function": one resource per function, named after its role; "layer": one resource
+    #: (a Function App) per layer module, hosting every role the topology puts there.
+    per: str
+    #: Settings the platform reads, not the function code (allowed besides the contracts).
+    platform: frozenset[str] = frozenset()
+
+
+SHAPES: dict[Cloud, FunctionShape] = {
+    Cloud.AWS: FunctionShape(("aws_lambda_function",), ("environment", "variables"), "function"),
+    Cloud.GOOGLE: FunctionShape(
+        ("google_cloudfunctions2_function",),
+        ("service_config", "environment_variables"),
+        "function",
+    ),
+    Cloud.AZURE: FunctionShape(
+        ("azurerm_linux_function_app", "azurerm_function_app_flex_consumption"),
+        ("app_settings",),
+        "layer",
+        platform=frozenset(
+            {
+                "AzureWebJobsFeatureFlags",
+                "AzureWebJobsStorage",
+                "APPLICATIONINSIGHTS_CONNECTION_STRING",
+                "ENABLE_ORYX_BUILD",
+                "FUNCTIONS_EXTENSION_VERSION",
+                "FUNCTIONS_WORKER_RUNTIME",
+                "SCM_DO_BUILD_DURING_DEPLOYMENT",
+                "WEBSITE_RUN_FROM_PACKAGE",
+            }
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class DeployedFunction:
+    """A function resource found in a layer module, with the keys its environment sets."""
+
+    module: str
+    type: str
+    label: str
+    keys: EnvKeys
+
+    @property
+    def id(self) -> str:
+        return f"{self.module}.{self.type}.{self.label}"
+
+
+def _environment(block: Block, shape: FunctionShape, locals_) -> EnvKeys:
+    *nested, attribute = shape.env
+    for name in nested:
+        found = block.blocks(name)
+        assert len(found) == 1, f"{block.labels}: expected one {name} block, found {len(found)}"
+        (block,) = found
+    attributes = block.attributes()
+    assert attribute in attributes, f"{'.'.join(block.labels)} sets no {attribute}"
+    return env_keys(attributes[attribute], locals_)
+
+
+def layer_dirs(cloud_dir: Path) -> list[Path]:
+    """The layer modules (the shared parts, named ``_*``, deploy nothing by themselves)."""
+    return sorted(p for p in cloud_dir.iterdir() if p.is_dir() and not p.name.startswith("_"))
+
+
+def deployed_functions(cloud_dir: Path, shape: FunctionShape) -> list[DeployedFunction]:
+    out = []
+    for folder in layer_dirs(cloud_dir):
+        blocks = parse_module(folder)
+        locals_ = module_locals(blocks)
+        for block in blocks:
+            if block.type == "resource" and block.labels[0] in shape.types:
+                keys = _environment(block, shape, locals_)
+                out.append(DeployedFunction(folder.name, *block.labels, keys))
+    return out
+
+
+def placements(cloud: Cloud) -> set[tuple[str, str]]:
+    """(role, layer module) of every function the topology can put on ``cloud``: each slot
+    on ``cloud`` (where it can host the slot) or on another cloud, every feature on."""
+    options = []
+    for slot in SLOTS:
+        hosts = [c for c in CLOUDS if c in SLOT_INFO[slot].services]
+        other = next(c for c in hosts if c is not cloud)
+        options.append([cloud, other] if cloud in hosts else [other])
+    found = set()
+    for choice in itertools.product(*options):
+        topology = compute_topology(
+            dict(zip(SLOTS, choice, strict=True)),
+            twin_name="t",
+            device_ids=["d"],
+            action_names=["a"],
+            features={"use_event_checking": True, "return_feedback_to_device": True},
+        )
+        for function in topology.functions_on(cloud):
+            found.add((function.role, SLOT_MODULE[str(function.slot)]))
+    return found
+
+
+def _contract_problems(where: str, keys: EnvKeys, roles: set[str], platform) -> list[str]:
+    problems = [f"{where}: no contract for role {r!r}" for r in sorted(roles - set(CONTRACTS))]
+    contracts = [CONTRACTS[r] for r in sorted(roles & set(CONTRACTS))]
+    names = {n for c in contracts for n in c.names()}
+    required = {n for c in contracts for n in c.required()}
+    if extra := keys.possible - names - platform:
+        problems.append(f"{where} sets variables outside its contract: {sorted(extra)}")
+    if missing := required - keys.always:
+        problems.append(f"{where} does not always set required variables: {sorted(missing)}")
+    # Nothing the function code can read is out of reach of the modules.
+    if unreachable := names - keys.possible:
+        problems.append(f"{where} can never set {sorted(unreachable)}")
+    return problems
+
+
+def parity_problems(cloud: Cloud, cloud_dir: Path) -> list[str]:
+    """Every way ``cloud``'s modules in ``cloud_dir`` break the contracts ([] when none)."""
+    shape = SHAPES[cloud]
+    functions = deployed_functions(cloud_dir, shape)
+    placed = placements(cloud)
+    problems = []
+    if shape.per == "function":
+        for fn in functions:
+            role = fn.label.replace("_", "-")
+            problems += _contract_problems(fn.id, fn.keys, {role}, shape.platform)
+        in_modules = {(fn.label.replace("_", "-"), fn.module) for fn in functions}
+    else:
+        by_module: dict[str, list[DeployedFunction]] = {}
+        for fn in functions:
+            by_module.setdefault(fn.module, []).append(fn)
+        for module, apps in sorted(by_module.items()):
+            roles = {role for role, where in placed if where == module}
+            keys = EnvKeys(
+                frozenset().union(*(a.keys.possible for a in apps)),
+                frozenset().union(*(a.keys.always for a in apps)),
+            )
+            problems += _contract_problems(f"{cloud}/{module}", keys, roles, shape.platform)
+        in_modules = {(role, where) for role, where in placed if where in by_module}
+    for role, module in sorted(placed - in_modules):
+        problems.append(f"the topology puts {role!r} on {cloud} in {module}: no function there")
+    for role, module in sorted(in_modules - placed):
+        problems.append(f"{module} deploys {role!r}, which the topology never puts there")
+    return problems
+
+
+# --- every cloud's modules ------------------------------------------------------------------
+
+
+def test_every_cloud_folder_is_a_cloud_with_a_shape():
+    folders = {p.name for p in MODULES.iterdir() if p.is_dir()}
+    assert folders <= {str(c) for c in CLOUDS}, f"not a cloud: {folders - set(map(str, CLOUDS))}"
+    assert set(SHAPES) == set(CLOUDS), "every cloud needs a FunctionShape for its modules"
+
+
+@pytest.mark.parametrize("cloud", CLOUDS, ids=str)
+def test_every_function_of_the_clouds_modules_sets_exactly_its_contract(cloud):
+    cloud_dir = MODULES / str(cloud)
+    if not cloud_dir.is_dir():
+        pytest.skip(f"terraform/modules/{cloud}/ does not exist yet: no {cloud} modules to check")
+    assert deployed_functions(cloud_dir, SHAPES[cloud]), f"no functions found in {cloud_dir}"
+    assert parity_problems(cloud, cloud_dir) == []
+
+
+def test_aws_deploys_every_role_the_topology_puts_on_aws():
+    """The AWS modules exist, so their check above must not be a skip."""
+    functions = deployed_functions(MODULES / "aws", SHAPES[Cloud.AWS])
+    roles = {fn.label.replace("_", "-") for fn in functions}
+    assert roles == {role for role, _ in placements(Cloud.AWS)}
+    assert len(functions) >= 15
+
+
+# --- the check itself catches what it should ---------------------------------------------
+
+
+def _write(folder: Path, source: str) -> None:
+    folder.mkdir(parents=True)
+    (folder / "main.tf").write_text(source, encoding="utf-8")
+
+
+def test_the_env_check_catches_extra_and_missing_variables():
+    blocks = parse_text(
+        """
+locals {
+  base = { DTWIN_TWIN_NAME = "t" }
+}
+resource "aws_lambda_function" "processor" {
+  environment {
+    variables = merge(local.base, var.x ? { DTWIN_PERSISTER_FUNCTION = "p" } : {}, {
+      DTWIN_HOT_STORE = "table"
+    })
+  }
+}
+resource "aws_lambda_function" "persister" {
+  environment {
+    variables = var.env
+  }
+}
+""",
+        "test",
+    )
+    locals_ = module_locals(blocks)
+    processor = blocks[1].blocks("environment")[0].attributes()["variables"]
+    keys = env_keys(processor, locals_)
+    assert keys.always == {"DTWIN_TWIN_NAME", "DTWIN_HOT_STORE"}  # persister name is optional
+    assert keys.possible - set(CONTRACTS["processor"].names()) == {"DTWIN_HOT_STORE"}
+    opaque = blocks[2].blocks("environment")[0].attributes()["variables"]
+    with pytest.raises(AssertionError, match="cannot prove"):
+        env_keys(opaque, locals_)
+
+
+def test_a_google_function_missing_a_variable_is_caught(tmp_path):
+    contract = CONTRACTS["hot-writer"]
+    env = ", ".join(f'{n} = "x"' for n in sorted(contract.names()))
+    good = f"""
+resource "google_cloudfunctions2_function" "hot_writer" {{
+  service_config {{
+    environment_variables = {{ {env} }}
+  }}
+}}
+"""
+    _write(tmp_path / "google" / "l3_hot", good)
+    problems = parity_problems(Cloud.GOOGLE, tmp_path / "google")
+    assert not [p for p in problems if "hot_writer" in p], problems
+    # Only the placement check complains: the other Google roles have no function here.
+    assert all(p.startswith("the topology puts") for p in problems), problems
+
+    dropped = sorted(contract.required())[0]
+    bad = good.replace(f'{dropped} = "x"', 'DTWIN_NOT_IN_ANY_CONTRACT = "x"')
+    _write(tmp_path / "google2" / "l3_hot", bad)
+    problems = parity_problems(Cloud.GOOGLE, tmp_path / "google2")
+    where = "l3_hot.google_cloudfunctions2_function.hot_writer"
+    assert f"{where} sets variables outside its contract: ['DTWIN_NOT_IN_ANY_CONTRACT']" in (
+        problems
+    )
+    assert f"{where} does not always set required variables: [{dropped!r}]" in problems
+
+
+def test_an_azure_function_app_is_checked_against_every_role_of_its_layer(tmp_path):
+    roles = {role for role, module in placements(Cloud.AZURE) if module == "l3_cold"}
+    assert roles >= {"cold-writer", "cold-to-archive-mover"}
+    names = sorted({n for r in roles for n in CONTRACTS[r].names()})
+    settings = ", ".join(f'{n} = "x"' for n in names)
+    app = f"""
+resource "azurerm_linux_function_app" "cold" {{
+  app_settings = {{ FUNCTIONS_WORKER_RUNTIME = "python", {settings} }}
+}}
+"""
+    _write(tmp_path / "azure" / "l3_cold", app)
+    problems = parity_problems(Cloud.AZURE, tmp_path / "azure")
+    assert not [p for p in problems if "l3_cold" in p and "topology puts" not in p], problems
+
+    dropped = names[-1]
+    _write(tmp_path / "azure2" / "l3_cold", app.replace(f', {dropped} = "x"', ""))
+    problems = parity_problems(Cloud.AZURE, tmp_path / "azure2")
+    assert f"azure/l3_cold can never set [{dropped!r}]" in problems
