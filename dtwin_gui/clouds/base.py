@@ -166,13 +166,28 @@ class ConsoleLink:
 
 @dataclass(frozen=True)
 class StepProbe:
-    """What an SDK step found on the cloud: ``state`` is present | missing | unknown."""
+    """What an SDK step found on the cloud: ``state`` is present | missing | drifted | error.
+
+    ``kind`` names the object's kind (``sdk:<kind>:<name>`` is its address in events/status).
+    """
 
     step_id: str
     layer: str
     name: str
     state: str
     detail: str = ""
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class StepItem:
+    """One object an SDK step will create or update, as the Review page lists it."""
+
+    layer: str
+    title: str
+    detail: str = ""
+    kind: str = ""
+    name: str = ""
 
 
 @runtime_checkable
@@ -182,8 +197,8 @@ class SdkStep(Protocol):
     step_id: str
     layer: str
 
-    def describe(self, ctx: Any) -> str:
-        """What :meth:`ensure` would do, in one line (the Review page shows it)."""
+    def describe(self, project: Any, topology: Any) -> list[StepItem]:
+        """What :meth:`ensure` would make, before any cloud call (the Review page lists it)."""
         ...
 
     def ensure(self, ctx: Any, saved: Mapping[str, Any]) -> dict[str, Any]:
@@ -195,6 +210,10 @@ class SdkStep(Protocol):
         ...
 
     def probe(self, ctx: Any, saved: Mapping[str, Any]) -> list[StepProbe]: ...
+
+    def recorded(self, saved: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """``(kind, name)`` of each object ``saved`` records (the destroy preview counts them)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -259,7 +278,8 @@ class CloudPlugin:
 PART_NAMES = (
     "terraform_fragment",  # (RootContext) -> fragment of the one root
     "package",  # (project, topology, out_dir) -> builds
-    "sdk_steps",  # (topology) -> list[SdkStep]
+    "sdk_steps",  # (topology) -> list[SdkStep], in deploy order
+    "sdk_context",  # (project, topology, connection, workspace, outputs, sink) -> step context
     "probes",  # (connection, state resources) -> {address: Probe}
     "leftovers",  # (connection, twin_name) -> {kind: [names]}
     "console_link",  # (connection, layer, outputs, twin_name) -> ConsoleLink

@@ -482,23 +482,11 @@ class Deployment(Teardown):
         """The outputs of the last successful deploy (no Terraform process needed)."""
         return self.workspace.read_json(self.workspace.outputs_file, {})
 
-    def _sdk_context(self, outputs: dict | None = None):
-        from dtwin_gui.clouds.aws.sdk.context import SdkContext
-
-        project = load_project(self.project_root)
-        return SdkContext(
-            project=project,
-            topology=topology_for_project(project),
-            target=self.connections[Cloud.AWS],
-            workspace=self.workspace,
-            outputs=self._outputs() if outputs is None else outputs,
-            sink=lambda event: self._emit(event),
-        )
-
     def _sdk_steps(self) -> None:
-        from dtwin_gui.clouds.aws.sdk.steps import run_sdk_steps
+        """Every connected cloud's SDK steps (:mod:`dtwin_gui.deploy.sdk_phase`)."""
+        from dtwin_gui.deploy.sdk_phase import run_sdk
 
-        run_sdk_steps(self._sdk_context())
+        run_sdk(self)
 
     def _verify_deployed(self, builds) -> None:
         self._verify_code(builds)

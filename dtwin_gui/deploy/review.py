@@ -2,8 +2,9 @@
 
 * :class:`PlanReview` — a Terraform plan grouped by layer, with what is destructive, the glue
   hops the topology needs and the SDK steps the deploy runs after the apply;
-* :func:`describe_sdk_steps` — those SDK steps, named by the same functions the steps use;
-* :class:`DestroyPreview` — what a destroy would delete (Terraform state + SDK record);
+* :func:`describe_sdk_steps` — those SDK steps, as each cloud's steps describe themselves;
+* :class:`DestroyPreview` — what a destroy would delete (Terraform state + SDK record, read
+  by each step from its saved state);
 * :func:`plan_fingerprint` / :func:`same_plan` — whether a new plan is the one reviewed.
 """
 
@@ -12,12 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dtwin_gui.clouds.aws.sdk import grafana, iot_devices, twinmaker
-from dtwin_gui.clouds.aws.sdk.context import SdkError
-from dtwin_gui.clouds.aws.sdk.context import address as sdk_address
+from dtwin_gui.clouds import plugins
 from dtwin_gui.clouds.aws.sdk.state import SdkState
+from dtwin_gui.clouds.base import StepItem
 from dtwin_gui.core.project import Project
-from dtwin_gui.core.providers import CLOUD_TITLES, SLOT_INFO, Cloud, Slot
+from dtwin_gui.core.providers import CLOUD_TITLES, CLOUDS, SLOT_INFO, Cloud, Slot
 from dtwin_gui.core.topology import Topology
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
 from dtwin_gui.iac.state import ROOT_LAYER, read_state
@@ -159,112 +159,25 @@ def glue_hops(topology: Topology | None) -> list[GlueHop]:
     return hops
 
 
-@dataclass(frozen=True)
-class SdkStepInfo:
-    """One thing the SDK phase creates or updates after the Terraform apply."""
+#: One thing the SDK phase creates or updates after the Terraform apply.
+SdkStepInfo = StepItem
 
-    layer: str
-    title: str
-    detail: str = ""
-    kind: str = ""
-    name: str = ""
+
+def _sdk_steps(clouds, topology: Topology | None = None) -> list:
+    """The SDK steps of ``clouds`` (the plugins' ``sdk_steps`` part), in deploy order."""
+    steps = []
+    for parts in plugins():
+        make = parts.part("sdk_steps") if parts.cloud in clouds else None
+        if make is not None:
+            steps.extend(make(topology))
+    return steps
 
 
 def describe_sdk_steps(project: Project, topology: Topology) -> list[SdkStepInfo]:
-    """What :func:`~dtwin_gui.clouds.aws.sdk.steps.run_sdk_steps` will make, in its order.
-
-    Names come from the step modules' own naming functions, so this cannot drift from them.
-    Layers not on AWS get nothing (as in the steps).
-    """
-    on_aws = {slot for slot, cloud in topology.providers.items() if cloud is Cloud.AWS}
-    twin = topology.twin_name
-    steps: list[SdkStepInfo] = []
-    if Slot.L1 in on_aws:
-        for device_id in project.device_ids:
-            thing = iot_devices.thing_name(twin, device_id)
-            steps.append(
-                SdkStepInfo(
-                    str(iot_devices.LAYER),
-                    f"IoT device certificate for {device_id}",
-                    f"an active X.509 certificate and key attached to thing {thing} and its "
-                    "policy; the key stays in the app's deployment folder, never the project",
-                    iot_devices.KIND,
-                    device_id,
-                )
-            )
-    if Slot.L4 in on_aws:
-        steps.extend(_twinmaker_steps(project, topology))
-    if Slot.L5 in on_aws:
-        layer = str(grafana.LAYER)
-        panels = len(grafana.dashboard_model(project, twin)["panels"])
-        steps += [
-            SdkStepInfo(
-                layer,
-                "Grafana service account",
-                f"{grafana.service_account_name(twin)} with a short-lived token for the setup",
-                grafana.K_ACCOUNT,
-                grafana.service_account_name(twin),
-            ),
-            SdkStepInfo(
-                layer,
-                "Grafana data source",
-                "reads recent telemetry from hot storage",
-                grafana.K_DATASOURCE,
-                grafana.datasource_uid(twin),
-            ),
-            SdkStepInfo(
-                layer,
-                "Grafana dashboard",
-                f"{panels} panel{'s' if panels != 1 else ''}, one per device property",
-                grafana.K_DASHBOARD,
-                grafana.dashboard_uid(twin),
-            ),
-        ]
-    return steps
-
-
-def _twinmaker_steps(project: Project, topology: Topology) -> list[SdkStepInfo]:
-    layer = str(twinmaker.LAYER)
-    workspace = twinmaker.workspace_id(topology)
-    steps = [
-        SdkStepInfo(
-            layer,
-            f"TwinMaker workspace {workspace}",
-            "uses the role and bucket Terraform creates",
-            twinmaker.K_WORKSPACE,
-            workspace,
-        )
-    ]
-    for device in project.devices:
-        type_id = twinmaker.component_type_id(device.id)
-        count = len(device.properties)
-        steps.append(
-            SdkStepInfo(
-                layer,
-                f"TwinMaker component type {type_id}",
-                f"{count} time-series propert{'ies' if count != 1 else 'y'} of {device.id}, "
-                "read from hot storage",
-                twinmaker.K_TYPE,
-                type_id,
-            )
-        )
-    try:
-        entities = twinmaker.read_hierarchy(project)
-    except SdkError as exc:
-        return [*steps, SdkStepInfo(layer, "TwinMaker entities", f"cannot be listed: {exc}")]
-    for entity in entities:
-        parent = f"under {entity.parent}" if entity.parent else "at the top"
-        parts = f", components: {', '.join(entity.components)}" if entity.components else ""
-        steps.append(
-            SdkStepInfo(
-                layer,
-                f"TwinMaker entity {entity.id}",
-                parent + parts,
-                twinmaker.K_ENTITY,
-                entity.id,
-            )
-        )
-    return steps
+    """What the SDK phase will make, in its order: each cloud's steps describe themselves,
+    with the names the steps use (layers not on a step's cloud get nothing)."""
+    steps = _sdk_steps(set(topology.providers.values()), topology)
+    return [item for step in steps for item in step.describe(project, topology)]
 
 
 @dataclass
@@ -351,26 +264,7 @@ def destroy_preview(workspace: DeploymentWorkspace) -> DestroyPreview:
     for layer, resources in read_state(workspace.terraform_dir).by_layer().items():
         layers.setdefault(layer, []).extend(r.address for r in resources)
     state = SdkState.load(workspace)
-    for device_id in state.devices:
-        _add_sdk(layers, iot_devices.LAYER, iot_devices.KIND, device_id)
-    if state.twinmaker:
-        record = state.twinmaker
-        _add_sdk(layers, twinmaker.LAYER, twinmaker.K_WORKSPACE, record.workspace_id)
-        for type_id in record.component_types:
-            _add_sdk(layers, twinmaker.LAYER, twinmaker.K_TYPE, type_id)
-        for entity in record.entities:
-            _add_sdk(layers, twinmaker.LAYER, twinmaker.K_ENTITY, entity)
-    if state.grafana:
-        record = state.grafana
-        for kind, name in (
-            (grafana.K_ACCOUNT, record.service_account_id),
-            (grafana.K_DATASOURCE, record.datasource_uid),
-            (grafana.K_DASHBOARD, record.dashboard_uid),
-        ):
-            if name:
-                _add_sdk(layers, grafana.LAYER, kind, name)
+    for step in _sdk_steps(set(CLOUDS)):
+        for kind, name in step.recorded(state.step(step.step_id)):
+            layers.setdefault(step.layer, []).append(f"sdk:{kind}:{name}")
     return DestroyPreview(layers)
-
-
-def _add_sdk(layers: dict[str, list[str]], layer: Slot, kind: str, name: str) -> None:
-    layers.setdefault(str(layer), []).append(sdk_address(kind, name))

@@ -243,10 +243,10 @@ def _probe_state(connections, snapshot, layers: dict[str, LayerStatus], setup) -
 
 
 def _add_probes(deployment, layers: dict[str, LayerStatus]) -> None:
-    from dtwin_gui.clouds.aws.sdk.steps import probe_sdk
+    from dtwin_gui.deploy.sdk_phase import probe_sdk
 
     try:
-        probes = probe_sdk(deployment._sdk_context(deployment.saved_outputs()))
+        probes = probe_sdk(deployment, deployment.saved_outputs())
     except Exception as exc:  # an unreachable cloud is a status, not a crash
         for status in layers.values():
             if status.state != ELSEWHERE and status.resources:

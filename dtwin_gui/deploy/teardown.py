@@ -51,11 +51,11 @@ class Teardown:
             result.hint = "deploy again to recreate the twin"
 
     def _sdk_destroy(self) -> list[str]:
-        from dtwin_gui.clouds.aws.sdk.steps import destroy_sdk
+        from dtwin_gui.deploy.sdk_phase import destroy_sdk
 
         if not self.workspace.sdk_state_file.exists():
             return []
-        return destroy_sdk(self._sdk_context(self.saved_outputs()))
+        return destroy_sdk(self, self.saved_outputs())
 
     def _init_existing(self):
         if not (self.workspace.terraform_dir / "main.tf.json").exists():

@@ -23,8 +23,8 @@ def test_state_round_trips_and_tolerates_damage(project):
     )
     assert SdkState.from_json(json.loads(json.dumps(state.to_json()))) == state
     damaged = state.to_json()
-    damaged["devices"]["broken"] = {"device_id": "x"}
-    damaged["grafana"] = {"unexpected": 1}
+    damaged["steps"]["aws.iot_devices"]["devices"]["broken"] = {"device_id": "x"}
+    damaged["steps"]["aws.grafana"] = {"unexpected": 1}
     read = SdkState.from_json(damaged)
     assert set(read.devices) == {"d"} and read.grafana is None and read.twinmaker
     assert SdkState.from_json("nonsense").empty

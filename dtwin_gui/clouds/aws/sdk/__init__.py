@@ -8,7 +8,10 @@
 * L5 Managed Grafana (:mod:`.grafana`): a data source on the hot reader and a dashboard with one
   panel per device property (the workspace itself is Terraform's).
 
-:func:`~.steps.run_sdk_steps` creates or updates, :func:`~.steps.destroy_sdk` removes,
-:func:`~.steps.probe_sdk` checks live. What was created is recorded in ``sdk_state.json``
-(:mod:`.state`) so destroy and status know it without recomputing.
+:mod:`.steps` makes each of them an :class:`~dtwin_gui.clouds.base.SdkStep` with a stable step
+id (``aws.iot_devices``, ``aws.twinmaker``, ``aws.grafana``; the plugin's ``sdk_steps`` part);
+:mod:`dtwin_gui.deploy.sdk_phase` runs them (deploy in order, destroy in reverse, probe).
+:mod:`.describe` says what they will make for the Review page. What was created is recorded in
+``sdk_state.json`` (:mod:`.state`), keyed by step id, so destroy and status know it without
+recomputing.
 """

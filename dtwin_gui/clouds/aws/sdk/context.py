@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dtwin_gui.clouds.aws.connection import AwsConnection
+from dtwin_gui.clouds.aws.sdk.state import SdkState
 from dtwin_gui.core.project import Project
 from dtwin_gui.core.providers import Cloud, Slot
 from dtwin_gui.core.run_events import LogEvent, ResourceEvent, Sink
@@ -66,6 +67,18 @@ class SdkContext:
     sink: Sink | None = None
     _clients: dict = field(default_factory=dict, init=False, repr=False)
     _devices_dir: Path | None = field(default=None, init=False, repr=False)
+    _state: SdkState | None = field(default=None, init=False, repr=False)
+
+    # --- saved state (the step runner reads and writes it here) ---------------------------
+    def sdk_state(self, *, reload: bool = False) -> SdkState:
+        """The deployment's SDK record, read once (``reload`` reads the file again).
+
+        The AWS steps save it after every object they make or remove, so a step's saved
+        state on disk is never behind what exists.
+        """
+        if self._state is None or reload:
+            self._state = SdkState.load(self.workspace)
+        return self._state
 
     # --- facts ---------------------------------------------------------------------------
     @property
@@ -78,6 +91,11 @@ class SdkContext:
 
     def on_aws(self, slot: Slot) -> bool:
         return self.topology.providers.get(slot) is Cloud.AWS
+
+    def summary(self) -> str:
+        """The run-log line the SDK phase starts with."""
+        layers = [str(s) for s in (Slot.L1, Slot.L4, Slot.L5) if self.on_aws(s)]
+        return f"SDK steps for {', '.join(layers) or 'no layer'} on {self.target.name}"
 
     @property
     def devices_dir(self) -> Path:
@@ -153,6 +171,11 @@ class SdkContext:
             )
             raise
         self.emit(_resource(layer, kind, name, action, _DONE[action], time.monotonic() - started))
+
+
+def make_context(project, topology, connection, workspace, outputs, sink=None) -> SdkContext:
+    """The plugin's ``sdk_context`` part: the context every AWS SDK step is called with."""
+    return SdkContext(project, topology, connection, workspace, dict(outputs or {}), sink)
 
 
 def address(kind: str, name: str) -> str:

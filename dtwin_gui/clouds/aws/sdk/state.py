@@ -1,5 +1,15 @@
 """The record of SDK-created objects (``sdk_state.json`` in the deployment workspace, 0600).
 
+On disk the record is keyed by step id, as every cloud's SDK steps save it::
+
+    {"version": 2, "steps": {"aws.iot_devices": {...}, "aws.twinmaker": {...}, ...}}
+
+Inside the AWS steps the saved state of a step is read as a typed record (:class:`DeviceRecord`
+per device, :class:`TwinMakerRecord`, :class:`GrafanaRecord`); a step id of another cloud is
+kept as it was saved. A version-1 file (before the step ids: ``devices`` / ``twinmaker`` /
+``grafana`` at the top) is read as the same records, so a twin deployed by an older dtwin is
+still found and destroyed.
+
 Written after every object is created or removed, so a crash or a cancel mid-way still leaves
 destroy and status knowing what exists. Holds ids only, never key material (the device keys
 live in their own owner-only files).
@@ -7,11 +17,19 @@ live in their own owner-only files).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
 
-VERSION = 1
+VERSION = 2
+#: Step ids of the AWS SDK steps: the keys of their saved state. Never rename one (a saved
+#: deployment would lose track of what it made).
+STEP_IOT_DEVICES = "aws.iot_devices"
+STEP_TWINMAKER = "aws.twinmaker"
+STEP_GRAFANA = "aws.grafana"
+AWS_STEP_IDS = (STEP_IOT_DEVICES, STEP_TWINMAKER, STEP_GRAFANA)
 
 
 @dataclass
@@ -48,43 +66,61 @@ class SdkState:
     devices: dict[str, DeviceRecord] = field(default_factory=dict)
     twinmaker: TwinMakerRecord | None = None
     grafana: GrafanaRecord | None = None
+    #: Saved states of step ids that are not AWS's, kept as they were saved.
+    other_steps: dict[str, dict] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
-        return not self.devices and self.twinmaker is None and self.grafana is None
+        return not any(self.step(step_id) for step_id in self.step_ids)
 
+    @property
+    def step_ids(self) -> list[str]:
+        return [*AWS_STEP_IDS, *self.other_steps]
+
+    # --- one step's saved state, as the SdkStep protocol passes it ------------------------
+    def step(self, step_id: str) -> dict[str, Any]:
+        """The saved state of ``step_id`` (``{}`` when the step has made nothing)."""
+        if step_id == STEP_IOT_DEVICES:
+            devices = {k: asdict(v) for k, v in self.devices.items()}
+            return {"devices": devices} if devices else {}
+        if step_id == STEP_TWINMAKER:
+            return asdict(self.twinmaker) if self.twinmaker else {}
+        if step_id == STEP_GRAFANA:
+            return asdict(self.grafana) if self.grafana else {}
+        return dict(self.other_steps.get(step_id) or {})
+
+    def set_step(self, step_id: str, saved: Mapping[str, Any] | None) -> None:
+        """Replace the saved state of ``step_id``; unreadable parts are left out, never guessed."""
+        saved = saved if isinstance(saved, Mapping) else {}
+        if step_id == STEP_IOT_DEVICES:
+            self.devices = _devices(saved.get("devices"))
+        elif step_id == STEP_TWINMAKER:
+            self.twinmaker = _record(TwinMakerRecord, saved)
+        elif step_id == STEP_GRAFANA:
+            self.grafana = _record(GrafanaRecord, saved)
+        elif saved:
+            self.other_steps[step_id] = dict(saved)
+        else:
+            self.other_steps.pop(step_id, None)
+
+    # --- the file ---------------------------------------------------------------------------
     def to_json(self) -> dict:
-        return {
-            "version": VERSION,
-            "devices": {k: asdict(v) for k, v in self.devices.items()},
-            "twinmaker": asdict(self.twinmaker) if self.twinmaker else None,
-            "grafana": asdict(self.grafana) if self.grafana else None,
-        }
+        steps = {step_id: self.step(step_id) for step_id in self.step_ids}
+        return {"version": VERSION, "steps": {k: v for k, v in steps.items() if v}}
 
     @classmethod
     def from_json(cls, data: object) -> SdkState:
-        """Read what :meth:`to_json` wrote; unreadable parts are left out, never guessed."""
+        """Read what :meth:`to_json` wrote, or a version-1 file (converted to step ids)."""
         state = cls()
         if not isinstance(data, dict):
             return state
-        for device, raw in (data.get("devices") or {}).items():
-            try:
-                state.devices[device] = DeviceRecord(**raw)
-            except TypeError:
-                continue
-        try:
-            if data.get("twinmaker"):
-                state.twinmaker = TwinMakerRecord(**data["twinmaker"])
-        except TypeError:
-            state.twinmaker = None
-        try:
-            if data.get("grafana"):
-                state.grafana = GrafanaRecord(**data["grafana"])
-        except TypeError:
-            state.grafana = None
+        steps = data.get("steps") if data.get("version", 1) != 1 else _steps_of_version_1(data)
+        if not isinstance(steps, dict):
+            return state
+        for step_id, saved in steps.items():
+            state.set_step(str(step_id), saved)
         return state
 
-    # --- persistence ---------------------------------------------------------------------
     @classmethod
     def load(cls, workspace: DeploymentWorkspace) -> SdkState:
         return cls.from_json(workspace.read_json(workspace.sdk_state_file, None))
@@ -95,3 +131,30 @@ class SdkState:
             workspace.sdk_state_file.unlink(missing_ok=True)
         else:
             workspace.write_json(workspace.sdk_state_file, self.to_json())
+
+
+def _steps_of_version_1(data: dict) -> dict[str, Any]:
+    """The step-keyed form of a version-1 record (``devices``/``twinmaker``/``grafana``)."""
+    return {
+        STEP_IOT_DEVICES: {"devices": data.get("devices") or {}},
+        STEP_TWINMAKER: data.get("twinmaker") or {},
+        STEP_GRAFANA: data.get("grafana") or {},
+    }
+
+
+def _devices(raw: object) -> dict[str, DeviceRecord]:
+    devices: dict[str, DeviceRecord] = {}
+    for device, fields in (raw if isinstance(raw, dict) else {}).items():
+        record = _record(DeviceRecord, fields)
+        if record is not None:
+            devices[device] = record
+    return devices
+
+
+def _record(kind, fields: object):
+    if not isinstance(fields, Mapping) or not fields:
+        return None
+    try:
+        return kind(**fields)
+    except TypeError:
+        return None
