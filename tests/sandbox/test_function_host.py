@@ -214,3 +214,23 @@ def test_a_synchronous_call_into_a_busy_pool_still_gets_an_answer(aws):
     reply, result = invoke(aws, "recurse", {"depth": 5})  # deeper than the pool is wide
     assert "FunctionError" not in reply, result
     assert result == 5
+
+
+def test_a_long_running_sandbox_keeps_only_the_latest_log_lines(aws, monkeypatch):
+    # The daemon runs for hours; every line a function writes must not stay in memory.
+    from dtwin_gui.clouds.aws.sandbox import function_host
+
+    monkeypatch.setattr(function_host, "LOG_LINES_KEPT", 50)
+    create_function(
+        aws,
+        "talker",
+        "def handler(event, context):\n"
+        "    for i in range(event['n']):\n"
+        "        print(f\"line {event['batch']}-{i}\")\n"
+        "    return 1\n",
+    )
+    for batch in range(3):
+        invoke(aws, "talker", {"n": 40, "batch": batch})
+    lines = aws.host.logs("talker")
+    assert len(lines) == 50
+    assert lines[-1] == "line 2-39" and lines[0] == "line 1-30"
