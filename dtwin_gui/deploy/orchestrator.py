@@ -415,7 +415,7 @@ class Deployment(Teardown):
 
         generate_root(
             self.project_root,
-            target=self.connections[Cloud.AWS],
+            connections=self.connections,
             builds=builds,
             out_dir=self.workspace.terraform_dir,
         )

@@ -1,25 +1,20 @@
 """Generate the Terraform root of one deployment (DESIGN.md §2 "Generated root, static modules").
 
-The root (``main.tf.json``, JSON syntax) instantiates one static module per layer hosted on
-AWS (``module.aws_<layer>``, source ``terraform/modules//aws/<layer>``: the package is all
-of ``modules/``, so that a layer module can use the shared ``../_function`` and
-``../_bucket``), feeds each module what the topology says (names, packages from the
-build, devices, topics, ages, features), wires module outputs to module inputs (the
-persister gets the hot table, the dispatcher the processors...), and declares root outputs.
-A ``module.aws_setup`` (``terraform/modules/aws/setup``) uploads the function packages to
-one bucket; every Lambda takes its code from there, which lets Terraform create the
-functions in parallel.
+One root (``main.tf.json``, JSON syntax) per deployment holds the modules and providers of
+every cloud in it. This module is neutral: it asks each cloud in use that the deployment
+connects to for its fragment (the ``terraform_fragment`` part of the cloud's plugin, e.g.
+:mod:`dtwin_gui.clouds.aws.terraform`), merges modules, providers, variables and outputs
+(:mod:`~dtwin_gui.iac.root_fragment`) and wires each crossing boundary whose two ends are in
+the root: the receiver's URL, an output of the destination cloud's module, is an input of
+the sender's module.
 
-What crosses to another cloud comes in through root variables: the receiver URL on the
-other cloud and the HMAC secret of each boundary. They are declared ``sensitive`` and their
-values come from ``TF_VAR_<name>`` in Terraform's process environment — never from a file.
-Credentials never appear either: the provider reads them from the process environment.
+A cloud in use that the deployment has no connection for, or that the sandbox provisions on
+its emulators instead of through Terraform, is outside the root: what crosses to it comes in
+through root variables — its receiver URL and each boundary's HMAC secret — declared
+``sensitive``, valued from ``TF_VAR_<name>`` in Terraform's environment, never a file.
+Credentials never appear either: each provider reads them from the process environment.
 
 The file is deterministic (sorted keys), so an unchanged project gives identical bytes.
-
-This module is the public face and the assembly; the per-layer wiring is in
-:mod:`~dtwin_gui.iac.root_layers`, the document's rendering in
-:mod:`~dtwin_gui.iac.root_render`, names and JSON values in :mod:`~dtwin_gui.iac.root_parts`.
 """
 
 from __future__ import annotations
@@ -28,14 +23,15 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from dtwin_gui.build.cache import BuildResult
+from dtwin_gui.clouds.base import Connection, Connections, SandboxPath, plugin
 from dtwin_gui.core.fsutil import atomic_write_text
 from dtwin_gui.core.project import load_project
 from dtwin_gui.core.providers import Cloud
-from dtwin_gui.core.topology import TopologyError, topology_for_project
-from dtwin_gui.iac.root_layers import RootBuilder
+from dtwin_gui.core.topology import Topology, TopologyError, topology_for_project
+from dtwin_gui.iac.root_fragment import RootContext, RootFragment, merge
 from dtwin_gui.iac.root_parts import (
     ROOT_FILE,
     TERRAFORM_DIR_ENV,
@@ -47,16 +43,7 @@ from dtwin_gui.iac.root_parts import (
     terraform_dir,
     unique_suffix,
 )
-from dtwin_gui.iac.root_render import (
-    AWS_PROVIDER_VERSION,
-    SANDBOX_ACCOUNT,
-    SANDBOX_MAX_RETRIES,
-    SANDBOX_SERVICES,
-    document,
-)
-
-if TYPE_CHECKING:
-    from dtwin_gui.clouds.aws.connection import AwsConnection
+from dtwin_gui.iac.root_render import document
 
 
 @dataclass(frozen=True)
@@ -69,8 +56,12 @@ class RootInfo:
     variables: tuple[RootVariable, ...]
     #: Root output names, sorted.
     outputs: tuple[str, ...]
-    #: The six characters that make bucket names globally unique.
+    #: The six characters that make bucket names globally unique (the first cloud's).
     unique_suffix: str
+    #: The clouds whose part the root holds, in canonical order.
+    clouds: tuple[str, ...] = ()
+    #: Boundaries wired inside the root (receiver URL output -> sender input).
+    wired: tuple[str, ...] = ()
 
     @property
     def required_env(self) -> tuple[str, ...]:
@@ -83,74 +74,107 @@ class RootInfo:
         return tuple(v.env_name for v in self.variables if not v.required)
 
 
-def _account_id(target: AwsConnection, account_id: str | None) -> str:
-    if account_id:
-        return account_id
-    if target.is_sandbox:
-        return SANDBOX_ACCOUNT
-    try:
-        return target.client("sts").get_caller_identity()["Account"]
-    except Exception as exc:  # botocore raises many types; the user needs the cause
+def clouds_in_root(topology: Topology, connections: Connections) -> list[Cloud]:
+    """The clouds in use whose part this root holds: connected, and (in the sandbox) applied
+    by Terraform rather than provisioned on emulators."""
+    out = []
+    for cloud in topology.clouds:
+        if cloud not in connections:
+            continue
+        if connections.is_sandbox and plugin(cloud).sandbox_path is not SandboxPath.TERRAFORM:
+            continue
+        out.append(cloud)
+    return out
+
+
+def _fragments(
+    project, topology: Topology, connections: Connections, builds, account_id
+) -> list[RootFragment]:
+    clouds = clouds_in_root(topology, connections)
+    if not clouds:
+        if not topology.slots_on(Cloud.AWS):
+            raise RootError(
+                "no layer of this project is on AWS, so there is no AWS Terraform root to "
+                "generate; choose AWS for at least one layer in config_providers.json"
+            )
+        missing = ", ".join(str(c) for c in topology.clouds if c not in connections)
         raise RootError(
-            f"cannot read the AWS account id ({exc}); check the credentials on the Credentials page"
-        ) from None
+            f"this {connections.mode} deployment has no connection to a cloud whose part "
+            f"Terraform deploys (missing: {missing or 'none'}); sign in on the Credentials page"
+        )
+    out = []
+    for cloud in clouds:
+        cloud_plugin = plugin(cloud)
+        make = cloud_plugin.part("terraform_fragment")
+        if make is None:
+            raise RootError(
+                f"{cloud_plugin.label} cannot be deployed by this version (no Terraform for "
+                f"{', '.join(str(s) for s in topology.slots_on(cloud))}); choose another cloud "
+                "for those layers in config_providers.json"
+            )
+        context = RootContext(
+            project, topology, cloud, connections[cloud], tuple(builds), account_id
+        )
+        out.append(make(context))
+    return out
 
 
 def generate_root(
     project_root: Path,
     *,
-    target: AwsConnection,
+    connections: Connections | Connection | None = None,
     builds: Iterable[BuildResult],
     out_dir: Path,
     account_id: str | None = None,
     backend: Mapping[str, Mapping] | None = None,
+    target: Any = None,
 ) -> RootInfo:
-    """Write ``out_dir/main.tf.json`` for the AWS part of the project at ``project_root``.
+    """Write ``out_dir/main.tf.json`` for the project at ``project_root``.
 
+    ``connections`` is the deployment's :class:`~dtwin_gui.clouds.base.Connections` (a
+    single connection — or ``target``, its older name — is a one-cloud deployment).
     ``builds`` are the packages of :func:`dtwin_gui.build.build_packages`. ``account_id``
-    feeds the unique suffix of bucket names (default: the sandbox's, or the target's account
-    via STS). ``backend`` (e.g. ``{"s3": {...}}``) adds a backend block; without it the state
-    is the local ``terraform.tfstate`` in ``out_dir``. Raises :class:`RootError` when no layer
-    is on AWS, a package is missing or stale, or a name breaks AWS's rules.
+    feeds the unique suffix of bucket names (default: the sandbox's, or the account of the
+    AWS connection via STS). ``backend`` (e.g. ``{"s3": {...}}``) adds a backend block;
+    without it the state is the local ``terraform.tfstate`` in ``out_dir``. Raises
+    :class:`RootError` when no cloud in use is in the root, a cloud in it has no Terraform
+    in this version, a package is missing or stale, or a name breaks a cloud's rules.
     """
+    given = connections if connections is not None else target
+    if given is None:
+        raise TypeError("generate_root() needs connections")
+    connections = Connections.wrap(given)
     project = load_project(Path(project_root))
     try:
         topology = topology_for_project(project)
     except TopologyError as exc:
         raise RootError(f"cannot compute the topology: {exc}; run `dtwin validate`") from None
-    if not topology.slots_on(Cloud.AWS):
-        raise RootError(
-            "no layer of this project is on AWS, so there is no AWS Terraform root to "
-            "generate; choose AWS for at least one layer in config_providers.json"
-        )
-    suffix = unique_suffix(_account_id(target, account_id), target.region)
-    names = Names(topology.twin_name, suffix, topology)
-    builder = RootBuilder(project, topology, target, list(builds), names)
-    builder.build()
-    root_document = document(builder, backend)
+    fragments = _fragments(project, topology, connections, list(builds), account_id)
+    merged = merge(fragments, topology)
+    root_document = document(merged, backend)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / ROOT_FILE
     atomic_write_text(path, json.dumps(root_document, indent=2, sort_keys=True) + "\n", mode=0o600)
     return RootInfo(
         path=path,
-        modules=tuple(builder.modules),
-        variables=tuple(sorted(builder.variables.values(), key=lambda v: v.name)),
-        outputs=tuple(sorted(builder.outputs)),
-        unique_suffix=suffix,
+        modules=tuple(merged.modules),
+        variables=tuple(sorted(merged.variables.values(), key=lambda v: v.name)),
+        outputs=tuple(sorted(merged.outputs)),
+        unique_suffix=fragments[0].unique_suffix,
+        clouds=tuple(str(f.cloud) for f in fragments),
+        wired=merged.wired,
     )
 
 
 __all__ = [
-    "AWS_PROVIDER_VERSION",
     "ROOT_FILE",
-    "SANDBOX_ACCOUNT",
-    "SANDBOX_MAX_RETRIES",
-    "SANDBOX_SERVICES",
     "TERRAFORM_DIR_ENV",
+    "Names",
     "RootError",
     "RootInfo",
     "RootVariable",
+    "clouds_in_root",
     "generate_root",
     "glue_variable",
     "module_source",

@@ -3,7 +3,6 @@ modules are, the topology's names by key, glue variables, JSON-syntax values."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import sys
@@ -87,17 +86,19 @@ def unique_suffix(account_id: str, region: str) -> str:
 
 @dataclass(frozen=True)
 class Names:
-    """Resource names of the AWS part, looked up by key in the topology (the one place they
-    are computed), with the deployment's unique suffix and checked against AWS's rules."""
+    """Resource names of one cloud's part, looked up by key in the topology (the one place
+    they are computed), with the deployment's unique suffix and checked against the cloud's
+    rules."""
 
     twin: str
     suffix: str
     topology: Topology
+    cloud: Cloud = Cloud.AWS
 
     def resource(self, key: ResourceKey) -> str:
-        entry = self.topology.resource(key, Cloud.AWS)
+        entry = self.topology.resource(key, self.cloud)
         if entry is None:
-            raise RootError(f"the topology names no AWS resource for {key.label!r}")
+            raise RootError(f"the topology names no {self.cloud} resource for {key.label!r}")
         name = entry.name.replace(UNIQUE_SUFFIX_PLACEHOLDER, self.suffix)
         problems = entry.rule.problems(name)
         if problems:
@@ -143,8 +144,3 @@ def encode(value: object) -> object:
     if isinstance(value, list | tuple):
         return [encode(v) for v in value]
     return value
-
-
-def package_hash(sha256_hex: str) -> str:
-    """Lambda's ``source_code_hash``: base64 of the zip's SHA-256."""
-    return base64.b64encode(bytes.fromhex(sha256_hex)).decode("ascii")

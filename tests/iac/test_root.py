@@ -18,11 +18,10 @@ from helpers import edit_json, skip_unless_tools
 
 from dtwin_gui.build import build_packages
 from dtwin_gui.clouds.aws.connection import SANDBOX_CREDENTIALS, AwsConnection, sandbox_target
+from dtwin_gui.clouds.aws.terraform_provider import AWS_PROVIDER_VERSION, SANDBOX_ACCOUNT
 from dtwin_gui.iac.cli_config import TerraformSettings, find_mirror, write_cli_config
 from dtwin_gui.iac.root import (
-    AWS_PROVIDER_VERSION,
     ROOT_FILE,
-    SANDBOX_ACCOUNT,
     TERRAFORM_DIR_ENV,
     RootError,
     generate_root,
@@ -567,7 +566,7 @@ def test_apply_plan_destroy_against_the_sandbox(template_root, emulator):
     scheduler = emulator.client("scheduler")
     for mover in ("hot-to-cold-mover", "cold-to-archive-mover"):
         schedule = scheduler.get_schedule(Name=f"factory-twin-{mover}")
-        assert schedule["AwsConnection"]["Arn"].endswith(f":function:factory-twin-{mover}")
+        assert schedule["Target"]["Arn"].endswith(f":function:factory-twin-{mover}")
     iam = emulator.client("iam")
     assert (
         iam.get_role(RoleName="factory-twin-twinmaker")["Role"]["Arn"]

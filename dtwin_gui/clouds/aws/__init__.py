@@ -48,6 +48,7 @@ PLUGIN = register(
         emulator=_emulator,
         terraform_types=("aws_",),
         parts={
+            "terraform_fragment": f"{_HERE}.terraform:terraform_fragment",
             "probes": f"{_HERE}.probes:probe_resources",
             "leftovers": f"{_HERE}.leftovers:find_leftovers",
             "console_link": f"{_HERE}.console_links:layer_link",

@@ -1,9 +1,15 @@
-"""Per-layer wiring of the generated root (see :mod:`dtwin_gui.iac.root`).
+"""AWS's fragment of the generated root (the ``terraform_fragment`` part of the AWS plugin;
+the neutral assembly is :mod:`dtwin_gui.iac.root`).
 
-One method per layer feeds its static module what the topology says (names, packages from
-the build, devices, topics, ages, features), wires module outputs to module inputs (the
-persister gets the hot table, the dispatcher the processors...), declares the glue
-variables of the boundaries it sends or receives on, and adds the root outputs.
+One module per layer hosted on AWS (``module.aws_<layer>``, source
+``terraform/modules//aws/<layer>``: the package is all of ``modules/``, so that a layer
+module can use the shared ``../_function`` and ``../_bucket``). One method per layer feeds
+its static module what the topology says (names, packages from the build, devices, topics,
+ages, features), wires module outputs to module inputs (the persister gets the hot table,
+the dispatcher the processors...), declares the glue variables of the boundaries it sends or
+receives on, names the receiver URL of each boundary it receives on, and adds the root
+outputs. A ``module.aws_setup`` uploads the function packages to one bucket; every Lambda
+takes its code from there, which lets Terraform create the functions in parallel.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dtwin_gui.clouds.aws import terraform_provider as aws_provider
+from dtwin_gui.clouds.aws.terraform_provider import package_hash
 from dtwin_gui.core import resource_names as keys
 from dtwin_gui.core import topology as topo
 from dtwin_gui.core.project import STATE_MACHINE_FILES, Project
@@ -20,6 +28,7 @@ from dtwin_gui.core.resource_names import ResourceKey
 from dtwin_gui.core.resource_names import ResourceKind as Kind
 from dtwin_gui.core.topology import FunctionSpec, Topology
 from dtwin_gui.iac.addresses import SETUP, module_name
+from dtwin_gui.iac.root_fragment import RootContext, RootFragment
 from dtwin_gui.iac.root_parts import (
     READER_BOUNDARIES,
     Names,
@@ -28,7 +37,7 @@ from dtwin_gui.iac.root_parts import (
     RootVariable,
     glue_variable,
     module_source,
-    package_hash,
+    unique_suffix,
 )
 from dtwin_gui.runtime.core.function_config import FunctionConfig
 
@@ -54,6 +63,8 @@ class RootBuilder:
         self.packages: dict[str, dict[str, str]] = {}
         self.variables: dict[str, RootVariable] = {}
         self.outputs: dict[str, object] = {}
+        #: The receiver URL output of each boundary AWS receives on.
+        self.receiver_urls: dict[str, Ref] = {}
         self.topics = FunctionConfig(role="", twin_name=self.twin, cloud="aws", name="")
 
     # .. helpers ...........................................................................
@@ -223,6 +234,7 @@ class RootBuilder:
                 )
             )
             self.outputs["l1_l2_ingestion_receiver_url"] = self.ref(Slot.L2, "ingestion_url")
+            self.receiver_urls["l1-l2-ingestion"] = self.ref(Slot.L2, "ingestion_url")
         self.modules[self.module(Slot.L2)] = inputs
 
     def workflow(self) -> dict | None:
@@ -270,6 +282,7 @@ class RootBuilder:
                 inputs.update(
                     self.receiver_secrets(boundary, "reader_secret", "reader_previous_secret")
                 )
+                self.receiver_urls[boundary] = self.ref(Slot.L3_HOT, "hot_reader_url")
         if self.on_aws(Slot.L3_COLD):
             inputs["cold_bucket"] = self.ref(Slot.L3_COLD, "bucket")
         else:
@@ -286,6 +299,7 @@ class RootBuilder:
                 )
             )
             self.outputs["l2_l3hot_writer_receiver_url"] = self.ref(Slot.L3_HOT, "hot_writer_url")
+            self.receiver_urls["l2-l3hot-writer"] = self.ref(Slot.L3_HOT, "hot_writer_url")
         self.modules[self.module(Slot.L3_HOT)] = inputs
         table = self.ref(Slot.L3_HOT, "table")
         self.outputs.update(
@@ -326,6 +340,7 @@ class RootBuilder:
             self.outputs["l3hot_l3cold_writer_receiver_url"] = self.ref(
                 Slot.L3_COLD, "cold_writer_url"
             )
+            self.receiver_urls["l3hot-l3cold-writer"] = self.ref(Slot.L3_COLD, "cold_writer_url")
         self.modules[self.module(Slot.L3_COLD)] = inputs
         self.outputs["cold_bucket_name"] = inputs["bucket_name"]
 
@@ -342,6 +357,9 @@ class RootBuilder:
                 )
             )
             self.outputs["l3cold_l3archive_writer_receiver_url"] = self.ref(
+                Slot.L3_ARCHIVE, "archive_writer_url"
+            )
+            self.receiver_urls["l3cold-l3archive-writer"] = self.ref(
                 Slot.L3_ARCHIVE, "archive_writer_url"
             )
         self.modules[self.module(Slot.L3_ARCHIVE)] = inputs
@@ -448,3 +466,33 @@ class RootBuilder:
         self.outputs["function_names"] = Ref(
             "merge(" + ", ".join(r.expression for r in names) + ")"
         )
+
+    def fragment(self) -> RootFragment:
+        """The built AWS part of the root (call :meth:`build` first)."""
+        data = {}
+        if "iot_endpoint" in self.outputs or any(
+            isinstance(m.get("iot_endpoint"), Ref) for m in self.modules.values()
+        ):
+            data = {k: dict(v) for k, v in aws_provider.IOT_ENDPOINT_DATA.items()}
+        return RootFragment(
+            cloud=Cloud.AWS,
+            required_providers=aws_provider.required_providers(),
+            providers={"aws": aws_provider.provider(self.target, self.twin)},
+            data=data,
+            modules=self.modules,
+            variables=self.variables,
+            outputs=self.outputs,
+            receiver_urls=self.receiver_urls,
+            unique_suffix=self.names.suffix,
+        )
+
+
+def terraform_fragment(ctx: RootContext) -> RootFragment:
+    """The ``terraform_fragment`` part of the AWS plugin: AWS's modules, provider, glue
+    variables and outputs for the root of ``ctx.project``."""
+    target = ctx.connection
+    suffix = unique_suffix(aws_provider.account_id(target, ctx.account_id), target.region)
+    names = Names(ctx.topology.twin_name, suffix, ctx.topology)
+    builder = RootBuilder(ctx.project, ctx.topology, target, list(ctx.builds), names)
+    builder.build()
+    return builder.fragment()
