@@ -66,8 +66,10 @@ def find_leftovers(connections: Connections, twin_name: str) -> dict[str, list[s
 # --- console links -------------------------------------------------------------------------------
 def _link_cloud(connections: Connections, cloud: str | None):
     key = parse_cloud(cloud) if cloud else None
+    if not cloud:
+        return None, ConsoleLink(None, "no cloud chosen")
     if key is None or key not in connections:
-        return None, ConsoleLink(None, f"not connected to {cloud}" if cloud else "no cloud chosen")
+        return None, ConsoleLink(None, f"not connected to {plugin(key).label if key else cloud}")
     return key, None
 
 

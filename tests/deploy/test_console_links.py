@@ -86,7 +86,7 @@ def test_the_cloud_hosting_a_layer_answers_its_link():
     azure_l4 = cloud_parts.layer_link(both, "L4", "azure", outputs, "factory-twin")
     assert azure_l4.url is None and azure_l4.reason == "no Azure console links yet"
     google = cloud_parts.layer_link(both, "L3_cold", "google", outputs, "factory-twin")
-    assert google.url is None and google.reason == "not connected to google"
+    assert google.url is None and google.reason == "not connected to Google Cloud"
     lam = cloud_parts.resource_link(AWS, "aws", "aws_lambda_function", "factory-twin-x")
     assert lam.url == resource_link(AWS, "aws_lambda_function", "factory-twin-x").url
     assert cloud_parts.resource_link(both, "azure", "azurerm_linux_function_app", "f").url is None
