@@ -1,26 +1,30 @@
-"""Where the open project deploys: the sandbox (default, no account) or a real AWS account.
+"""Where the open project deploys: the sandbox (default, no account) or the real clouds.
 
-The Credentials page sets it; the Review, Deploy and Status pages read it. Making the
-:class:`~dtwin_gui.clouds.aws.connection.AwsConnection` may start the sandbox or resolve
-credentials, so :meth:`TargetChoice.make_target` blocks and must be called on a worker thread.
+The Credentials page sets it; the Review, Deploy and Status pages read it. The connections
+are made by :mod:`dtwin_gui.app.connections` (the sandbox's from the running daemon, the real
+clouds' from the saved sign-in choices); making them may start the sandbox or resolve
+credentials, so :meth:`TargetChoice.make_connections` (and :meth:`~TargetChoice.make_target`)
+block and must be called on a worker thread.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from dtwin_gui.clouds.aws.connection import AwsConnection, sandbox_target
+from dtwin_gui.app import connections as made
+from dtwin_gui.clouds.base import Connection, Connections
 
 SANDBOX, AWS = "sandbox", "aws"
 
+#: Makes a deployment's connections: a Connections map, or one connection (one cloud).
+Factory = Callable[[], Connections | Connection]
 
-def _sandbox() -> AwsConnection:
-    from dtwin_gui.sandbox.daemon import ensure_running
 
-    info = ensure_running()
-    return sandbox_target(info.endpoint, info.region)
+def _sandbox() -> Connections:
+    return made.start_sandbox()
 
 
 class TargetChoice(QObject):
@@ -31,12 +35,12 @@ class TargetChoice(QObject):
     def __init__(
         self,
         *,
-        sandbox_factory: Callable[[], AwsConnection] = _sandbox,
+        sandbox_factory: Factory = _sandbox,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._sandbox_factory = sandbox_factory
-        self._aws_factory: Callable[[], AwsConnection] | None = None
+        self._aws_factory: Factory | None = None
         self.mode = SANDBOX
         #: One line for headers and the review page, e.g. "AWS · profile dev · eu-west-1".
         self.aws_label = ""
@@ -55,15 +59,21 @@ class TargetChoice(QObject):
             self.mode = SANDBOX
             self.changed.emit()
 
-    def use_aws(self, factory: Callable[[], AwsConnection], label: str) -> None:
-        """Deploy to AWS with ``factory()`` (called on a worker) making the target."""
+    def use_aws(self, factory: Factory, label: str) -> None:
+        """Deploy to the real clouds with ``factory()`` (called on a worker) making the
+        connections (see :func:`dtwin_gui.app.connections.from_choices`)."""
         self.mode, self._aws_factory, self.aws_label = AWS, factory, label
         self.changed.emit()
 
-    def make_target(self) -> AwsConnection:
-        """The target to deploy to. Blocking: call on a worker thread."""
+    def make_connections(self) -> Connections:
+        """The connections of the deployment. Blocking: call on a worker thread."""
         if self.mode == SANDBOX:
-            return self._sandbox_factory()
+            return Connections.wrap(self._sandbox_factory())
         if self._aws_factory is None:
             raise RuntimeError("no AWS credentials are set: check them on the Credentials page")
-        return self._aws_factory()
+        return Connections.wrap(self._aws_factory())
+
+    def make_target(self) -> Any:
+        """The AWS connection of the deployment, for the parts that reach only AWS so far
+        (trace, test telemetry). Blocking: call on a worker thread."""
+        return made.aws_of(self.make_connections())

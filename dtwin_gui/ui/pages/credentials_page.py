@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dtwin_gui.clouds.aws.preflight import target_for
+from dtwin_gui.app.connections import from_choices
 from dtwin_gui.core.providers import Cloud
 from dtwin_gui.credentials.secrets import SecretStore
 from dtwin_gui.credentials.store import choices_path, load_choices, save_choices
@@ -164,7 +164,8 @@ class CredentialsPage(QWidget):
             self._choice.use_sandbox()
             return
         # A snapshot of the non-secret choice; keys are read from the store at call time.
-        factory = functools.partial(target_for, self.choices.aws.model_copy(), self.secrets)
+        choices = {Cloud.AWS: self.choices.aws.model_copy()}
+        factory = functools.partial(from_choices, choices, self.secrets)
         self._choice.use_aws(factory, self.aws.label)
 
     def _follow_choice(self) -> None:

@@ -325,7 +325,7 @@ class DeployPage(QWidget):
         def work(sink: Sink):
             from dtwin_gui.ui.deployments import open_deployment
 
-            deployment = open_deployment(root, choice.make_target(), sink)
+            deployment = open_deployment(root, choice.make_connections(), sink)
             handle.attach(deployment)
             if kind == "destroy":
                 return _remember_status(deployment, deployment.destroy())

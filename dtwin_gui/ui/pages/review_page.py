@@ -243,7 +243,7 @@ class ReviewPage(QWidget):
         self._clues = FailureClues()
 
         def plan(sink):
-            deployment = open_deployment(root, choice.make_target(), sink)
+            deployment = open_deployment(root, choice.make_connections(), sink)
             result = deployment.plan_only()
             try:
                 preview = destroy_preview(deployment.workspace)

@@ -15,8 +15,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
+from dtwin_gui.app.secrets import rotate
 from dtwin_gui.core.topology import TopologyError, topology_for_project
-from dtwin_gui.deploy.glue_secrets import rotate_secrets, secret_id
+from dtwin_gui.deploy.glue_secrets import secret_id
 from dtwin_gui.ui.session import ProjectSession
 from dtwin_gui.ui.target_choice import TargetChoice
 from dtwin_gui.ui.workers import TaskFailure, TaskRunner
@@ -117,7 +118,7 @@ class GlueRotation(QObject):
         self.rotations = []
         self._update()
         self._runner.start(
-            lambda: rotate_secrets(root, target),
+            lambda: rotate(root, target),
             name="rotate-glue-secrets",
             on_result=self._done,
             on_error=self._failed,
