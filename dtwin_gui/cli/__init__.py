@@ -338,7 +338,3 @@ def _internal_error(exc: BaseException) -> int:
     except OSError:
         pass
     return EXIT_FAIL
-
-
-if __name__ == "__main__":
-    sys.exit(main())
