@@ -272,11 +272,56 @@ def wanted_cloud(cloud: Cloud | str | None) -> Cloud | None:
     return parsed
 
 
-def plan_packages(project_root: Path, *, cloud: Cloud | str | None = None) -> list[PackageSpec]:
-    """One :class:`PackageSpec` per function the project's topology needs, in topology order.
+def function_package(
+    project: Project,
+    topology: Topology,
+    function: FunctionSpec,
+    shared: list[Entry],
+    handler: str,
+) -> PackageSpec:
+    """The package of one function: ``shared`` runtime files, its config, its user code,
+    started through ``handler`` (the cloud's form of entry point)."""
+    config = function_config(project, topology, function)
+    entries = [
+        *shared,
+        Entry(CONFIG_FILE_NAME, config.dumps().encode("utf-8")),
+        *_user_code(project.root, function),
+    ]
+    return PackageSpec(
+        function=function,
+        deployed_name=topology.deployed_name(function),
+        cloud=function.cloud,
+        role=function.role,
+        handler=handler,
+        config=config,
+        entries=tuple(sorted(entries, key=lambda e: e.arcname)),
+    )
 
-    ``cloud`` limits the plan to that cloud's functions. Raises :class:`BuildError` when the
-    topology cannot be computed or user code is missing.
+
+def per_function_packages(
+    project: Project, topology: Topology, functions: list[FunctionSpec], shared: list[Entry]
+) -> list[PackageSpec]:
+    """One package per function with the dotted handler of :func:`handler_for`: how a cloud
+    without a ``package`` part of its own is packaged (AWS's part is this, for Lambda)."""
+    return [
+        function_package(project, topology, f, shared, handler_for(f.cloud, f.role))
+        for f in functions
+    ]
+
+
+def _cloud_packager(cloud: Cloud):
+    from dtwin_gui.clouds.base import plugin
+
+    return plugin(cloud).part("package") or per_function_packages
+
+
+def plan_packages(project_root: Path, *, cloud: Cloud | str | None = None) -> list[PackageSpec]:
+    """The packages the project's topology needs, in topology order.
+
+    Each cloud in use packages its functions its own way (the ``package`` part of its
+    plugin: AWS one zip per function; clouds without one get one package per function).
+    ``cloud`` limits the plan to that cloud. Raises :class:`BuildError` when the topology
+    cannot be computed or user code is missing.
     """
     root = Path(project_root)
     wanted = wanted_cloud(cloud)
@@ -285,28 +330,13 @@ def plan_packages(project_root: Path, *, cloud: Cloud | str | None = None) -> li
         topology = topology_for_project(project)
     except TopologyError as exc:
         raise BuildError(f"cannot compute the topology: {exc}; run `dtwin validate`") from None
-    shared: dict[Cloud, list[Entry]] = {}
-    specs = []
-    for function in topology.functions:
-        if wanted is not None and function.cloud is not wanted:
+    by_function: dict[tuple[Cloud, str], PackageSpec] = {}
+    for each in topology.clouds:
+        functions = topology.functions_on(each)
+        if (wanted is not None and each is not wanted) or not functions:
             continue
-        if function.cloud not in shared:
-            shared[function.cloud] = runtime_entries(function.cloud)
-        config = function_config(project, topology, function)
-        entries = [
-            *shared[function.cloud],
-            Entry(CONFIG_FILE_NAME, config.dumps().encode("utf-8")),
-            *_user_code(root, function),
-        ]
-        specs.append(
-            PackageSpec(
-                function=function,
-                deployed_name=topology.deployed_name(function),
-                cloud=function.cloud,
-                role=function.role,
-                handler=handler_for(function.cloud, function.role),
-                config=config,
-                entries=tuple(sorted(entries, key=lambda e: e.arcname)),
-            )
-        )
-    return specs
+        package = _cloud_packager(each)
+        for spec in package(project, topology, functions, runtime_entries(each)):
+            by_function[(spec.cloud, spec.function.name)] = spec
+    order = {(f.cloud, f.name): i for i, f in enumerate(topology.functions)}
+    return sorted(by_function.values(), key=lambda s: order[(s.cloud, s.function.name)])

@@ -277,7 +277,7 @@ class CloudPlugin:
 #: Part names the engine knows (a plugin may have any subset).
 PART_NAMES = (
     "terraform_fragment",  # (RootContext) -> fragment of the one root
-    "package",  # (project, topology, out_dir) -> builds
+    "package",  # (project, topology, functions, shared runtime entries) -> [PackageSpec]
     "sdk_steps",  # (topology) -> list[SdkStep], in deploy order
     "sdk_context",  # (project, topology, connection, workspace, outputs, sink) -> step context
     "probes",  # (connection, state resources) -> {address: Probe}

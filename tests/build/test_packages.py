@@ -206,3 +206,36 @@ def test_incomplete_providers_is_a_build_error(project):
     edit_json(project / "config_providers.json", lambda p: p.pop("layer_2_provider"))
     with pytest.raises(BuildError, match="topology"):
         plan_packages(project)
+
+
+def test_each_cloud_packages_its_functions_through_its_plugin(monkeypatch, project):
+    """AWS: one Lambda zip per function (its plugin's part); another cloud's part decides
+    its own shape, e.g. one app per layer as Azure's Function Apps will."""
+    from dataclasses import fields
+
+    from dtwin_gui.build.packages import function_package
+    from dtwin_gui.clouds import base
+    from dtwin_gui.clouds.aws.packaging import lambda_handler, package
+
+    assert base.plugin(Cloud.AWS).part("package") is package
+    edit_json(project / "config_providers.json", lambda p: p.update(layer_3_hot_provider="azure"))
+    seen = []
+
+    def one_app_per_layer(project_, topology, functions, shared):
+        seen.append([f.name for f in functions])
+        return [function_package(project_, topology, functions[0], shared, "function_app.py")]
+
+    real = base.plugin(Cloud.AZURE)
+    values = {f.name: getattr(real, f.name) for f in fields(real)}
+
+    class Plugin(base.CloudPlugin):
+        def part(self, name):
+            return one_app_per_layer if name == "package" else None
+
+    specs = plan_packages(project)
+    aws = [s for s in specs if s.cloud is Cloud.AWS]
+    assert aws and all(s.handler == lambda_handler(s.role) for s in aws)
+    monkeypatch.setitem(base._registry, Cloud.AZURE, Plugin(**values))
+    azure = [s for s in plan_packages(project) if s.cloud is Cloud.AZURE]
+    assert [s.handler for s in azure] == ["function_app.py"]
+    assert seen and "hot-reader" in seen[0]

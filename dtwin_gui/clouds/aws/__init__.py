@@ -49,6 +49,7 @@ PLUGIN = register(
         terraform_types=("aws_",),
         parts={
             "terraform_fragment": f"{_HERE}.terraform:terraform_fragment",
+            "package": f"{_HERE}.packaging:package",
             "probes": f"{_HERE}.probes:probe_resources",
             "leftovers": f"{_HERE}.leftovers:find_leftovers",
             "console_link": f"{_HERE}.console_links:layer_link",
