@@ -30,3 +30,12 @@ def test_google_service_account_bounds():
     assert rule.problems("short")  # 5 < 6
     assert rule.problems("a" * 31)
     assert rule.problems("plant-l2-sa") == []
+
+
+def test_state_machine_and_iot_policy_rules():
+    # The workflow and the device policies are named by the topology now, under their own
+    # AWS rules (a state machine may be 80 characters, an IoT policy 128, no spaces).
+    assert RULES["aws.state_machine"].problems("a" * 80) == []
+    assert any("limit is 80" in p for p in RULES["aws.state_machine"].problems("a" * 81))
+    assert RULES["aws.iot_policy"].problems("plant-pump-1") == []
+    assert RULES["aws.iot_policy"].problems("has space")

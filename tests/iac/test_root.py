@@ -360,8 +360,8 @@ def test_the_workflow_definition_is_passed_verbatim(project, tmp_path):
 
 
 def test_a_name_too_long_for_aws_is_reported(project, tmp_path):
-    # The topology's own names are checked by `dtwin validate`; the few the root adds
-    # (IoT things and policies, schedule and service roles, the TwinMaker bucket) here.
+    # `dtwin validate` checks the topology's names with the suffix placeholder; the root
+    # checks them again with the deployment's suffix, and refuses to write a bad one.
     edit_json(project / "config.json", lambda data: data.update(digital_twin_name="t" * 55))
     builds = build_packages(project, tmp_path / "build", cloud="aws")
     with pytest.raises(RootError, match="choose a shorter twin name"):
