@@ -16,6 +16,7 @@ Writes bench/results/telemetry.json and the table between the ``bench_telemetry`
 docs/performance.md.
 
 Run: .venv/bin/python bench/bench_telemetry.py [--rounds N] [--messages N] [--label TEXT]
+     [--no-fork-server]  (every Lambda worker a new interpreter, as before the fork server)
 """
 
 from __future__ import annotations
@@ -239,6 +240,7 @@ def main(rounds: int = 3, messages: int = 200, label: str = "now") -> dict:
         "machine": f"{platform.machine()} {platform.python_implementation()} "
         f"{platform.python_version()}, {os.cpu_count()} cores",
         "sandbox": "daemon process (dtwin sandbox up); simulator and queries in the bench",
+        "fork_server": os.environ.get("DTWIN_SANDBOX_FORK_SERVER", "1") != "0",
         "path": "simulate (iot-data Publish) -> IoT rule -> dispatcher -> processor -> "
         "persister -> DynamoDB; read back with query_hot (hot reader Lambda)",
         "messages": messages,
@@ -258,5 +260,8 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--label", default="now")
+    parser.add_argument("--no-fork-server", action="store_true")
     options = parser.parse_args()
+    if options.no_fork_server:  # read by the sandbox daemon, which inherits it
+        os.environ["DTWIN_SANDBOX_FORK_SERVER"] = "0"
     print(json.dumps(main(options.rounds, options.messages, options.label), indent=2))

@@ -58,8 +58,9 @@ LOG_FLUSH_WAIT_S = 5.0
 LOG_LINES_KEPT = 20_000
 #: Interpreter settings of every worker.
 _INTERPRETER_ENV = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
-#: Whether workers are forked from a warm interpreter (:mod:`.fork_server`) where possible.
-USE_FORK_SERVER = True
+#: Whether workers are forked from a warm interpreter (:mod:`.fork_server`) where possible
+#: (``DTWIN_SANDBOX_FORK_SERVER=0`` in the sandbox's environment: every worker a new one).
+USE_FORK_SERVER = os.environ.get("DTWIN_SANDBOX_FORK_SERVER", "1") != "0"
 
 #: Variables a worker inherits from our own environment (nothing with credentials).
 _INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT", "TMPDIR")
