@@ -15,6 +15,7 @@ import pytest
 from dtwin_gui.clouds.aws import adopt
 from dtwin_gui.clouds.aws.connection import sandbox_target
 from dtwin_gui.clouds.aws.leftovers import find_leftovers
+from dtwin_gui.clouds.base import Connections
 from dtwin_gui.core.run_events import LogEvent
 from dtwin_gui.iac.cli_config import TerraformSettings
 from dtwin_gui.iac.runner import Terraform
@@ -63,7 +64,7 @@ def test_destroy_adopts_what_the_state_lost_and_leaves_nothing(aws, tmp_path, mo
     deployment = SimpleNamespace(  # what adopt needs of a Deployment
         workspace=SimpleNamespace(terraform_dir=root),
         project_root=tmp_path,
-        target=target,
+        connections=Connections.wrap(target),
         _terraform_runner=lambda: tf,
         _guard=lambda action, phase: action(),
         _emit=events.append,
