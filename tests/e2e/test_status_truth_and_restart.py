@@ -63,8 +63,9 @@ def resource_named(snapshot, layer: str, type_: str):
 
 def test_status_truth_restart_and_private_files(sandbox, project, capsys):
     first_info, _ = sandbox.up()
-    target = resolve_target("sandbox")
-    deployment = Deployment(project, target)
+    connections = resolve_target("sandbox")
+    target = connections["aws"]
+    deployment = Deployment(project, connections)
     deployed = deployment.deploy()
     assert deployed.status == "succeeded", deployed.message + " / " + deployed.hint
     report = deployment.status()
