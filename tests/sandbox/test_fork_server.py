@@ -141,3 +141,14 @@ def test_workers_still_start_when_the_fork_server_is_gone(aws):
     create(aws, "second", {"main.py": "def handler(e, c):\n    return 2\n"})
     assert call(aws, "second") == 2
     assert call(aws, "first") == 1  # its warm worker is unaffected
+
+
+def test_a_function_with_interpreter_settings_of_its_own_gets_a_new_interpreter(aws):
+    # PYTHON* variables act when an interpreter starts: a fork would not have them.
+    create(
+        aws,
+        "optimised",
+        {"main.py": "import sys\ndef handler(e, c):\n    return sys.flags.optimize\n"},
+        env={"PYTHONOPTIMIZE": "1"},
+    )
+    assert call(aws, "optimised") == 1

@@ -29,9 +29,10 @@ ZYGOTE_SCRIPT = Path(__file__).with_name("worker_zygote.py")
 START_TIMEOUT_S = 60.0
 #: Room for a worker's command line (it is written over the zygote's, see the zygote).
 _CMDLINE_ROOM = " " * 2048
-#: Variables read when an interpreter starts: a worker whose environment sets them other than
-#: the zygote's starts the usual way.
-_STARTUP_VARIABLES = ("LANG", "LC_ALL", "LC_CTYPE")
+#: Variables read when an interpreter starts (besides ``PYTHON*``) or when the zygote's modules
+#: are imported (botocore reads BOTO_DISABLE_CRT then): a worker whose environment sets them
+#: other than the zygote's starts the usual way.
+_STARTUP_VARIABLES = ("LANG", "LC_ALL", "LC_CTYPE", "BOTO_DISABLE_CRT")
 
 
 def supported() -> bool:
