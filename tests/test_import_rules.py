@@ -82,14 +82,6 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
         "from_environment() makes the AWS connection from the user's credential chain; "
         "becomes the plugins' cloud_connection from the environment"
     ),
-    ("dtwin_gui/deploy/hot_values.py", _REGISTRY): (
-        "the Status chart reads the hot table with boto3 through AwsConnection; becomes a "
-        "per-cloud hot-store reader part (the runtime's HotStore per cloud)"
-    ),
-    ("dtwin_gui/deploy/query.py", _REGISTRY): (
-        "dtwin query / the Query page read the hot store through AwsConnection; becomes the "
-        "same per-cloud hot-store reader part"
-    ),
     ("dtwin_gui/deploy/orchestrator.py", _REGISTRY): (
         "adoption of what a killed apply lost (clouds/aws/adopt.py) is called directly; "
         "goes through the plugins' 'adopt' part"

@@ -289,6 +289,7 @@ PART_NAMES = (
     "adopt",  # (deployment, ...) -> adoptions of what a killed apply lost
     "identity",  # (connection, outputs) -> JSON-able identity of the live target (fingerprint)
     "publish",  # (connection) -> publish(topic, body: bytes): a device's telemetry into L1
+    "hot_reader",  # (connection, topology, outputs, *, root, secret) -> reader of L3 hot
 )
 
 _registry: dict[Cloud, CloudPlugin] = {}

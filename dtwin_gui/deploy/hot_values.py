@@ -1,7 +1,8 @@
 """Recent values from the hot store, per device and numeric property (for the live chart).
 
-Takes the target, the Terraform outputs and the project explicitly (not a Deployment), so it
-works for any twin whose hot reader it can name. Blocking: call on a worker thread.
+Takes the connections (or one connection), the Terraform outputs and the project explicitly
+(not a Deployment), so it works for any twin whose hot reader it can name. Blocking: call on
+a worker thread.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 
-from dtwin_gui.clouds.aws.connection import AwsConnection
+from dtwin_gui.clouds.base import Connection, Connections
 from dtwin_gui.core import topology as topo
 from dtwin_gui.core.project import Project
 from dtwin_gui.core.providers import Cloud
@@ -59,7 +60,7 @@ def _number(value: object) -> float | None:
 
 
 def recent_values(
-    target: AwsConnection,
+    target: Connections | Connection,
     outputs: dict,
     project: Project,
     *,

@@ -2,35 +2,33 @@
 
 One engine call for ``dtwin query`` and the Status page's live chart: :func:`query_hot` asks
 the *deployed* hot reader function (not the table behind it), so what it shows is what the
-twin model and the dashboards get. The reader is called the way its caller would on the
-cloud: a Lambda ``Invoke`` (IAM-authenticated, as TwinMaker's data connector) when the readers
-share its cloud, or a ``hot-query`` glue envelope signed with the boundary's HMAC secret
-(DESIGN.md §3) over its Function URL when a reader on another cloud exists.
+twin model and the dashboards get. The cloud hosting L3 hot answers through its plugin's
+``hot_reader`` part (AWS: :mod:`dtwin_gui.clouds.aws.hot_store`), which calls the reader the
+way its caller would on the cloud: through the cloud's own API when the readers share its
+cloud, or with a ``hot-query`` glue envelope signed with the boundary's HMAC secret
+(DESIGN.md §3, :class:`SignedReader`) over its URL when a reader on another cloud exists.
+This module keeps the rest: parameters, paging, merging and the errors.
 
-Takes the target and, optionally, the project and the saved Terraform outputs explicitly, so
-it works for any twin whose reader it can name. Blocking: call it on a worker thread.
+Takes the connections (or the one connection) and, optionally, the project and the saved
+Terraform outputs explicitly, so it works for any twin whose reader it can name. Blocking:
+call it on a worker thread.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from dtwin_gui.clouds.aws.connection import AwsConnection
+from dtwin_gui.clouds import plugin, plugins
+from dtwin_gui.clouds.base import Connection, Connections
 from dtwin_gui.core.project import Project, load_project
-from dtwin_gui.core.providers import Cloud, Slot
+from dtwin_gui.core.providers import Slot
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
 from dtwin_gui.runtime.core.records import RecordError, canonical_timestamp
 
-#: Terraform root outputs naming the hot reader (L3 hot on AWS).
-OUT_HOT_READER_FUNCTION = "hot_reader_function_name"
-OUT_HOT_READER_URL = "hot_reader_url"
 #: The reader's page size cap (``DEFAULT_MAX_PAGE`` of runtime.core.hot_read).
 READER_PAGE = 500
 DEFAULT_LIMIT = 50
-#: The boundaries whose receiver is the hot reader (core.topology).
-_READER_BOUNDARIES = ("l4-l3hot-reader", "l5-l3hot-reader")
 
 
 class QueryError(RuntimeError):
@@ -103,68 +101,10 @@ def _devices(project: Project, device: str | None) -> list[str]:
     return [device]
 
 
-def _output(outputs: dict, name: str) -> str | None:
-    value = outputs.get(name)
-    if isinstance(value, dict):  # `terraform output -json` shape
-        value = value.get("value")
-    return value if isinstance(value, str) and value else None
-
-
 # --------------------------------------------------------------------------- readers
 
 
-class _InvokedReader:
-    """The reader called through the Lambda API (what TwinMaker's data connector does)."""
-
-    via = "invoke"
-
-    def __init__(self, target: AwsConnection, name: str, root: Path) -> None:
-        self.target, self.name, self.root = target, name, root
-        self.url = None
-
-    def query(self, params: dict) -> dict:
-        request = json.dumps({"op": "query", "params": params}).encode()
-        try:
-            reply = self.target.client("lambda").invoke(FunctionName=self.name, Payload=request)
-            body = reply["Payload"].read() or b"null"
-        except Exception as exc:  # botocore raises many types; the user needs the cause
-            raise self._failure(exc) from None
-        try:
-            answer = json.loads(body)
-        except ValueError:
-            answer = body[:200].decode("utf-8", "replace")
-        if reply.get("FunctionError") or not isinstance(answer, dict):
-            detail = answer
-            if isinstance(answer, dict):
-                detail = f"{answer.get('errorType', 'Error')}: {answer.get('errorMessage', '')}"
-            raise QueryError(
-                f"the hot reader {self.name} on {self.target.name} failed: {detail}",
-                "see its log (CloudWatch, or the sandbox log), fix it and deploy again",
-            )
-        return answer
-
-    def _failure(self, exc: Exception) -> QueryError:
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
-        if code == "ResourceNotFoundException":
-            return QueryError(
-                f"nothing deployed: the hot reader {self.name} does not exist on "
-                f"{self.target.name}",
-                f"deploy the twin first: dtwin deploy {self.root} --target {self.target.name}",
-            )
-        if code in ("AccessDeniedException", "UnrecognizedClientException"):
-            return QueryError(
-                f"{self.target.name} refused to run the hot reader {self.name}: {exc}",
-                "check the credentials (they need lambda:InvokeFunction on it)",
-            )
-        where = self.target.endpoint or f"AWS ({self.target.region})"
-        return QueryError(
-            f"the hot reader {self.name} did not answer ({where}): {type(exc).__name__}: {exc}",
-            "check that the target is reachable"
-            + (" (dtwin sandbox status)" if self.target.is_sandbox else " and try again"),
-        )
-
-
-class _SignedReader:
+class SignedReader:
     """The reader called as a reader on another cloud would: a signed ``hot-query``."""
 
     via = "signed-url"
@@ -200,15 +140,9 @@ class _SignedReader:
             ) from None
 
 
-def _open_reader(
-    project: Project,
-    root: Path,
-    target: AwsConnection,
-    outputs: dict,
-    secret: str | None,
-):
-    from dtwin_gui.core.resource_names import function_key
-    from dtwin_gui.core.topology import HOT_READER, TopologyError, topology_for_project
+def _open_reader(project: Project, root: Path, connections: Connections, outputs: dict, secret):
+    """The reader of the cloud hosting L3 hot (its plugin's ``hot_reader`` part)."""
+    from dtwin_gui.core.topology import TopologyError, topology_for_project
 
     try:
         topology = topology_for_project(project)
@@ -217,30 +151,21 @@ def _open_reader(
             f"cannot tell where the hot reader runs: {exc}", f"run dtwin validate {root}"
         ) from None
     cloud = topology.providers.get(Slot.L3_HOT)
-    if cloud is not Cloud.AWS:
+    part = plugin(cloud).part("hot_reader") if cloud is not None else None
+    if part is None:
+        able = [p.label for p in plugins() if "hot_reader" in p.parts] or ["no cloud"]
         raise QueryError(
-            f"L3 hot is on {cloud}: this version reads the hot store on AWS only",
-            "put L3 hot on AWS on the Layers page",
+            f"L3 hot is on {cloud}: this version reads the hot store on {' and '.join(able)} only",
+            f"put L3 hot on {able[0]} on the Layers page",
         )
-    name = _output(outputs, OUT_HOT_READER_FUNCTION) or topology.name_of(
-        function_key(HOT_READER), Cloud.AWS
-    )
-    remote = [b for b in topology.boundaries if b.spec.name in _READER_BOUNDARIES]
-    if not remote:
-        return _InvokedReader(target, name, root)
-    # A reader on another cloud exists: the Function URL answers only signed requests.
-    url = _output(outputs, OUT_HOT_READER_URL)
-    if not url or not secret:
-        missing = "URL" if not url else "glue secret"
+    if cloud not in connections:
+        label = plugin(cloud).label
         raise QueryError(
-            f"the hot reader {name} answers only signed requests (a reader on "
-            f"{remote[0].source_cloud} exists) and its {missing} is not known here",
-            "deploy the twin from this machine first",
+            f"the hot reader runs on {label}, and this {connections.mode} deployment has no "
+            f"{label} connection",
+            f"sign in to {label} on the Credentials page",
         )
-    if target.is_sandbox and target.endpoint and "/_function_url/" not in url:
-        url = f"{target.endpoint}/_function_url/{name}/"
-    boundary = remote[0]
-    return _SignedReader(url, secret, name, str(boundary.source_cloud), str(boundary.spec.source))
+    return cloud, part(connections[cloud], topology, outputs, root=root, secret=secret)
 
 
 def _read_device(reader, device_id: str, since: str | None, limit: int) -> list[dict]:
@@ -271,7 +196,7 @@ def _read_device(reader, device_id: str, since: str | None, limit: int) -> list[
 
 def query_hot(
     project_root: Path,
-    target: AwsConnection,
+    target: Connections | Connection,
     device: str | None = None,
     since: str | None = None,
     limit: int = DEFAULT_LIMIT,
@@ -292,20 +217,21 @@ def query_hot(
     limit = _limit(limit)
     project = project or load_project(root)
     devices = _devices(project, device)
+    connections = Connections.wrap(target)
     if outputs is None:
-        workspace = DeploymentWorkspace(root, target.name)
+        workspace = DeploymentWorkspace(root, connections.name)
         outputs = workspace.read_json(workspace.outputs_file, {})
-    reader = _open_reader(project, root, target, outputs, secret)
+    cloud, reader = _open_reader(project, root, connections, outputs, secret)
     records: list[dict] = []
     for device_id in devices:
         records.extend(_read_device(reader, device_id, start, limit))
     records.sort(key=lambda r: (str(r.get("timestamp", "")), str(r.get("device_id"))), reverse=True)
     source = QuerySource(
         reader.name,
-        str(Cloud.AWS),
-        target.name,
+        str(cloud),
+        connections.name,
         reader.via,
-        target.region,
+        getattr(connections[cloud], "region", ""),
         reader.url,
     )
     return QueryResult(records[:limit], source)

@@ -10,6 +10,7 @@ import pytest
 from helpers_aws import SECRET, deploy_project
 
 from dtwin_gui.clouds.aws.connection import sandbox_target
+from dtwin_gui.clouds.base import SANDBOX, Connections
 from dtwin_gui.deploy.query import QueryError, nothing_deployed, query_hot
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
 from dtwin_gui.runtime.aws.stores import DynamoHotStore
@@ -153,6 +154,28 @@ def test_a_reader_with_remote_callers_is_queried_with_a_signed_envelope(aws, pro
     assert "glue secret does not match" in caught.value.hint
     with pytest.raises(QueryError, match="only signed requests"):
         query_hot(project, target, outputs={"hot_reader_url": url})
+
+
+def test_a_hot_store_on_a_cloud_dtwin_cannot_read_is_named(project):
+    path = project / "config_providers.json"
+    providers = json.loads(path.read_text())
+    providers["layer_3_hot_provider"] = "azure"
+    path.write_text(json.dumps(providers))
+    target = sandbox_target("http://127.0.0.1:9", "us-east-1")
+    with pytest.raises(QueryError) as caught:
+        query_hot(project, target, outputs={})
+    assert (
+        caught.value.message == "L3 hot is on azure: this version reads the hot store on AWS only"
+    )
+    assert caught.value.hint == "put L3 hot on AWS on the Layers page"
+
+
+def test_a_hot_store_on_a_cloud_not_connected_says_where_to_sign_in(project):
+    with pytest.raises(QueryError) as caught:
+        query_hot(project, Connections(SANDBOX, {}), outputs={})
+    assert "the hot reader runs on AWS" in caught.value.message
+    assert "no AWS connection" in caught.value.message
+    assert caught.value.hint == "sign in to AWS on the Credentials page"
 
 
 def test_a_saved_deploy_means_something_is_deployed(project):

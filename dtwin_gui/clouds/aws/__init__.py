@@ -61,6 +61,7 @@ PLUGIN = register(
             "adopt": f"{_HERE}.adopt:plan_adopting",
             "identity": f"{_HERE}.identity:identity",
             "publish": f"{_HERE}.publish:publisher",
+            "hot_reader": f"{_HERE}.hot_store:open_reader",
         },
     )
 )
