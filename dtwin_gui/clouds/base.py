@@ -147,6 +147,25 @@ class Connections:
 PRESENT, MISSING, UNKNOWN = "present", "missing", "error"
 
 
+class Decision(StrEnum):
+    """A permission preflight's decision for one required action (the Credentials page)."""
+
+    ALLOWED = "allowed"
+    DENIED = "denied"
+    UNKNOWN = "unknown"
+
+
+@runtime_checkable
+class PermissionReport(Protocol):
+    """A cloud's permission preflight: per group ("setup", "L1"...) each action's decision."""
+
+    groups: dict[str, dict[str, str]]
+
+    def counts(self, group: str) -> dict[str, int]:
+        """``{decision: how many}`` of ``group``, every :class:`Decision` present."""
+        ...
+
+
 @dataclass(frozen=True)
 class Probe:
     """Whether one resource of Terraform's state still exists in its cloud (live)."""
@@ -239,6 +258,9 @@ class EmulatorSpec:
     sandbox_path: SandboxPath
     #: For :attr:`SandboxPath.PROVISIONED`: creates the deployment's intent on the emulators.
     provision: Callable[..., Any] | None = None
+    #: ``(endpoints, region) -> {what: count or None}`` of a running emulator, asked from
+    #: any process (``dtwin sandbox status``: "functions", "tables", "buckets").
+    counts: Callable[[Mapping[str, str], str], dict[str, int | None]] | None = None
 
 
 @dataclass
@@ -254,6 +276,9 @@ class CloudPlugin:
     sandbox_connection: Callable[..., Connection] | None = None
     #: ``(choice, secrets) -> Connection`` for the real cloud from the saved sign-in.
     cloud_connection: Callable[..., Connection] | None = None
+    #: ``() -> Connection`` for the real cloud from the user's own credential chain
+    #: (profile, SSO, keys in the environment), as the ``dtwin`` commands use it.
+    environment_connection: Callable[[], Connection] | None = None
     #: ``(choice, secrets) -> CheckResult``: sign-in and permission check.
     preflight: Callable[..., Any] | None = None
     emulator: Callable[[], EmulatorSpec] | None = None
@@ -286,10 +311,12 @@ PART_NAMES = (
     "resource_link",  # (connection, component, name, *, arn, thing_names) -> ConsoleLink
     "trace",  # (project, connection, outputs, ...) -> TraceResult
     "code_check",  # (connection, builds, outputs, log) -> functions still stale after repair
-    "adopt",  # (deployment, ...) -> adoptions of what a killed apply lost
+    "adopt",  # (connection, twin, plan, terraform_dir, plan_document) -> [Adoption] it lost
+    "adopt_before_destroy",  # (connection, twin, terraform_dir, plan_document) -> [Adoption]
     "identity",  # (connection, outputs) -> JSON-able identity of the live target (fingerprint)
     "publish",  # (connection) -> publish(topic, body: bytes): a device's telemetry into L1
     "hot_reader",  # (connection, topology, outputs, *, root, secret) -> reader of L3 hot
+    "saved_steps",  # (sdk_state.json data) -> {step_id: saved} of its steps (older files too)
 )
 
 _registry: dict[Cloud, CloudPlugin] = {}

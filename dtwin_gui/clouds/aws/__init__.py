@@ -24,6 +24,12 @@ def _cloud_connection(choice, secrets):
     return target_for(choice, secrets)
 
 
+def _environment_connection():
+    from dtwin_gui.clouds.aws.connection import aws_target
+
+    return aws_target()
+
+
 def _preflight(choice, secrets, **kwargs):
     from dtwin_gui.clouds.aws.preflight import check_aws
 
@@ -44,6 +50,7 @@ PLUGIN = register(
         sandbox_path=SandboxPath.TERRAFORM,
         sandbox_connection=_sandbox_connection,
         cloud_connection=_cloud_connection,
+        environment_connection=_environment_connection,
         preflight=_preflight,
         emulator=_emulator,
         terraform_types=("aws_",),
@@ -58,10 +65,12 @@ PLUGIN = register(
             "code_check": f"{_HERE}.code_check:check_code",
             "sdk_steps": f"{_HERE}.sdk.steps:aws_steps",
             "sdk_context": f"{_HERE}.sdk.context:make_context",
-            "adopt": f"{_HERE}.adopt:plan_adopting",
+            "adopt": f"{_HERE}.adopt:lost_in_plan",
+            "adopt_before_destroy": f"{_HERE}.adopt:lost_before_destroy",
             "identity": f"{_HERE}.identity:identity",
             "publish": f"{_HERE}.publish:publisher",
             "hot_reader": f"{_HERE}.hot_store:open_reader",
+            "saved_steps": f"{_HERE}.sdk.state:saved_steps",
         },
     )
 )

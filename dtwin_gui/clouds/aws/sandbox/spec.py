@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from dtwin_gui.clouds.base import EmulatorHandle, EmulatorSpec, SandboxPath
@@ -84,6 +84,37 @@ def healthy(handle: EmulatorHandle, timeout_s: float = 2.0) -> bool:
     return isinstance(answer, dict) and answer.get("pid") == handle.details.get("pid")
 
 
+def counts(endpoints: Mapping[str, str], region: str) -> dict[str, int | None]:
+    """How many functions, tables and buckets the running emulator holds (None: unknown)."""
+    import boto3
+    from botocore.config import Config
+
+    from dtwin_gui.clouds.aws.sandbox.emulator import FAKE_CREDENTIALS
+
+    config = Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30)
+    session = boto3.session.Session(
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        region_name=region,
+    )
+
+    def client(service: str):
+        return session.client(service, endpoint_url=endpoints["aws"], config=config)
+
+    found: dict[str, int | None] = {}
+    calls = {
+        "functions": lambda: client("lambda").list_functions()["Functions"],
+        "tables": lambda: client("dynamodb").list_tables()["TableNames"],
+        "buckets": lambda: client("s3").list_buckets()["Buckets"],
+    }
+    for name, call in calls.items():
+        try:
+            found[name] = len(call())
+        except Exception:  # a count we cannot get is shown as unknown
+            found[name] = None
+    return found
+
+
 def emulator_spec() -> EmulatorSpec:
     return EmulatorSpec(
         cloud=Cloud.AWS,
@@ -91,4 +122,5 @@ def emulator_spec() -> EmulatorSpec:
         start=start,
         healthy=healthy,
         sandbox_path=SandboxPath.TERRAFORM,
+        counts=counts,
     )

@@ -133,6 +133,13 @@ class SdkState:
             workspace.write_json(workspace.sdk_state_file, self.to_json())
 
 
+def saved_steps(data: object) -> dict[str, dict[str, Any]]:
+    """The saved state of each AWS step in ``data`` (a version-1 or version-2 file's JSON),
+    read as the steps read it (unreadable records left out): the plugin's ``saved_steps``."""
+    state = SdkState.from_json(data)
+    return {step_id: state.step(step_id) for step_id in AWS_STEP_IDS}
+
+
 def _steps_of_version_1(data: dict) -> dict[str, Any]:
     """The step-keyed form of a version-1 record (``devices``/``twinmaker``/``grafana``)."""
     return {
