@@ -93,8 +93,9 @@ def test_terraform_fmt_is_clean():
     assert result.returncode == 0, f"not fmt-clean:\n{result.stdout}{result.stderr}"
 
 
-#: The inputs every layer module with functions declares (Terraform cannot share variable
-#: declarations between modules, so they are repeated; this keeps the copies identical).
+#: The inputs every layer module with functions takes alike, as attributes of one object
+#: variable `common` (Terraform cannot share a declaration between modules, so each layer
+#: declares that one block; this keeps the copies identical).
 COMMON_INPUTS = (
     "twin_name",
     "log_level",
@@ -110,17 +111,19 @@ def _variables(folder: Path) -> dict[str, Block]:
     return {b.labels[0]: b for b in parse_module(folder) if b.type == "variable"}
 
 
-def test_the_layers_declare_their_common_inputs_alike():
+def test_the_layers_declare_their_common_inputs_once_and_alike():
     declared = {}
     for folder in _module_dirs():
         if folder.name == "setup":
             continue
         variables = _variables(folder)
-        declared[folder.name] = tuple(
-            text(variables[name].body) if name in variables else None for name in COMMON_INPUTS
-        )
-    assert all(None not in inputs for inputs in declared.values()), declared
-    assert len(set(declared.values())) == 1, "a common input differs between layer modules"
+        assert not set(COMMON_INPUTS) & set(variables), f"{folder.name}: a loose common input"
+        assert "common" in variables, f"{folder.name} does not declare the common inputs"
+        declared[folder.name] = text(variables["common"].body)
+    assert len(declared) == 7, declared
+    assert len(set(declared.values())) == 1, "the common inputs differ between layer modules"
+    shape = re.sub(r"\s+", "", next(iter(declared.values())))
+    assert all(f"{name}=" in shape for name in COMMON_INPUTS), shape
 
 
 def test_every_function_input_has_the_same_shape():

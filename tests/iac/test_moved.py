@@ -131,6 +131,15 @@ def _set_providers(project: Path, slots: dict[str, str]) -> None:
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")
 
 
+def _as_the_old_generator_wrote_it(root: Path) -> None:
+    """The old modules took the layers' common inputs loose (``twin_name``, ``log_level``),
+    not as today's one ``common`` object: flatten it, as the old generator wrote them."""
+    doc = json.loads(root.read_text(encoding="utf-8"))
+    for module in doc["module"].values():
+        module.update(module.pop("common", {}))
+    root.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+
+
 def _deploy_old_then_plan_new(project: Path, tmp_path: Path, monkeypatch, cli_env, target):
     """Apply the project with the old modules, regenerate the root on today's and plan.
 
@@ -139,6 +148,7 @@ def _deploy_old_then_plan_new(project: Path, tmp_path: Path, monkeypatch, cli_en
     workdir = tmp_path / "tf"
     monkeypatch.setenv(TERRAFORM_DIR_ENV, str(_old_terraform_dir(tmp_path / "old")))
     info = generate_root(project, target=target, builds=builds, out_dir=workdir)
+    _as_the_old_generator_wrote_it(info.path)
     # Glue secrets and the other clouds' receiver URLs come from the environment only.
     glue = {
         name: "https://receiver.invalid/" if name.endswith("_url") else secrets.token_hex(16)

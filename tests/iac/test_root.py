@@ -194,11 +194,14 @@ def test_the_root_is_deterministic_and_private(project, tmp_path):
 
 
 def test_log_level_follows_the_project_mode(project, tmp_path):
+    def levels(doc):
+        return {m["common"]["log_level"] for n, m in doc["module"].items() if n != "aws_setup"}
+
     _, doc, _ = generate(project, tmp_path / "debug")
-    assert {m["log_level"] for n, m in doc["module"].items() if n != "aws_setup"} == {"DEBUG"}
+    assert levels(doc) == {"DEBUG"}
     edit_json(project / "config.json", lambda data: data.update(mode="PRODUCTION"))
     _, doc, _ = generate(project, tmp_path / "production")
-    assert {m["log_level"] for n, m in doc["module"].items() if n != "aws_setup"} == {"INFO"}
+    assert levels(doc) == {"INFO"}
 
 
 # --- real AWS ---------------------------------------------------------------------------------

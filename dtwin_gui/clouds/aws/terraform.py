@@ -145,8 +145,12 @@ class RootBuilder:
     def common(self, slot: Slot) -> dict:
         return {
             "source": module_source(Cloud.AWS, slot),
-            "twin_name": self.twin,
-            "log_level": "DEBUG" if self.project.mode == "DEBUG" else "INFO",
+            # One object for the inputs every layer takes alike (the module's optional
+            # attributes give the defaults of the rest).
+            "common": {
+                "twin_name": self.twin,
+                "log_level": "DEBUG" if self.project.mode == "DEBUG" else "INFO",
+            },
         }
 
     def days(self, attribute: str, key: str) -> int:

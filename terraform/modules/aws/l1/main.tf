@@ -14,8 +14,8 @@ data "aws_region" "current" {}
 
 locals {
   base_env = {
-    DTWIN_TWIN_NAME = var.twin_name
-    DTWIN_LOG_LEVEL = var.log_level
+    DTWIN_TWIN_NAME = var.common.twin_name
+    DTWIN_LOG_LEVEL = var.common.log_level
   }
 
   # Every Lambda of this layer, keyed by its topology name.
@@ -39,7 +39,7 @@ module "functions" {
   source = "../_function"
 
   functions          = local.functions
-  log_retention_days = var.log_retention_days
+  log_retention_days = var.common.log_retention_days
 }
 
 # Deployments made before ../_function existed keep their roles and log groups.
@@ -112,7 +112,7 @@ resource "aws_iot_policy" "device" {
 
 resource "aws_iot_topic_rule" "telemetry" {
   name        = var.rule_name
-  description = "Telemetry of twin ${var.twin_name} to its dispatcher"
+  description = "Telemetry of twin ${var.common.twin_name} to its dispatcher"
   enabled     = true
   sql         = "SELECT *, topic(3) AS device_id FROM '${var.telemetry_topic_filter}'"
   sql_version = "2016-03-23"
@@ -158,8 +158,8 @@ resource "aws_lambda_function" "dispatcher" {
   s3_bucket        = var.dispatcher.s3_bucket
   s3_key           = var.dispatcher.s3_key
   source_code_hash = var.dispatcher.package_hash
-  timeout          = var.function_timeout_seconds
-  memory_size      = var.function_memory_mb
+  timeout          = var.common.function_timeout_seconds
+  memory_size      = var.common.function_memory_mb
 
   environment {
     variables = merge(
@@ -185,8 +185,8 @@ resource "aws_lambda_function" "connector" {
   s3_bucket        = var.connector.s3_bucket
   s3_key           = var.connector.s3_key
   source_code_hash = var.connector.package_hash
-  timeout          = var.function_timeout_seconds
-  memory_size      = var.function_memory_mb
+  timeout          = var.common.function_timeout_seconds
+  memory_size      = var.common.function_memory_mb
 
   environment {
     variables = merge(local.base_env, {

@@ -12,8 +12,8 @@ data "aws_region" "current" {}
 
 locals {
   base_env = {
-    DTWIN_TWIN_NAME = var.twin_name
-    DTWIN_LOG_LEVEL = var.log_level
+    DTWIN_TWIN_NAME = var.common.twin_name
+    DTWIN_LOG_LEVEL = var.common.log_level
   }
 
   # Every Lambda of this layer, keyed by its topology name (role, log group, logs policy).
@@ -62,7 +62,7 @@ module "functions" {
   source = "../_function"
 
   functions          = local.functions
-  log_retention_days = var.log_retention_days
+  log_retention_days = var.common.log_retention_days
 }
 
 # Deployments made before ../_function existed keep their roles and log groups.
@@ -108,8 +108,8 @@ resource "aws_lambda_function" "processor" {
   s3_bucket        = each.value.s3_bucket
   s3_key           = each.value.s3_key
   source_code_hash = each.value.package_hash
-  timeout          = var.function_timeout_seconds
-  memory_size      = var.function_memory_mb
+  timeout          = var.common.function_timeout_seconds
+  memory_size      = var.common.function_memory_mb
 
   environment {
     variables = merge(local.base_env, {
@@ -156,8 +156,8 @@ resource "aws_lambda_function" "persister" {
   s3_bucket        = var.persister.s3_bucket
   s3_key           = var.persister.s3_key
   source_code_hash = var.persister.package_hash
-  timeout          = var.function_timeout_seconds
-  memory_size      = var.function_memory_mb
+  timeout          = var.common.function_timeout_seconds
+  memory_size      = var.common.function_memory_mb
 
   environment {
     variables = merge(
@@ -219,8 +219,8 @@ resource "aws_lambda_function" "event_checker" {
   s3_bucket        = var.event_checker.s3_bucket
   s3_key           = var.event_checker.s3_key
   source_code_hash = var.event_checker.package_hash
-  timeout          = var.function_timeout_seconds
-  memory_size      = var.function_memory_mb
+  timeout          = var.common.function_timeout_seconds
+  memory_size      = var.common.function_memory_mb
 
   environment {
     variables = merge(
@@ -249,8 +249,8 @@ resource "aws_lambda_function" "action" {
   s3_bucket        = each.value.s3_bucket
   s3_key           = each.value.s3_key
   source_code_hash = each.value.package_hash
-  timeout          = var.function_timeout_seconds
-  memory_size      = var.function_memory_mb
+  timeout          = var.common.function_timeout_seconds
+  memory_size      = var.common.function_memory_mb
 
   environment {
     variables = local.base_env
@@ -295,8 +295,8 @@ resource "aws_lambda_function" "event_feedback" {
   s3_bucket        = var.event_feedback.s3_bucket
   s3_key           = var.event_feedback.s3_key
   source_code_hash = var.event_feedback.package_hash
-  timeout          = var.function_timeout_seconds
-  memory_size      = var.function_memory_mb
+  timeout          = var.common.function_timeout_seconds
+  memory_size      = var.common.function_memory_mb
 
   environment {
     variables = merge(
@@ -371,8 +371,8 @@ resource "aws_lambda_function" "ingestion" {
   s3_bucket        = var.ingestion.s3_bucket
   s3_key           = var.ingestion.s3_key
   source_code_hash = var.ingestion.package_hash
-  timeout          = var.function_timeout_seconds
-  memory_size      = var.function_memory_mb
+  timeout          = var.common.function_timeout_seconds
+  memory_size      = var.common.function_memory_mb
 
   environment {
     variables = merge(

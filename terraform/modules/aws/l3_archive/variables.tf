@@ -1,35 +1,22 @@
+variable "common" {
+  description = "Inputs every layer takes alike: twin_name (DTWIN_TWIN_NAME of every function), log_level (DTWIN_LOG_LEVEL: DEBUG or INFO), log_retention_days of the functions' CloudWatch log groups, and the timeout and memory of every function in this layer."
+  type = object({
+    twin_name                = string
+    log_level                = optional(string, "INFO")
+    log_retention_days       = optional(number, 14)
+    function_timeout_seconds = optional(number, 30)
+    function_memory_mb       = optional(number, 256)
+  })
+
+  validation {
+    condition     = contains(["DEBUG", "INFO"], var.common.log_level)
+    error_message = "common.log_level is DEBUG or INFO."
+  }
+}
+
 # Every function input is a package from the build: the deployed Lambda name and IAM role
 # name (both from the topology), the handler, where the zip was uploaded (the setup module's
 # bucket and key) and the base64 SHA-256 of the zip.
-
-variable "twin_name" {
-  description = "The twin's name (DTWIN_TWIN_NAME of every function)."
-  type        = string
-}
-
-variable "log_level" {
-  description = "DTWIN_LOG_LEVEL of every function: DEBUG or INFO."
-  type        = string
-  default     = "INFO"
-}
-
-variable "log_retention_days" {
-  description = "Days the functions' CloudWatch log groups keep events."
-  type        = number
-  default     = 14
-}
-
-variable "function_timeout_seconds" {
-  description = "Timeout of every function in this layer."
-  type        = number
-  default     = 30
-}
-
-variable "function_memory_mb" {
-  description = "Memory of every function in this layer."
-  type        = number
-  default     = 256
-}
 
 variable "bucket_name" {
   description = "Name of the archive S3 bucket (globally unique)."

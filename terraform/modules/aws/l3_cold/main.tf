@@ -7,8 +7,8 @@
 
 locals {
   base_env = {
-    DTWIN_TWIN_NAME = var.twin_name
-    DTWIN_LOG_LEVEL = var.log_level
+    DTWIN_TWIN_NAME = var.common.twin_name
+    DTWIN_LOG_LEVEL = var.common.log_level
   }
 
   # Every Lambda of this layer, keyed by its topology name.
@@ -69,7 +69,7 @@ module "functions" {
   source = "../_function"
 
   functions          = local.functions
-  log_retention_days = var.log_retention_days
+  log_retention_days = var.common.log_retention_days
 }
 
 # Deployments made before ../_function existed keep their roles and log groups.
@@ -125,7 +125,7 @@ resource "aws_lambda_function" "cold_to_archive_mover" {
   s3_key           = var.cold_to_archive_mover.s3_key
   source_code_hash = var.cold_to_archive_mover.package_hash
   timeout          = var.mover_timeout_seconds
-  memory_size      = var.function_memory_mb
+  memory_size      = var.common.function_memory_mb
 
   environment {
     variables = merge(
@@ -213,8 +213,8 @@ resource "aws_lambda_function" "cold_writer" {
   s3_bucket        = var.cold_writer.s3_bucket
   s3_key           = var.cold_writer.s3_key
   source_code_hash = var.cold_writer.package_hash
-  timeout          = var.function_timeout_seconds
-  memory_size      = var.function_memory_mb
+  timeout          = var.common.function_timeout_seconds
+  memory_size      = var.common.function_memory_mb
 
   environment {
     variables = merge(

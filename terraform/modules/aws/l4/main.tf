@@ -11,8 +11,8 @@ data "aws_caller_identity" "current" {}
 
 locals {
   base_env = {
-    DTWIN_TWIN_NAME = var.twin_name
-    DTWIN_LOG_LEVEL = var.log_level
+    DTWIN_TWIN_NAME = var.common.twin_name
+    DTWIN_LOG_LEVEL = var.common.log_level
   }
 
   # Every Lambda of this layer, keyed by its topology name.
@@ -116,7 +116,7 @@ module "functions" {
   source = "../_function"
 
   functions          = local.functions
-  log_retention_days = var.log_retention_days
+  log_retention_days = var.common.log_retention_days
 }
 
 # Deployments made before ../_function existed keep their roles and log groups.
@@ -146,8 +146,8 @@ resource "aws_lambda_function" "hot_reader_proxy" {
   s3_bucket        = var.hot_reader_proxy.s3_bucket
   s3_key           = var.hot_reader_proxy.s3_key
   source_code_hash = var.hot_reader_proxy.package_hash
-  timeout          = var.function_timeout_seconds
-  memory_size      = var.function_memory_mb
+  timeout          = var.common.function_timeout_seconds
+  memory_size      = var.common.function_memory_mb
 
   environment {
     variables = merge(local.base_env, {

@@ -9,8 +9,8 @@ data "aws_caller_identity" "current" {}
 
 locals {
   base_env = {
-    DTWIN_TWIN_NAME = var.twin_name
-    DTWIN_LOG_LEVEL = var.log_level
+    DTWIN_TWIN_NAME = var.common.twin_name
+    DTWIN_LOG_LEVEL = var.common.log_level
   }
 
   # Every Lambda of this layer, keyed by its topology name.
@@ -68,7 +68,7 @@ resource "aws_iam_role_policy" "grafana" {
 # Sign-in through IAM Identity Center (AWS_SSO), which must be enabled in the account.
 resource "aws_grafana_workspace" "dashboards" {
   name                     = var.workspace_name
-  description              = "Dashboards of twin ${var.twin_name}"
+  description              = "Dashboards of twin ${var.common.twin_name}"
   account_access_type      = "CURRENT_ACCOUNT"
   authentication_providers = ["AWS_SSO"]
   permission_type          = "SERVICE_MANAGED"
@@ -82,7 +82,7 @@ module "functions" {
   source = "../_function"
 
   functions          = local.functions
-  log_retention_days = var.log_retention_days
+  log_retention_days = var.common.log_retention_days
 }
 
 # Deployments made before ../_function existed keep their roles and log groups.
@@ -112,8 +112,8 @@ resource "aws_lambda_function" "hot_reader_proxy" {
   s3_bucket        = var.hot_reader_proxy.s3_bucket
   s3_key           = var.hot_reader_proxy.s3_key
   source_code_hash = var.hot_reader_proxy.package_hash
-  timeout          = var.function_timeout_seconds
-  memory_size      = var.function_memory_mb
+  timeout          = var.common.function_timeout_seconds
+  memory_size      = var.common.function_memory_mb
 
   environment {
     variables = merge(local.base_env, {
