@@ -25,8 +25,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Two workers (the CI machine has 2 cores); a file's tests stay on one worker, so the E2E
+# tests of one file keep sharing their deployment.
 test: $(STAMP) lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # The double-click app (PyInstaller, one folder): dist/dtwin/dtwin. See packaging/README.md.
 package: $(STAMP)
