@@ -78,24 +78,9 @@ _REGISTRY = "cloud-packages-only-through-the-registry"
 KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
     # Neutral code that still reaches the AWS package directly (issue 13 work in progress;
     # each becomes a plugin part or goes through the registry).
-    ("dtwin_gui/app/connections.py", _REGISTRY): (
-        "from_environment() makes the AWS connection from the user's credential chain; "
-        "becomes the plugins' cloud_connection from the environment"
-    ),
     ("dtwin_gui/deploy/orchestrator.py", _REGISTRY): (
         "adoption of what a killed apply lost (clouds/aws/adopt.py) is called directly; "
         "goes through the plugins' 'adopt' part"
-    ),
-    ("dtwin_gui/deploy/review.py", _REGISTRY): (
-        "the Review page reads the saved AWS SdkState; goes through the SDK steps' "
-        "recorded state (SdkStep protocol) per cloud"
-    ),
-    ("dtwin_gui/sandbox/daemon.py", _REGISTRY): (
-        "the sandbox daemon's counts use the AWS emulator's fake credentials; the supervisor "
-        "starts each cloud from its EmulatorSpec, the counts become part of that spec"
-    ),
-    ("dtwin_gui/ui/app.py", _REGISTRY): (
-        "the window's sandbox_factory is typed as AwsConnection; becomes Connections"
     ),
     ("dtwin_gui/ui/widgets/credentials_aws.py", _REGISTRY): (
         "the AWS sign-in form (Qt, so it must live in ui/) calls the AWS preflight and SSO "
@@ -103,9 +88,6 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
     ),
     ("dtwin_gui/ui/widgets/credentials_clouds.py", _REGISTRY): (
         "the Azure and Google sign-in forms (Qt) call their preflight directly, as the AWS one"
-    ),
-    ("dtwin_gui/ui/widgets/permission_table.py", _REGISTRY): (
-        "shows the AWS preflight's permission result types; becomes a neutral CheckResult"
     ),
 }
 

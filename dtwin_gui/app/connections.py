@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from dtwin_gui.clouds import cloud_connections, plugin, sandbox_connections
+from dtwin_gui.clouds import cloud_connections, plugin, plugins, sandbox_connections
 from dtwin_gui.clouds.base import CLOUD_TARGET_NAME, SANDBOX, Connections
 from dtwin_gui.core.providers import Cloud
 
@@ -95,10 +95,14 @@ def lock_sandbox() -> Connections:
 
 def from_environment() -> Connections:
     """Real-cloud Connections from the user's own credential chain (profile, SSO, keys in the
-    environment), as the ``dtwin`` commands use it. AWS is the only deployable cloud so far."""
-    from dtwin_gui.clouds.aws.connection import aws_target
-
-    return cloud_connections({Cloud.AWS: aws_target()})
+    environment), as the ``dtwin`` commands use it: one per cloud whose plugin can make one
+    (its ``environment_connection``; AWS is the only one so far)."""
+    made = {}
+    for cloud_plugin in plugins():
+        connect = cloud_plugin.environment_connection
+        if connect is not None:
+            made[cloud_plugin.cloud] = connect()
+    return cloud_connections(made)
 
 
 def from_choices(choices: Mapping[Cloud, Any], secrets) -> Connections:

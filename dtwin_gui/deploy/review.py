@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dtwin_gui.clouds import plugins
-from dtwin_gui.clouds.aws.sdk.state import SdkState
 from dtwin_gui.clouds.base import StepItem
 from dtwin_gui.core.project import Project
 from dtwin_gui.core.providers import CLOUD_TITLES, CLOUDS, SLOT_INFO, Cloud, Slot
 from dtwin_gui.core.topology import Topology
+from dtwin_gui.deploy.sdk_record import saved_steps
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
 from dtwin_gui.iac.state import ROOT_LAYER, read_state
 
@@ -263,8 +263,8 @@ def destroy_preview(workspace: DeploymentWorkspace) -> DestroyPreview:
     layers: dict[str, list[str]] = {}
     for layer, resources in read_state(workspace.terraform_dir).by_layer().items():
         layers.setdefault(layer, []).extend(r.address for r in resources)
-    state = SdkState.load(workspace)
+    saved = saved_steps(workspace)
     for step in _sdk_steps(set(CLOUDS)):
-        for kind, name in step.recorded(state.step(step.step_id)):
+        for kind, name in step.recorded(saved.get(step.step_id, {})):
             layers.setdefault(step.layer, []).append(f"sdk:{kind}:{name}")
     return DestroyPreview(layers)

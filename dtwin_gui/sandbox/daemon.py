@@ -46,6 +46,7 @@ from pathlib import Path
 
 from dtwin_gui.core.processes import pid_alive
 from dtwin_gui.sandbox.control import EMULATORS_PATH, HEALTH_PATH
+from dtwin_gui.sandbox.processes import command_line, stop_tree
 
 logger = logging.getLogger("dtwin_gui.sandbox.daemon")
 
@@ -172,72 +173,9 @@ def _locked():
         os.close(fd)
 
 
-# --- processes ---------------------------------------------------------------------------
-def _command_line(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        pass
-    result = subprocess.run(
-        ["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True, check=False
-    )
-    return result.stdout.strip()
-
-
+# --- processes (the helpers are in sandbox/processes.py) -------------------------------
 def _is_daemon(pid: int) -> bool:
-    return pid_alive(pid) and _MODULE in _command_line(pid)
-
-
-def _parents() -> dict[int, int]:
-    """pid -> parent pid of every process."""
-    out: dict[int, int] = {}
-    proc = Path("/proc")
-    if proc.is_dir():
-        for entry in proc.iterdir():
-            if entry.name.isdigit():
-                try:
-                    stat = (entry / "stat").read_text()
-                    out[int(entry.name)] = int(stat.rpartition(")")[2].split()[1])
-                except (OSError, ValueError, IndexError):
-                    continue
-        return out
-    result = subprocess.run(
-        ["ps", "-A", "-o", "pid=,ppid="], capture_output=True, text=True, check=False
-    )
-    for line in result.stdout.splitlines():
-        with contextlib.suppress(ValueError):
-            pid, ppid = (int(x) for x in line.split())
-            out[pid] = ppid
-    return out
-
-
-def _descendants(pid: int) -> list[int]:
-    parents = _parents()
-    found, frontier = [], [pid]
-    while frontier:
-        current = frontier.pop()
-        children = [p for p, parent in parents.items() if parent == current]
-        found.extend(children)
-        frontier.extend(children)
-    return found
-
-
-def _signal_group(pid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        if os.getpgid(pid) == pid:
-            os.killpg(pid, sig)
-            return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.kill(pid, sig)
-
-
-def _wait_gone(pids: list[int], timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if not any(pid_alive(p) for p in pids):
-            return True
-        time.sleep(0.05)
-    return not any(pid_alive(p) for p in pids)
+    return pid_alive(pid) and _MODULE in command_line(pid)
 
 
 def _get_json(url: str, timeout_s: float = 2.0) -> dict | None:
@@ -364,17 +302,7 @@ def ensure_running(
 
 def _stop(pid: int, grace_s: float = STOP_GRACE_S) -> None:
     """SIGTERM the daemon's group, SIGKILL after ``grace_s``; kill whatever it leaves."""
-    leftovers = _descendants(pid)
-    _signal_group(pid, signal.SIGTERM)
-    if not _wait_gone([pid], grace_s):
-        logger.warning("the sandbox (pid %s) ignored SIGTERM; killing it", pid)
-        leftovers = sorted(set(leftovers) | set(_descendants(pid)))
-        _signal_group(pid, signal.SIGKILL)
-        _wait_gone([pid], 5)
-    for child in leftovers:
-        if pid_alive(child):
-            _signal_group(child, signal.SIGKILL)
-    _wait_gone(leftovers, 5)
+    stop_tree(pid, grace_s)
 
 
 def down(grace_s: float = STOP_GRACE_S) -> SandboxInfo | None:
@@ -415,8 +343,9 @@ def status() -> dict:
             out["emulators"] = live
     elif info.endpoint:  # a daemon from before the supervisor: AWS only, and it answered
         out["emulators"] = {"aws": _legacy_aws_report()}
-    if "aws" in info.endpoints:
-        out["counts"] = _counts(info)
+    counts = _counts(info)
+    if counts:
+        out["counts"] = counts
     return out
 
 
@@ -428,32 +357,17 @@ def _legacy_aws_report() -> dict:
 
 
 def _counts(info: SandboxInfo) -> dict:
-    import boto3
-    from botocore.config import Config
-
-    from dtwin_gui.clouds.aws.sandbox.emulator import FAKE_CREDENTIALS
-
-    config = Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30)
-    session = boto3.session.Session(
-        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        region_name=info.region,
-    )
-
-    def client(service: str):
-        return session.client(service, endpoint_url=info.endpoints["aws"], config=config)
+    """What each running emulator holds, from its spec's ``counts`` (merged; AWS's are
+    "functions", "tables" and "buckets")."""
+    from dtwin_gui.clouds import plugins
 
     counts: dict[str, int | None] = {}
-    calls = {
-        "functions": lambda: client("lambda").list_functions()["Functions"],
-        "tables": lambda: client("dynamodb").list_tables()["TableNames"],
-        "buckets": lambda: client("s3").list_buckets()["Buckets"],
-    }
-    for name, call in calls.items():
-        try:
-            counts[name] = len(call())
-        except Exception:  # a count we cannot get is shown as unknown
-            counts[name] = None
+    for cloud_plugin in plugins():
+        if cloud_plugin.emulator is None or cloud_plugin.cloud not in info.endpoints:
+            continue
+        count = cloud_plugin.emulator().counts
+        if count is not None:
+            counts.update(count(info.endpoints, info.region))
     return counts
 
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from dtwin_gui import __version__
-from dtwin_gui.clouds.aws.connection import AwsConnection
 from dtwin_gui.settings import load_settings
 from dtwin_gui.ui.crash import configure_logging, install_excepthook
 from dtwin_gui.ui.main_window import MainWindow
@@ -20,7 +18,7 @@ from dtwin_gui.ui.pyside_fixes import MainThreadGarbageCollector
 from dtwin_gui.ui.recent import gui_settings
 from dtwin_gui.ui.resources import app_icon
 from dtwin_gui.ui.session import ProjectSession
-from dtwin_gui.ui.target_choice import TargetChoice
+from dtwin_gui.ui.target_choice import Factory, TargetChoice
 from dtwin_gui.ui.theme import apply_theme
 from dtwin_gui.ui.workers import TaskRunner
 
@@ -35,11 +33,12 @@ def create_main_window(
     settings: QSettings | None = None,
     *,
     log_dir: Path | None = None,
-    sandbox_factory: Callable[[], AwsConnection] | None = None,
+    sandbox_factory: Factory | None = None,
 ) -> MainWindow:
     """A main window with its own session and task runner (a QApplication must exist).
 
-    ``sandbox_factory`` makes the sandbox target (default: start the sandbox daemon);
+    ``sandbox_factory`` makes the sandbox's Connections (a single connection is a one-cloud
+    sandbox; default: start the sandbox daemon);
     ``settings`` keeps recent projects and window geometry (default: ``gui.ini`` in the
     app's config folder).
     """

@@ -106,3 +106,14 @@ def test_the_cli_reaches_the_real_cloud_with_the_users_own_credential_chain(monk
 def test_an_unknown_target_is_refused():
     with pytest.raises(ValueError, match="the targets are sandbox, aws"):
         made.for_target("gcp")
+
+
+def test_the_cli_asks_each_plugin_for_its_connection_from_the_environment(monkeypatch):
+    from dtwin_gui.clouds import plugin
+    from dtwin_gui.clouds.aws.connection import aws_target
+
+    made_by_plugin = aws_target("sa-east-1", {"AWS_PROFILE": "from-the-plugin"})
+    monkeypatch.setattr(plugin(Cloud.AWS), "environment_connection", lambda: made_by_plugin)
+    connections = made.from_environment()
+    assert connections.clouds == (Cloud.AWS,)  # Azure and Google have none yet
+    assert connections[Cloud.AWS] is made_by_plugin

@@ -221,3 +221,12 @@ def test_the_note_names_each_clouds_sandbox_path():
     assert sandbox_paths_note([Cloud.AWS]) == "In the sandbox: AWS: Terraform applied."
     note = sandbox_paths_note([Cloud.AWS, Cloud.GOOGLE])
     assert note.endswith(" · Google Cloud: provisioned on emulators; Terraform checked.")
+
+
+def test_the_aws_emulators_counts_are_unknown_when_it_does_not_answer():
+    from dtwin_gui.clouds import plugin
+
+    spec = plugin("aws").emulator()
+    assert spec.counts is not None
+    found = spec.counts({"aws": "http://127.0.0.1:9"}, "us-east-1")
+    assert found == {"functions": None, "tables": None, "buckets": None}

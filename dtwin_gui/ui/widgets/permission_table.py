@@ -1,11 +1,14 @@
-"""The permission preflight, per layer: each required IAM action as allowed, denied or unknown."""
+"""The permission preflight, per layer: each required action as allowed, denied or unknown.
+
+Shows any cloud's :class:`~dtwin_gui.clouds.base.PermissionReport` (AWS's IAM preflight so far).
+"""
 
 from __future__ import annotations
 
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
 
-from dtwin_gui.clouds.aws.preflight import ALLOWED, DENIED, UNKNOWN, Preflight
+from dtwin_gui.clouds.base import Decision, PermissionReport
 from dtwin_gui.ui import theme
 
 GROUP_TITLES = {
@@ -18,6 +21,7 @@ GROUP_TITLES = {
     "L4": "L4 · twin model (TwinMaker)",
     "L5": "L5 · dashboards (Managed Grafana)",
 }
+ALLOWED, DENIED, UNKNOWN = Decision.ALLOWED, Decision.DENIED, Decision.UNKNOWN
 _MARKS = {ALLOWED: "✔ allowed", DENIED: "✖ denied", UNKNOWN: "? unknown"}
 
 
@@ -37,9 +41,9 @@ class PermissionTable(QTreeWidget):
         self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.setMinimumHeight(220)
-        self._preflight: Preflight | None = None
+        self._preflight: PermissionReport | None = None
 
-    def show_preflight(self, preflight: Preflight | None) -> None:
+    def show_preflight(self, preflight: PermissionReport | None) -> None:
         self.clear()
         self._preflight = preflight
         if preflight is None:
