@@ -78,10 +78,6 @@ _REGISTRY = "cloud-packages-only-through-the-registry"
 KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
     # Neutral code that still reaches the AWS package directly (issue 13 work in progress;
     # each becomes a plugin part or goes through the registry).
-    ("dtwin_gui/deploy/orchestrator.py", _REGISTRY): (
-        "adoption of what a killed apply lost (clouds/aws/adopt.py) is called directly; "
-        "goes through the plugins' 'adopt' part"
-    ),
     ("dtwin_gui/ui/widgets/credentials_aws.py", _REGISTRY): (
         "the AWS sign-in form (Qt, so it must live in ui/) calls the AWS preflight and SSO "
         "profiles directly; stays until the forms are per-cloud UI parts"

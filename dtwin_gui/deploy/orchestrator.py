@@ -306,14 +306,14 @@ class Deployment(Teardown):
         return None
 
     def _plan_adopting(self, plan_file: Path | None = None):
-        """Plan, importing what exists but the state lacks (see :mod:`.adopt`)."""
-        from dtwin_gui.clouds.aws.adopt import plan_adopting
+        """Plan, importing what exists but the state lacks (see :mod:`.adoption`)."""
+        from dtwin_gui.deploy.adoption import plan_adopting
 
         return plan_adopting(self, plan_file)
 
     def _terraform_destroy(self):
         """Adopt what a killed apply left untracked, then destroy (see :mod:`.teardown`)."""
-        from dtwin_gui.clouds.aws.adopt import adopt_before_destroy
+        from dtwin_gui.deploy.adoption import adopt_before_destroy
 
         root = self.workspace.terraform_dir / "main.tf.json"
         if root.exists() and not getattr(self, "_nothing_left", False):
@@ -445,7 +445,7 @@ class Deployment(Teardown):
         try:
             self._guard(lambda: terraform.apply(plan_file), "apply")
         finally:  # what was imported is in the state now (also after a failed apply)
-            from dtwin_gui.clouds.aws.adopt import clear_imports
+            from dtwin_gui.deploy.adoption import clear_imports
 
             clear_imports(self.workspace.terraform_dir)
         state["applied"] = True

@@ -17,6 +17,7 @@ from dtwin_gui.clouds.aws.connection import sandbox_target
 from dtwin_gui.clouds.aws.leftovers import find_leftovers
 from dtwin_gui.clouds.base import Connections
 from dtwin_gui.core.run_events import LogEvent
+from dtwin_gui.deploy import adoption
 from dtwin_gui.iac.cli_config import TerraformSettings
 from dtwin_gui.iac.runner import Terraform
 from dtwin_gui.iac.state import read_state
@@ -61,7 +62,7 @@ def test_destroy_adopts_what_the_state_lost_and_leaves_nothing(aws, tmp_path, mo
     monkeypatch.setattr(
         project_module, "load_project", lambda p: SimpleNamespace(twin_name="twinx")
     )
-    deployment = SimpleNamespace(  # what adopt needs of a Deployment
+    deployment = SimpleNamespace(  # what adoption needs of a Deployment
         workspace=SimpleNamespace(terraform_dir=root),
         project_root=tmp_path,
         connections=Connections.wrap(target),
@@ -70,7 +71,7 @@ def test_destroy_adopts_what_the_state_lost_and_leaves_nothing(aws, tmp_path, mo
         _emit=events.append,
         _plan=lambda plan_file=None: tf.plan(plan_file or root / "tfplan"),
     )
-    found = adopt.adopt_before_destroy(deployment)
+    found = adoption.adopt_before_destroy(deployment)
     assert {a.address for a in found} == set(lost)
     assert any(
         e.message.startswith("adopting 2 resource(s) Terraform lost track of: twinx-role")

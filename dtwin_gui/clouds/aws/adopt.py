@@ -1,12 +1,9 @@
-"""Adopt what exists in the cloud but is missing from the Terraform state (issue 11).
+"""The AWS side of adopting what a killed apply lost (the neutral flow is
+:mod:`dtwin_gui.deploy.adoption`; issue 11).
 
-A Terraform killed in the middle of an apply may have created objects it never recorded
-(the state is saved every few seconds, not after each call). Every name is deterministic,
-so before an apply dtwin looks at what the plan would *create*, asks the cloud (the
-target's boto3 session) which of those already exist, and writes Terraform ``import``
-blocks for them into ``adopt.tf.json`` in the generated root; the next plan then imports
-instead of failing with "already exists". Nothing is deleted and recreated: data stores
-(tables, buckets) keep their data.
+Given what the plan would *create*, the target's boto3 session says which of those objects
+already exist (parts ``adopt`` and ``adopt_before_destroy`` of the AWS plugin); the flow then
+writes Terraform ``import`` blocks for them.
 
 Only types whose create would fail on an existing object are adopted; the others (bucket
 settings, inline role policies, objects, attachments) are idempotent puts. Types without a
@@ -17,20 +14,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from dtwin_gui.core.providers import Cloud
+from dtwin_gui.deploy.adoption import ADOPT_FILE, Adoption, clear_imports, write_imports
 
-ADOPT_FILE = "adopt.tf.json"
-
-
-@dataclass(frozen=True)
-class Adoption:
-    address: str
-    type: str
-    import_id: str
-    name: str
+__all__ = ["ADOPT_FILE", "Adoption", "clear_imports", "write_imports"]
 
 
 def _not_found(exc: Exception) -> bool:
@@ -158,20 +146,6 @@ def find_adoptions(target, plan_document: dict) -> list[Adoption]:
     return found
 
 
-def write_imports(terraform_dir: Path, adoptions: list[Adoption]) -> Path:
-    """``adopt.tf.json``: one ``import`` block per adoption (sorted: deterministic)."""
-    from dtwin_gui.core.fsutil import atomic_write_text
-
-    blocks = [{"to": a.address, "id": a.import_id} for a in sorted(adoptions, key=str)]
-    path = Path(terraform_dir) / ADOPT_FILE
-    atomic_write_text(path, json.dumps({"import": blocks}, indent=2, sort_keys=True) + "\n")
-    return path
-
-
-def clear_imports(terraform_dir: Path) -> None:
-    (Path(terraform_dir) / ADOPT_FILE).unlink(missing_ok=True)
-
-
 def might_need_adoption(target, twin_name: str, plan, terraform_dir: Path) -> bool:
     """Cheap pre-check: the plan creates something and the cloud has objects named for
     the twin that no resource in the state carries (a first deploy into an empty account,
@@ -181,39 +155,14 @@ def might_need_adoption(target, twin_name: str, plan, terraform_dir: Path) -> bo
     return bool(untracked_names(target, twin_name, terraform_dir))
 
 
-def _log(deployment, message: str) -> None:
-    from dtwin_gui.core.run_events import LogEvent
-
-    deployment._emit(LogEvent("dtwin", "warning", message))
-
-
-def _describe(found: list[Adoption]) -> str:
-    names = ", ".join(f"{a.name} ({a.type})" for a in found)
-    return f"adopting {len(found)} resource(s) Terraform lost track of: {names}"
-
-
-def plan_adopting(deployment, plan_file: Path | None = None):
-    """Plan; when the plan would create objects that already exist, import them (import
-    blocks) and plan again. ``deployment`` is a :class:`~dtwin_gui.deploy.orchestrator.
-    Deployment`."""
-    from dtwin_gui.core.project import load_project
-
-    terraform_dir = deployment.workspace.terraform_dir
-    clear_imports(terraform_dir)
-    plan = deployment._plan(plan_file=plan_file)
-    twin = load_project(deployment.project_root).twin_name
-    if not plan.has_changes or not might_need_adoption(
-        deployment.connections[Cloud.AWS], twin, plan, terraform_dir
-    ):
-        return plan
-    terraform = deployment._terraform_runner()
-    document = deployment._guard(lambda: terraform.show_plan(plan.plan_file), "plan")
-    found = find_adoptions(deployment.connections[Cloud.AWS], document)
-    if not found:
-        return plan
-    _log(deployment, _describe(found))
-    write_imports(terraform_dir, found)
-    return deployment._plan(plan_file=plan_file)
+def lost_in_plan(
+    target, twin_name: str, plan, terraform_dir: Path, plan_document: Callable[[], dict]
+) -> list[Adoption]:
+    """The part ``adopt``: what ``plan`` would create on AWS that already exists there
+    (``plan_document()``: the plan as Terraform's JSON, asked only past the cheap check)."""
+    if not might_need_adoption(target, twin_name, plan, terraform_dir):
+        return []
+    return find_adoptions(target, plan_document())
 
 
 #: The Terraform types whose state carries the objects a leftovers service lists. A name
@@ -257,30 +206,13 @@ def untracked_names(target, twin_name: str, terraform_dir: Path) -> set[str]:
     return untracked
 
 
-def adopt_before_destroy(deployment) -> list[Adoption]:
-    """Before a destroy: import what a killed apply created but never recorded, so that
-    the destroy removes it too (``terraform import``; a plan says where each one goes)."""
-    from dtwin_gui.core.project import load_project
-
-    terraform_dir = deployment.workspace.terraform_dir
-    twin = load_project(deployment.project_root).twin_name
-    untracked = untracked_names(deployment.connections[Cloud.AWS], twin, terraform_dir)
+def lost_before_destroy(
+    target, twin_name: str, terraform_dir: Path, plan_document: Callable[[], dict]
+) -> list[Adoption]:
+    """The part ``adopt_before_destroy``: what a killed apply created on AWS but never
+    recorded (``plan_document()`` plans and shows where each one goes, asked only when
+    something is untracked)."""
+    untracked = untracked_names(target, twin_name, terraform_dir)
     if not untracked:
         return []
-    clear_imports(terraform_dir)
-    plan = deployment._plan(plan_file=terraform_dir / "adopt.tfplan")
-    terraform = deployment._terraform_runner()
-    document = deployment._guard(lambda: terraform.show_plan(plan.plan_file), "plan")
-    found = [
-        a
-        for a in find_adoptions(deployment.connections[Cloud.AWS], document)
-        if a.name in untracked
-    ]
-    if found:
-        _log(deployment, _describe(found))
-        for adoption in found:
-            deployment._guard(
-                lambda a=adoption: terraform.import_resource(a.address, a.import_id), "destroy"
-            )
-    (terraform_dir / "adopt.tfplan").unlink(missing_ok=True)
-    return found
+    return [a for a in find_adoptions(target, plan_document()) if a.name in untracked]
