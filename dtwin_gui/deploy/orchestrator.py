@@ -25,7 +25,7 @@ from pathlib import Path
 
 from dtwin_gui.clouds.base import Connection, Connections
 from dtwin_gui.core.project import load_project
-from dtwin_gui.core.providers import DEPLOYABLE_CLOUDS, Cloud
+from dtwin_gui.core.providers import DEPLOYABLE_CLOUDS
 from dtwin_gui.core.run_events import (
     DiagnosticEvent,
     EventLog,
