@@ -3,16 +3,22 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
+# The sandbox's Azure emulators (Azurite, cosmosdb-server) from npm, into sandbox-tools/ only.
+TOOLS   = sandbox-tools/node_modules/.installed-stamp
 
 .PHONY: run test lint screenshots clean package package-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
+$(STAMP): $(BIN)/python pyproject.toml $(TOOLS)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+$(TOOLS): sandbox-tools/package.json sandbox-tools/package-lock.json
+	cd sandbox-tools && npm ci --no-audit --no-fund --loglevel=error
+	touch $(TOOLS)
 
 # Checks (and as root on Debian/Ubuntu installs) the system libraries Qt's X11 plugin needs,
 # then opens your copy of the example (~/Documents/dtwin-projects/example, made once;
