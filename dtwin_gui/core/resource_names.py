@@ -50,6 +50,7 @@ class ResourceKind(Enum):
     STORAGE_ACCOUNT = "storage account"
     IOT_HUB = "IoT Hub"
     COSMOS_ACCOUNT = "Cosmos DB account"
+    COSMOS_DATABASE = "Cosmos DB database"
     DIGITAL_TWINS = "Digital Twins instance"
     MANAGED_GRAFANA = "Managed Grafana"
     FIRESTORE_DATABASE = "Firestore database"
@@ -97,6 +98,7 @@ RESOURCE_GROUP = ResourceKind.RESOURCE_GROUP.of()
 STORAGE_ACCOUNT = ResourceKind.STORAGE_ACCOUNT.of()
 IOT_HUB = ResourceKind.IOT_HUB.of()
 COSMOS_ACCOUNT = ResourceKind.COSMOS_ACCOUNT.of()
+COSMOS_DATABASE = ResourceKind.COSMOS_DATABASE.of()
 DIGITAL_TWINS = ResourceKind.DIGITAL_TWINS.of()
 MANAGED_GRAFANA = ResourceKind.MANAGED_GRAFANA.of()
 FIRESTORE_DATABASE = ResourceKind.FIRESTORE_DATABASE.of()
@@ -222,6 +224,19 @@ def derive_names(
                 COSMOS_ACCOUNT,
                 f"{twin}-cosmos-{sfx}",
                 "azure.cosmos_account",
+            )
+            add(Cloud.AZURE, Slot.L3_HOT, COSMOS_DATABASE, twin, "azure.cosmos_database")
+            # The hot store is a container of that database, under the key of every cloud's.
+            add(Cloud.AZURE, Slot.L3_HOT, HOT_TABLE, "hot", "azure.cosmos_container")
+        if p[Slot.L3_COLD] is Cloud.AZURE:
+            add(Cloud.AZURE, Slot.L3_COLD, COLD_BUCKET, f"{twin}-cold", "azure.blob_container")
+        if p[Slot.L3_ARCHIVE] is Cloud.AZURE:
+            add(
+                Cloud.AZURE,
+                Slot.L3_ARCHIVE,
+                ARCHIVE_BUCKET,
+                f"{twin}-archive",
+                "azure.blob_container",
             )
         if p[Slot.L4] is Cloud.AZURE:
             add(Cloud.AZURE, Slot.L4, DIGITAL_TWINS, f"{twin}-adt", "azure.digital_twins")
