@@ -1,24 +1,30 @@
-"""Azure credentials: the ``az login`` session or a service principal, and their check.
+"""Azure credentials: the ``az login`` session, a service principal or a managed identity.
 
-What can be checked without Azure's management APIs: for ``az login``, ``az account show``
-(the signed-in user, subscription and tenant, read locally by the CLI); for a service
-principal, a token from Microsoft Entra ID via azure-identity (proves tenant, client id and
-secret). Azure cannot be deployed to yet; the page says so.
+The sign-in: for ``az login``, ``az account show`` (the signed-in user, subscription and
+tenant, read locally by the CLI); for a service principal or a managed identity, a token from
+Microsoft Entra ID via azure-identity. Then the permission preflight: the principal's role
+assignments on the subscription (azure-mgmt-authorization, ``assignedTo`` includes its
+groups), their role definitions, evaluated per layer by :mod:`.permissions`. When the
+assignments cannot be read every action is "unknown" (the deploy may still work).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
 import shutil
 import subprocess
+from collections.abc import Iterable
 
+from dtwin_gui.clouds.azure import permissions as perms
+from dtwin_gui.clouds.azure.connection import MSI, PRINCIPAL, AzureConnection
+from dtwin_gui.clouds.azure.connection import SECRET_NAME as SECRET_NAME
 from dtwin_gui.credentials import CheckResult
 
 log = logging.getLogger(__name__)
 
-SECRET_NAME = "azure/client_secret"
 SCOPE = "https://management.azure.com/.default"
 INSTALL_HINT = "Install the Azure CLI (https://aka.ms/installazurecli), then run “az login”"
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -158,8 +164,170 @@ def check_service_principal(choice, secret: str | None, *, authority: str | None
     return CheckResult("azure", True, facts)
 
 
-def check_azure(choice, secrets, **kwargs) -> CheckResult:
-    """Check the Azure credentials ``choice`` (an AzureChoice) describes."""
-    if choice.mode == "principal":
-        return check_service_principal(choice, secrets.get(SECRET_NAME), **kwargs)
-    return check_cli_session(choice, **kwargs)
+def check_managed_identity(choice) -> CheckResult:
+    """A management token from this machine's managed identity. Blocking: worker only."""
+    from azure.identity import ManagedIdentityCredential
+
+    credential = ManagedIdentityCredential(client_id=choice.client_id.strip() or None)
+    try:
+        credential.get_token(SCOPE)
+    except Exception as exc:
+        log.info("Azure managed identity check failed: %s", type(exc).__name__)
+        return CheckResult(
+            "azure",
+            False,
+            message="No managed identity answered on this machine (it works only on an Azure "
+            "VM, App Service or container with an identity assigned). "
+            f"{explain_azure_error(exc)}",
+        )
+    finally:
+        credential.close()
+    facts = [
+        ("Managed identity", choice.client_id or "(system-assigned)"),
+        ("Subscription", choice.subscription_id or "(not set)"),
+        *_region_facts(choice),
+    ]
+    return CheckResult("azure", True, facts)
+
+
+# --- the permission preflight ------------------------------------------------------------
+def principal_object_id(token: str) -> str:
+    """The ``oid`` claim (the principal's object ID) of an Entra ID access token, or ""."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return ""
+    return str(claims.get("oid", ""))
+
+
+def _permissions(definition) -> tuple[perms.RolePermission, ...]:
+    return tuple(
+        perms.RolePermission(
+            tuple(p.actions or ()),
+            tuple(p.not_actions or ()),
+            tuple(p.data_actions or ()),
+            tuple(p.not_data_actions or ()),
+        )
+        for p in definition.permissions or ()
+    )
+
+
+def read_grants(credential, subscription_id: str, principal_id: str, **client_kwargs):
+    """The principal's role assignments on the subscription (its groups' too) as Grants.
+
+    ``client_kwargs`` go to the management client (tests give it a recorded transport).
+    """
+    from azure.mgmt.authorization import AuthorizationManagementClient
+
+    client = AuthorizationManagementClient(credential, subscription_id, **client_kwargs)
+    definitions: dict[str, object] = {}
+    grants = []
+    assignments = client.role_assignments.list_for_subscription(
+        filter=f"assignedTo('{principal_id}')"
+    )
+    for assignment in assignments:
+        role_id = assignment.role_definition_id
+        if role_id.lower() not in definitions:
+            definitions[role_id.lower()] = client.role_definitions.get_by_id(role_id)
+        definition = definitions[role_id.lower()]
+        grants.append(
+            perms.Grant(
+                assignment.scope,
+                definition.role_name or role_id.rsplit("/", 1)[-1],
+                _permissions(definition),
+                conditional=bool(getattr(assignment, "condition", None)),
+            )
+        )
+    return grants
+
+
+def permission_report(
+    credential,
+    subscription_id: str,
+    *,
+    layers: Iterable[str] | None = None,
+    resource_group: str | None = None,
+    **client_kwargs,
+) -> perms.AzurePermissionReport:
+    """Each required action of "setup" and ``layers``, decided from the principal's roles."""
+    groups = perms.required_actions(layers)
+    if not subscription_id:
+        return perms.unknown_report(
+            groups, "Enter a subscription ID to see which permissions you have there."
+        )
+    try:
+        principal = principal_object_id(credential.get_token(SCOPE).token)
+        if not principal:
+            return perms.unknown_report(
+                groups, "The token names no principal, so permissions are unknown."
+            )
+        grants = read_grants(credential, subscription_id, principal, **client_kwargs)
+    except Exception as exc:
+        log.info("Azure role assignments unreadable: %s", type(exc).__name__)
+        return perms.unknown_report(
+            groups,
+            "dtwin could not read your role assignments (this needs "
+            "Microsoft.Authorization/roleAssignments/read and roleDefinitions/read), so every "
+            f"permission is unknown. {explain_azure_error(exc)}",
+        )
+    scope = f"/subscriptions/{subscription_id}"
+    rg_scope = f"{scope}/resourceGroups/{resource_group}" if resource_group else None
+    report = perms.evaluate(grants, groups, scope, rg_scope)
+    if not grants:
+        report.note = "You have no role assignments on this subscription."
+    return report
+
+
+def _subscription(choice, result: CheckResult) -> str:
+    if choice.subscription_id.strip():
+        return choice.subscription_id.strip()
+    found = _GUID_IN.search(result.fact("Subscription"))
+    return found.group(0) if found else ""
+
+
+_GUID_IN = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
+
+def check_azure(
+    choice,
+    secrets,
+    *,
+    layers: Iterable[str] | None = None,
+    resource_group: str | None = None,
+    permissions: bool = True,
+    client_kwargs: dict | None = None,
+    **kwargs,
+) -> CheckResult:
+    """Check the Azure credentials ``choice`` (an AzureChoice) describes, then (unless
+    ``permissions`` is False) the permission preflight of "setup" and ``layers``."""
+    secret = secrets.get(SECRET_NAME)
+    if choice.mode == PRINCIPAL:
+        result = check_service_principal(choice, secret, **kwargs)
+    elif choice.mode == MSI:
+        result = check_managed_identity(choice)
+    else:
+        result = check_cli_session(choice, **kwargs)
+    if not result.ok or not permissions:
+        return result
+    connection = AzureConnection(
+        "azure",
+        _subscription(choice, result),
+        choice.region,
+        choice.mode,
+        tenant_id=choice.tenant_id.strip(),
+        client_id=choice.client_id.strip(),
+        client_secret=(secret or "") if choice.mode == PRINCIPAL else "",
+    )
+    credential = connection.credential()
+    try:
+        result.preflight = permission_report(
+            credential,
+            connection.subscription_id,
+            layers=layers,
+            resource_group=resource_group,
+            **(client_kwargs or {}),
+        )
+    finally:
+        getattr(credential, "close", lambda: None)()
+    return result
