@@ -31,8 +31,9 @@ class AwsChoice(_Choices):
 
 
 class AzureChoice(_Choices):
-    #: "cli" = the ``az login`` session; "principal" = a service principal.
-    mode: Literal["cli", "principal"] = "cli"
+    #: "cli" = the ``az login`` session; "principal" = a service principal (its secret in
+    #: the keyring); "msi" = the machine's managed identity.
+    mode: Literal["cli", "principal", "msi"] = "cli"
     tenant_id: str = ""
     client_id: str = ""
     subscription_id: str = ""

@@ -17,6 +17,12 @@ def _preflight(choice, secrets, **kwargs):
     return check_azure(choice, secrets, **kwargs)
 
 
+def _connection():
+    from dtwin_gui.clouds.azure import connection
+
+    return connection
+
+
 PLUGIN = register(
     CloudPlugin(
         cloud=Cloud.AZURE,
@@ -25,6 +31,11 @@ PLUGIN = register(
         # No azurerm provider can be installed here: modules are checked, emulators provisioned.
         sandbox_path=SandboxPath.PROVISIONED,
         preflight=_preflight,
+        sandbox_connection=lambda endpoints, region="": _connection().sandbox_connection(
+            endpoints, region
+        ),
+        cloud_connection=lambda choice, secrets: _connection().cloud_connection(choice, secrets),
+        environment_connection=lambda: _connection().environment_connection(),
         terraform_types=(
             "azurerm_",
             "azuread_",
