@@ -1,0 +1,1 @@
+"""Azure adapters of the neutral runtime core (Functions Python v2 model)."""
