@@ -91,7 +91,9 @@ class CredentialsPage(QWidget):
         self.aws = AwsCredentialsPanel(
             self.choices.aws, self.secrets, runner, self._aws_layers, endpoint_url=endpoint_url
         )
-        self.azure = AzureCredentialsPanel(self.choices.azure, self.secrets, runner)
+        self.azure = AzureCredentialsPanel(
+            self.choices.azure, self.secrets, runner, self._azure_layers
+        )
         self.google = GoogleCredentialsPanel(self.choices.google, runner)
         self.unused_note = QLabel()
         self.unused_note.setProperty("role", "muted")
@@ -129,6 +131,10 @@ class CredentialsPage(QWidget):
         if topology is None:
             return None
         return [str(s) for s in topology.slots_on(Cloud.AWS)]
+
+    def _azure_layers(self) -> list[str] | None:
+        topology = self._session.topology
+        return None if topology is None else [str(s) for s in topology.slots_on(Cloud.AZURE)]
 
     def refresh(self) -> None:
         """Show the panels the project's clouds and the target need."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QFileDialog,
     QFormLayout,
@@ -29,6 +32,7 @@ from dtwin_gui.ui.widgets.credentials_forms import (
     SecretField,
     region_box,
 )
+from dtwin_gui.ui.widgets.permission_table import PermissionTable
 from dtwin_gui.ui.workers import TaskFailure, TaskRunner
 
 NOT_DEPLOYABLE = (
@@ -105,12 +109,39 @@ def _line(text: str, placeholder: str = "") -> QLineEdit:
     return edit
 
 
+AZURE_GROUP_TITLES = {
+    "setup": "Setup (subscription, resource group, role assignments)",
+    "L1": "L1 · device ingestion (IoT Hub, Event Grid)",
+    "L2": "L2 · processing (Function Apps)",
+    "L3_hot": "L3 hot · Cosmos DB",
+    "L3_cold": "L3 cold · Blob Storage (Cool)",
+    "L3_archive": "L3 archive · Blob Storage (Archive)",
+    "L4": "L4 · twin model (Azure Digital Twins)",
+    "L5": "L5 · dashboards (Azure Managed Grafana)",
+}
+
+
 class AzureCredentialsPanel(_CloudPanel):
-    def __init__(self, choice: AzureChoice, secrets: SecretStore, runner: TaskRunner) -> None:
+    """Azure: ``az login``, a service principal (secret in the keyring) or a managed
+    identity; subscription and location; the permission preflight per layer."""
+
+    def __init__(
+        self,
+        choice: AzureChoice,
+        secrets: SecretStore,
+        runner: TaskRunner,
+        layers: Callable[[], list[str] | None] = lambda: None,
+    ) -> None:
         super().__init__(
-            "Azure", (("cli", "My “az login” session"), ("principal", "Service principal")), runner
+            "Azure",
+            (
+                ("cli", "My “az login” session"),
+                ("principal", "Service principal"),
+                ("msi", "Managed identity"),
+            ),
+            runner,
         )
-        self.choice, self._secrets = choice, secrets
+        self.choice, self._secrets, self._layers = choice, secrets, layers
         guid = "00000000-0000-0000-0000-000000000000"
         self.tenant = _line(choice.tenant_id, guid)
         self.client = _line(choice.client_id, guid)
@@ -122,9 +153,22 @@ class AzureCredentialsPanel(_CloudPanel):
             ("Client ID", self.client),
             ("Client secret", self.secret),
             ("Subscription", self.subscription),
-            ("Region", self.region),
+            ("Location", self.region),
         ):
             self.form.addRow(label, widget)
+        layout = self.layout()
+        self.permissions_note = QLabel()
+        self.permissions_note.setWordWrap(True)
+        self.permissions_note.setProperty("role", "muted")
+        self.permissions_note.hide()
+        layout.addWidget(self.permissions_note)
+        self.permissions = PermissionTable(titles=AZURE_GROUP_TITLES)
+        self.permissions.hide()
+        layout.addWidget(self.permissions)
+        self.copy_button = QPushButton("Copy custom role JSON")
+        self.copy_button.hide()
+        self.copy_button.clicked.connect(self.copy_role)
+        layout.addWidget(self.copy_button)
         self.mode_buttons[choice.mode].setChecked(True)
         self._sync()
         for button in self.mode_buttons.values():
@@ -134,15 +178,24 @@ class AzureCredentialsPanel(_CloudPanel):
         self.region.currentTextChanged.connect(self._edited)
         self.secret.editingFinished.connect(self._store_secret)
 
+    def _mode(self) -> str:
+        return next((k for k, b in self.mode_buttons.items() if b.isChecked()), "cli")
+
     def _sync(self) -> None:
-        principal = self.choice.mode == "principal"
-        for widget in (self.tenant, self.client, self.secret):
-            self.form.setRowVisible(widget, principal)
+        mode = self.choice.mode
+        self.form.setRowVisible(self.tenant, mode == "principal")
+        self.form.setRowVisible(self.client, mode in ("principal", "msi"))
+        self.form.setRowVisible(self.secret, mode == "principal")
+        self.client.setPlaceholderText(
+            "client ID of a user-assigned identity (empty: system-assigned)"
+            if mode == "msi"
+            else "00000000-0000-0000-0000-000000000000"
+        )
         where = "in the keyring" if self._secrets.persistent else "for this session"
         self.secret.set_stored(bool(self._secrets.get(SECRET_NAME)), where)
 
     def _edited(self) -> None:
-        self.choice.mode = "principal" if self.mode_buttons["principal"].isChecked() else "cli"
+        self.choice.mode = self._mode()
         self.choice.tenant_id = self.tenant.text().strip()
         self.choice.client_id = self.client.text().strip()
         self.choice.subscription_id = self.subscription.text().strip()
@@ -159,8 +212,37 @@ class AzureCredentialsPanel(_CloudPanel):
     def check(self) -> None:
         self._store_secret()
         self._edited()
-        choice, secrets = self.choice.model_copy(), self._secrets
-        self._start(lambda: check_azure(choice, secrets), "check-azure")
+        choice, secrets, layers = self.choice.model_copy(), self._secrets, self._layers()
+        self._start(lambda: check_azure(choice, secrets, layers=layers), "check-azure")
+
+    def _show(self, result: CheckResult) -> None:
+        report = result.preflight if result.ok else None
+        self.permissions.show_preflight(report)
+        self.permissions.setVisible(report is not None)
+        note = report.note if report else ""
+        if report and report.denied:
+            note = (
+                f"{len(report.denied)} permissions are missing. Ask your Azure administrator "
+                "to create the custom role below (copy it with the button; "
+                "“az role definition create --role-definition @role.json”) and assign it to "
+                "you, then Check again."
+            )
+        self.permissions_note.setText(note)
+        self.permissions_note.setVisible(bool(note))
+        self.copy_button.setVisible(report is not None)
+        self.copy_button.setText(
+            "Copy custom role JSON for the missing permissions"
+            if report and report.denied
+            else "Copy custom role JSON with every permission dtwin needs"
+        )
+        super()._show(result)
+
+    def role_text(self) -> str:
+        report = self.last_result.preflight if self.last_result else None
+        return report.role_json(self.choice.subscription_id) if report else ""
+
+    def copy_role(self) -> None:
+        QApplication.clipboard().setText(self.role_text())
 
 
 class GoogleCredentialsPanel(_CloudPanel):

@@ -32,8 +32,9 @@ def _color(decision: str) -> QColor:
 class PermissionTable(QTreeWidget):
     """One collapsible row per layer with its counts; one child row per action."""
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, titles: dict[str, str] | None = None) -> None:
         super().__init__(parent)
+        self._titles = titles or GROUP_TITLES
         self.setColumnCount(2)
         self.setHeaderLabels(["Permission", "Result"])
         self.setRootIsDecorated(True)
@@ -51,7 +52,7 @@ class PermissionTable(QTreeWidget):
         for group, actions in preflight.groups.items():
             counts = preflight.counts(group)
             parts = [f"{n} {d}" for d, n in counts.items() if n]
-            top = QTreeWidgetItem([GROUP_TITLES.get(group, group), " · ".join(parts)])
+            top = QTreeWidgetItem([self._titles.get(group, group), " · ".join(parts)])
             worst = DENIED if counts[DENIED] else UNKNOWN if counts[UNKNOWN] else ALLOWED
             top.setForeground(1, QBrush(_color(worst)))
             font = top.font(0)
