@@ -89,8 +89,9 @@ def test_saved_choices_make_real_cloud_connections_with_the_keys_read_now():
     aws = connections[Cloud.AWS]
     assert aws.region == "eu-central-1" and aws.endpoint is None
     assert aws.credentials["AWS_SECRET_ACCESS_KEY"] == "typed-after-the-choice"
-    # Azure cannot be deployed to yet: its choice makes no connection (and no error).
-    assert connections.clouds == (Cloud.AWS,)
+    # Azure's choice makes its connection too (az login: no secret to read).
+    assert connections.clouds == (Cloud.AWS, Cloud.AZURE)
+    assert connections[Cloud.AZURE].method == "cli" and not connections[Cloud.AZURE].client_secret
 
 
 def test_the_cli_reaches_the_real_cloud_with_the_users_own_credential_chain(monkeypatch):
@@ -115,5 +116,5 @@ def test_the_cli_asks_each_plugin_for_its_connection_from_the_environment(monkey
     made_by_plugin = aws_target("sa-east-1", {"AWS_PROFILE": "from-the-plugin"})
     monkeypatch.setattr(plugin(Cloud.AWS), "environment_connection", lambda: made_by_plugin)
     connections = made.from_environment()
-    assert connections.clouds == (Cloud.AWS,)  # Azure and Google have none yet
+    assert connections.clouds == (Cloud.AWS, Cloud.AZURE)  # Google has none yet
     assert connections[Cloud.AWS] is made_by_plugin

@@ -17,6 +17,7 @@ import subprocess
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from dtwin_gui.core.providers import Cloud
 
@@ -144,10 +145,16 @@ def sandbox_connection(endpoints: Mapping[str, str], region: str = "") -> AzureC
 
 
 def cli_subscription(*, cli: str | None = None, timeout_s: float = 20) -> tuple[str, str]:
-    """``(subscription id, tenant id)`` of the ``az login`` session, or ``("", "")``."""
+    """``(subscription id, tenant id)`` of the ``az login`` session, or ``("", "")``; asked
+    once per process (the CLI takes a second or two)."""
     cli = cli or shutil.which("az")
     if not cli:
         return "", ""
+    return _cli_subscription(cli, timeout_s)
+
+
+@lru_cache(maxsize=4)
+def _cli_subscription(cli: str, timeout_s: float) -> tuple[str, str]:
     try:
         done = subprocess.run(
             [cli, "account", "show", "-o", "json"],
