@@ -1,0 +1,101 @@
+# L1 · ingestion on Azure: the IoT Hub devices send telemetry to (device identities are SDK
+# steps), an Event Grid system topic on the hub and a subscription delivering each
+# DeviceTelemetry event to the dispatcher of the layer's Function App, and the connector to
+# L2 when L2 is on another cloud.
+#
+# The app's code is zip-deployed in the same apply (zip_deploy_file) and the subscription
+# depends on it, so the dispatcher function exists when Event Grid validates its endpoint.
+# Its app settings are the contracts of dispatcher and connector
+# (dtwin_gui/runtime/core/contracts.py) — tests/iac/test_env_parity.py proves it.
+
+locals {
+  platform_settings = {
+    FUNCTIONS_WORKER_RUNTIME              = "python"
+    SCM_DO_BUILD_DURING_DEPLOYMENT        = "true"
+    ENABLE_ORYX_BUILD                     = "true"
+    AzureWebJobsFeatureFlags              = "EnableWorkerIndexing"
+    APPLICATIONINSIGHTS_CONNECTION_STRING = var.host.application_insights_connection_string
+  }
+}
+
+resource "azurerm_iothub" "hub" {
+  name                = var.iothub_name
+  resource_group_name = var.common.resource_group_name
+  location            = var.common.location
+  tags                = var.common.tags
+
+  sku {
+    name     = var.iothub_sku
+    capacity = 1
+  }
+}
+
+resource "azurerm_linux_function_app" "app" {
+  name                          = var.app_name
+  resource_group_name           = var.common.resource_group_name
+  location                      = var.common.location
+  service_plan_id               = var.host.service_plan_id
+  storage_account_name          = var.host.storage_account_name
+  storage_uses_managed_identity = true
+  https_only                    = true
+  zip_deploy_file               = var.package
+  tags                          = var.common.tags
+
+  app_settings = merge(local.platform_settings, {
+    DTWIN_TWIN_NAME          = var.common.twin_name
+    DTWIN_LOG_LEVEL          = var.common.log_level
+    DTWIN_CONNECTOR_FUNCTION = var.remote_url == null ? "" : "connector"
+    DTWIN_REMOTE_URL         = var.remote_url == null ? "" : var.remote_url
+    DTWIN_REMOTE_SECRET      = var.remote_secret == null ? "" : var.remote_secret
+  })
+
+  identity {
+    type = "SystemAssigned"
+  }
+
+  site_config {
+    application_insights_connection_string = var.host.application_insights_connection_string
+
+    application_stack {
+      python_version = "3.11"
+    }
+  }
+}
+
+module "app" {
+  source = "../_function_app"
+
+  app_name            = azurerm_linux_function_app.app.name
+  resource_group_name = var.common.resource_group_name
+  principal_id        = azurerm_linux_function_app.app.identity[0].principal_id
+  storage_account_id  = var.host.storage_account_id
+}
+
+resource "azurerm_eventgrid_system_topic" "hub" {
+  name                   = "${var.iothub_name}-events"
+  resource_group_name    = var.common.resource_group_name
+  location               = var.common.location
+  source_arm_resource_id = azurerm_iothub.hub.id
+  topic_type             = "Microsoft.Devices.IoTHubs"
+  tags                   = var.common.tags
+}
+
+resource "azurerm_eventgrid_system_topic_event_subscription" "telemetry" {
+  name                 = "${var.common.twin_name}-telemetry"
+  system_topic         = azurerm_eventgrid_system_topic.hub.name
+  resource_group_name  = var.common.resource_group_name
+  included_event_types = ["Microsoft.Devices.DeviceTelemetry"]
+
+  azure_function_endpoint {
+    function_id          = "${azurerm_linux_function_app.app.id}/functions/dispatcher"
+    max_events_per_batch = 1
+  }
+
+  retry_policy {
+    max_delivery_attempts = 30
+    event_time_to_live    = 1440
+  }
+
+  # The dispatcher exists once the package is deployed and its host keys can be read.
+  depends_on = [module.app]
+}

@@ -1,0 +1,131 @@
+# L2 · processing on Azure: one Function App holding a processor per device, the persister,
+# the event checker, one function per event action, event feedback to devices, and the
+# ingestion receiver when L1 is on another cloud; the optional notification workflow as a
+# Logic App built from state_machines/azure_logic_app.json.
+#
+# The app settings are the union of the contracts of those roles
+# (dtwin_gui/runtime/core/contracts.py) — tests/iac/test_env_parity.py proves it. A value a
+# topology does not use is set empty, never left out where the contract requires it.
+
+locals {
+  platform_settings = {
+    FUNCTIONS_WORKER_RUNTIME              = "python"
+    SCM_DO_BUILD_DURING_DEPLOYMENT        = "true"
+    ENABLE_ORYX_BUILD                     = "true"
+    AzureWebJobsFeatureFlags              = "EnableWorkerIndexing"
+    APPLICATIONINSIGHTS_CONNECTION_STRING = var.host.application_insights_connection_string
+  }
+
+  workflow  = var.workflow_definition == null ? null : jsondecode(var.workflow_definition)
+  workflows = local.workflow == null || !var.event_checking ? {} : { notification = local.workflow }
+}
+
+resource "azurerm_linux_function_app" "app" {
+  name                          = var.app_name
+  resource_group_name           = var.common.resource_group_name
+  location                      = var.common.location
+  service_plan_id               = var.host.service_plan_id
+  storage_account_name          = var.host.storage_account_name
+  storage_uses_managed_identity = true
+  https_only                    = true
+  zip_deploy_file               = var.package
+  tags                          = var.common.tags
+
+  app_settings = merge(
+    local.platform_settings,
+    {
+      DTWIN_TWIN_NAME          = var.common.twin_name
+      DTWIN_LOG_LEVEL          = var.common.log_level
+      DTWIN_PERSISTER_FUNCTION = "persister"
+      # The ingestion receiver's secret (empty when L1 is on Azure too).
+      DTWIN_GLUE_SECRET          = var.ingestion_secret == null ? "" : var.ingestion_secret
+      DTWIN_GLUE_PREVIOUS_SECRET = var.ingestion_previous_secret == null ? "" : var.ingestion_previous_secret
+    },
+    var.hot_store == null ? {} : {
+      DTWIN_HOT_STORE    = var.hot_store
+      DTWIN_HOT_TTL_DAYS = tostring(var.hot_ttl_days)
+    },
+    var.hot_writer_url == null ? {} : {
+      DTWIN_HOT_WRITER_URL    = var.hot_writer_url
+      DTWIN_HOT_WRITER_SECRET = var.hot_writer_secret
+    },
+    var.twin_update_url == null ? {} : {
+      DTWIN_TWIN_UPDATE_URL    = var.twin_update_url
+      DTWIN_TWIN_UPDATE_SECRET = var.twin_update_secret
+    },
+    var.event_checking ? { DTWIN_EVENT_CHECKER_FUNCTION = "event-checker" } : {},
+    var.event_feedback ? { DTWIN_FEEDBACK_FUNCTION = "event-feedback" } : {},
+    var.iot_endpoint == null ? {} : { DTWIN_IOT_ENDPOINT = var.iot_endpoint },
+    length(local.workflows) == 0 ? {} : {
+      DTWIN_WORKFLOW = azurerm_logic_app_workflow.notification["notification"].id
+    },
+  )
+
+  identity {
+    type = "SystemAssigned"
+  }
+
+  site_config {
+    application_insights_connection_string = var.host.application_insights_connection_string
+
+    application_stack {
+      python_version = "3.11"
+    }
+  }
+}
+
+module "app" {
+  source = "../_function_app"
+
+  app_name            = azurerm_linux_function_app.app.name
+  resource_group_name = var.common.resource_group_name
+  principal_id        = azurerm_linux_function_app.app.identity[0].principal_id
+  storage_account_id  = var.host.storage_account_id
+}
+
+# Event feedback sends cloud-to-device messages through the hub with the app's identity.
+resource "azurerm_role_assignment" "feedback" {
+  count = var.event_feedback && var.feedback_via_iothub ? 1 : 0
+
+  scope                = var.iothub_id
+  role_definition_name = "IoT Hub Data Contributor"
+  principal_id         = azurerm_linux_function_app.app.identity[0].principal_id
+}
+
+resource "azurerm_logic_app_workflow" "notification" {
+  for_each = local.workflows
+
+  name                = var.workflow_name
+  resource_group_name = var.common.resource_group_name
+  location            = var.common.location
+  tags                = var.common.tags
+
+  identity {
+    type = "SystemAssigned"
+  }
+}
+
+resource "azurerm_logic_app_trigger_custom" "notification" {
+  for_each = { for name, body in try(local.workflow.definition.triggers, {}) : name => body if length(local.workflows) > 0 }
+
+  name         = each.key
+  logic_app_id = azurerm_logic_app_workflow.notification["notification"].id
+  body         = jsonencode(each.value)
+}
+
+resource "azurerm_logic_app_action_custom" "notification" {
+  for_each = { for name, body in try(local.workflow.definition.actions, {}) : name => body if length(local.workflows) > 0 }
+
+  name         = each.key
+  logic_app_id = azurerm_logic_app_workflow.notification["notification"].id
+  body         = jsonencode(each.value)
+}
+
+# The event checker starts the workflow.
+resource "azurerm_role_assignment" "workflow" {
+  for_each = local.workflows
+
+  scope                = azurerm_logic_app_workflow.notification[each.key].id
+  role_definition_name = "Logic App Operator"
+  principal_id         = azurerm_linux_function_app.app.identity[0].principal_id
+}

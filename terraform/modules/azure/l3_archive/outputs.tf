@@ -1,0 +1,12 @@
+output "container_name" {
+  value = azurerm_storage_container.archive.name
+}
+
+output "archive_writer_url" {
+  value = one([for app in azurerm_linux_function_app.app : "https://${app.default_hostname}/api/archive-writer"])
+}
+
+output "functions_key" {
+  value     = one([for app in module.app : app.functions_key])
+  sensitive = true
+}

@@ -1,0 +1,127 @@
+# L3 hot · Cosmos DB (SQL API, serverless): the twin's database and the hot container,
+# partitioned on /device_id (item id = timestamp), whose default TTL is the safety net behind
+# the mover; one Function App with the hot reader, the hot-to-cold mover (timer) and the hot
+# writer when L2 is on another cloud. Data-plane access is the Cosmos built-in data
+# contributor role for the apps' identities, never the account keys.
+
+locals {
+  platform_settings = {
+    FUNCTIONS_WORKER_RUNTIME              = "python"
+    SCM_DO_BUILD_DURING_DEPLOYMENT        = "true"
+    ENABLE_ORYX_BUILD                     = "true"
+    AzureWebJobsFeatureFlags              = "EnableWorkerIndexing"
+    APPLICATIONINSIGHTS_CONNECTION_STRING = var.host.application_insights_connection_string
+  }
+
+  # The Cosmos DB Built-in Data Contributor role.
+  data_contributor = "00000000-0000-0000-0000-000000000002"
+  # Who writes or reads the container: this layer's app and the writers given (L2's app).
+  principals = merge(
+    { l3_hot = azurerm_linux_function_app.app.identity[0].principal_id },
+    var.data_principal_ids,
+  )
+  # One secret per app: the hot writer's when L2 is on another cloud, else the readers'.
+  glue_secret   = var.hot_writer_secret != null ? var.hot_writer_secret : var.reader_secret
+  glue_previous = var.hot_writer_secret != null ? var.hot_writer_previous_secret : var.reader_previous_secret
+}
+
+resource "azurerm_cosmosdb_account" "hot" {
+  name                          = var.cosmos_account_name
+  resource_group_name           = var.common.resource_group_name
+  location                      = var.common.location
+  offer_type                    = "Standard"
+  kind                          = "GlobalDocumentDB"
+  local_authentication_disabled = true
+  minimal_tls_version           = "Tls12"
+  tags                          = var.common.tags
+
+  capabilities {
+    name = "EnableServerless"
+  }
+
+  consistency_policy {
+    consistency_level = "Session"
+  }
+
+  geo_location {
+    location          = var.common.location
+    failover_priority = 0
+  }
+}
+
+resource "azurerm_cosmosdb_sql_database" "twin" {
+  name                = var.database_name
+  resource_group_name = var.common.resource_group_name
+  account_name        = azurerm_cosmosdb_account.hot.name
+}
+
+resource "azurerm_cosmosdb_sql_container" "hot" {
+  name                = var.container_name
+  resource_group_name = var.common.resource_group_name
+  account_name        = azurerm_cosmosdb_account.hot.name
+  database_name       = azurerm_cosmosdb_sql_database.twin.name
+  partition_key_paths = ["/device_id"]
+  default_ttl         = var.hot_ttl_days * 86400
+}
+
+resource "azurerm_linux_function_app" "app" {
+  name                          = var.app_name
+  resource_group_name           = var.common.resource_group_name
+  location                      = var.common.location
+  service_plan_id               = var.host.service_plan_id
+  storage_account_name          = var.host.storage_account_name
+  storage_uses_managed_identity = true
+  https_only                    = true
+  zip_deploy_file               = var.package
+  tags                          = var.common.tags
+
+  app_settings = merge(
+    local.platform_settings,
+    {
+      DTWIN_TWIN_NAME            = var.common.twin_name
+      DTWIN_LOG_LEVEL            = var.common.log_level
+      DTWIN_HOT_STORE            = azurerm_cosmosdb_sql_container.hot.name
+      DTWIN_HOT_DAYS             = tostring(var.hot_days)
+      DTWIN_HOT_TTL_DAYS         = tostring(var.hot_ttl_days)
+      DTWIN_MAX_PAGE_SIZE        = tostring(var.max_page_size)
+      DTWIN_GLUE_SECRET          = local.glue_secret == null ? "" : local.glue_secret
+      DTWIN_GLUE_PREVIOUS_SECRET = local.glue_previous == null ? "" : local.glue_previous
+    },
+    var.cold_store == null ? {} : { DTWIN_COLD_STORE = var.cold_store },
+    var.cold_writer_url == null ? {} : {
+      DTWIN_COLD_WRITER_URL    = var.cold_writer_url
+      DTWIN_COLD_WRITER_SECRET = var.cold_writer_secret
+    },
+  )
+
+  identity {
+    type = "SystemAssigned"
+  }
+
+  site_config {
+    application_insights_connection_string = var.host.application_insights_connection_string
+
+    application_stack {
+      python_version = "3.11"
+    }
+  }
+}
+
+module "app" {
+  source = "../_function_app"
+
+  app_name            = azurerm_linux_function_app.app.name
+  resource_group_name = var.common.resource_group_name
+  principal_id        = azurerm_linux_function_app.app.identity[0].principal_id
+  storage_account_id  = var.host.storage_account_id
+}
+
+resource "azurerm_cosmosdb_sql_role_assignment" "data" {
+  for_each = toset(concat(["l3_hot"], keys(var.data_principal_ids)))
+
+  resource_group_name = var.common.resource_group_name
+  account_name        = azurerm_cosmosdb_account.hot.name
+  role_definition_id  = "${azurerm_cosmosdb_account.hot.id}/sqlRoleDefinitions/${local.data_contributor}"
+  principal_id        = local.principals[each.key]
+  scope               = azurerm_cosmosdb_account.hot.id
+}
