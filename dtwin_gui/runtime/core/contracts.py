@@ -129,3 +129,21 @@ def contract_for(role: str) -> EnvContract:
         return CONTRACTS[role]
     except KeyError:
         raise KeyError(f"no environment contract for function role {role!r}") from None
+
+
+#: App-level settings of an Azure Function App (runtime/azure), all optional: which are set
+#: depends on the services the app's functions use and on real Azure vs the sandbox.
+#: Also per called app: ``DTWIN_APP_URL_<LAYER>`` (its base URL, e.g. DTWIN_APP_URL_L2) and
+#: ``DTWIN_FUNCTIONS_KEY_<LAYER>`` (its function key, secret).
+AZURE_APP_SETTINGS: tuple[EnvVar, ...] = (
+    EnvVar("DTWIN_COSMOS_ENDPOINT", False, "Cosmos DB account endpoint (hot store)"),
+    EnvVar("DTWIN_COSMOS_DATABASE", False, "Cosmos DB database of the hot container"),
+    EnvVar("DTWIN_COSMOS_KEY", False, "Cosmos key (sandbox; Azure uses the identity)", True),
+    EnvVar("DTWIN_COSMOS_VERIFY", False, "'false' or a CA file for the Cosmos TLS certificate"),
+    EnvVar("DTWIN_BLOB_ACCOUNT_URL", False, "Blob service URL (cold/archive; identity auth)"),
+    EnvVar("DTWIN_BLOB_CONNECTION", False, "Blob connection string (sandbox's Azurite)", True),
+    EnvVar("DTWIN_IOT_SAS_KEY", False, "IoT Hub service policy key (C2D feedback)", True),
+    EnvVar("DTWIN_IOT_SAS_POLICY", False, "IoT Hub shared access policy name (default service)"),
+    EnvVar("DTWIN_CA_BUNDLE", False, "extra CA file for HTTPS calls (sandbox gateway)"),
+    EnvVar("DTWIN_AZURE_STATIC_TOKEN", False, "bearer token for ADT (sandbox only)", True),
+)

@@ -138,3 +138,16 @@ def pytest_collection_modifyitems(items):
                     "ignore:Unverified HTTPS request:urllib3.exceptions.InsecureRequestWarning"
                 )
             )
+
+
+@pytest.fixture
+def cosmos_settings(cosmos_url, cosmos_container) -> dict[str, str]:
+    """The app settings that point a function at ``cosmos_container`` on the emulator."""
+    database = cosmos_container.container_link.split("/")[1]
+    return {
+        "DTWIN_COSMOS_ENDPOINT": cosmos_url,
+        "DTWIN_COSMOS_KEY": COSMOS_KEY,
+        "DTWIN_COSMOS_VERIFY": "false",
+        "DTWIN_COSMOS_DATABASE": database,
+        "DTWIN_HOT_STORE": cosmos_container.id,
+    }

@@ -1,0 +1,211 @@
+"""Calls between functions (HTTP), cloud-to-device feedback (IoT Hub REST) and twin updates
+(Azure Digital Twins): the Invoker / FeedbackPublisher / twin-update ports on Azure."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import ssl
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+
+from dtwin_gui.runtime.core.records import RecordError
+
+#: Record fields that identify a record; everything else is a twin property.
+_KEY_FIELDS = frozenset({"device_id", "timestamp", "trace_id"})
+IOT_API_VERSION = "2021-04-12"
+
+
+class InvocationFailed(RuntimeError):
+    """The called function answered with an error status."""
+
+
+def ssl_context(ca_bundle: str | None) -> ssl.SSLContext:
+    """The default trust, plus ``ca_bundle`` (the sandbox gateway's self-signed CA)."""
+    context = ssl.create_default_context()
+    if ca_bundle:
+        context.load_verify_locations(cafile=ca_bundle)
+    return context
+
+
+def layer_env(layer: str) -> str:
+    """``L3_hot`` -> ``L3_HOT``: the suffix of DTWIN_APP_URL_<LAYER>, DTWIN_FUNCTIONS_KEY_<..>."""
+    return layer.upper().replace("-", "_")
+
+
+class HttpInvoker:
+    """Calls ``<app base URL>/api/<function>`` with the app's ``x-functions-key``.
+
+    A target is ``<LAYER>/<function>`` or a plain function name: one of this app's own
+    functions, else the only other app this app calls.
+    """
+
+    def __init__(
+        self,
+        environ: Mapping[str, str],
+        *,
+        layer: str,
+        local_functions: frozenset[str] = frozenset(),
+        timeout: float = 60.0,
+    ) -> None:
+        prefix = "DTWIN_APP_URL_"
+        self.urls = {k[len(prefix) :]: v for k, v in environ.items() if k.startswith(prefix) and v}
+        self.keys = {
+            k[len("DTWIN_FUNCTIONS_KEY_") :]: v
+            for k, v in environ.items()
+            if k.startswith("DTWIN_FUNCTIONS_KEY_") and v
+        }
+        self.layer = layer_env(layer)
+        self.local = local_functions
+        self.timeout = timeout
+        self.context = ssl_context(environ.get("DTWIN_CA_BUNDLE"))
+
+    def url_for(self, target: str) -> tuple[str, str | None]:
+        if "/" in target:
+            layer, name = target.split("/", 1)
+            layer = layer_env(layer)
+        else:
+            name = target
+            others = sorted(set(self.urls) - {self.layer})
+            if target in self.local or not others:
+                layer = self.layer
+            elif len(others) == 1:
+                layer = others[0]
+            else:
+                raise InvocationFailed(
+                    f"cannot tell which app holds {target!r}: name it as <LAYER>/{target}"
+                )
+        base = self.urls.get(layer)
+        if not base:
+            raise InvocationFailed(f"DTWIN_APP_URL_{layer} is not set: cannot call {name!r}")
+        return f"{base.rstrip('/')}/api/{name}", self.keys.get(layer)
+
+    def invoke(self, function: str, payload: dict, *, wait: bool = True) -> dict | None:
+        # Azure has no fire-and-forget call between functions: ``wait=False`` still waits
+        # for the HTTP answer (so a failure is retried by the caller's trigger), drops it.
+        url, key = self.url_for(function)
+        headers = {"Content-Type": "application/json"}
+        if key:
+            headers["x-functions-key"] = key
+        request = urllib.request.Request(
+            url, data=json.dumps(payload).encode(), headers=headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout, context=self.context) as r:
+                body = r.read()
+        except urllib.error.HTTPError as exc:
+            text = exc.read()[:300].decode("utf-8", "replace")
+            raise InvocationFailed(f"{function} failed: HTTP {exc.code}: {text}") from None
+        if not wait:
+            return None
+        return json.loads(body) if body else None
+
+
+def sas_token(resource: str, key: str, policy: str | None, *, ttl: int = 3600, now=time.time):
+    """An IoT Hub shared access signature for ``resource`` (host[/path])."""
+    expiry = int(now()) + ttl
+    uri = urllib.parse.quote(resource.lower(), safe="")
+    digest = hmac.new(base64.b64decode(key), f"{uri}\n{expiry}".encode(), hashlib.sha256)
+    sig = urllib.parse.quote(base64.b64encode(digest.digest()).decode(), safe="")
+    token = f"SharedAccessSignature sr={uri}&sig={sig}&se={expiry}"
+    return f"{token}&skn={policy}" if policy else token
+
+
+class IotHubFeedbackPublisher:
+    """Sends feedback as a cloud-to-device message over IoT Hub's service REST API.
+
+    ``endpoint`` is the hub host (``<hub>.azure-devices.net``) or a base URL (the sandbox's
+    ``https://127.0.0.1:PORT/iothub/<hub>``).
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        key: str,
+        *,
+        policy: str | None = "service",
+        ca_bundle: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.base = endpoint.rstrip("/") if "://" in endpoint else f"https://{endpoint}"
+        self.key = key
+        self.policy = policy
+        self.context = ssl_context(ca_bundle)
+        self.timeout = timeout
+
+    def url(self, device_id: str) -> str:
+        device = urllib.parse.quote(device_id, safe="")
+        return f"{self.base}/devices/{device}/messages/deviceBound?api-version={IOT_API_VERSION}"
+
+    def publish(self, device_id: str, message: dict) -> None:
+        resource = urllib.parse.urlsplit(self.base)
+        token = sas_token(resource.netloc + resource.path, self.key, self.policy)
+        request = urllib.request.Request(
+            self.url(device_id),
+            data=json.dumps(message).encode(),
+            headers={
+                "Authorization": token,
+                "Content-Type": "application/json",
+                "iothub-to": f"/devices/{device_id}/messages/deviceBound",
+            },
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=self.timeout, context=self.context) as r:
+            r.read()
+
+
+def twin_patch(record: dict) -> list[dict]:
+    """The JSON patch that sets a twin's properties to the record's values."""
+    if not isinstance(record.get("device_id"), str):
+        raise RecordError("a twin update needs the record's device_id")
+    return [
+        {"op": "add", "path": f"/{name}", "value": value}
+        for name, value in sorted(record.items())
+        if name not in _KEY_FIELDS and value is not None
+    ]
+
+
+class _StaticToken:
+    """A bearer token from the environment (the sandbox's ADT emulation has no Entra ID)."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def get_token(self, *scopes, **kwargs):
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(self.token, int(time.time()) + 3600)
+
+
+class AdtTwinUpdater:
+    """Updates the device's twin in Azure Digital Twins (twin id = device id)."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> AdtTwinUpdater:
+        from azure.digitaltwins.core import DigitalTwinsClient
+
+        token = environ.get("DTWIN_AZURE_STATIC_TOKEN")
+        if token:
+            credential = _StaticToken(token)
+        else:
+            from azure.identity import DefaultAzureCredential  # managed identity on Azure
+
+            credential = DefaultAzureCredential()
+        options = {}
+        if environ.get("DTWIN_CA_BUNDLE"):
+            options["connection_verify"] = environ["DTWIN_CA_BUNDLE"]
+        return cls(DigitalTwinsClient(environ["DTWIN_ADT_URL"], credential, **options))
+
+    def put(self, record: dict) -> None:
+        patch = twin_patch(record)
+        if patch:
+            self.client.update_digital_twin(record["device_id"], patch)
+
+    update = put
