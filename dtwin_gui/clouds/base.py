@@ -317,6 +317,8 @@ PART_NAMES = (
     "publish",  # (connection) -> publish(topic, body: bytes): a device's telemetry into L1
     "hot_reader",  # (connection, topology, outputs, *, root, secret) -> reader of L3 hot
     "saved_steps",  # (sdk_state.json data) -> {step_id: saved} of its steps (older files too)
+    "provision",  # (ProvisionContext, saved) -> saved: creates the intent on emulators (sandbox)
+    "deprovision",  # (ProvisionContext, saved) -> [what is left]: removes what provision made
 )
 
 _registry: dict[Cloud, CloudPlugin] = {}

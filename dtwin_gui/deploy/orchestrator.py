@@ -197,6 +197,8 @@ class Deployment(Teardown):
             ("sdk", lambda: self._skipped_if_unchanged(state) or self._sdk_steps()),
             ("verify", lambda: self._verify_deployed(state["builds"])),
         ]
+        if self._provisioned_clouds():  # sandbox clouds outside the root (provision_phase)
+            phases.insert(5, ("provision", lambda: self._provision(state)))
         result = self._run("deploy", phases, lambda r: self._finish_deploy(r, state))
         result.plan = state.get("plan")
         result.applied = bool(state.get("applied"))
@@ -209,7 +211,9 @@ class Deployment(Teardown):
         state: dict = {}
         plan_file = self.workspace.terraform_dir / REVIEW_PLAN_FILE
 
-        def plan() -> None:
+        def plan():
+            if self._rootless():
+                return Skipped("no Terraform root")
             state["plan"] = self._plan_adopting(plan_file=plan_file)
             fingerprint = self._fingerprint(state["builds"])
             state["ticket"] = make_ticket(
@@ -230,9 +234,10 @@ class Deployment(Teardown):
     # --- fingerprints (see dtwin_gui.deploy.fingerprint) ------------------------------------
     def _fingerprint(self, builds) -> Fingerprint:
         from dtwin_gui.deploy.fingerprint import compute
+        from dtwin_gui.deploy.provision_phase import state_digest
         from dtwin_gui.iac.root import terraform_dir
 
-        return compute(
+        fingerprint = compute(
             project_root=self.project_root,
             terraform_dir=self.workspace.terraform_dir,
             modules_dir=terraform_dir() / "modules",
@@ -242,6 +247,10 @@ class Deployment(Teardown):
             target=self.connections,
             outputs=self.saved_outputs(),
         )
+        provisioned = state_digest(self.workspace)  # only deployments that provision have it
+        if provisioned is None:
+            return fingerprint
+        return Fingerprint({**fingerprint.parts, "provisioned": provisioned})
 
     def last_deployed(self) -> DeployedRecord | None:
         """The fingerprint record of the last successful deploy, if it still stands."""
@@ -251,7 +260,8 @@ class Deployment(Teardown):
         """Generate the root and compare fingerprints; run ``terraform init`` only when
         Terraform has something to do."""
         builds = state["builds"]
-        self._generate_root(builds)
+        if not self._rootless():
+            self._generate_root(builds)
         fingerprint = self._fingerprint(builds)
         if reviewed is not None:
             changed = fingerprint.changed(reviewed.fingerprint)
@@ -287,7 +297,38 @@ class Deployment(Teardown):
                 changes = ", ".join(changed)
                 self._emit(LogEvent("dtwin", "info", f"changed since the last deploy: {changes}"))
         clear_deployed(self.workspace)
+        if self._rootless():
+            return self._no_root()
         self._guard(lambda: self._terraform_runner().init(), "init")
+        return None
+
+    # --- clouds provisioned on the sandbox's emulators (see .provision_phase) ---------------
+    def _provisioned_clouds(self) -> list:
+        from dtwin_gui.deploy.provision_phase import provisioned_for
+
+        return provisioned_for(self.project_root, self.connections)
+
+    def _rootless(self) -> bool:
+        """No cloud here is applied by Terraform (e.g. all-Azure in the sandbox)."""
+        from dtwin_gui.deploy.provision_phase import rootless
+
+        if getattr(self, "_rootless_cached", None) is None:
+            self._rootless_cached = rootless(self.project_root, self.connections)
+        return self._rootless_cached
+
+    def _no_root(self) -> Skipped:
+        clouds = ", ".join(str(c) for c in self._provisioned_clouds())
+        reason = f"no Terraform root: {clouds} is provisioned on the sandbox's emulators"
+        self._emit(LogEvent("dtwin", "info", f"{reason}; the Terraform phases are skipped"))
+        return Skipped(reason)
+
+    def _provision(self, state: dict):
+        from dtwin_gui.deploy.provision_phase import run_provision
+
+        skipped = self._skipped_if_unchanged(state)
+        if skipped:
+            return skipped
+        run_provision(self, state["builds"], self._outputs())
         return None
 
     def _skipped_if_unchanged(self, state: dict) -> Skipped | None:
@@ -298,6 +339,8 @@ class Deployment(Teardown):
         skipped = self._skipped_if_unchanged(state)
         if skipped:
             return skipped
+        if self._rootless():
+            return Skipped("no Terraform root")
         reviewed = state.get("reviewed")
         if reviewed is not None:
             state["plan"] = reviewed.plan
@@ -420,7 +463,9 @@ class Deployment(Teardown):
             out_dir=self.workspace.terraform_dir,
         )
 
-    def _init(self, builds) -> None:
+    def _init(self, builds):
+        if self._rootless():
+            return self._no_root()
         self._generate_root(builds)
         self._guard(lambda: self._terraform_runner().init(), "init")
 
@@ -433,6 +478,8 @@ class Deployment(Teardown):
         skipped = self._skipped_if_unchanged(state)
         if skipped:
             return skipped
+        if self._rootless():
+            return Skipped("no Terraform root")
         plan, reviewed = state["plan"], state.get("reviewed")
         if not plan.has_changes:
             self._emit(LogEvent("dtwin", "info", "no changes: nothing to apply"))
@@ -474,6 +521,8 @@ class Deployment(Teardown):
 
     def _outputs(self) -> dict:
         """Terraform's outputs as ``{name: value}`` (sensitive ones left out), also saved."""
+        if self._rootless():
+            return {}
         outputs = _public_outputs(self._terraform_runner().output())
         self.workspace.write_json(self.workspace.outputs_file, outputs)
         return outputs

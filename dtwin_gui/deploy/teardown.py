@@ -38,6 +38,10 @@ class Teardown:
             ("destroy", self._terraform_destroy),
             ("verify", lambda: state.update(left=self._verify_destroyed(state))),
         ]
+        from dtwin_gui.deploy.provision_phase import load_state
+
+        if load_state(self.workspace):  # clouds provisioned on the sandbox's emulators
+            phases.insert(1, ("deprovision", lambda: state.update(prov_left=self._deprovision())))
         result = self._run("destroy", phases, self._finish_destroy)
         result.leftovers = state.get("left", {})
         return result
@@ -56,6 +60,11 @@ class Teardown:
         if not self.workspace.sdk_state_file.exists():
             return []
         return destroy_sdk(self, self.saved_outputs())
+
+    def _deprovision(self) -> list[str]:
+        from dtwin_gui.deploy.provision_phase import run_deprovision
+
+        return run_deprovision(self)
 
     def _init_existing(self):
         if not (self.workspace.terraform_dir / "main.tf.json").exists():
@@ -123,7 +132,7 @@ class Teardown:
 
         project = load_project(self.project_root)
         left = find_leftovers(self.connections, project.twin_name)
-        sdk_left = state.get("sdk_left") or []
+        sdk_left = [*(state.get("sdk_left") or []), *(state.get("prov_left") or [])]
         if sdk_left:
             left.setdefault("sdk", []).extend(sdk_left)
         for service, names in left.items():

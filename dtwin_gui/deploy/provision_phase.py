@@ -1,0 +1,208 @@
+"""The ``provision`` phase: clouds the sandbox provisions on emulators instead of Terraform.
+
+In a sandbox deployment a cloud whose plugin takes :attr:`SandboxPath.PROVISIONED` (Azure:
+no azurerm provider can be installed here) is outside the Terraform root
+(:func:`dtwin_gui.iac.root.clouds_in_root`). Its plugin's part ``provision`` creates the
+same intent on the emulators after Terraform's apply (it may need the Terraform clouds'
+outputs, e.g. receiver URLs) and before the SDK phase; part ``deprovision`` removes it on
+destroy. What a provisioner made is saved in ``<workspace>/provisioned.json`` (0600)::
+
+    {"version": 1, "clouds": {"azure": {...what provision returned...}}}
+
+so a destroy deprovisions it and the deploy fingerprint sees it (an unchanged redeploy skips
+the phase). The parts are called as::
+
+    provision(ctx, saved) -> dict      # converges: running it again changes nothing
+    deprovision(ctx, saved) -> [str]   # what is still there, one readable line each
+
+with ``ctx`` a :class:`ProvisionContext`. Glue secrets reach a provisioner through
+``ctx.glue_secrets()`` (:mod:`dtwin_gui.deploy.glue_secrets`), never through a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dtwin_gui.clouds import plugin
+from dtwin_gui.clouds.base import Connections, SandboxPath
+from dtwin_gui.core.providers import Cloud
+from dtwin_gui.core.run_events import LogEvent
+
+STATE_FILE = "provisioned.json"
+VERSION = 1
+
+
+@dataclass
+class ProvisionContext:
+    """What a provisioner is called with."""
+
+    project: Any
+    topology: Any
+    cloud: Cloud
+    connection: Any
+    workspace: Any
+    #: The packages this deploy built (``BuildResult`` objects), empty on destroy.
+    builds: tuple = ()
+    #: Terraform's root outputs (``{}`` when the deployment has no Terraform root).
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+    project_root: Path | None = None
+    target: str = "sandbox"
+    _emit: Callable[[Any], None] = lambda event: None
+
+    def log(self, level: str, message: str) -> None:
+        self._emit(LogEvent(str(self.cloud), level, message))
+
+    def glue_secrets(self):
+        """The deployment's glue secrets (:class:`~dtwin_gui.deploy.glue_secrets.GlueSecrets`)."""
+        from dtwin_gui.deploy.glue_secrets import GlueSecrets
+
+        return GlueSecrets(Path(self.project_root), self.target, self.topology)
+
+
+def provisioned_clouds(topology, connections: Connections) -> list[Cloud]:
+    """The clouds in use that this (sandbox) deployment provisions on emulators."""
+    if not connections.is_sandbox:
+        return []
+    return [
+        cloud
+        for cloud in topology.clouds
+        if cloud in connections and plugin(cloud).sandbox_path is SandboxPath.PROVISIONED
+    ]
+
+
+def provisioned_for(project_root, connections: Connections) -> list[Cloud]:
+    """:func:`provisioned_clouds` of the project (``[]`` when it cannot be read: validate
+    reports that)."""
+    try:
+        return provisioned_clouds(_project_at(project_root)[1], connections)
+    except Exception:
+        return []
+
+
+def rootless(project_root, connections: Connections) -> bool:
+    """True when no cloud of the deployment is in the Terraform root and some are provisioned
+    (the deploy skips init, plan and apply instead of failing on an empty root)."""
+    from dtwin_gui.iac.root import clouds_in_root
+
+    try:
+        topology = _project_at(project_root)[1]
+    except Exception:
+        return False
+    return not clouds_in_root(topology, connections) and bool(
+        provisioned_clouds(topology, connections)
+    )
+
+
+def state_path(workspace) -> Path:
+    return Path(workspace.root) / STATE_FILE
+
+
+def load_state(workspace) -> dict[str, dict]:
+    """``{cloud: saved}`` of what the provisioners made (``{}`` when nothing)."""
+    data = workspace.read_json(state_path(workspace), {})
+    clouds = data.get("clouds") if isinstance(data, dict) else None
+    return {str(k): v for k, v in clouds.items() if isinstance(v, dict)} if clouds else {}
+
+
+def save_state(workspace, clouds: Mapping[str, dict]) -> None:
+    kept = {k: v for k, v in clouds.items() if v}
+    path = state_path(workspace)
+    if not kept:
+        path.unlink(missing_ok=True)
+        return
+    workspace.write_json(path, {"version": VERSION, "clouds": dict(sorted(kept.items()))})
+
+
+def state_digest(workspace) -> str | None:
+    """SHA-256 of the saved record, for the deploy fingerprint (None: nothing provisioned)."""
+    clouds = load_state(workspace)
+    if not clouds:
+        return None
+    return hashlib.sha256(json.dumps(clouds, sort_keys=True).encode()).hexdigest()
+
+
+def _context(deployment, project, topology, cloud, builds, outputs) -> ProvisionContext:
+    return ProvisionContext(
+        project=project,
+        topology=topology,
+        cloud=cloud,
+        connection=deployment.connections[cloud],
+        workspace=deployment.workspace,
+        builds=tuple(builds or ()),
+        outputs=dict(outputs or {}),
+        project_root=deployment.project_root,
+        target=deployment.connections.name,
+        _emit=lambda event: deployment._emit(event),
+    )
+
+
+def _project_at(project_root):
+    from dtwin_gui.core.project import load_project
+    from dtwin_gui.core.topology import topology_for_project
+
+    project = load_project(Path(project_root))
+    return project, topology_for_project(project)
+
+
+def _project(deployment):
+    return _project_at(deployment.project_root)
+
+
+def run_provision(deployment, builds, outputs) -> list[Cloud]:
+    """The deploy's ``provision`` phase; returns the clouds provisioned. A cloud without a
+    ``provision`` part fails the phase (it cannot be deployed in the sandbox yet)."""
+    from dtwin_gui.deploy.run_result import DeployFailed
+
+    project, topology = _project(deployment)
+    clouds = provisioned_clouds(topology, deployment.connections)
+    saved = load_state(deployment.workspace)
+    for cloud in clouds:
+        provision = plugin(cloud).part("provision")
+        if provision is None:
+            raise DeployFailed(
+                "provision",
+                f"{plugin(cloud).label} cannot be provisioned on the sandbox's emulators by "
+                "this version",
+                "choose another cloud for those layers on the Layers page",
+            )
+        ctx = _context(deployment, project, topology, cloud, builds, outputs)
+        # a provisioner converges from the saved record, so a failed run is simply rerun
+        result = provision(ctx, dict(saved.get(str(cloud), {})))
+        saved[str(cloud)] = dict(result or {})
+        save_state(deployment.workspace, saved)
+        deployment._emit(
+            LogEvent("dtwin", "info", f"{plugin(cloud).label} provisioned on the emulators")
+        )
+    return clouds
+
+
+def run_deprovision(deployment) -> list[str]:
+    """The destroy's ``deprovision`` phase; returns what is left (never stops early)."""
+    saved = load_state(deployment.workspace)
+    if not saved:
+        return []
+    project, topology = _project(deployment)
+    left: list[str] = []
+    for name in sorted(saved):
+        cloud = Cloud(name)
+        deprovision = plugin(cloud).part("deprovision")
+        if deprovision is None or cloud not in deployment.connections:
+            left.append(f"{name}: cannot deprovision here (no connection or no part)")
+            continue
+        ctx = _context(deployment, project, topology, cloud, (), deployment.saved_outputs())
+        try:
+            remaining = list(deprovision(ctx, dict(saved[name])) or [])
+        except Exception as exc:  # one cloud failing must not keep the others alive
+            remaining = [f"{name}: {type(exc).__name__}: {exc}"]
+        if not remaining:
+            saved.pop(name)
+        left.extend(remaining)
+        save_state(deployment.workspace, saved)
+    for item in left:
+        deployment._emit(LogEvent("dtwin", "warning", f"not deprovisioned: {item}"))
+    return left
