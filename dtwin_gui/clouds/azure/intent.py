@@ -358,6 +358,31 @@ class _Builder:
                 out[f"{prefix}_SECRET"] = SecretRef(boundary)
         return out
 
+    def service_settings(self, role: str) -> dict[str, str]:
+        """The app-level settings (``contracts.AZURE_APP_SETTINGS``) of the services a role
+        uses on real Azure, reached with the app's identity: the Cosmos endpoint and
+        database, the Blob service URL. The sandbox provisioner swaps in the emulators'."""
+        out = {}
+        cosmos_roles = (topo.PERSISTER, topo.HOT_READER, topo.HOT_WRITER, topo.HOT_TO_COLD_MOVER)
+        if self.on_azure(Slot.L3_HOT) and role in cosmos_roles:
+            account = self.name(keys.COSMOS_ACCOUNT)
+            out["DTWIN_COSMOS_ENDPOINT"] = f"https://{account}.documents.azure.com:443/"
+            out["DTWIN_COSMOS_DATABASE"] = self.name(keys.COSMOS_DATABASE)
+        blob_roles = {
+            topo.HOT_TO_COLD_MOVER: Slot.L3_COLD,
+            topo.COLD_WRITER: Slot.L3_COLD,
+            topo.COLD_TO_ARCHIVE_MOVER: Slot.L3_COLD,
+            topo.ARCHIVE_WRITER: Slot.L3_ARCHIVE,
+        }
+        uses_blob = role in blob_roles and (
+            self.on_azure(blob_roles[role])
+            or (role == topo.COLD_TO_ARCHIVE_MOVER and self.on_azure(Slot.L3_ARCHIVE))
+        )
+        if uses_blob:
+            account = self.name(keys.STORAGE_ACCOUNT)
+            out["DTWIN_BLOB_ACCOUNT_URL"] = f"https://{account}.blob.core.windows.net"
+        return out
+
     def callees(self, function: FunctionSpec) -> set[Slot]:
         """The Azure layers whose app ``function`` calls over HTTP."""
         role = function.role
@@ -377,6 +402,11 @@ class _Builder:
         for function in functions:
             values = self.values(function)
             for var in contract_for(function.role).variables:
+                if var.name in settings:
+                    # One app, one environment: where two functions would want different
+                    # values (the hot writer's and the hot reader's glue secret when both
+                    # cross), the first function's wins, as in the Terraform modules.
+                    continue
                 if var.name in values:
                     settings[var.name] = values[var.name]
                 elif var.required:
@@ -384,6 +414,8 @@ class _Builder:
                         f"{function.name} on Azure needs {var.name}, which this topology gives "
                         "no value"
                     )
+            for name, value in self.service_settings(function.role).items():
+                settings.setdefault(name, value)
             for callee in sorted(self.callees(function), key=SLOTS.index):
                 tag = _layer_tag(callee)
                 settings[f"DTWIN_APP_URL_{tag}"] = self.app_url(self.app_name(callee))

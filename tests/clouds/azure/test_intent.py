@@ -16,7 +16,7 @@ from dtwin_gui.clouds.azure.intent import (
 from dtwin_gui.core.project import load_project
 from dtwin_gui.core.providers import SLOTS, Slot
 from dtwin_gui.core.topology import topology_for_project
-from dtwin_gui.runtime.core.contracts import contract_for
+from dtwin_gui.runtime.core.contracts import AZURE_APP_SETTINGS, contract_for
 
 ALL_AZURE = {
     "layer_1_provider": "azure",
@@ -65,11 +65,19 @@ def test_each_app_sets_the_union_of_its_functions_contracts(project):
         declared = {n for r in roles for n in contract_for(r).names()}
         required = {n for r in roles for n in contract_for(r).required()}
         wiring = {k for k in app.app_settings if k.startswith(("DTWIN_APP_URL_", "DTWIN_FUNC"))}
+        wiring |= {v.name for v in AZURE_APP_SETTINGS} & set(app.app_settings)
         assert required <= set(app.app_settings), app.layer
         assert set(app.app_settings) - wiring <= declared, app.layer
     l2 = intent.app(Slot.L2)
     assert l2.app_settings["DTWIN_HOT_STORE"] == "hot"
     assert l2.app_settings["DTWIN_PERSISTER_FUNCTION"] == "persister"
+    # Services are reached by URL with the app's identity, never a key.
+    cosmos = intent.cosmos.account
+    assert l2.app_settings["DTWIN_COSMOS_ENDPOINT"] == f"https://{cosmos}.documents.azure.com:443/"
+    assert l2.app_settings["DTWIN_COSMOS_DATABASE"] == intent.cosmos.database
+    cold = intent.app(Slot.L3_COLD).app_settings
+    assert cold["DTWIN_BLOB_ACCOUNT_URL"].endswith(".blob.core.windows.net")
+    assert not [k for a in intent.function_apps for k in a.app_settings if k.endswith("_KEY")]
     # The persister calls the event checker in its own app and the ADT updater on L4's.
     assert l2.app_settings["DTWIN_APP_URL_L4"] == (
         f"https://{intent.app(Slot.L4).name}.azurewebsites.net"
