@@ -40,5 +40,12 @@ PLUGIN = register(
             "azurerm_",
             "azuread_",
         ),
+        parts={
+            "package": "dtwin_gui.clouds.azure.packaging:package",
+            "terraform_fragment": "dtwin_gui.clouds.azure.terraform:terraform_fragment",
+            # the sandbox creates the intent on the emulators (deploy/provision_phase.py)
+            "provision": "dtwin_gui.clouds.azure.provision:provision",
+            "deprovision": "dtwin_gui.clouds.azure.provision:deprovision",
+        },
     )
 )

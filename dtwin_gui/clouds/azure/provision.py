@@ -1,0 +1,180 @@
+"""The sandbox provisioner: the Azure intent created on the emulators (parts ``provision``
+and ``deprovision``, called by :mod:`dtwin_gui.deploy.provision_phase`).
+
+No azurerm provider can be installed here, so in the sandbox Azure is not applied by
+Terraform: the same :func:`~dtwin_gui.clouds.azure.intent.azure_intent` the Terraform
+fragment renders is created here — the Cosmos database and hot container with its default TTL
+(cosmosdb-server), the cold and archive Blob containers (Azurite), and the Function Apps, IoT
+Hub route, Digital Twins instance and Grafana behind the sandbox gateway. Every call converges:
+what exists is left as it is, so provisioning again changes nothing.
+
+The Function Apps, IoT Hub, ADT and Grafana need the sandbox gateway and Functions host
+(``clouds/azure/sandbox``); until it is there they are recorded as ``pending`` with a warning
+and the plugin stays not deployable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+#: Azurite's well-known development account (documented by Microsoft, not a secret).
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = (
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
+#: cosmosdb-server takes any base64 key.
+COSMOS_KEY = "ZHR3aW4tc2FuZGJveA=="
+#: The unique-name suffix of sandbox names (the emulators are per user, names need no salt).
+SANDBOX_SUFFIX = "sbx"
+
+
+# --- clients --------------------------------------------------------------------------------
+def blob_connection_string(connection) -> str:
+    url = connection.blob_url.rstrip("/")
+    if not url.endswith("/" + AZURITE_ACCOUNT):
+        url = f"{url}/{AZURITE_ACCOUNT}"
+    return (
+        f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};"
+        f"AccountKey={AZURITE_KEY};BlobEndpoint={url};"
+    )
+
+
+def _blob_service(connection):
+    from azure.storage.blob import BlobServiceClient
+
+    return BlobServiceClient.from_connection_string(blob_connection_string(connection))
+
+
+def _cosmos(connection):
+    from azure.cosmos import CosmosClient
+
+    return CosmosClient(connection.cosmos_url, credential=COSMOS_KEY, connection_verify=False)
+
+
+# --- the intent -----------------------------------------------------------------------------
+def sandbox_intent(ctx):
+    """The deployment's Azure intent with the sandbox gateway's app URLs."""
+    from dtwin_gui.clouds.azure.intent import azure_intent
+
+    gateway = ctx.connection.gateway_url.rstrip("/")
+    return azure_intent(
+        ctx.project,
+        ctx.topology,
+        ctx.builds,
+        _glue_urls(ctx),
+        suffix=SANDBOX_SUFFIX,
+        location=ctx.connection.location,
+        app_url=lambda app: f"{gateway}/{app}",
+    )
+
+
+def _glue_urls(ctx) -> dict[str, str]:
+    """Receiver URLs on other clouds, from Terraform's outputs (``glue_url_<boundary>`` or a
+    ``glue_urls`` map), where the root has them."""
+    outputs = ctx.outputs or {}
+    urls = dict(outputs.get("glue_urls") or {})
+    for name, value in outputs.items():
+        if name.startswith("glue_url_") and isinstance(value, str):
+            urls[name.removeprefix("glue_url_")] = value
+    return urls
+
+
+# --- provision ------------------------------------------------------------------------------
+def provision(ctx, saved: Mapping[str, Any]) -> dict:
+    """Create the intent on the emulators; returns the record ``deprovision`` undoes."""
+    intent = sandbox_intent(ctx)
+    record: dict[str, Any] = {"resource_group": intent.resource_group}
+    if intent.cosmos is not None:
+        record["cosmos"] = ensure_cosmos(ctx, intent.cosmos)
+    record["blob_containers"] = [ensure_container(ctx, c.name) for c in intent.blob_containers]
+    record["function_apps"] = [app.name for app in intent.function_apps]
+    pending = [app.name for app in intent.function_apps]
+    for what in ("iothub", "digital_twins", "grafana"):
+        item = getattr(intent, what)
+        if item is not None:
+            record[what] = item.name
+            pending.append(f"{what} {item.name}")
+    if pending:
+        record["pending"] = pending
+        ctx.log(
+            "warning",
+            "not provisioned yet (the sandbox's Azure gateway and Functions host are not in "
+            f"this version): {', '.join(pending)}",
+        )
+    return record
+
+
+def ensure_cosmos(ctx, cosmos) -> dict:
+    """The database and the hot container (partition key, default TTL), made or corrected."""
+    from azure.cosmos import PartitionKey
+
+    client = _cosmos(ctx.connection)
+    database = client.create_database_if_not_exists(cosmos.database)
+    ttl = cosmos.default_ttl_seconds or None
+    container = database.create_container_if_not_exists(
+        cosmos.container, partition_key=PartitionKey(path=cosmos.partition_key), default_ttl=ttl
+    )
+    props = container.read()
+    if ttl is not None and props.get("defaultTtl") != ttl:
+        database.replace_container(
+            cosmos.container, partition_key=PartitionKey(path=cosmos.partition_key), default_ttl=ttl
+        )
+        ctx.log("info", f"Cosmos container {cosmos.container}: default TTL set to {ttl} s")
+    return {"database": cosmos.database, "container": cosmos.container, "default_ttl": ttl}
+
+
+def ensure_container(ctx, name: str) -> str:
+    from azure.core.exceptions import ResourceExistsError
+
+    try:
+        _blob_service(ctx.connection).create_container(name)
+        ctx.log("info", f"Blob container {name} created")
+    except ResourceExistsError:
+        pass
+    return name
+
+
+# --- deprovision ----------------------------------------------------------------------------
+def deprovision(ctx, saved: Mapping[str, Any]) -> list[str]:
+    """Remove what :func:`provision` made; returns what is still there."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    left: list[str] = []
+    cosmos = saved.get("cosmos")
+    if cosmos:
+        try:
+            _cosmos(ctx.connection).delete_database(cosmos["database"])
+        except ResourceNotFoundError:
+            pass
+        except Exception as exc:
+            left.append(f"Cosmos database {cosmos['database']}: {type(exc).__name__}: {exc}")
+    service = _blob_service(ctx.connection) if saved.get("blob_containers") else None
+    for name in saved.get("blob_containers") or []:
+        try:
+            service.delete_container(name)
+        except ResourceNotFoundError:
+            pass
+        except Exception as exc:
+            left.append(f"Blob container {name}: {type(exc).__name__}: {exc}")
+    return left
+
+
+def leftovers(connection, twin_name: str) -> dict[str, list[str]]:
+    """What of the twin is still on the emulators (databases and containers by its name)."""
+    out: dict[str, list[str]] = {}
+    try:
+        dbs = [d["id"] for d in _cosmos(connection).list_databases()]
+        mine = [d for d in dbs if d == twin_name or d.startswith(twin_name + "-")]
+        if mine:
+            out["cosmos"] = mine
+    except Exception:
+        pass
+    try:
+        names = [c.name for c in _blob_service(connection).list_containers()]
+        mine = [n for n in names if n.startswith(twin_name + "-")]
+        if mine:
+            out["blob"] = mine
+    except Exception:
+        pass
+    return out
