@@ -105,8 +105,10 @@ def manifest_for(
     spec: PackageSpec, contents: dict[str, bytes], ihash: str, zip_data: bytes
 ) -> dict:
     """The manifest of one package (no timestamps: identical inputs, identical manifest)."""
-    contract = contract_for(spec.role)
     f = spec.function
+    if spec.members:
+        return _app_manifest(spec, contents, ihash, zip_data)
+    contract = contract_for(spec.role)
     return {
         "builder": BUILDER_VERSION,
         "name": spec.deployed_name,
@@ -127,6 +129,28 @@ def manifest_for(
         ],
         "env": contract.to_json(),
         "one_of": [list(group) for group in contract.one_of],
+    }
+
+
+def _app_manifest(spec: PackageSpec, contents: dict[str, bytes], ihash: str, zip_data: bytes):
+    """The manifest of a package of several functions: theirs, and the union of their env."""
+    first = manifest_for(spec.members[0], contents, ihash, zip_data)
+    env: dict[str, dict] = {}
+    for member in spec.members:
+        for var in contract_for(member.role).to_json():
+            known = env.setdefault(var["name"], var)
+            known["required"] = known["required"] or var["required"]  # any function needs it
+    return {
+        **first,
+        "name": spec.deployed_name,
+        "role": spec.role,
+        "handler": spec.handler,
+        "functions": [
+            {"name": m.deployed_name, "function": m.function.name, "role": m.role}
+            for m in spec.members
+        ],
+        "env": [env[name] for name in sorted(env)],
+        "one_of": sorted({tuple(g) for m in spec.members for g in contract_for(m.role).one_of}),
     }
 
 

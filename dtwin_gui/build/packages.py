@@ -101,6 +101,9 @@ class PackageSpec:
     handler: str
     config: FunctionConfig
     entries: tuple[Entry, ...]
+    #: For a package holding several functions (an Azure Function App per layer): the
+    #: package of each function it holds; ``function``/``config`` are then the first one's.
+    members: tuple[PackageSpec, ...] = ()
 
     @property
     def name(self) -> str:
