@@ -319,6 +319,7 @@ PART_NAMES = (
     "saved_steps",  # (sdk_state.json data) -> {step_id: saved} of its steps (older files too)
     "provision",  # (ProvisionContext, saved) -> saved: creates the intent on emulators (sandbox)
     "deprovision",  # (ProvisionContext, saved) -> [what is left]: removes what provision made
+    "receiver_urls",  # (ProvisionContext) -> {boundary: url} it hosts, known before apply
 )
 
 _registry: dict[Cloud, CloudPlugin] = {}

@@ -449,9 +449,10 @@ class Deployment(Teardown):
         """Terraform's environment: the target's, plus each crossing boundary's glue secrets
         as ``TF_VAR_*`` (so a rotation counts as a change), never written to a file."""
         from dtwin_gui.deploy.glue_secrets import GlueSecrets
+        from dtwin_gui.deploy.provision_phase import receiver_environment
 
         glue = GlueSecrets.for_deployment(self).terraform_environment({"aws"})
-        return {**self.connections.process_env(), **glue}
+        return {**self.connections.process_env(), **glue, **receiver_environment(self)}
 
     def _generate_root(self, builds) -> None:
         from dtwin_gui.iac.root import generate_root

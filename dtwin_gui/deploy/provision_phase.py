@@ -181,6 +181,30 @@ def run_provision(deployment, builds, outputs) -> list[Cloud]:
     return clouds
 
 
+def receiver_environment(deployment) -> dict[str, str]:
+    """``TF_VAR_glue_<boundary>_url`` of every glue receiver a provisioned cloud hosts for a
+    sender in the Terraform root (part ``receiver_urls``; the URLs are known before apply)."""
+    from dtwin_gui.iac.root import clouds_in_root
+    from dtwin_gui.iac.root_parts import glue_variable
+
+    try:
+        project, topology = _project(deployment)
+    except Exception:  # validate reports an unreadable project
+        return {}
+    in_root = set(clouds_in_root(topology, deployment.connections))
+    env: dict[str, str] = {}
+    for cloud in provisioned_clouds(topology, deployment.connections):
+        part = plugin(cloud).part("receiver_urls")
+        if part is None or not in_root:
+            continue
+        urls = part(_context(deployment, project, topology, cloud, (), {}))
+        for boundary in topology.boundaries:
+            url = urls.get(boundary.name)
+            if url and boundary.target_cloud is cloud and boundary.source_cloud in in_root:
+                env["TF_VAR_" + glue_variable(boundary.name, "url")] = url
+    return env
+
+
 def run_deprovision(deployment) -> list[str]:
     """The destroy's ``deprovision`` phase; returns what is left (never stops early)."""
     saved = load_state(deployment.workspace)

@@ -99,3 +99,23 @@ def test_a_deployment_without_provisioned_clouds_has_no_provision_phase(project)
     sandbox = Connections.wrap(plugin(Cloud.AZURE).sandbox_connection({}, ""))
     assert provisioned_for(project, sandbox) == []  # the example is all-AWS
     assert not rootless(project, sandbox)
+
+
+def test_a_terraform_sender_gets_the_provisioned_receivers_url_before_apply(project):
+    """L1 on AWS, L2-L5 on Azure: the AWS root's ingestion sender gets Azure's (deterministic
+    gateway) receiver URL as TF_VAR_glue_l1_l2_ingestion_url; AWS-only gets none."""
+    from dtwin_gui.clouds import sandbox_connections
+    from dtwin_gui.deploy.provision_phase import receiver_environment
+
+    endpoints = {"aws": "http://127.0.0.1:9", "azure": "https://127.0.0.1:8"}
+    connections = sandbox_connections(endpoints)
+    assert receiver_environment(Deployment(project, connections)) == {}
+    path = project / "config_providers.json"
+    config = json.loads(path.read_text())
+    config.update({k: "azure" for k in config if k.endswith("_provider")})
+    config["layer_1_provider"] = "aws"
+    path.write_text(json.dumps(config, indent=2))
+    env = receiver_environment(Deployment(project, connections))
+    url = env.pop("TF_VAR_glue_l1_l2_ingestion_url")
+    assert url.startswith("https://127.0.0.1:8/") and url.endswith("/api/ingestion"), url
+    assert env == {}

@@ -46,6 +46,7 @@ PLUGIN = register(
             # the sandbox creates the intent on the emulators (deploy/provision_phase.py)
             "provision": "dtwin_gui.clouds.azure.provision:provision",
             "deprovision": "dtwin_gui.clouds.azure.provision:deprovision",
+            "receiver_urls": "dtwin_gui.clouds.azure.provision:receiver_urls",
         },
     )
 )

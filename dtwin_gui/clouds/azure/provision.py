@@ -70,14 +70,22 @@ def sandbox_intent(ctx):
 
 
 def _glue_urls(ctx) -> dict[str, str]:
-    """Receiver URLs on other clouds, from Terraform's outputs (``glue_url_<boundary>`` or a
-    ``glue_urls`` map), where the root has them."""
+    """Receiver URLs on the Terraform clouds, from the root's outputs
+    (``<boundary>_receiver_url``, e.g. ``l2_l3hot_writer_receiver_url``)."""
     outputs = ctx.outputs or {}
-    urls = dict(outputs.get("glue_urls") or {})
-    for name, value in outputs.items():
-        if name.startswith("glue_url_") and isinstance(value, str):
-            urls[name.removeprefix("glue_url_")] = value
+    urls = {}
+    for boundary in ctx.topology.boundaries:
+        value = outputs.get(boundary.name.replace("-", "_") + "_receiver_url")
+        if isinstance(value, str) and value:
+            urls[boundary.name] = value
     return urls
+
+
+def receiver_urls(ctx) -> dict[str, str]:
+    """``{boundary: url}`` of the glue receivers Azure hosts in the sandbox; known before
+    any apply (the gateway's URLs are deterministic), so a Terraform cloud's senders get them
+    as ``TF_VAR_glue_<boundary>_url``."""
+    return dict(sandbox_intent(ctx).receiver_urls)
 
 
 # --- provision ------------------------------------------------------------------------------
