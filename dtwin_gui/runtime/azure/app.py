@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import threading
+import urllib.parse
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,6 +36,15 @@ class _Lazy:
         return self._handler(*args)
 
 
+def timer_now(timer: object) -> datetime:
+    """The run's 'now': the sandbox clock's ``dtwin_now`` (ISO timestamp) on the timer
+    object when the sandbox host fires it, else the wall clock."""
+    from dtwin_gui.runtime.core.records import parse_timestamp
+
+    moment = getattr(timer, "dtwin_now", None)
+    return parse_timestamp(moment) if isinstance(moment, str) and moment else datetime.now(UTC)
+
+
 def build_app(func, root: Path, manifest: dict | None = None):
     """A ``func.FunctionApp`` with every function of the manifest registered."""
     manifest = manifest if manifest is not None else load_manifest(root)
@@ -49,8 +59,9 @@ def _register(func, app, entry: dict, handler: _Lazy) -> None:
     if trigger == handlers.HTTP:
 
         def run(req: func.HttpRequest) -> func.HttpResponse:
+            query = urllib.parse.urlsplit(req.url).query
             status, data, headers = handler(
-                req.method.upper(), dict(req.headers), req.get_body(), dict(req.params)
+                req.method.upper(), dict(req.headers), req.get_body(), dict(req.params), query
             )
             return func.HttpResponse(json.dumps(data), status_code=status, headers=headers)
 
@@ -65,7 +76,7 @@ def _register(func, app, entry: dict, handler: _Lazy) -> None:
     else:
 
         def run(timer: func.TimerRequest) -> None:
-            result = handler(datetime.now(UTC))
+            result = handler(timer_now(timer))
             logging.getLogger("dtwin").info("%s: %s", name, result)
 
         bound = app.timer_trigger(

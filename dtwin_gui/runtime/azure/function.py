@@ -74,9 +74,11 @@ class AzureFunction:
         )
 
     def feedback_publisher(self) -> IotHubFeedbackPublisher:
+        key = self.environ.get("DTWIN_IOT_SAS_KEY")
         return IotHubFeedbackPublisher(
             self.environ["DTWIN_IOT_ENDPOINT"],
-            self.environ["DTWIN_IOT_SAS_KEY"],
+            key,
+            credential=None if key else _credential(),
             policy=self.environ.get("DTWIN_IOT_SAS_POLICY") or "service",
             ca_bundle=self.environ.get("DTWIN_CA_BUNDLE"),
         )

@@ -1,9 +1,9 @@
 """The role handlers of an Azure Function App, over the neutral core.
 
 Each role has a trigger (``http``, ``event_grid``, ``timer``) and a factory that builds the
-handler from the function's state: an HTTP handler takes ``(method, headers, body, params)``
-and returns ``(status, json, headers)``; an Event Grid handler takes the event (dict); a
-timer handler takes the run's ``now``.
+handler from the function's state: an HTTP handler takes ``(method, headers, body, params,
+raw query string)`` and returns ``(status, json, headers)``; an Event Grid handler takes the
+event (dict); a timer handler takes the run's ``now``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def _internal(run: Callable[[AzureFunction, object], object]):
     """A function called by another function of the twin: JSON in, JSON out."""
 
     def factory(fn: AzureFunction):
-        def handle(method, headers, body, params):
+        def handle(method, headers, body, params, query=""):
             try:
                 payload = _json_body(body)
             except (ValueError, UnicodeDecodeError):
@@ -49,7 +49,7 @@ def _receiver(kinds: Callable[[AzureFunction], dict]):
 
         receiver = Receiver.from_env(kinds(fn), fn.environ)  # one per process: replay cache
 
-        def handle(method, headers, body, params):
+        def handle(method, headers, body, params, query=""):
             status, reply = receiver.handle(method, headers, body)
             return status, reply, {**JSON_HEADERS, **response_headers(status)}
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import urllib.parse
-
 from dtwin_gui.runtime.azure.function import AzureFunction
 from dtwin_gui.runtime.core.hot_read import DEFAULT_MAX_PAGE, BadRequest, answer, query
 
@@ -39,14 +36,13 @@ def hot_reader(fn: AzureFunction):
         except BadRequest as exc:
             return 400, {"status": "error", "error": str(exc)}
 
-    def handle(method, headers, body, params):
+    def handle(method, headers, body, params, query=""):
         if method == "GET":
             if secret:  # remote readers exist: GET queries are signed too (raw query string)
                 from dtwin_gui.runtime.core.glue import AuthError, receiver_secrets, verify
 
-                raw = urllib.parse.urlencode(params).encode("utf-8")
                 try:
-                    verify(headers, raw, receiver_secrets(fn.environ or os.environ))
+                    verify(headers, query.encode("utf-8"), receiver_secrets(fn.environ))
                 except AuthError as exc:
                     return 401, {"status": "error", "error": f"unauthorized: {exc.reason}"}, JSON
             status, reply = plain(params)

@@ -18,6 +18,7 @@ from dtwin_gui.runtime.core.records import RecordError
 #: Record fields that identify a record; everything else is a twin property.
 _KEY_FIELDS = frozenset({"device_id", "timestamp", "trace_id"})
 IOT_API_VERSION = "2021-04-12"
+IOT_HUB_SCOPE = "https://iothubs.azure.net/.default"
 
 
 class InvocationFailed(RuntimeError):
@@ -125,25 +126,34 @@ class IotHubFeedbackPublisher:
     def __init__(
         self,
         endpoint: str,
-        key: str,
+        key: str | None,
         *,
+        credential=None,
         policy: str | None = "service",
         ca_bundle: str | None = None,
         timeout: float = 30.0,
     ) -> None:
         self.base = endpoint.rstrip("/") if "://" in endpoint else f"https://{endpoint}"
         self.key = key
+        self.credential = credential
         self.policy = policy
         self.context = ssl_context(ca_bundle)
         self.timeout = timeout
+
+    def authorization(self) -> str:
+        """A SAS token from the policy key, else an Entra ID token (IoT Hub Data Contributor
+        of the app's managed identity)."""
+        if self.key:
+            resource = urllib.parse.urlsplit(self.base)
+            return sas_token(resource.netloc + resource.path, self.key, self.policy)
+        return "Bearer " + self.credential.get_token(IOT_HUB_SCOPE).token
 
     def url(self, device_id: str) -> str:
         device = urllib.parse.quote(device_id, safe="")
         return f"{self.base}/devices/{device}/messages/deviceBound?api-version={IOT_API_VERSION}"
 
     def publish(self, device_id: str, message: dict) -> None:
-        resource = urllib.parse.urlsplit(self.base)
-        token = sas_token(resource.netloc + resource.path, self.key, self.policy)
+        token = self.authorization()
         request = urllib.request.Request(
             self.url(device_id),
             data=json.dumps(message).encode(),

@@ -137,3 +137,40 @@ def test_hot_reader_answers_a_plain_get_from_cosmos(
     assert reply.status_code == 200, reply.get_body()
     text = reply.get_body().decode()
     assert all(f"2026-03-01T10:00:0{s}.000Z" in text for s in range(3))
+
+
+def test_with_remote_readers_a_get_must_be_signed_over_its_raw_query(
+    tmp_path, monkeypatch, cosmos_settings, cosmos_container
+):
+    from dtwin_gui.runtime.core.glue import signed_headers
+
+    _setenv(monkeypatch, {**cosmos_settings, "DTWIN_TWIN_NAME": "demo", "DTWIN_GLUE_SECRET": "s3"})
+    CosmosHotStore(cosmos_container).put(
+        {"device_id": "pump-1", "timestamp": "2026-03-01T10:00:00.000Z", "trace_id": "t", "p": 1}
+    )
+    reader = _load_app(
+        tmp_path / "l3", "L3_hot", [("hot-reader", "hot-reader")], devices={"pump-1": {"p": "long"}}
+    )["hot-reader"]
+    url = "https://app/api/hot-reader?device_id=pump-1"
+
+    def get(headers):
+        request = func.HttpRequest(
+            "GET", url, params={"device_id": "pump-1"}, headers=headers, body=b""
+        )
+        return reader.get_user_function()(request)
+
+    assert get({}).status_code == 401
+    assert get(signed_headers("s3", b"device_id=pump-1")).status_code == 200
+    assert get(signed_headers("wrong", b"device_id=pump-1")).status_code == 401
+
+
+def test_a_timer_fired_by_the_sandbox_clock_uses_its_time():
+    from datetime import UTC, datetime
+
+    from dtwin_gui.runtime.azure.app import timer_now
+
+    class Timer:
+        dtwin_now = "2031-05-06T07:08:09.000Z"
+
+    assert timer_now(Timer()) == datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
+    assert abs((timer_now(None) - datetime.now(UTC)).total_seconds()) < 5
