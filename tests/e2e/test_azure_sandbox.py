@@ -137,6 +137,38 @@ def test_a_redeploy_with_nothing_changed_changes_nothing(deployed):
     assert "nothing changed since" in again.message and "provision" in again.skipped
 
 
+def test_every_app_setting_resolves_to_text_for_the_functions_host(deployed, emulators):
+    from dtwin_gui.clouds.azure.provision import app_settings, sandbox_intent
+    from dtwin_gui.core.project import load_project
+    from dtwin_gui.core.topology import topology_for_project
+    from dtwin_gui.deploy.provision_phase import ProvisionContext, load_state
+    from dtwin_gui.deploy.workspace import DeploymentWorkspace
+
+    project_root, connections, _, _ = deployed
+    workspace = DeploymentWorkspace(project_root, "sandbox")
+    saved = load_state(workspace)["azure"]
+    project = load_project(project_root)
+    ctx = ProvisionContext(
+        project,
+        topology_for_project(project),
+        Cloud.AZURE,
+        connections[Cloud.AZURE],
+        workspace,
+        project_root=project_root,
+    )
+    intent = sandbox_intent(ctx)
+    keys = saved["functions_keys"]
+    assert set(keys) == {app.layer for app in intent.function_apps}
+    for app in intent.function_apps:
+        settings = app_settings(ctx, app, intent, keys)
+        assert all(isinstance(v, str) for v in settings.values()), app.name
+        assert settings[f"DTWIN_FUNCTIONS_KEY_{app.layer.upper()}"] == keys[app.layer]
+    hot = app_settings(ctx, intent.app("L3_hot"), intent, keys)
+    assert hot["DTWIN_COSMOS_ENDPOINT"] == emulators["azure_cosmos"]
+    l2 = app_settings(ctx, intent.app("L2"), intent, keys)
+    assert l2["DTWIN_APP_URL_L4"] == f"{emulators['azure']}/{intent.app('L4').name}"
+
+
 def test_destroy_leaves_nothing_in_the_emulators(deployed):
     from dtwin_gui.clouds.azure.provision import leftovers
     from dtwin_gui.deploy.orchestrator import Deployment

@@ -15,6 +15,7 @@ and the plugin stays not deployable.
 
 from __future__ import annotations
 
+import secrets as _secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -88,6 +89,49 @@ def receiver_urls(ctx) -> dict[str, str]:
     return dict(sandbox_intent(ctx).receiver_urls)
 
 
+# --- app settings ---------------------------------------------------------------------------
+def app_settings(ctx, app, intent, functions_keys: Mapping[str, str]) -> dict[str, str]:
+    """An app's settings as the sandbox's Functions host gets them (its process environment,
+    never a file): the intent's placeholders resolved — glue secrets from the deployment's
+    secret store, receiver URLs from the Terraform outputs, each layer's functions key, the
+    ADT URL behind the gateway — plus the emulators' endpoints (Cosmos key, Azurite)."""
+    from dtwin_gui.clouds.azure.intent import Deferred, GlueUrl, SecretRef
+
+    gateway = ctx.connection.gateway_url.rstrip("/")
+    glue = _glue_urls(ctx)
+    store = None
+    out: dict[str, str] = {}
+    for name, value in app.app_settings.items():
+        if isinstance(value, SecretRef):
+            store = store or ctx.glue_secrets()
+            secret = store.get(value.boundary) or (store.ensure() and store.get(value.boundary))
+            chosen = secret.current if value.kind == "secret" else secret.previous
+            if chosen:
+                out[name] = chosen
+        elif isinstance(value, GlueUrl):
+            if value.boundary not in glue:
+                raise ValueError(f"{app.name}: no receiver URL for {value.boundary} yet")
+            out[name] = glue[value.boundary]
+        elif isinstance(value, Deferred) and value.what == "functions_key":
+            out[name] = functions_keys[str(value.subject)]
+        elif isinstance(value, Deferred) and value.what == "adt_url":
+            adt = intent.digital_twins.name if intent.digital_twins else ""
+            out[name] = f"{gateway}/adt/{adt}"
+        else:
+            out[name] = str(value)
+    if intent.cosmos is not None and any(k.startswith("DTWIN_COSMOS") for k in out):
+        out.update(
+            DTWIN_COSMOS_ENDPOINT=ctx.connection.cosmos_url,
+            DTWIN_COSMOS_KEY=COSMOS_KEY,
+            DTWIN_COSMOS_VERIFY="false",
+        )
+    if "DTWIN_BLOB_ACCOUNT_URL" in out:
+        out.pop("DTWIN_BLOB_ACCOUNT_URL")
+        out["DTWIN_BLOB_CONNECTION"] = blob_connection_string(ctx.connection)
+    out[f"DTWIN_FUNCTIONS_KEY_{app.layer.upper()}"] = functions_keys[app.layer]
+    return out
+
+
 # --- provision ------------------------------------------------------------------------------
 def provision(ctx, saved: Mapping[str, Any]) -> dict:
     """Create the intent on the emulators; returns the record ``deprovision`` undoes."""
@@ -96,6 +140,12 @@ def provision(ctx, saved: Mapping[str, Any]) -> dict:
     if intent.cosmos is not None:
         record["cosmos"] = ensure_cosmos(ctx, intent.cosmos)
     record["blob_containers"] = [ensure_container(ctx, c.name) for c in intent.blob_containers]
+    # the sandbox's functions keys (the record is 0600 in the workspace, as Azure keeps them)
+    keys = {a.layer: (saved.get("functions_keys") or {}).get(a.layer) for a in intent.function_apps}
+    keys = {layer: key or _secrets.token_urlsafe(24) for layer, key in keys.items()}
+    record["functions_keys"] = keys
+    for app in intent.function_apps:
+        app_settings(ctx, app, intent, keys)  # every placeholder resolves (the host gets these)
     record["function_apps"] = [app.name for app in intent.function_apps]
     pending = [app.name for app in intent.function_apps]
     for what in ("iothub", "digital_twins", "grafana"):
