@@ -119,3 +119,11 @@ def test_a_terraform_sender_gets_the_provisioned_receivers_url_before_apply(proj
     url = env.pop("TF_VAR_glue_l1_l2_ingestion_url")
     assert url.startswith("https://127.0.0.1:8/") and url.endswith("/api/ingestion"), url
     assert env == {}
+
+
+def test_the_review_of_a_rootless_deployment_plans_nothing_and_says_why(all_azure):
+    result = Deployment(all_azure, _connections()).plan_only()
+    assert result.status == "succeeded", result.message
+    assert {"init", "plan"} <= set(result.skipped) and result.ticket is None
+    assert "no Terraform root: azure is provisioned" in result.log_path.read_text()
+    assert CALLS == []  # a review provisions nothing
