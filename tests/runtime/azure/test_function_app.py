@@ -43,7 +43,14 @@ def _config(role: str, name: str, **extra) -> dict:
     return {"role": role, "twin_name": "demo", "cloud": "azure", "name": name, **extra}
 
 
-def _load_app(folder: Path, layer: str, functions: list[tuple[str, str]], **config):
+def _load_app(
+    folder: Path,
+    layer: str,
+    functions: list[tuple[str, str]],
+    *,
+    user_dirs: dict[str, str] | None = None,
+    **config,
+):
     """A package folder as the zip holds it (static function_app.py + manifest), imported."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(Path(runtime_azure.__file__).parent / "function_app.py", folder)
@@ -51,7 +58,12 @@ def _load_app(folder: Path, layer: str, functions: list[tuple[str, str]], **conf
         "app": f"func-demo-{layer.lower()}",
         "layer": layer,
         "functions": [
-            {"name": n, "role": r, "config": _config(r, n, **config), "user_dir": None}
+            {
+                "name": n,
+                "role": r,
+                "config": _config(r, n, **config),
+                "user_dir": (user_dirs or {}).get(n),
+            }
             for n, r in functions
         ],
     }
