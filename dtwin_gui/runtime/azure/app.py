@@ -65,7 +65,14 @@ def _register(func, app, entry: dict, handler: _Lazy) -> None:
             )
             return func.HttpResponse(json.dumps(data), status_code=status, headers=headers)
 
-        bound = app.route(route=name, methods=["GET", "POST"], trigger_arg_name="req")
+        level = (
+            func.AuthLevel.ANONYMOUS
+            if handlers.anonymous(entry["role"], os.environ)
+            else func.AuthLevel.FUNCTION
+        )
+        bound = app.route(
+            route=name, methods=["GET", "POST"], trigger_arg_name="req", auth_level=level
+        )
     elif trigger == handlers.EVENT_GRID:
 
         def run(event: func.EventGridEvent) -> None:

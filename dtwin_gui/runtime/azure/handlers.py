@@ -241,9 +241,9 @@ def _archive_writer_kinds(fn: AzureFunction) -> dict:
 
 
 def _adt_updater(fn: AzureFunction):
+    # Always a signed receiver: the persister sends twin updates over the glue
+    # (DTWIN_TWIN_UPDATE_URL) whether it runs on Azure or on another cloud.
     updater = fn.twin_updater()
-    if not fn.env.get("DTWIN_GLUE_SECRET"):
-        return _internal(lambda f, record: (updater.put(record), {"status": "updated"})[1])(fn)
 
     def update(payload, envelope):
         updater.put(payload)
@@ -312,6 +312,21 @@ ROLES: dict[str, tuple[str, Callable[[AzureFunction], Callable]]] = {
     "hot-to-cold-mover": (TIMER, _hot_to_cold),
     "cold-to-archive-mover": (TIMER, _cold_to_archive),
 }
+
+
+#: Roles other clouds call: their HMAC signature is the authentication (no functions key,
+#: as an AWS receiver's Function URL has auth NONE).
+RECEIVER_ROLES = frozenset(
+    {"ingestion", "hot-writer", "cold-writer", "archive-writer", "adt-updater"}
+)
+
+
+def anonymous(role: str, environ) -> bool:
+    """Whether ``role``'s HTTP route is open to callers without a functions key: the glue
+    receivers, and the hot reader when it has remote readers (then every query is signed)."""
+    if role in RECEIVER_ROLES:
+        return True
+    return role == "hot-reader" and bool(environ.get("DTWIN_GLUE_SECRET"))
 
 
 def trigger_of(role: str) -> str:
