@@ -1,0 +1,134 @@
+"""Azure's part of the generated root for real Azure (connections mode "cloud"): an all-Azure
+root and an AWS + Azure root whose boundaries are wired module to module. Golden files as in
+tests/iac/test_root_assembly.py (rerun with UPDATE_GOLDEN_ROOTS=1 after a meant change)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from helpers import edit_json
+
+from dtwin_gui.build import build_packages
+from dtwin_gui.clouds.aws.connection import AwsConnection
+from dtwin_gui.clouds.azure.connection import AzureConnection
+from dtwin_gui.clouds.base import CLOUD, Connections
+from dtwin_gui.core.providers import Cloud
+from dtwin_gui.iac.root import RootError, generate_root, glue_variable, terraform_dir
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE_ENV = "UPDATE_GOLDEN_ROOTS"
+
+
+def _normalize(value, build: Path):
+    """Paths and package hashes vary with the machine and the runtime code; the rest not."""
+    if isinstance(value, dict):
+        return {
+            k: "<hash>" if k in ("hash", "package_hash") else _normalize(v, build)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_normalize(v, build) for v in value]
+    if isinstance(value, str):
+        return value.replace(str(build), "<build>").replace(str(terraform_dir()), "<terraform>")
+    return value
+
+
+AZURE = AzureConnection("azure", subscription_id="00000000-0000-0000-0000-000000000001")
+AWS = AwsConnection("aws", "eu-west-1")
+ALL_AZURE = {
+    "layer_1_provider": "azure",
+    "layer_2_provider": "azure",
+    "layer_3_hot_provider": "azure",
+    "layer_3_cold_provider": "azure",
+    "layer_3_archive_provider": "azure",
+    "layer_4_provider": "azure",
+    "layer_5_provider": "azure",
+}
+# L1 on AWS, L2-L5 on Azure: the ingestion boundary crosses AWS -> Azure.
+CASES = {
+    "all_azure_real": (ALL_AZURE, {Cloud.AZURE: AZURE}),
+    "l1_aws_rest_azure_real": (
+        {**ALL_AZURE, "layer_1_provider": "aws"},
+        {Cloud.AWS: AWS, Cloud.AZURE: AZURE},
+    ),
+}
+
+
+def _root(project, tmp_path, case):
+    providers, connections = CASES[case]
+    edit_json(project / "config_providers.json", lambda d: d.update(providers))
+    build = tmp_path / "build"
+    builds = build_packages(project, build)
+    info = generate_root(
+        project,
+        connections=Connections(CLOUD, connections),
+        builds=builds,
+        out_dir=tmp_path / "tf",
+        account_id="111122223333",
+    )
+    return info, _normalize(json.loads(info.path.read_text(encoding="utf-8")), build.resolve())
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_azure_root_is_the_golden_one(case, project, tmp_path):
+    _, got = _root(project, tmp_path, case)
+    golden = GOLDEN / f"{case}.json"
+    if os.environ.get(UPDATE_ENV):
+        golden.write_text(json.dumps(got, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    assert got == json.loads(golden.read_text(encoding="utf-8")), (
+        f"the generated root changed; if that is meant, rerun with {UPDATE_ENV}=1"
+    )
+
+
+def test_an_all_azure_root_has_every_layer_and_no_glue(project, tmp_path):
+    info, doc = _root(project, tmp_path, "all_azure_real")
+    assert info.clouds == ("azure",)
+    assert set(doc["module"]) == {
+        "azure_setup",
+        "azure_l1",
+        "azure_l2",
+        "azure_l3_hot",
+        "azure_l3_cold",
+        "azure_l3_archive",
+        "azure_l4",
+        "azure_l5",
+    }
+    assert doc["terraform"]["required_providers"]["azurerm"]["version"] == "~> 4.0"
+    assert "variable" not in doc  # nothing crosses: no secret comes in
+    l2 = doc["module"]["azure_l2"]
+    assert l2["hot_store"] == "hot" and l2["feedback_via_iothub"] is True
+    assert l2["package"].startswith("<build>/azure/")
+    hot = doc["module"]["azure_l3_hot"]
+    assert hot["data_principal_ids"] == {"l2": "${module.azure_l2.principal_id}"}
+    assert hot["hot_ttl_days"] == 60 and hot["hot_days"] == 30
+    setup = doc["module"]["azure_setup"]
+    assert {r["tier"] for r in setup["lifecycle_rules"]} == {"Cool", "Archive"}
+
+
+def test_aws_sends_to_azure_inside_one_root(project, tmp_path):
+    info, doc = _root(project, tmp_path, "l1_aws_rest_azure_real")
+    assert info.clouds == ("aws", "azure")
+    assert info.wired == ("l1-l2-ingestion",)
+    # The AWS connector's remote is Azure's ingestion receiver, a module output.
+    assert doc["module"]["aws_l1"]["remote_url"] == "${module.azure_l2.ingestion_url}"
+    assert glue_variable("l1-l2-ingestion", "url") not in doc["variable"]
+    secret = glue_variable("l1-l2-ingestion", "secret")
+    assert doc["variable"][secret]["sensitive"] is True
+    assert doc["module"]["azure_l2"]["ingestion_secret"] == "${var." + secret + "}"
+    assert "azure_l1" not in doc["module"]
+
+
+def test_azure_without_a_subscription_is_refused(project, tmp_path):
+    edit_json(project / "config_providers.json", lambda d: d.update(ALL_AZURE))
+    builds = build_packages(project, tmp_path / "build")
+    bare = AzureConnection("azure")
+    with pytest.raises(RootError, match="subscription"):
+        generate_root(
+            project,
+            connections=Connections(CLOUD, {Cloud.AZURE: bare}),
+            builds=builds,
+            out_dir=tmp_path / "tf",
+        )
