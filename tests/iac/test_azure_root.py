@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -99,7 +100,13 @@ def test_an_all_azure_root_has_every_layer_and_no_glue(project, tmp_path):
     assert doc["terraform"]["required_providers"]["azurerm"]["version"] == "~> 4.0"
     assert "variable" not in doc  # nothing crosses: no secret comes in
     l2 = doc["module"]["azure_l2"]
-    assert l2["hot_store"] == "hot" and l2["feedback_via_iothub"] is True
+    assert l2["hot_store"] == "hot"
+    # L1 calls L2 and grants its feedback the hub; L2 never waits for L1 (no cycle).
+    assert not [v for v in json.dumps(l2).split('"') if "module.azure_l1" in v]
+    assert doc["module"]["azure_l1"]["l2_app_url"] == "${module.azure_l2.app_url}"
+    assert doc["module"]["azure_l1"]["feedback_principal_ids"] == {
+        "l2": "${module.azure_l2.principal_id}"
+    }
     assert l2["package"].startswith("<build>/azure/")
     hot = doc["module"]["azure_l3_hot"]
     assert hot["data_principal_ids"] == {"l2": "${module.azure_l2.principal_id}"}
@@ -132,3 +139,28 @@ def test_azure_without_a_subscription_is_refused(project, tmp_path):
             builds=builds,
             out_dir=tmp_path / "tf",
         )
+
+
+def _declared(folder: Path, kind: str) -> set[str]:
+    import hcl2
+
+    names = set()
+    for path in folder.glob("*.tf"):
+        for block in hcl2.loads(path.read_text(encoding="utf-8")).get(kind, []):
+            names.update(k.strip('"') for k in block)
+    return names
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_every_azure_input_and_output_the_root_uses_is_declared(case, project, tmp_path):
+    """Without the provider nothing else would notice a misspelt module input or output."""
+    _, doc = _root(project, tmp_path, case)
+    modules = terraform_dir() / "modules" / "azure"
+    text = json.dumps(doc)
+    for name, inputs in doc["module"].items():
+        if not name.startswith("azure_"):
+            continue
+        folder = modules / name.removeprefix("azure_")
+        assert set(inputs) - {"source"} <= _declared(folder, "variable"), name
+    for layer, output in set(re.findall(r"module\.azure_(\w+?)\.(\w+)", text)):
+        assert output in _declared(modules / layer, "output"), (layer, output)

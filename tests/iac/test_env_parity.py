@@ -29,7 +29,7 @@ from dtwin_gui.core.providers import CLOUDS, SLOT_INFO, SLOTS, Cloud
 from dtwin_gui.core.topology import compute_topology
 from dtwin_gui.iac.addresses import SLOT_MODULE
 from dtwin_gui.iac.root import terraform_dir
-from dtwin_gui.runtime.core.contracts import CONTRACTS
+from dtwin_gui.runtime.core.contracts import AZURE_APP_SETTINGS, CONTRACTS
 
 MODULES = terraform_dir() / "modules"
 
@@ -70,6 +70,11 @@ SHAPES: dict[Cloud, FunctionShape] = {
                 "FUNCTIONS_WORKER_RUNTIME",
                 "SCM_DO_BUILD_DURING_DEPLOYMENT",
                 "WEBSITE_RUN_FROM_PACKAGE",
+                # App-level settings of runtime/azure (contracts.AZURE_APP_SETTINGS) and the
+                # URL and key of each app a function calls (DTWIN_APP_URL_<LAYER>, ...).
+                *(v.name for v in AZURE_APP_SETTINGS),
+                *(f"DTWIN_APP_URL_{str(s).upper()}" for s in SLOTS),
+                *(f"DTWIN_FUNCTIONS_KEY_{str(s).upper()}" for s in SLOTS),
             }
         ),
     ),

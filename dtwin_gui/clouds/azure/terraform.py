@@ -165,6 +165,11 @@ class AzureRootBuilder:
         inputs["iothub_name"] = self.intent.iothub.name
         if self.has(Slot.L1, topo.CONNECTOR):
             inputs.update(self.sender("l1-l2-ingestion", "remote_url", "remote_secret"))
+        if self.on(Slot.L2):
+            inputs["l2_app_url"] = self.ref(Slot.L2, "app_url")
+            inputs["l2_functions_key"] = self.ref(Slot.L2, "functions_key")
+            if self.has(Slot.L2, topo.EVENT_FEEDBACK):
+                inputs["feedback_principal_ids"] = {"l2": self.principal(Slot.L2)}
         self.modules[self.module(Slot.L1)] = inputs
         self.outputs.update(
             iothub_name=self.ref(Slot.L1, "iothub_name"),
@@ -176,12 +181,18 @@ class AzureRootBuilder:
         inputs["event_checking"] = self.has(Slot.L2, topo.EVENT_CHECKER)
         inputs["event_feedback"] = self.has(Slot.L2, topo.EVENT_FEEDBACK)
         if inputs["event_feedback"] and self.on(Slot.L1):
-            inputs["feedback_via_iothub"] = True
-            inputs["iothub_id"] = self.ref(Slot.L1, "iothub_id")
-            inputs["iot_endpoint"] = self.ref(Slot.L1, "iothub_hostname")
+            # Known before the hub exists, so L2 does not wait for L1 (which calls L2).
+            inputs["iot_endpoint"] = f"{self.intent.iothub.name}.azure-devices.net"
         if self.on(Slot.L3_HOT):
-            inputs["hot_store"] = self.intent.cosmos.container
-            inputs["hot_ttl_days"] = self.intent.cosmos.default_ttl_seconds // 86400
+            cosmos = self.intent.cosmos
+            inputs["hot_store"] = cosmos.container
+            inputs["hot_ttl_days"] = cosmos.default_ttl_seconds // 86400
+            # Known before the account exists: L3 hot waits for L2's identity, not back.
+            inputs["cosmos_endpoint"] = f"https://{cosmos.account}.documents.azure.com:443/"
+            inputs["cosmos_database"] = cosmos.database
+        if self.on(Slot.L4):
+            inputs["l4_app_url"] = self.ref(Slot.L4, "app_url")
+            inputs["l4_functions_key"] = self.ref(Slot.L4, "functions_key")
         else:
             inputs.update(self.sender("l2-l3hot-writer", "hot_writer_url", "hot_writer_secret"))
         if self.has(Slot.L2, topo.INGESTION):

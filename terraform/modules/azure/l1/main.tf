@@ -47,6 +47,9 @@ resource "azurerm_linux_function_app" "app" {
     DTWIN_CONNECTOR_FUNCTION = var.remote_url == null ? "" : "connector"
     DTWIN_REMOTE_URL         = var.remote_url == null ? "" : var.remote_url
     DTWIN_REMOTE_SECRET      = var.remote_secret == null ? "" : var.remote_secret
+    # The dispatcher calls the processors of L2's app when L2 is on Azure too.
+    DTWIN_APP_URL_L2       = var.l2_app_url == null ? "" : var.l2_app_url
+    DTWIN_FUNCTIONS_KEY_L2 = var.l2_functions_key == null ? "" : var.l2_functions_key
   })
 
   identity {
@@ -69,6 +72,15 @@ module "app" {
   resource_group_name = var.common.resource_group_name
   principal_id        = azurerm_linux_function_app.app.identity[0].principal_id
   storage_account_id  = var.host.storage_account_id
+}
+
+# Event feedback (L2) sends cloud-to-device messages through the hub with its identity.
+resource "azurerm_role_assignment" "feedback" {
+  for_each = var.feedback_principal_ids
+
+  scope                = azurerm_iothub.hub.id
+  role_definition_name = "IoT Hub Data Contributor"
+  principal_id         = each.value
 }
 
 resource "azurerm_eventgrid_system_topic" "hub" {

@@ -57,3 +57,22 @@ variable "remote_secret" {
   default     = null
   sensitive   = true
 }
+
+variable "l2_app_url" {
+  description = "Base URL of L2's Function App, when L2 is on Azure (DTWIN_APP_URL_L2)."
+  type        = string
+  default     = null
+}
+
+variable "l2_functions_key" {
+  description = "Function key of L2's Function App, with l2_app_url (DTWIN_FUNCTIONS_KEY_L2)."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "feedback_principal_ids" {
+  description = "Identities that send cloud-to-device feedback (by a static key, e.g. l2 = L2's app): granted IoT Hub Data Contributor on the hub."
+  type        = map(string)
+  default     = {}
+}

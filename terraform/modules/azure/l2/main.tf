@@ -42,8 +42,15 @@ resource "azurerm_linux_function_app" "app" {
       DTWIN_GLUE_PREVIOUS_SECRET = var.ingestion_previous_secret == null ? "" : var.ingestion_previous_secret
     },
     var.hot_store == null ? {} : {
-      DTWIN_HOT_STORE    = var.hot_store
-      DTWIN_HOT_TTL_DAYS = tostring(var.hot_ttl_days)
+      DTWIN_HOT_STORE       = var.hot_store
+      DTWIN_HOT_TTL_DAYS    = tostring(var.hot_ttl_days)
+      DTWIN_COSMOS_ENDPOINT = var.cosmos_endpoint
+      DTWIN_COSMOS_DATABASE = var.cosmos_database
+    },
+    # The persister updates the twins through L4's app when L4 is Azure Digital Twins.
+    var.l4_app_url == null ? {} : {
+      DTWIN_APP_URL_L4       = var.l4_app_url
+      DTWIN_FUNCTIONS_KEY_L4 = var.l4_functions_key
     },
     var.hot_writer_url == null ? {} : {
       DTWIN_HOT_WRITER_URL    = var.hot_writer_url
@@ -81,15 +88,6 @@ module "app" {
   resource_group_name = var.common.resource_group_name
   principal_id        = azurerm_linux_function_app.app.identity[0].principal_id
   storage_account_id  = var.host.storage_account_id
-}
-
-# Event feedback sends cloud-to-device messages through the hub with the app's identity.
-resource "azurerm_role_assignment" "feedback" {
-  count = var.event_feedback && var.feedback_via_iothub ? 1 : 0
-
-  scope                = var.iothub_id
-  role_definition_name = "IoT Hub Data Contributor"
-  principal_id         = azurerm_linux_function_app.app.identity[0].principal_id
 }
 
 resource "azurerm_logic_app_workflow" "notification" {

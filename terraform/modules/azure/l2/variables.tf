@@ -98,18 +98,6 @@ variable "event_feedback" {
   default     = false
 }
 
-variable "feedback_via_iothub" {
-  description = "Feedback goes through the twin's IoT Hub (L1 on Azure): grant the app IoT Hub Data Contributor on iothub_id."
-  type        = bool
-  default     = false
-}
-
-variable "iothub_id" {
-  description = "Resource id of the IoT Hub, with feedback_via_iothub."
-  type        = string
-  default     = null
-}
-
 variable "iot_endpoint" {
   description = "Host name of the IoT Hub feedback goes through (DTWIN_IOT_ENDPOINT)."
   type        = string
@@ -126,4 +114,29 @@ variable "workflow_definition" {
   description = "Text of state_machines/azure_logic_app.json ({\"definition\": {\"triggers\", \"actions\"}}), when the notification workflow feature is on."
   type        = string
   default     = null
+}
+
+variable "cosmos_endpoint" {
+  description = "Endpoint of the Cosmos account, with hot_store (DTWIN_COSMOS_ENDPOINT; the app's identity holds the data role)."
+  type        = string
+  default     = null
+}
+
+variable "cosmos_database" {
+  description = "Cosmos database of the hot container, with hot_store (DTWIN_COSMOS_DATABASE)."
+  type        = string
+  default     = null
+}
+
+variable "l4_app_url" {
+  description = "Base URL of L4's Function App (the ADT updater), when L4 is on Azure (DTWIN_APP_URL_L4)."
+  type        = string
+  default     = null
+}
+
+variable "l4_functions_key" {
+  description = "Function key of L4's Function App, with l4_app_url (DTWIN_FUNCTIONS_KEY_L4)."
+  type        = string
+  default     = null
+  sensitive   = true
 }

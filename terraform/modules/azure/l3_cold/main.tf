@@ -40,6 +40,7 @@ resource "azurerm_linux_function_app" "app" {
       DTWIN_LOG_LEVEL            = var.common.log_level
       DTWIN_COLD_STORE           = azurerm_storage_container.cold.name
       DTWIN_COLD_DAYS            = tostring(var.cold_days)
+      DTWIN_BLOB_ACCOUNT_URL     = "https://${var.host.storage_account_name}.blob.core.windows.net"
       DTWIN_GLUE_SECRET          = var.cold_writer_secret == null ? "" : var.cold_writer_secret
       DTWIN_GLUE_PREVIOUS_SECRET = var.cold_writer_previous_secret == null ? "" : var.cold_writer_previous_secret
     },

@@ -81,13 +81,18 @@ resource "azurerm_linux_function_app" "app" {
       DTWIN_TWIN_NAME            = var.common.twin_name
       DTWIN_LOG_LEVEL            = var.common.log_level
       DTWIN_HOT_STORE            = azurerm_cosmosdb_sql_container.hot.name
+      DTWIN_COSMOS_ENDPOINT      = azurerm_cosmosdb_account.hot.endpoint
+      DTWIN_COSMOS_DATABASE      = azurerm_cosmosdb_sql_database.twin.name
       DTWIN_HOT_DAYS             = tostring(var.hot_days)
       DTWIN_HOT_TTL_DAYS         = tostring(var.hot_ttl_days)
       DTWIN_MAX_PAGE_SIZE        = tostring(var.max_page_size)
       DTWIN_GLUE_SECRET          = local.glue_secret == null ? "" : local.glue_secret
       DTWIN_GLUE_PREVIOUS_SECRET = local.glue_previous == null ? "" : local.glue_previous
     },
-    var.cold_store == null ? {} : { DTWIN_COLD_STORE = var.cold_store },
+    var.cold_store == null ? {} : {
+      DTWIN_COLD_STORE       = var.cold_store
+      DTWIN_BLOB_ACCOUNT_URL = "https://${var.host.storage_account_name}.blob.core.windows.net"
+    },
     var.cold_writer_url == null ? {} : {
       DTWIN_COLD_WRITER_URL    = var.cold_writer_url
       DTWIN_COLD_WRITER_SECRET = var.cold_writer_secret

@@ -6,6 +6,10 @@ output "adt_url" {
   value = "https://${azurerm_digital_twins_instance.twin.host_name}"
 }
 
+output "app_url" {
+  value = "https://${azurerm_linux_function_app.app.default_hostname}"
+}
+
 output "app_name" {
   value = azurerm_linux_function_app.app.name
 }
