@@ -1,8 +1,10 @@
-"""Azure behind the contract of :mod:`dtwin_gui.clouds.base`: today the sign-in check.
+"""Azure behind the contract of :mod:`dtwin_gui.clouds.base`.
 
-The deployable parts (Terraform modules, Function Apps, SDK steps, the Azurite and
-cosmosdb-server emulators) are the Azure issue's work; until then ``deployable`` is False and
-validation says so.
+Parts so far: sign-in and permission preflight, connections, packaging (one Function App zip
+per layer), the Terraform fragment (real Azure), and in the sandbox the provisioner
+(:mod:`.provision`: the intent created on the emulators, since no azurerm provider can be
+installed here). ``deployable`` stays False until an all-Azure sandbox deploy runs end to end
+(the sandbox's Azure gateway and Functions host, SDK steps, probes and publish are pending).
 """
 
 from __future__ import annotations
