@@ -6,6 +6,7 @@ self-signed certificate (trusted through REQUESTS_CA_BUNDLE, as the sandbox's ch
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import json
@@ -67,10 +68,9 @@ class _Bus:
         self.delivered.append((app, function, events))
 
 
-@pytest.fixture
-def hub(tmp_path, monkeypatch):
-    bus = _Bus()
-    emulation = IotHubEmulation("hub-twin", bus=bus, route_to=("app-twin-l1", "dispatcher"))
+@contextlib.contextmanager
+def serve_https(handle, tmp_path, monkeypatch):
+    """Serve ``handle(AzureRequest)`` over loopback HTTPS; yields ``host:port``."""
 
     class Handler(BaseHTTPRequestHandler):
         def _serve(self):
@@ -83,7 +83,7 @@ def hub(tmp_path, monkeypatch):
                 {k.lower(): v for k, v in self.headers.items()},
                 self.rfile.read(length) if length else b"",
             )
-            response = emulation.handle(request)
+            response = handle(request)
             if response is None:
                 self.send_response(404)
                 self.send_header("Content-Length", "0")
@@ -108,10 +108,19 @@ def hub(tmp_path, monkeypatch):
     server.socket = context.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
-    host = f"127.0.0.1:{server.server_address[1]}"
-    yield emulation, host, bus
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def hub(tmp_path, monkeypatch):
+    bus = _Bus()
+    emulation = IotHubEmulation("hub-twin", bus=bus, route_to=("app-twin-l1", "dispatcher"))
+    with serve_https(emulation.handle, tmp_path, monkeypatch) as host:
+        yield emulation, host, bus
 
 
 def _registry(emulation, host):
