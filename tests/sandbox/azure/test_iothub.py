@@ -238,3 +238,30 @@ def test_cloud_to_device_message_is_queued_received_and_completed(hub):
     assert done.status_code == 204
     assert requests.get(f"{base}?api-version={API}", headers=device, timeout=10).status_code == 204
     assert emulation.pending_c2d("sensor-1") == []
+
+
+def test_the_runtime_feedback_publisher_reaches_the_device_queue_with_the_service_policy(hub):
+    from dtwin_gui.runtime.azure.services import IotHubFeedbackPublisher
+
+    emulation, host, _ = hub
+    _registry(emulation, host).create_device_with_sas("sensor-1", "", "", "enabled")
+    import os
+
+    publisher = IotHubFeedbackPublisher(
+        f"https://{host}/iothub/hub-twin",
+        emulation.policy_key("service"),
+        policy="service",
+        ca_bundle=os.environ["REQUESTS_CA_BUNDLE"],
+    )
+    publisher.publish("sensor-1", {"action": "cool"})
+    (message,) = emulation.pending_c2d("sensor-1")
+    assert json.loads(message["body"]) == {"action": "cool"}
+
+    service_key_for_registry = emulation.connection_string(host).replace(
+        "SharedAccessKeyName=iothubowner;SharedAccessKey=" + emulation.owner_key,
+        "SharedAccessKeyName=service;SharedAccessKey=" + emulation.policy_key("service"),
+    )
+    from azure.iot.hub import IoTHubRegistryManager
+
+    with pytest.raises(Exception, match=r"401|Unauthorized"):
+        IoTHubRegistryManager.from_connection_string(service_key_for_registry).get_device("x")

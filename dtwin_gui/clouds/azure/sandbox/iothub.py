@@ -35,6 +35,11 @@ from dtwin_gui.clouds.azure.sandbox.iothub_http import AzureRequest, AzureRespon
 
 log = logging.getLogger(__name__)
 OWNER_POLICY = "iothubowner"
+SERVICE_POLICY = "service"
+# The hub's built-in policies that may call each service API (real IoT Hub's permissions).
+_REGISTRY_POLICIES = (OWNER_POLICY, "registryReadWrite")
+_SERVICE_CONNECT_POLICIES = (OWNER_POLICY, SERVICE_POLICY)
+_BEARER = re.compile(r"^Bearer [A-Za-z0-9\-._~+/]+=*$")
 _DEVICE = re.compile(r"^/devices/([^/]+)$")
 _TWIN = re.compile(r"^/twins/([^/]+)$")
 _EVENTS = re.compile(r"^/devices/([^/]+)/messages/events$")
@@ -138,6 +143,11 @@ class IotHubEmulation:
         self.hub = hub
         self.prefix = f"/iothub/{hub}"
         self.owner_key = owner_key or _key()
+        self.policy_keys = {
+            OWNER_POLICY: self.owner_key,
+            SERVICE_POLICY: _key(),
+            "registryReadWrite": _key(),
+        }
         self.bus = bus
         self.route_to = route_to
         self._clock = clock
@@ -152,6 +162,10 @@ class IotHubEmulation:
             f"HostName={host}{self.prefix};SharedAccessKeyName={OWNER_POLICY};"
             f"SharedAccessKey={self.owner_key}"
         )
+
+    def policy_key(self, policy: str) -> str:
+        """The key of a built-in shared access policy (iothubowner, service, registryReadWrite)."""
+        return self.policy_keys[policy]
 
     def pending_c2d(self, device_id: str) -> list[dict]:
         """The cloud-to-device messages queued for a device, oldest first."""
@@ -177,7 +191,9 @@ class IotHubEmulation:
             if method == "GET":
                 return self._device_call(request, m[1], self._receive)
             if method == "POST":
-                return self._service_call(request, lambda: self._send_c2d(m[1], request))
+                return self._service_call(
+                    request, lambda: self._send_c2d(m[1], request), _SERVICE_CONNECT_POLICIES
+                )
             return _error(405, "MethodNotAllowed", method)
         if m := _DEVICE.match(path):
             return self._service_call(request, lambda: self._device_rest(method, m[1], request))
@@ -187,12 +203,18 @@ class IotHubEmulation:
             return self._service_call(request, lambda: self._twin_rest(method, m[1], request))
         return None
 
-    def _service_call(self, request: AzureRequest, action) -> AzureResponse:
-        token = sas.parse(request.header("authorization"))
-        if token is None or token.policy != OWNER_POLICY:
-            return _error(401, "IotHubUnauthorizedAccess", "service SAS token required")
-        if not sas.verifies(token, [self.owner_key]):
-            return _error(401, "IotHubUnauthorizedAccess", "SAS token does not verify")
+    def _service_call(self, request, action, policies=_REGISTRY_POLICIES) -> AzureResponse:
+        """A service API call: a SAS of a policy allowed to make it; for cloud-to-device also an
+        Entra bearer (a managed identity with IoT Hub Data Contributor; any well-formed bearer
+        in the sandbox, which has no Entra ID)."""
+        authorization = request.header("authorization")
+        bearer_ok = policies is _SERVICE_CONNECT_POLICIES and _BEARER.match(authorization)
+        if not bearer_ok:
+            token = sas.parse(authorization)
+            if token is None or token.policy not in policies:
+                return _error(401, "IotHubUnauthorizedAccess", "a service SAS token is required")
+            if not sas.verifies(token, [self.policy_keys[token.policy]]):
+                return _error(401, "IotHubUnauthorizedAccess", "SAS token does not verify")
         with self._lock:
             return action()
 
