@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import ipaddress
 import json
+import os
 import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -245,8 +246,6 @@ def test_the_runtime_feedback_publisher_reaches_the_device_queue_with_the_servic
 
     emulation, host, _ = hub
     _registry(emulation, host).create_device_with_sas("sensor-1", "", "", "enabled")
-    import os
-
     publisher = IotHubFeedbackPublisher(
         f"https://{host}/iothub/hub-twin",
         emulation.policy_key("service"),
