@@ -32,12 +32,17 @@ class _Token:
 
 
 @pytest.fixture
-def adt(tmp_path, monkeypatch):
-    from azure.digitaltwins.core import DigitalTwinsClient
-
+def served(tmp_path, monkeypatch):
     emulation = DigitalTwinsEmulation("adt-twin")
     with serve_https(emulation.handle, tmp_path, monkeypatch) as host:
-        yield DigitalTwinsClient(emulation.endpoint(host), _Token())
+        yield emulation.endpoint(host)
+
+
+@pytest.fixture
+def adt(served):
+    from azure.digitaltwins.core import DigitalTwinsClient
+
+    return DigitalTwinsClient(served, _Token())
 
 
 def _room(temperature):
@@ -97,3 +102,21 @@ def test_a_twin_with_relationships_cannot_be_deleted_until_they_are(adt):
     with pytest.raises(ResourceNotFoundError):
         adt.get_digital_twin("room-1")
     assert list(adt.list_relationships("floor-1")) == []
+
+
+def test_the_runtime_adt_updater_sets_the_device_twin_with_the_sandbox_token(adt, served):
+    import os
+
+    from dtwin_gui.runtime.azure.services import AdtTwinUpdater
+
+    adt.create_models([ROOM])
+    adt.upsert_digital_twin("sensor-1", _room(19.0))
+    updater = AdtTwinUpdater.from_env(
+        {
+            "DTWIN_ADT_URL": served,
+            "DTWIN_AZURE_STATIC_TOKEN": "sandbox-token",
+            "DTWIN_CA_BUNDLE": os.environ["REQUESTS_CA_BUNDLE"],
+        }
+    )
+    updater.put({"device_id": "sensor-1", "timestamp": "2026-12-02T12:00:00Z", "temperature": 24.0})
+    assert adt.get_digital_twin("sensor-1")["temperature"] == 24.0
