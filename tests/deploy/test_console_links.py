@@ -67,7 +67,7 @@ def test_the_sandbox_has_no_console():
 
 
 class _Azure:
-    """A connection of a cloud whose plugin has no console links yet."""
+    """An Azure connection before sign-in: no subscription, so no portal URL yet."""
 
     cloud, is_sandbox = Cloud.AZURE, False
 
@@ -84,7 +84,7 @@ def test_the_cloud_hosting_a_layer_answers_its_link():
     aws_l5 = cloud_parts.layer_link(both, "L5", "aws", outputs, "factory-twin")
     assert aws_l5 == layer_link(AWS, "L5", outputs, "factory-twin") and aws_l5.url
     azure_l4 = cloud_parts.layer_link(both, "L4", "azure", outputs, "factory-twin")
-    assert azure_l4.url is None and azure_l4.reason == "no Azure console links yet"
+    assert azure_l4.url is None and azure_l4.reason == "the subscription is known after sign-in"
     google = cloud_parts.layer_link(both, "L3_cold", "google", outputs, "factory-twin")
     assert google.url is None and google.reason == "not connected to Google Cloud"
     lam = cloud_parts.resource_link(AWS, "aws", "aws_lambda_function", "factory-twin-x")

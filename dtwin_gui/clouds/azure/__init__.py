@@ -49,6 +49,8 @@ PLUGIN = register(
             "provision": "dtwin_gui.clouds.azure.provision:provision",
             "deprovision": "dtwin_gui.clouds.azure.provision:deprovision",
             "receiver_urls": "dtwin_gui.clouds.azure.provision:receiver_urls",
+            "console_link": "dtwin_gui.clouds.azure.console_links:layer_link",
+            "resource_link": "dtwin_gui.clouds.azure.console_links:resource_link",
         },
     )
 )
