@@ -1,0 +1,1 @@
+"""Azure's SDK steps: what Terraform cannot do (device identities, twins, dashboards)."""
