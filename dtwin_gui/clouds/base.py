@@ -24,7 +24,7 @@ Adding a cloud means one package that builds a :class:`CloudPlugin` and calls
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
@@ -133,11 +133,14 @@ class Connections:
     def get(self, cloud: Cloud) -> Any:
         return self.by_cloud.get(cloud)
 
-    def process_env(self) -> dict[str, str]:
-        """Every connection's child-process environment, merged (names do not overlap)."""
+    def process_env(self, only: Iterable[Cloud] | None = None) -> dict[str, str]:
+        """The child-process environment of every connection (or of the clouds in ``only``,
+        e.g. those a Terraform root holds), merged (names do not overlap)."""
+        wanted = None if only is None else set(only)
         env: dict[str, str] = {}
         for cloud in self.clouds:
-            env.update(self.by_cloud[cloud].process_env())
+            if wanted is None or cloud in wanted:
+                env.update(self.by_cloud[cloud].process_env())
         return env
 
     def describe(self) -> str:

@@ -446,13 +446,23 @@ class Deployment(Teardown):
         return self._terraform
 
     def _process_env(self) -> dict[str, str]:
-        """Terraform's environment: the target's, plus each crossing boundary's glue secrets
-        as ``TF_VAR_*`` (so a rotation counts as a change), never written to a file."""
+        """Terraform's env: the root clouds', glue secrets as ``TF_VAR_*``, never a file."""
         from dtwin_gui.deploy.glue_secrets import GlueSecrets
         from dtwin_gui.deploy.provision_phase import receiver_environment
 
         glue = GlueSecrets.for_deployment(self).terraform_environment({"aws"})
-        return {**self.connections.process_env(), **glue, **receiver_environment(self)}
+        env = self.connections.process_env(self._root_clouds())
+        return {**env, **glue, **receiver_environment(self)}
+
+    def _root_clouds(self):
+        """The root's clouds: only their credentials reach Terraform (None: all of them)."""
+        from dtwin_gui.iac.root import clouds_in_root
+
+        try:
+            topology = topology_for_project(load_project(self.project_root))
+        except Exception:  # an invalid project is reported by the validate phase
+            return None
+        return clouds_in_root(topology, self.connections)
 
     def _generate_root(self, builds) -> None:
         from dtwin_gui.iac.root import generate_root
