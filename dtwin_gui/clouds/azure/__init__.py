@@ -51,6 +51,7 @@ PLUGIN = register(
             "receiver_urls": "dtwin_gui.clouds.azure.provision:receiver_urls",
             "console_link": "dtwin_gui.clouds.azure.console_links:layer_link",
             "resource_link": "dtwin_gui.clouds.azure.console_links:resource_link",
+            "identity": "dtwin_gui.clouds.azure.identity:identity",
         },
     )
 )
