@@ -1,0 +1,167 @@
+"""What the sandbox starts for Azure (issue 14): Azurite, cosmosdb-server and the HTTPS gateway.
+
+Azure takes :attr:`~dtwin_gui.clouds.base.SandboxPath.PROVISIONED`: the provisioner creates
+the deployment's intent on these emulators. Each Node emulator runs in its own process group
+(setsid) on a free loopback port with its data under ``data_dir``; stop kills the groups.
+Not yet registered on the Azure plugin (the Functions host is still to come).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from dtwin_gui.clouds.azure.sandbox.endpoints import AZURITE_ACCOUNT
+from dtwin_gui.clouds.azure.sandbox.tools import find_tool
+from dtwin_gui.clouds.base import EmulatorHandle, EmulatorSpec, SandboxPath
+from dtwin_gui.core.providers import Cloud
+
+LABEL = "Azurite + cosmosdb-server + Azure gateway"
+HEALTH_PATH = "/_dtwin/health"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _spawn(argv: list[str], ready: str, log_path: Path, timeout_s: float = 60.0):
+    with open(log_path, "wb") as log:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        text = log_path.read_text(errors="replace")
+        found = re.search(ready, text)
+        if found:
+            return proc, found
+        if proc.poll() is not None:
+            raise RuntimeError(f"{argv[0]} exited early: {text[-500:]}")
+        time.sleep(0.05)
+    _kill(proc)
+    raise RuntimeError(f"{argv[0]} did not start in {timeout_s:.0f}s")
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def start(
+    data_dir: Path, *, health: Callable[[], dict] | None = None, **_options
+) -> EmulatorHandle:
+    from dtwin_gui.clouds.azure.sandbox.gateway import AzureGateway
+    from dtwin_gui.clouds.azure.sandbox.tls import make_certificate
+
+    data_dir = Path(data_dir)
+    (data_dir / "azurite").mkdir(parents=True, exist_ok=True)
+    procs: list[subprocess.Popen] = []
+    try:
+        azurite, found = _spawn(
+            [
+                str(find_tool("azurite")),
+                "--disableTelemetry",
+                "--skipApiVersionCheck",
+                "--loose",
+                "--location",
+                str(data_dir / "azurite"),
+                "--blobHost",
+                "127.0.0.1",
+                "--blobPort",
+                str(_free_port()),
+                "--queuePort",
+                "0",
+                "--tablePort",
+                "0",
+            ],
+            r"Blob service is successfully listening at (http://\S+?)/?\s",
+            data_dir / "azurite.log",
+        )
+        procs.append(azurite)
+        blob = found.group(1).rstrip("/") + "/" + AZURITE_ACCOUNT
+        cosmos_port = _free_port()
+        cosmos, _ = _spawn(
+            [str(find_tool("cosmosdb-server")), "-p", str(cosmos_port)],
+            r"Ready to accept HTTPS connections",
+            data_dir / "cosmosdb.log",
+        )
+        procs.append(cosmos)
+        cert, key = make_certificate(data_dir / "tls")
+        pid = os.getpid()
+        gateway = AzureGateway(
+            cert, key, health=lambda: {**(health() if health else {}), "pid": pid}
+        ).start()
+    except BaseException:
+        for proc in procs:
+            _kill(proc)
+        raise
+
+    def stop() -> None:
+        try:
+            gateway.stop()
+        finally:
+            for proc in procs:
+                _kill(proc)
+
+    return EmulatorHandle(
+        endpoints={
+            "azure": gateway.url,
+            "azure_blob": blob,
+            "azure_cosmos": f"https://127.0.0.1:{cosmos_port}",
+        },
+        stop=stop,
+        details={"gateway": gateway, "pid": pid, "ca": str(cert), "pgids": [p.pid for p in procs]},
+    )
+
+
+def healthy(handle: EmulatorHandle, timeout_s: float = 2.0) -> bool:
+    import ssl
+
+    try:
+        context = ssl.create_default_context(cafile=handle.details["ca"])
+        url = handle.endpoints["azure"] + HEALTH_PATH
+        with urllib.request.urlopen(url, timeout=timeout_s, context=context) as reply:
+            answer = json.loads(reply.read())
+    except (OSError, ValueError, KeyError):
+        return False
+    return isinstance(answer, dict) and answer.get("pid") == handle.details.get("pid")
+
+
+def counts(endpoints: Mapping[str, str], region: str | None = None) -> dict[str, int | None]:
+    from dtwin_gui.clouds.azure.sandbox import endpoints as eps
+
+    found: dict[str, int | None] = {}
+    try:
+        from azure.storage.blob import BlobServiceClient
+
+        client = BlobServiceClient.from_connection_string(eps.azurite_connection_string(endpoints))
+        found["blob containers"] = len(list(client.list_containers()))
+    except Exception:  # a count we cannot get is shown as unknown
+        found["blob containers"] = None
+    return found
+
+
+def emulator_spec() -> EmulatorSpec:
+    return EmulatorSpec(
+        cloud=Cloud.AZURE,
+        label=LABEL,
+        start=start,
+        healthy=healthy,
+        sandbox_path=SandboxPath.PROVISIONED,
+        counts=counts,
+    )
