@@ -11,45 +11,11 @@ import math
 from datetime import UTC, datetime, timedelta
 
 from dtwin_gui.clouds.base import Connection, Connections
-from dtwin_gui.core import topology as topo
 from dtwin_gui.core.project import Project
-from dtwin_gui.core.providers import Cloud
-from dtwin_gui.core.resource_names import HOT_TABLE, ResourceKey, function_key
 from dtwin_gui.runtime.core.records import RESERVED, format_timestamp, parse_timestamp
-
-#: Terraform root output naming the hot table (L3 hot on AWS).
-OUT_HOT_TABLE = "hot_table_name"
-#: Terraform root output naming the hot reader function (L3 hot on AWS).
-OUT_HOT_READER_FUNCTION = "hot_reader_function_name"
 
 #: ``{device: {property: [(time, value), ...]}}``, oldest first.
 Series = dict[str, dict[str, list[tuple[datetime, float]]]]
-
-
-def aws_name(project: Project, key: ResourceKey) -> str:
-    """The topology's name of the AWS resource under ``key`` (the name the root gives it).
-    Raises :class:`~dtwin_gui.core.topology.TopologyError` for an incomplete provider
-    choice and :class:`KeyError` when the choice puts no such resource on AWS."""
-    return topo.topology_for_project(project).name_of(key, Cloud.AWS)
-
-
-def _output(outputs: dict, name: str) -> str | None:
-    value = outputs.get(name)
-    if isinstance(value, dict):  # `terraform output -json` shape
-        value = value.get("value")
-    return value or None
-
-
-def hot_table_name(outputs: dict, project: Project) -> str:
-    """The hot table: the output when the deploy saved it, else the topology's name."""
-    return _output(outputs, OUT_HOT_TABLE) or aws_name(project, HOT_TABLE)
-
-
-def hot_reader_name(outputs: dict, project: Project) -> str:
-    """The hot reader function: the output when the deploy saved it, else the topology's."""
-    return _output(outputs, OUT_HOT_READER_FUNCTION) or aws_name(
-        project, function_key(topo.HOT_READER)
-    )
 
 
 def _number(value: object) -> float | None:

@@ -49,13 +49,24 @@ def test_unknown_components_have_no_link_and_say_so():
 
 
 def test_layers_link_to_their_main_resource():
-    outputs = {"grafana_workspace_id": "g-123", "cold_bucket_name": "cold-1"}
+    outputs = {
+        "grafana_workspace_id": "g-123",
+        "cold_bucket_name": "cold-1",
+        "hot_table_name": "factory-twin-hot",
+        "twinmaker_workspace_name": "factory-twin-twin",
+    }
     assert "iot/home?region=eu-west-1" in layer_link(AWS, "L1", outputs, "factory-twin").url
     assert "name=factory-twin-hot" in layer_link(AWS, "L3_hot", outputs, "factory-twin").url
     assert "buckets/cold-1" in layer_link(AWS, "L3_cold", outputs, "factory-twin").url
     assert layer_link(AWS, "L3_archive", outputs, "factory-twin").url is None
     assert "workspaces/factory-twin-twin" in layer_link(AWS, "L4", outputs, "factory-twin").url
     assert layer_link(AWS, "L5", outputs, "factory-twin").url.endswith("g-123")
+
+
+def test_before_a_deploy_a_layer_link_says_its_name_is_not_known_yet():
+    for layer in ("L3_hot", "L4", "L5", "L3_cold"):
+        link = layer_link(AWS, layer, {}, "factory-twin")
+        assert link.url is None and "known after a deploy" in link.reason
 
 
 def test_the_sandbox_has_no_console():

@@ -9,8 +9,9 @@ import pytest
 from helpers_aws import deploy_project
 
 from dtwin_gui.clouds.aws.connection import sandbox_target
+from dtwin_gui.clouds.aws.names import hot_table_name
 from dtwin_gui.core.project import load_project
-from dtwin_gui.deploy.hot_values import hot_table_name, recent_values
+from dtwin_gui.deploy.hot_values import recent_values
 from dtwin_gui.deploy.query import QueryError
 from dtwin_gui.runtime.aws.stores import DynamoHotStore
 from dtwin_gui.runtime.core.records import format_timestamp

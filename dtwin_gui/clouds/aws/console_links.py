@@ -96,10 +96,11 @@ def layer_link(target: AwsConnection, layer: str, outputs: dict, twin_name: str)
         return ConsoleLink(_url("iot", "", region))
     if layer == str(Slot.L2):
         return ConsoleLink(_url("lambda-list", twin_name, region))
+    # Names come from the deploy's outputs (the topology named them once); none before.
     if layer == str(Slot.L3_HOT):
-        return ConsoleLink(
-            _url("dynamodb", out.get("hot_table_name") or f"{twin_name}-hot", region)
-        )
+        if not out.get("hot_table_name"):
+            return ConsoleLink(None, "the table name is known after a deploy")
+        return ConsoleLink(_url("dynamodb", out["hot_table_name"], region))
     buckets = (
         (Slot.L3_COLD, "cold_bucket_name"),
         (Slot.L3_ARCHIVE, "archive_bucket_name"),
@@ -111,8 +112,9 @@ def layer_link(target: AwsConnection, layer: str, outputs: dict, twin_name: str)
                 return ConsoleLink(None, "the bucket name is known after a deploy")
             return ConsoleLink(_url("s3", out[key], region))
     if layer == str(Slot.L4):
-        name = out.get("twinmaker_workspace_name") or f"{twin_name}-twin"
-        return ConsoleLink(_url("twinmaker", name, region))
+        if not out.get("twinmaker_workspace_name"):
+            return ConsoleLink(None, "the TwinMaker workspace is known after a deploy")
+        return ConsoleLink(_url("twinmaker", out["twinmaker_workspace_name"], region))
     if layer == str(Slot.L5):
         if not out.get("grafana_workspace_id"):
             return ConsoleLink(None, "the Grafana workspace id is known after a deploy")

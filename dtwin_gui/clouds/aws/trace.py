@@ -17,10 +17,10 @@ import time
 from datetime import UTC, datetime
 
 from dtwin_gui.clouds.aws.connection import AwsConnection
+from dtwin_gui.clouds.aws.names import hot_reader_name, hot_table_name
 from dtwin_gui.core.project import Project
 from dtwin_gui.core.providers import Cloud, Slot
 from dtwin_gui.core.run_events import LogEvent, Sink
-from dtwin_gui.deploy.hot_values import hot_reader_name, hot_table_name
 from dtwin_gui.deploy.simulate import telemetry_topic
 from dtwin_gui.deploy.trace import (
     FAILED,
