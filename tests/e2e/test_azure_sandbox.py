@@ -2,8 +2,8 @@
 emulators (Azurite, cosmosdb-server), one deployment shared by the file's tests.
 
 What the Proof of issue 14 asks beyond this (telemetry through IoT Hub, query through the hot
-reader, event feedback to C2D, movers, ADT) needs the sandbox's Azure gateway and Functions
-host; those tests come with them.
+reader, event feedback to C2D, movers, ADT) needs the sandbox's Functions host; those tests
+come with it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from dtwin_gui.clouds import plugin
 from dtwin_gui.clouds.base import Connections
 from dtwin_gui.core import providers
 from dtwin_gui.core.providers import Cloud
-from tests.runtime.azure.conftest import BIN, _free_port, _start, _stop
 
 pytestmark = [
     pytest.mark.slow,
@@ -30,39 +29,13 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def emulators(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("azure-emulators")
-    blob, blob_port = _start(
-        [
-            str(BIN / "azurite"),
-            "--disableTelemetry",
-            "--skipApiVersionCheck",
-            "--loose",
-            "--silent",
-            "--location",
-            str(folder / "azurite"),
-            "--blobPort",
-            "0",
-            "--queuePort",
-            "0",
-            "--tablePort",
-            "0",
-        ],
-        r"Blob service is successfully listening at http://127\.0\.0\.1:(\d+)",
-        folder / "azurite.log",
-    )
-    port = _free_port()
-    cosmos, _ = _start(
-        [str(BIN / "cosmosdb-server"), "-p", str(port)],
-        r"Ready to accept HTTPS connections at \S*:(\d+)",
-        folder / "cosmos.log",
-    )
-    yield {
-        "azure": "https://127.0.0.1:9",  # the gateway is not in this version yet
-        "azure_blob": f"http://127.0.0.1:{blob_port}/devstoreaccount1",
-        "azure_cosmos": f"https://127.0.0.1:{port}/",
-    }
-    _stop(cosmos)
-    _stop(blob)
+    """The sandbox's Azure emulator as `dtwin sandbox up` starts it: Azurite, cosmosdb-server
+    and the HTTPS gateway (whose health answer identifies this instance to the fingerprint)."""
+    from dtwin_gui.clouds.azure.sandbox.spec import start
+
+    handle = start(tmp_path_factory.mktemp("azure-emulators"))
+    yield dict(handle.endpoints)
+    handle.stop()
 
 
 @pytest.fixture(scope="module")
