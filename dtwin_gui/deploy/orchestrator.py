@@ -418,20 +418,9 @@ class Deployment(Teardown):
             )
 
     def _build(self):
-        from dtwin_gui.build import build_packages
+        from dtwin_gui.deploy.build_phase import build_connected
 
-        def on_event(item) -> None:
-            name = getattr(item, "name", "")
-            rebuilt = getattr(item, "rebuilt", None)
-            if rebuilt is None:
-                self._emit(LogEvent("build", "info", f"removed stale package {name}"))
-            else:
-                word = "built" if rebuilt else "unchanged"
-                self._emit(LogEvent("build", "info", f"{name}: {word} ({item.size:,} bytes)"))
-
-        return build_packages(
-            self.project_root, self.workspace.build_dir, cloud="aws", on_event=on_event
-        )
+        return build_connected(self)
 
     def _terraform_runner(self):
         from dtwin_gui.iac.runner import Terraform

@@ -19,6 +19,12 @@ def _preflight(choice, secrets, **kwargs):
     return check_azure(choice, secrets, **kwargs)
 
 
+def _emulator():
+    from dtwin_gui.clouds.azure.sandbox.spec import emulator_spec
+
+    return emulator_spec()
+
+
 def _connection():
     from dtwin_gui.clouds.azure import connection
 
@@ -33,6 +39,7 @@ PLUGIN = register(
         # No azurerm provider can be installed here: modules are checked, emulators provisioned.
         sandbox_path=SandboxPath.PROVISIONED,
         preflight=_preflight,
+        emulator=_emulator,
         sandbox_connection=lambda endpoints, region="": _connection().sandbox_connection(
             endpoints, region
         ),

@@ -129,6 +129,11 @@ class AzureConnection:
     def cosmos_url(self) -> str:
         return self.endpoints.get("azure_cosmos", "")
 
+    @property
+    def ca_path(self) -> str:
+        """The sandbox gateway's self-signed certificate (clients trust it for the gateway)."""
+        return self.endpoints.get("azure_ca", "")
+
 
 def sandbox_connection(endpoints: Mapping[str, str], region: str = "") -> AzureConnection:
     """The sandbox's connection: the emulators at ``endpoints`` (the plugin's part)."""

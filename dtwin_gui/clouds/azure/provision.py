@@ -8,9 +8,9 @@ fragment renders is created here — the Cosmos database and hot container with 
 Hub route, Digital Twins instance and Grafana behind the sandbox gateway. Every call converges:
 what exists is left as it is, so provisioning again changes nothing.
 
-The Function Apps, IoT Hub, ADT and Grafana need the sandbox gateway and Functions host
-(``clouds/azure/sandbox``); until it is there they are recorded as ``pending`` with a warning
-and the plugin stays not deployable.
+The Function Apps, the IoT Hub (with its Event Grid route to the dispatcher), Digital Twins
+and Grafana are made through the sandbox's control API (``sandbox/client.py``): the apps run
+in the sandbox's Functions host with their settings as environment, never in a file.
 """
 
 from __future__ import annotations
@@ -135,8 +135,11 @@ def app_settings(ctx, app, intent, functions_keys: Mapping[str, str]) -> dict[st
 # --- provision ------------------------------------------------------------------------------
 def provision(ctx, saved: Mapping[str, Any]) -> dict:
     """Create the intent on the emulators; returns the record ``deprovision`` undoes."""
+    from dtwin_gui.clouds.azure.sandbox.client import SandboxAzure
+
     intent = sandbox_intent(ctx)
-    record: dict[str, Any] = {"resource_group": intent.resource_group}
+    control = SandboxAzure(ctx.connection)
+    record: dict[str, Any] = {"resource_group": intent.resource_group, "ca": ctx.connection.ca_path}
     if intent.cosmos is not None:
         record["cosmos"] = ensure_cosmos(ctx, intent.cosmos)
     record["blob_containers"] = [ensure_container(ctx, c.name) for c in intent.blob_containers]
@@ -144,23 +147,54 @@ def provision(ctx, saved: Mapping[str, Any]) -> dict:
     keys = {a.layer: (saved.get("functions_keys") or {}).get(a.layer) for a in intent.function_apps}
     keys = {layer: key or _secrets.token_urlsafe(24) for layer, key in keys.items()}
     record["functions_keys"] = keys
-    for app in intent.function_apps:
-        app_settings(ctx, app, intent, keys)  # every placeholder resolves (the host gets these)
-    record["function_apps"] = [app.name for app in intent.function_apps]
-    pending = [app.name for app in intent.function_apps]
-    for what in ("iothub", "digital_twins", "grafana"):
+    hub = None
+    if intent.iothub is not None:
+        route = _dispatcher_route(intent)
+        hub = control.put_iothub(intent.iothub.name, route)
+        record["iothub"] = {k: hub[k] for k in ("name", "host", "url", "connection_string")}
+        ctx.log("info", f"IoT Hub {intent.iothub.name} ready, routing telemetry to {route}")
+    for what, put in (
+        ("digital_twins", control.put_digital_twins),
+        ("grafana", control.put_grafana),
+    ):
         item = getattr(intent, what)
         if item is not None:
-            record[what] = item.name
-            pending.append(f"{what} {item.name}")
-    if pending:
-        record["pending"] = pending
-        ctx.log(
-            "warning",
-            "not provisioned yet (the sandbox's Azure gateway and Functions host are not in "
-            f"this version): {', '.join(pending)}",
-        )
+            made = put(item.name)
+            record[what] = {"name": item.name, "url": made["url"]}
+            ctx.log("info", f"{what.replace('_', ' ').title()} {item.name} ready at {made['url']}")
+    for app in intent.function_apps:
+        if not app.package:
+            raise ValueError(f"Function App {app.name} has no package: build the project first")
+        settings = app_settings(ctx, app, intent, keys)
+        settings.update(_sandbox_settings(ctx, settings, hub))
+        hosted = control.put_app(app.name, app.layer, app.package, settings)
+        names = ", ".join(f["name"] for f in hosted.get("functions") or [])
+        ctx.log("info", f"Function App {app.name} runs in the sandbox: {names}")
+    record["function_apps"] = [app.name for app in intent.function_apps]
     return record
+
+
+def _dispatcher_route(intent) -> tuple[str, str] | None:
+    """``(app, function)`` IoT Hub's Event Grid subscription delivers telemetry to."""
+    app = next((a for a in intent.function_apps if a.name == intent.iothub.route_to_app), None)
+    function = app.function(intent.iothub.route_to_function) if app else None
+    return (app.name, function.name) if function else None
+
+
+def _sandbox_settings(ctx, settings: Mapping[str, str], hub: Mapping | None) -> dict[str, str]:
+    """What an app reaches differently in the sandbox: the gateway's certificate, the hub's
+    service API behind the gateway (a SAS key instead of the app's identity), a static bearer
+    for Digital Twins (the sandbox has no Entra ID)."""
+    out = {"DTWIN_CA_BUNDLE": ctx.connection.ca_path} if ctx.connection.ca_path else {}
+    if "DTWIN_IOT_ENDPOINT" in settings and hub is not None:
+        out.update(
+            DTWIN_IOT_ENDPOINT=hub["url"],
+            DTWIN_IOT_SAS_KEY=hub["service_key"],
+            DTWIN_IOT_SAS_POLICY=hub["service_policy"],
+        )
+    if "DTWIN_ADT_URL" in settings:
+        out["DTWIN_AZURE_STATIC_TOKEN"] = "dtwin-sandbox"
+    return out
 
 
 def ensure_cosmos(ctx, cosmos) -> dict:
@@ -198,7 +232,7 @@ def deprovision(ctx, saved: Mapping[str, Any]) -> list[str]:
     """Remove what :func:`provision` made; returns what is still there."""
     from azure.core.exceptions import ResourceNotFoundError
 
-    left: list[str] = []
+    left: list[str] = _deprovision_control(ctx, saved)
     cosmos = saved.get("cosmos")
     if cosmos:
         try:
@@ -215,6 +249,33 @@ def deprovision(ctx, saved: Mapping[str, Any]) -> list[str]:
             pass
         except Exception as exc:
             left.append(f"Blob container {name}: {type(exc).__name__}: {exc}")
+    return left
+
+
+def _deprovision_control(ctx, saved: Mapping[str, Any]) -> list[str]:
+    """Stop the Function Apps, then remove the hub, Digital Twins and Grafana instances."""
+    from dtwin_gui.clouds.azure.sandbox.client import SandboxAzure, SandboxAzureError
+
+    control = SandboxAzure(ctx.connection)
+    left: list[str] = []
+    removals = [
+        (f"Function App {n}", control.delete_app, n) for n in saved.get("function_apps") or []
+    ]
+    for what, remove in (
+        ("iothub", control.delete_iothub),
+        ("digital_twins", control.delete_digital_twins),
+        ("grafana", control.delete_grafana),
+    ):
+        item = saved.get(what)
+        name = item.get("name") if isinstance(item, Mapping) else item
+        if name:
+            removals.append((f"{what.replace('_', ' ')} {name}", remove, name))
+    for label, remove, name in removals:
+        try:
+            remove(name)
+        except SandboxAzureError as exc:
+            if "HTTP 404" not in str(exc):
+                left.append(f"{label}: {exc}")
     return left
 
 

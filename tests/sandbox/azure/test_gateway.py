@@ -53,7 +53,7 @@ def test_gateway_dispatches_routes_apps_and_health(tmp_path):
         gateway.set_app("fa-l2", f"http://127.0.0.1:{host.server_address[1]}")
         s = Verified(str(cert))
         assert s.get(gateway.url + "/_dtwin/health").json() == {"pid": 7, "cloud": "azure"}
-        assert s.get(gateway.url + "/_dtwin/azure/apps").json() == {"apps": ["fa-l2"]}
+        assert list(gateway.apps()) == ["fa-l2"]
         got = s.get(gateway.url + "/iothub/hub/devices/d1?api-version=1").json()
         assert got == {"path": "/devices/d1", "q": {"api-version": "1"}}
         reply = s.post(gateway.url + "/fa-l2/api/persister?x=1", data=b"hi")

@@ -56,6 +56,15 @@ class DigitalTwinsEmulation:
     def endpoint(self, host: str) -> str:
         return f"https://{host}{self.prefix}"
 
+    def summary(self) -> dict:
+        """What the control API's ``resources`` says of the instance."""
+        with self._lock:
+            return {
+                "models": len(self._models),
+                "twins": len(self._twins),
+                "relationships": sum(len(r) for r in self._relationships.values()),
+            }
+
     def handle(self, request: AzureRequest) -> AzureResponse | None:
         path = request.path
         if path.startswith(self.prefix):

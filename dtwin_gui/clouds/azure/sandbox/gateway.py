@@ -1,14 +1,15 @@
 """The Azure sandbox gateway: one HTTPS loopback server in front of the emulated Azure (issue 14).
 
-Dispatch by path: ``/_dtwin/health``, ``/_dtwin/azure/apps`` (registered apps),
-``/_dtwin/azure/timers/fire`` (asks the app hosts to fire their timers), ``/<app>/api/<route>``
-forwarded to that Function App's host (``apps`` maps app name -> host base URL), and the
-emulations registered with :meth:`AzureGateway.add_route` by their prefix (longest first).
+Dispatch by path: ``/_dtwin/health``, the routes registered with :meth:`AzureGateway.add_route`
+by their prefix, longest first (the control API ``/_dtwin/...`` of ``control.py``; the IoT Hub,
+Digital Twins and Grafana emulations), and ``/<app>/api/<route>`` forwarded to that Function
+App's host (``apps`` maps app name -> host base URL).
 """
 
 from __future__ import annotations
 
 import ssl
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -22,13 +23,22 @@ from dtwin_gui.clouds.azure.sandbox.routes import AzureRequest, AzureResponse, R
 _HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (a test ending, a timeout, a TLS probe) is not an error."""
+
+    def handle_error(self, request, client_address) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | ssl.SSLError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
+
+
 class AzureGateway:
     def __init__(self, cert: Path, key: Path, *, health: Callable[[], dict] | None = None):
         self._routes: list[Route] = []
         self._apps: dict[str, str] = {}
         self._lock = threading.Lock()
         self._health = health
-        self.timer_hook: Callable[[], dict] | None = None
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -61,7 +71,7 @@ class AzureGateway:
             def log_message(self, *args):
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
@@ -103,11 +113,6 @@ class AzureGateway:
         if path == "/_dtwin/health":
             extra = self._health() if self._health else {}
             return AzureResponse.of_json(200, {**extra, "cloud": "azure"})
-        if path == "/_dtwin/azure/apps":
-            return AzureResponse.of_json(200, {"apps": sorted(self.apps())})
-        if path == "/_dtwin/azure/timers/fire" and request.method == "POST":
-            fired = self.timer_hook() if self.timer_hook else {}
-            return AzureResponse.of_json(200, {"fired": fired})
         with self._lock:
             routes = list(self._routes)
         for route in routes:

@@ -46,6 +46,11 @@ class GrafanaEmulation:
     def endpoint(self, host: str) -> str:
         return f"https://{host}{self.prefix}"
 
+    def summary(self) -> dict:
+        """What the control API's ``resources`` says of the instance."""
+        with self._lock:
+            return {"datasources": len(self._datasources), "dashboards": len(self._dashboards)}
+
     def _id(self) -> int:
         self._next_id += 1
         return self._next_id - 1

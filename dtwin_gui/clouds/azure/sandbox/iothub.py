@@ -153,7 +153,7 @@ class IotHubEmulation:
         self._clock = clock
         self._lock = threading.Lock()
         self._devices: dict[str, _Device] = {}
-        self.routed: list[dict] = []  # every telemetry event routed (for tests and status)
+        self.routed = 0  # telemetry events routed (status)
 
     # ----------------------------------------------------------- helpers for the sandbox
     def connection_string(self, host: str) -> str:
@@ -172,6 +172,11 @@ class IotHubEmulation:
         with self._lock:
             device = self._devices.get(device_id)
             return [dict(m) for m in device.c2d] if device else []
+
+    def summary(self) -> dict:
+        """What the control API's ``resources`` says of the hub."""
+        with self._lock:
+            return {"devices": len(self._devices), "routed": self.routed}
 
     # ----------------------------------------------------------------------- dispatch
     def handle(self, request: AzureRequest) -> AzureResponse | None:
@@ -351,7 +356,7 @@ class IotHubEmulation:
         return AzureResponse(204), [event]
 
     def _route(self, events: list[dict]) -> None:
-        self.routed.extend(events)
+        self.routed += len(events)
         if self.bus is None or self.route_to is None:
             return
         app, function = self.route_to

@@ -1,9 +1,10 @@
-"""What the sandbox starts for Azure (issue 14): Azurite, cosmosdb-server and the HTTPS gateway.
+"""What the sandbox starts for Azure (issue 14): Azurite, cosmosdb-server and the HTTPS gateway
+with the control API, the Functions host and the IoT Hub / Digital Twins / Grafana emulations.
 
 Azure takes :attr:`~dtwin_gui.clouds.base.SandboxPath.PROVISIONED`: the provisioner creates
-the deployment's intent on these emulators. Each Node emulator runs in its own process group
-(setsid) on a free loopback port with its data under ``data_dir``; stop kills the groups.
-Not yet registered on the Azure plugin (the Functions host is still to come).
+the deployment's intent on these emulators. Each Node emulator and each Function App runs in
+its own process group (setsid) on a free loopback port with its data under ``data_dir``;
+stop kills the groups.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ def _kill(proc: subprocess.Popen) -> None:
 def start(
     data_dir: Path, *, health: Callable[[], dict] | None = None, **_options
 ) -> EmulatorHandle:
+    from dtwin_gui.clouds.azure.sandbox.control import AzureControl
+    from dtwin_gui.clouds.azure.sandbox.functions_host import FunctionsHost
     from dtwin_gui.clouds.azure.sandbox.gateway import AzureGateway
     from dtwin_gui.clouds.azure.sandbox.tls import make_certificate
 
@@ -105,7 +108,10 @@ def start(
         pid = os.getpid()
         gateway = AzureGateway(
             cert, key, health=lambda: {**(health() if health else {}), "pid": pid}
-        ).start()
+        )
+        control = AzureControl(gateway, FunctionsHost(data_dir, gateway, ca_path=str(cert)))
+        gateway.add_route(control)
+        gateway.start()
     except BaseException:
         for proc in procs:
             _kill(proc)
@@ -113,6 +119,7 @@ def start(
 
     def stop() -> None:
         try:
+            control.stop()
             gateway.stop()
         finally:
             for proc in procs:
@@ -123,9 +130,16 @@ def start(
             "azure": gateway.url,
             "azure_blob": blob,
             "azure_cosmos": f"https://127.0.0.1:{cosmos_port}",
+            "azure_ca": str(cert),
         },
         stop=stop,
-        details={"gateway": gateway, "pid": pid, "ca": str(cert), "pgids": [p.pid for p in procs]},
+        details={
+            "gateway": gateway,
+            "control": control,
+            "pid": pid,
+            "ca": str(cert),
+            "pgids": [p.pid for p in procs],
+        },
     )
 
 
@@ -153,6 +167,20 @@ def counts(endpoints: Mapping[str, str], region: str | None = None) -> dict[str,
         found["blob containers"] = len(list(client.list_containers()))
     except Exception:  # a count we cannot get is shown as unknown
         found["blob containers"] = None
+    try:
+        from dtwin_gui.clouds.azure.connection import sandbox_connection
+        from dtwin_gui.clouds.azure.sandbox.client import SandboxAzure
+
+        resources = SandboxAzure(sandbox_connection(endpoints), timeout_s=5).resources()
+        for key, label in (
+            ("apps", "function apps"),
+            ("iothubs", "IoT hubs"),
+            ("digital_twins", "Digital Twins instances"),
+            ("grafana", "Grafana instances"),
+        ):
+            found[label] = len(resources.get(key) or {})
+    except Exception:
+        found["function apps"] = None
     return found
 
 
