@@ -138,6 +138,9 @@ class FunctionsHost:
         env["WEBSITE_SITE_NAME"] = name
         env["PYTHONUNBUFFERED"] = "1"
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        # cosmosdb-server's certificate is not verified (endpoints.COSMOS_VERIFY): say it once
+        # here, not in every line of the app's log
+        env["PYTHONWARNINGS"] = "ignore:Unverified HTTPS request"
         if self.ca_path:
             env.setdefault("DTWIN_CA_BUNDLE", self.ca_path)
         log_path = self.data_dir / name / "app.log"
