@@ -14,6 +14,7 @@ import ipaddress
 import json
 import random
 import re
+import ssl
 import time
 import urllib.error
 import urllib.parse
@@ -83,6 +84,7 @@ class Sender:
         rng: random.Random | None = None,
         max_body: int = MAX_BODY,
         log: GlueLog | None = None,
+        ca_bundle: str | None = None,
     ) -> None:
         self.host = _check_url(url)
         if not secret or not isinstance(secret, str | bytes):
@@ -110,6 +112,10 @@ class Sender:
             handlers: list = [_NoRedirect]
             if is_loopback(urllib.parse.urlsplit(url).hostname or ""):
                 handlers.append(urllib.request.ProxyHandler({}))  # loopback never via a proxy
+            if ca_bundle:  # the default trust plus a CA of our own (a sandbox gateway's)
+                context = ssl.create_default_context()
+                context.load_verify_locations(cafile=ca_bundle)
+                handlers.append(urllib.request.HTTPSHandler(context=context))
             opener = urllib.request.build_opener(*handlers)
         self._opener = opener
 
@@ -124,11 +130,17 @@ class Sender:
         **options,
     ) -> Sender:
         """A sender from ``DTWIN_<prefix>_URL`` and ``DTWIN_<prefix>_SECRET`` (see
-        :mod:`.contracts`; prefix ``REMOTE``, ``HOT_WRITER``, ``COLD_WRITER``, ...)."""
+        :mod:`.contracts`; prefix ``REMOTE``, ``HOT_WRITER``, ``COLD_WRITER``, ...). It also
+        trusts ``DTWIN_CA_BUNDLE`` or, in the sandbox, ``DTWIN_SANDBOX_CA_BUNDLE`` (the
+        certificate of another emulated cloud's HTTPS gateway)."""
         url_name, secret_name = f"DTWIN_{prefix}_URL", f"DTWIN_{prefix}_SECRET"
         missing = [n for n in (url_name, secret_name) if not environ.get(n)]
         if missing:
             raise MissingEnvironment(f"glue sender needs {' and '.join(missing)}")
+        options.setdefault(
+            "ca_bundle",
+            environ.get("DTWIN_CA_BUNDLE") or environ.get("DTWIN_SANDBOX_CA_BUNDLE") or None,
+        )
         return cls(
             environ[url_name],
             environ[secret_name],

@@ -62,8 +62,10 @@ _INTERPRETER_ENV = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
 #: (``DTWIN_SANDBOX_FORK_SERVER=0`` in the sandbox's environment: every worker a new one).
 USE_FORK_SERVER = os.environ.get("DTWIN_SANDBOX_FORK_SERVER", "1") != "0"
 
-#: Variables a worker inherits from our own environment (nothing with credentials).
-_INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT", "TMPDIR")
+#: Variables a worker inherits from our own environment (nothing with credentials);
+#: DTWIN_SANDBOX_CA_BUNDLE: the certificate of another emulated cloud's HTTPS gateway, which
+#: a glue sender to that cloud trusts (set by that cloud's emulator in the daemon).
+_INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT", "TMPDIR", "DTWIN_SANDBOX_CA_BUNDLE")
 
 
 @dataclass(frozen=True)

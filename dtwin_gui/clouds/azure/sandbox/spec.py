@@ -28,6 +28,9 @@ from dtwin_gui.core.providers import Cloud
 
 LABEL = "Azurite + cosmosdb-server + Azure gateway"
 HEALTH_PATH = "/_dtwin/health"
+#: Where the daemon's environment names the gateway's certificate for the other clouds'
+#: emulated functions (runtime/core/glue_sender.py trusts it).
+SANDBOX_CA_ENV = "DTWIN_SANDBOX_CA_BUNDLE"
 
 
 def _free_port() -> int:
@@ -112,12 +115,16 @@ def start(
         control = AzureControl(gateway, FunctionsHost(data_dir, gateway, ca_path=str(cert)))
         gateway.add_route(control)
         gateway.start()
+        # the other emulated clouds' functions (AWS's glue senders) trust the gateway
+        os.environ[SANDBOX_CA_ENV] = str(cert)
     except BaseException:
         for proc in procs:
             _kill(proc)
         raise
 
     def stop() -> None:
+        if os.environ.get(SANDBOX_CA_ENV) == str(cert):
+            os.environ.pop(SANDBOX_CA_ENV)
         try:
             control.stop()
             gateway.stop()
