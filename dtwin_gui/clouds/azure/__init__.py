@@ -59,6 +59,7 @@ PLUGIN = register(
             "console_link": "dtwin_gui.clouds.azure.console_links:layer_link",
             "resource_link": "dtwin_gui.clouds.azure.console_links:resource_link",
             "identity": "dtwin_gui.clouds.azure.identity:identity",
+            "code_check": "dtwin_gui.clouds.azure.code_check:check_code",
         },
     )
 )

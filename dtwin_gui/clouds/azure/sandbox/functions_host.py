@@ -59,6 +59,8 @@ class HostedApp:
     process: subprocess.Popen
     port: int
     functions: list[dict]
+    #: SHA-256 (hex) of the package zip the app runs (the verify phase's code check).
+    package_sha256: str = ""
 
     @property
     def url(self) -> str:
@@ -71,7 +73,13 @@ class HostedApp:
     def describe(self) -> dict:
         state = "running" if self.alive else "stopped"
         detail = "" if self.alive else f"exited with {self.process.returncode}: {tail(self)}"
-        return {"layer": self.layer, "state": state, "functions": self.functions, "detail": detail}
+        return {
+            "layer": self.layer,
+            "state": state,
+            "functions": self.functions,
+            "package_sha256": self.package_sha256,
+            "detail": detail,
+        }
 
 
 def tail(app: HostedApp, lines: int = 8) -> str:
@@ -158,8 +166,17 @@ class FunctionsHost:
         if "error" in ready:
             _kill(process)
             raise AppFailed(f"{name}: the app does not index: {ready['error']} (log {log_path})")
+        sha = hashlib.sha256(source.read_bytes()).hexdigest()
         return HostedApp(
-            name, layer, digest, directory, log_path, process, ready["port"], ready["functions"]
+            name,
+            layer,
+            digest,
+            directory,
+            log_path,
+            process,
+            ready["port"],
+            ready["functions"],
+            sha,
         )
 
     @staticmethod
