@@ -10,7 +10,9 @@ Clouds differ in how a function is declared, so each has a :class:`FunctionShape
 - AWS and Google deploy one resource per function, named after its role with underscores
   (``aws_lambda_function.hot_to_cold_mover`` deploys role ``hot-to-cold-mover``);
 - Azure deploys one Function App per layer holding that layer's functions, whose app
-  settings are the environment of all of them (plus the settings the platform reads).
+  settings are the environment of all of them (plus the settings the platform reads); so
+  the secrets a receiver checks are set per boundary it serves
+  (``DTWIN_GLUE_SECRET__L2_L3HOT_WRITER``, contracts.azure_boundary_setting).
 
 A cloud whose modules folder does not exist yet is skipped, saying so; once the folder
 exists its modules are checked (and a cloud folder without a shape here fails).
@@ -26,10 +28,15 @@ import pytest
 from helpers_hcl import Block, EnvKeys, env_keys, module_locals, parse_module, parse_text
 
 from dtwin_gui.core.providers import CLOUDS, SLOT_INFO, SLOTS, Cloud
-from dtwin_gui.core.topology import compute_topology
+from dtwin_gui.core.topology import BOUNDARY_SPECS, compute_topology
 from dtwin_gui.iac.addresses import SLOT_MODULE
 from dtwin_gui.iac.root import terraform_dir
-from dtwin_gui.runtime.core.contracts import AZURE_APP_SETTINGS, CONTRACTS
+from dtwin_gui.runtime.core.contracts import (
+    AZURE_APP_SETTINGS,
+    AZURE_BOUNDARY_SCOPED,
+    CONTRACTS,
+    azure_boundary_setting,
+)
 
 MODULES = terraform_dir() / "modules"
 
@@ -47,6 +54,8 @@ class FunctionShape:
     per: str
     #: Settings the platform reads, not the function code (allowed besides the contracts).
     platform: frozenset[str] = frozenset()
+    #: Whether the receivers' secrets are set per boundary (one environment, many functions).
+    boundary_scoped: bool = False
 
 
 SHAPES: dict[Cloud, FunctionShape] = {
@@ -77,6 +86,7 @@ SHAPES: dict[Cloud, FunctionShape] = {
                 *(f"DTWIN_FUNCTIONS_KEY_{str(s).upper()}" for s in SLOTS),
             }
         ),
+        boundary_scoped=True,
     ),
 }
 
@@ -145,11 +155,27 @@ def placements(cloud: Cloud) -> set[tuple[str, str]]:
     return found
 
 
-def _contract_problems(where: str, keys: EnvKeys, roles: set[str], platform) -> list[str]:
+def contract_names(role: str, shape: FunctionShape) -> tuple[set[str], set[str]]:
+    """The (declared, required) variable names of ``role`` as ``shape``'s modules set them."""
+    contract = CONTRACTS[role]
+    names, required = set(contract.names()), set(contract.required())
+    if shape.boundary_scoped:
+        served = [b.name for b in BOUNDARY_SPECS if b.receiver == role]
+        for var in AZURE_BOUNDARY_SCOPED:
+            if var.name in names:
+                scoped = {azure_boundary_setting(var.name, b) for b in served}
+                names = names - {var.name} | scoped
+                if var.name in required:
+                    required = required - {var.name} | scoped
+    return names, required
+
+
+def _contract_problems(where: str, keys: EnvKeys, roles: set[str], shape) -> list[str]:
     problems = [f"{where}: no contract for role {r!r}" for r in sorted(roles - set(CONTRACTS))]
-    contracts = [CONTRACTS[r] for r in sorted(roles & set(CONTRACTS))]
-    names = {n for c in contracts for n in c.names()}
-    required = {n for c in contracts for n in c.required()}
+    declared = [contract_names(r, shape) for r in sorted(roles & set(CONTRACTS))]
+    names = {n for d, _ in declared for n in d}
+    required = {n for _, r in declared for n in r}
+    platform = shape.platform
     if extra := keys.possible - names - platform:
         problems.append(f"{where} sets variables outside its contract: {sorted(extra)}")
     if missing := required - keys.always:
@@ -169,7 +195,7 @@ def parity_problems(cloud: Cloud, cloud_dir: Path) -> list[str]:
     if shape.per == "function":
         for fn in functions:
             role = fn.label.replace("_", "-")
-            problems += _contract_problems(fn.id, fn.keys, {role}, shape.platform)
+            problems += _contract_problems(fn.id, fn.keys, {role}, shape)
         in_modules = {(fn.label.replace("_", "-"), fn.module) for fn in functions}
     else:
         by_module: dict[str, list[DeployedFunction]] = {}
@@ -181,7 +207,7 @@ def parity_problems(cloud: Cloud, cloud_dir: Path) -> list[str]:
                 frozenset().union(*(a.keys.possible for a in apps)),
                 frozenset().union(*(a.keys.always for a in apps)),
             )
-            problems += _contract_problems(f"{cloud}/{module}", keys, roles, shape.platform)
+            problems += _contract_problems(f"{cloud}/{module}", keys, roles, shape)
         in_modules = {(role, where) for role, where in placed if where in by_module}
     for role, module in sorted(placed - in_modules):
         problems.append(f"the topology puts {role!r} on {cloud} in {module}: no function there")
@@ -285,7 +311,8 @@ resource "google_cloudfunctions2_function" "hot_writer" {{
 def test_an_azure_function_app_is_checked_against_every_role_of_its_layer(tmp_path):
     roles = {role for role, module in placements(Cloud.AZURE) if module == "l3_cold"}
     assert roles >= {"cold-writer", "cold-to-archive-mover"}
-    names = sorted({n for r in roles for n in CONTRACTS[r].names()})
+    names = sorted({n for r in roles for n in contract_names(r, SHAPES[Cloud.AZURE])[0]})
+    assert "DTWIN_GLUE_SECRET__L3HOT_L3COLD_WRITER" in names  # the cold writer's, by boundary
     settings = ", ".join(f'{n} = "x"' for n in names)
     app = f"""
 resource "azurerm_linux_function_app" "cold" {{
@@ -300,3 +327,18 @@ resource "azurerm_linux_function_app" "cold" {{
     _write(tmp_path / "azure2" / "l3_cold", app.replace(f', {dropped} = "x"', ""))
     problems = parity_problems(Cloud.AZURE, tmp_path / "azure2")
     assert f"azure/l3_cold can never set [{dropped!r}]" in problems
+
+
+def test_an_azure_app_setting_a_plain_glue_secret_is_caught(tmp_path):
+    """One environment per app: a receiver's secret under the plain name would be read by
+    every receiver of the app, so on Azure it is outside the contract."""
+    roles = {role for role, module in placements(Cloud.AZURE) if module == "l3_hot"}
+    names = {n for r in roles for n in contract_names(r, SHAPES[Cloud.AZURE])[0]}
+    assert {"DTWIN_GLUE_SECRET__L2_L3HOT_WRITER", "DTWIN_GLUE_SECRET__L3HOT_READER"} <= names
+    settings = ", ".join(f'{n} = "x"' for n in sorted(names | {"DTWIN_GLUE_SECRET"}))
+    _write(
+        tmp_path / "azure" / "l3_hot",
+        f'resource "azurerm_linux_function_app" "hot" {{\n  app_settings = {{ {settings} }}\n}}\n',
+    )
+    problems = parity_problems(Cloud.AZURE, tmp_path / "azure")
+    assert "azure/l3_hot sets variables outside its contract: ['DTWIN_GLUE_SECRET']" in problems

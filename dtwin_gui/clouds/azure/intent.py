@@ -3,7 +3,8 @@
 :func:`azure_intent` says which resources the Azure part of a twin has and how they are set
 up: the resource group, the storage account, one Function App per layer that has Azure
 functions (its package, its app settings — the union of the environment contracts of its
-functions — and its functions with their triggers), the Cosmos hot store, the Blob cold and
+functions, with each receiver's secrets named for its boundary since one app has one
+environment — and its functions with their triggers), the Cosmos hot store, the Blob cold and
 archive containers, the IoT Hub, Digital Twins, Managed Grafana, and the URL of every glue
 receiver Azure hosts. It is used twice: :mod:`dtwin_gui.clouds.azure.terraform` renders it
 into module inputs for real Azure, the sandbox provisioner creates it on the emulators.
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dtwin_gui.clouds.azure.packaging import served_boundaries
 from dtwin_gui.core import resource_names as keys
 from dtwin_gui.core import topology as topo
 from dtwin_gui.core.naming import UNIQUE_SUFFIX_PLACEHOLDER
@@ -28,7 +30,13 @@ from dtwin_gui.core.project import Project
 from dtwin_gui.core.providers import SLOTS, Cloud, Slot
 from dtwin_gui.core.resource_names import ResourceKey, ResourceKind
 from dtwin_gui.core.topology import FunctionSpec, Topology
-from dtwin_gui.runtime.core.contracts import contract_for
+from dtwin_gui.runtime.core.contracts import (
+    AZURE_BOUNDARY_SCOPED,
+    GLUE_PREVIOUS,
+    azure_boundary_setting,
+    contract_for,
+)
+from dtwin_gui.runtime.core.env import EnvVar
 
 AZURE = Cloud.AZURE
 DEFAULT_LOCATION = "westeurope"
@@ -37,8 +45,6 @@ MOVER_SCHEDULE = "0 0 * * * *"
 EVENT_GRID = "event_grid"
 HTTP = "http"
 TIMER = "timer"
-#: The boundaries whose receiver is the hot reader share its one secret (as in the root).
-READER_BOUNDARIES = ("l4-l3hot-reader", "l5-l3hot-reader")
 
 
 # --- placeholders ---------------------------------------------------------------------------
@@ -274,12 +280,14 @@ class _Builder:
     def remote_url(self, boundary: str) -> str | GlueUrl:
         return self.glue.get(boundary) or GlueUrl(boundary)
 
-    def receiver_boundaries(self, role: str) -> list[str]:
-        return sorted(
-            b.name
-            for b in self.topology.boundaries
-            if b.spec.receiver == role and b.target_cloud is AZURE
-        )
+    def receiver_settings(self, function: FunctionSpec, var: EnvVar) -> dict[str, SecretRef]:
+        """The secrets a receiver checks, as settings named for the boundaries it serves
+        (``DTWIN_GLUE_SECRET__L2_L3HOT_WRITER``): its app's other functions may serve others."""
+        kind = "previous_secret" if var.name == GLUE_PREVIOUS.name else "secret"
+        out: dict[str, SecretRef] = {}
+        for boundary in served_boundaries(self.topology, function.role):
+            out.setdefault(azure_boundary_setting(var.name, boundary), SecretRef(boundary, kind))
+        return out
 
     def sender_boundary(self, role: str, slot: Slot) -> str | None:
         return next(
@@ -319,11 +327,6 @@ class _Builder:
             out["DTWIN_EVENT_CHECKER_FUNCTION"] = topo.EVENT_CHECKER
         if self.has(topo.EVENT_FEEDBACK):
             out["DTWIN_FEEDBACK_FUNCTION"] = topo.EVENT_FEEDBACK
-        # A receiver checks the secret of the boundary it serves.
-        served = self.receiver_boundaries(function.role)
-        if served:
-            out["DTWIN_GLUE_SECRET"] = SecretRef(served[0])
-            out["DTWIN_GLUE_PREVIOUS_SECRET"] = SecretRef(served[0], "previous_secret")
         # A sender signs for the receiver on the other cloud.
         remote = {
             topo.CONNECTOR: ("DTWIN_REMOTE", self.sender_boundary(topo.CONNECTOR, Slot.L1)),
@@ -399,21 +402,29 @@ class _Builder:
 
     def app_settings(self, slot: Slot, functions: list[FunctionSpec]) -> dict[str, Setting]:
         settings: dict[str, Setting] = {}
+
+        def put(function: FunctionSpec, name: str, value: Setting) -> None:
+            # One app, one environment: a setting two functions read must mean one thing.
+            if settings.setdefault(name, value) != value:
+                raise ValueError(
+                    f"the {slot} Function App cannot give {function.name} its own {name}: "
+                    "another function of the app reads a different value under that name"
+                )
+
         for function in functions:
             values = self.values(function)
             for var in contract_for(function.role).variables:
-                if var.name in settings:
-                    # One app, one environment: where two functions would want different
-                    # values (the hot writer's and the hot reader's glue secret when both
-                    # cross), the first function's wins, as in the Terraform modules.
-                    continue
-                if var.name in values:
-                    settings[var.name] = values[var.name]
-                elif var.required:
+                if var.name in {v.name for v in AZURE_BOUNDARY_SCOPED}:
+                    given = self.receiver_settings(function, var)
+                else:
+                    given = {var.name: values[var.name]} if var.name in values else {}
+                if not given and var.required:
                     raise ValueError(
                         f"{function.name} on Azure needs {var.name}, which this topology gives "
                         "no value"
                     )
+                for name, value in given.items():
+                    put(function, name, value)
             for name, value in self.service_settings(function.role).items():
                 settings.setdefault(name, value)
             for callee in sorted(self.callees(function), key=SLOTS.index):

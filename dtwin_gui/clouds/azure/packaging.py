@@ -2,7 +2,10 @@
 Function App, i.e. per layer that has Azure functions. The zip holds the static
 ``function_app.py`` (Functions Python v2 model), ``host.json``, ``requirements.txt``, the
 ``dtwin_app.json`` manifest naming each function with its role and baked config, the shared
-runtime and each function's user code under ``user/<function>/``. The zips are made and
+runtime and each function's user code under ``user/<function>/``. A glue receiver's entry
+names the boundaries it serves (``glue_boundaries``): one app has one environment, so the
+secrets it checks are app settings named for their boundary and the function reads only its
+own (runtime/azure/function.py). The zips are made and
 cached by the neutral :mod:`dtwin_gui.build` (deterministic zipper, content-hash cache)."""
 
 from __future__ import annotations
@@ -45,6 +48,15 @@ def _function_app_source() -> Path:
     return Path(runtime_azure.__file__).resolve().parent / "function_app.py"
 
 
+def served_boundaries(topology: Topology, role: str) -> list[str]:
+    """The crossing boundaries whose receiver on Azure is ``role``, sorted."""
+    return sorted(
+        b.name
+        for b in topology.boundaries
+        if b.spec.receiver == role and b.target_cloud is Cloud.AZURE
+    )
+
+
 def app_package(
     project: Project,
     topology: Topology,
@@ -68,6 +80,7 @@ def app_package(
                 "role": member.role,
                 "config": member.config.to_json(),
                 "user_dir": user_dir,
+                "glue_boundaries": served_boundaries(topology, member.role),
             }
         )
     manifest = {"app": app_name, "layer": str(slot), "functions": manifest_functions}

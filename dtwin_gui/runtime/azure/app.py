@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dtwin_gui.runtime.azure import handlers
-from dtwin_gui.runtime.azure.function import AzureFunction, load_manifest
+from dtwin_gui.runtime.azure.function import AzureFunction, function_environ, load_manifest
 
 
 class _Lazy:
@@ -67,7 +67,7 @@ def _register(func, app, entry: dict, handler: _Lazy) -> None:
 
         level = (
             func.AuthLevel.ANONYMOUS
-            if handlers.anonymous(entry["role"], os.environ)
+            if handlers.anonymous(entry["role"], function_environ(os.environ, entry))
             else func.AuthLevel.FUNCTION
         )
         bound = app.route(

@@ -16,7 +16,11 @@ from pathlib import Path
 
 from dtwin_gui.runtime.azure.services import AdtTwinUpdater, HttpInvoker, IotHubFeedbackPublisher
 from dtwin_gui.runtime.azure.stores import ARCHIVE_TIER, COLD_TIER, BlobObjectStore, CosmosHotStore
-from dtwin_gui.runtime.core.contracts import contract_for
+from dtwin_gui.runtime.core.contracts import (
+    AZURE_BOUNDARY_SCOPED,
+    azure_boundary_setting,
+    contract_for,
+)
 from dtwin_gui.runtime.core.function_config import FunctionConfig
 from dtwin_gui.runtime.core.log import FunctionLog, level_from_env
 
@@ -25,6 +29,30 @@ MANIFEST = "dtwin_app.json"
 
 def load_manifest(root: Path) -> dict:
     return json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+
+
+def function_environ(environ: Mapping[str, str], entry: dict) -> Mapping[str, str]:
+    """The environment one function of the app sees.
+
+    App settings are one environment per app, so the secrets a glue receiver checks are set
+    per boundary (``DTWIN_GLUE_SECRET__L2_L3HOT_WRITER``, see
+    ``contracts.azure_boundary_setting``); the manifest entry's ``glue_boundaries`` names the
+    boundaries the function serves, and it reads theirs under the plain names
+    (``DTWIN_GLUE_SECRET``) and never another function's. An entry without
+    ``glue_boundaries`` (a package made before them) sees the app settings as they are.
+    """
+    served = entry.get("glue_boundaries")
+    if served is None:
+        return environ
+    view = dict(environ)
+    for var in AZURE_BOUNDARY_SCOPED:
+        view.pop(var.name, None)
+        for boundary in served:
+            value = environ.get(azure_boundary_setting(var.name, boundary))
+            if value:
+                view[var.name] = value
+                break
+    return view
 
 
 class AzureFunction:
@@ -36,8 +64,8 @@ class AzureFunction:
         self.name = entry["name"]
         self.role = entry["role"]
         self.layer = manifest["layer"]
-        self.environ = environ
-        self.env = contract_for(self.role).load(environ)
+        self.environ = function_environ(environ, entry)
+        self.env = contract_for(self.role).load(self.environ)
         self.config = FunctionConfig.from_json(entry["config"])
         self.user_dir = root / entry["user_dir"] if entry.get("user_dir") else None
         self.local_functions = frozenset(f["name"] for f in manifest["functions"])

@@ -147,3 +147,21 @@ AZURE_APP_SETTINGS: tuple[EnvVar, ...] = (
     EnvVar("DTWIN_CA_BUNDLE", False, "extra CA file for HTTPS calls (sandbox gateway)"),
     EnvVar("DTWIN_AZURE_STATIC_TOKEN", False, "bearer token for ADT (sandbox only)", True),
 )
+
+#: On Azure one Function App holds several functions (one app per layer) and app settings are
+#: one environment per app: two receivers of one app (the L3 hot app's hot writer and hot
+#: reader) check different boundaries' secrets. So on Azure these variables are app settings
+#: named for the boundary (:func:`azure_boundary_setting`); each function reads the ones of
+#: the boundaries it serves under the plain name (runtime/azure/function.py). Other clouds
+#: run one function per environment and keep the plain names.
+AZURE_BOUNDARY_SCOPED: tuple[EnvVar, ...] = (GLUE_SECRET, GLUE_PREVIOUS)
+#: Boundaries that end at one receiver with one secret between them (as deploy/glue_secrets).
+_SHARED_SECRET = {"l4-l3hot-reader": "l3hot-reader", "l5-l3hot-reader": "l3hot-reader"}
+
+
+def azure_boundary_setting(name: str, boundary: str) -> str:
+    """The Azure app setting of ``name`` for ``boundary``: ``DTWIN_GLUE_SECRET`` of
+    ``l2-l3hot-writer`` is ``DTWIN_GLUE_SECRET__L2_L3HOT_WRITER``; both reader boundaries
+    share the hot reader's one secret, ``DTWIN_GLUE_SECRET__L3HOT_READER``."""
+    key = _SHARED_SECRET.get(boundary, boundary)
+    return f"{name}__{key.upper().replace('-', '_')}"

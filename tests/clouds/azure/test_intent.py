@@ -102,14 +102,46 @@ def test_glue_secrets_are_placeholders_and_receiver_urls_are_given(project):
     providers = {**ALL_AZURE, "layer_1_provider": "aws"}
     _, _, intent = _intent(project, providers)
     l2 = intent.app(Slot.L2)
-    assert l2.app_settings["DTWIN_GLUE_SECRET"] == SecretRef("l1-l2-ingestion")
-    assert l2.app_settings["DTWIN_GLUE_PREVIOUS_SECRET"] == SecretRef(
+    assert l2.app_settings["DTWIN_GLUE_SECRET__L1_L2_INGESTION"] == SecretRef("l1-l2-ingestion")
+    assert l2.app_settings["DTWIN_GLUE_PREVIOUS_SECRET__L1_L2_INGESTION"] == SecretRef(
         "l1-l2-ingestion", "previous_secret"
     )
     assert intent.receiver_urls == {"l1-l2-ingestion": f"{l2.url}/api/ingestion"}
     assert intent.iothub is None and intent.app(Slot.L1) is None
     text = json.dumps(intent.to_json())
     assert '"$secret": "l1-l2-ingestion"' in text
+
+
+def test_each_receiver_of_one_app_has_its_boundarys_own_secret(project):
+    """L2, L4 and L5 on AWS: the L3 hot app's hot writer and hot reader both receive, and
+    one app has one environment, so each boundary's secrets have their own settings."""
+    providers = {**ALL_AZURE, **dict.fromkeys(("layer_1_provider", "layer_2_provider"), "aws")}
+    providers.update(layer_4_provider="aws", layer_5_provider="aws")
+    _, _, intent = _intent(project, providers)
+    settings = intent.app(Slot.L3_HOT).app_settings
+    secrets = {k: v for k, v in settings.items() if isinstance(v, SecretRef)}
+    assert secrets == {
+        "DTWIN_GLUE_SECRET__L2_L3HOT_WRITER": SecretRef("l2-l3hot-writer"),
+        "DTWIN_GLUE_PREVIOUS_SECRET__L2_L3HOT_WRITER": SecretRef(
+            "l2-l3hot-writer", "previous_secret"
+        ),
+        # Both reader boundaries end at the one hot reader, with one secret between them.
+        "DTWIN_GLUE_SECRET__L3HOT_READER": SecretRef("l4-l3hot-reader"),
+        "DTWIN_GLUE_PREVIOUS_SECRET__L3HOT_READER": SecretRef("l4-l3hot-reader", "previous_secret"),
+    }
+
+
+def test_the_boundary_settings_follow_the_stored_secret_ids():
+    """The setting of a boundary's secret is named for the id deploy stores it under."""
+    from dtwin_gui.core.topology import BOUNDARY_SPECS
+    from dtwin_gui.deploy.glue_secrets import secret_id
+    from dtwin_gui.runtime.core.contracts import azure_boundary_setting
+
+    for spec in BOUNDARY_SPECS:
+        tag = secret_id(spec.name).upper().replace("-", "_")
+        assert azure_boundary_setting("DTWIN_GLUE_SECRET", spec.name) == (
+            f"DTWIN_GLUE_SECRET__{tag}"
+        )
 
 
 @pytest.mark.parametrize("known", [False, True])

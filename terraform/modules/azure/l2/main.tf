@@ -38,8 +38,8 @@ resource "azurerm_linux_function_app" "app" {
       DTWIN_LOG_LEVEL          = var.common.log_level
       DTWIN_PERSISTER_FUNCTION = "persister"
       # The ingestion receiver's secret (empty when L1 is on Azure too).
-      DTWIN_GLUE_SECRET          = var.ingestion_secret == null ? "" : var.ingestion_secret
-      DTWIN_GLUE_PREVIOUS_SECRET = var.ingestion_previous_secret == null ? "" : var.ingestion_previous_secret
+      DTWIN_GLUE_SECRET__L1_L2_INGESTION          = var.ingestion_secret == null ? "" : var.ingestion_secret
+      DTWIN_GLUE_PREVIOUS_SECRET__L1_L2_INGESTION = var.ingestion_previous_secret == null ? "" : var.ingestion_previous_secret
     },
     var.hot_store == null ? {} : {
       DTWIN_HOT_STORE       = var.hot_store

@@ -36,12 +36,12 @@ resource "azurerm_linux_function_app" "app" {
   tags                          = var.common.tags
 
   app_settings = merge(local.platform_settings, {
-    DTWIN_TWIN_NAME            = var.common.twin_name
-    DTWIN_LOG_LEVEL            = var.common.log_level
-    DTWIN_ARCHIVE_STORE        = azurerm_storage_container.archive.name
-    DTWIN_BLOB_ACCOUNT_URL     = "https://${var.host.storage_account_name}.blob.core.windows.net"
-    DTWIN_GLUE_SECRET          = var.archive_writer_secret == null ? "" : var.archive_writer_secret
-    DTWIN_GLUE_PREVIOUS_SECRET = var.archive_writer_previous_secret == null ? "" : var.archive_writer_previous_secret
+    DTWIN_TWIN_NAME                                     = var.common.twin_name
+    DTWIN_LOG_LEVEL                                     = var.common.log_level
+    DTWIN_ARCHIVE_STORE                                 = azurerm_storage_container.archive.name
+    DTWIN_BLOB_ACCOUNT_URL                              = "https://${var.host.storage_account_name}.blob.core.windows.net"
+    DTWIN_GLUE_SECRET__L3COLD_L3ARCHIVE_WRITER          = var.archive_writer_secret == null ? "" : var.archive_writer_secret
+    DTWIN_GLUE_PREVIOUS_SECRET__L3COLD_L3ARCHIVE_WRITER = var.archive_writer_previous_secret == null ? "" : var.archive_writer_previous_secret
   })
 
   identity {

@@ -36,13 +36,13 @@ resource "azurerm_linux_function_app" "app" {
   app_settings = merge(
     local.platform_settings,
     {
-      DTWIN_TWIN_NAME            = var.common.twin_name
-      DTWIN_LOG_LEVEL            = var.common.log_level
-      DTWIN_COLD_STORE           = azurerm_storage_container.cold.name
-      DTWIN_COLD_DAYS            = tostring(var.cold_days)
-      DTWIN_BLOB_ACCOUNT_URL     = "https://${var.host.storage_account_name}.blob.core.windows.net"
-      DTWIN_GLUE_SECRET          = var.cold_writer_secret == null ? "" : var.cold_writer_secret
-      DTWIN_GLUE_PREVIOUS_SECRET = var.cold_writer_previous_secret == null ? "" : var.cold_writer_previous_secret
+      DTWIN_TWIN_NAME                                 = var.common.twin_name
+      DTWIN_LOG_LEVEL                                 = var.common.log_level
+      DTWIN_COLD_STORE                                = azurerm_storage_container.cold.name
+      DTWIN_COLD_DAYS                                 = tostring(var.cold_days)
+      DTWIN_BLOB_ACCOUNT_URL                          = "https://${var.host.storage_account_name}.blob.core.windows.net"
+      DTWIN_GLUE_SECRET__L3HOT_L3COLD_WRITER          = var.cold_writer_secret == null ? "" : var.cold_writer_secret
+      DTWIN_GLUE_PREVIOUS_SECRET__L3HOT_L3COLD_WRITER = var.cold_writer_previous_secret == null ? "" : var.cold_writer_previous_secret
     },
     var.archive_store == null ? {} : { DTWIN_ARCHIVE_STORE = var.archive_store },
     var.archive_writer_url == null ? {} : {

@@ -20,9 +20,6 @@ locals {
     { l3_hot = azurerm_linux_function_app.app.identity[0].principal_id },
     var.data_principal_ids,
   )
-  # One secret per app: the hot writer's when L2 is on another cloud, else the readers'.
-  glue_secret   = var.hot_writer_secret != null ? var.hot_writer_secret : var.reader_secret
-  glue_previous = var.hot_writer_secret != null ? var.hot_writer_previous_secret : var.reader_previous_secret
 }
 
 resource "azurerm_cosmosdb_account" "hot" {
@@ -78,16 +75,19 @@ resource "azurerm_linux_function_app" "app" {
   app_settings = merge(
     local.platform_settings,
     {
-      DTWIN_TWIN_NAME            = var.common.twin_name
-      DTWIN_LOG_LEVEL            = var.common.log_level
-      DTWIN_HOT_STORE            = azurerm_cosmosdb_sql_container.hot.name
-      DTWIN_COSMOS_ENDPOINT      = azurerm_cosmosdb_account.hot.endpoint
-      DTWIN_COSMOS_DATABASE      = azurerm_cosmosdb_sql_database.twin.name
-      DTWIN_HOT_DAYS             = tostring(var.hot_days)
-      DTWIN_HOT_TTL_DAYS         = tostring(var.hot_ttl_days)
-      DTWIN_MAX_PAGE_SIZE        = tostring(var.max_page_size)
-      DTWIN_GLUE_SECRET          = local.glue_secret == null ? "" : local.glue_secret
-      DTWIN_GLUE_PREVIOUS_SECRET = local.glue_previous == null ? "" : local.glue_previous
+      DTWIN_TWIN_NAME       = var.common.twin_name
+      DTWIN_LOG_LEVEL       = var.common.log_level
+      DTWIN_HOT_STORE       = azurerm_cosmosdb_sql_container.hot.name
+      DTWIN_COSMOS_ENDPOINT = azurerm_cosmosdb_account.hot.endpoint
+      DTWIN_COSMOS_DATABASE = azurerm_cosmosdb_sql_database.twin.name
+      DTWIN_HOT_DAYS        = tostring(var.hot_days)
+      DTWIN_HOT_TTL_DAYS    = tostring(var.hot_ttl_days)
+      DTWIN_MAX_PAGE_SIZE   = tostring(var.max_page_size)
+      # Per boundary: the hot writer and the hot reader each check their own secret.
+      DTWIN_GLUE_SECRET__L2_L3HOT_WRITER          = var.hot_writer_secret == null ? "" : var.hot_writer_secret
+      DTWIN_GLUE_PREVIOUS_SECRET__L2_L3HOT_WRITER = var.hot_writer_previous_secret == null ? "" : var.hot_writer_previous_secret
+      DTWIN_GLUE_SECRET__L3HOT_READER             = var.reader_secret == null ? "" : var.reader_secret
+      DTWIN_GLUE_PREVIOUS_SECRET__L3HOT_READER    = var.reader_previous_secret == null ? "" : var.reader_previous_secret
     },
     var.cold_store == null ? {} : {
       DTWIN_COLD_STORE       = var.cold_store

@@ -32,11 +32,11 @@ resource "azurerm_linux_function_app" "app" {
   tags                          = var.common.tags
 
   app_settings = merge(local.platform_settings, {
-    DTWIN_TWIN_NAME            = var.common.twin_name
-    DTWIN_LOG_LEVEL            = var.common.log_level
-    DTWIN_ADT_URL              = "https://${azurerm_digital_twins_instance.twin.host_name}"
-    DTWIN_GLUE_SECRET          = var.twin_update_secret == null ? "" : var.twin_update_secret
-    DTWIN_GLUE_PREVIOUS_SECRET = var.twin_update_previous_secret == null ? "" : var.twin_update_previous_secret
+    DTWIN_TWIN_NAME                               = var.common.twin_name
+    DTWIN_LOG_LEVEL                               = var.common.log_level
+    DTWIN_ADT_URL                                 = "https://${azurerm_digital_twins_instance.twin.host_name}"
+    DTWIN_GLUE_SECRET__L2_L4_TWIN_UPDATE          = var.twin_update_secret == null ? "" : var.twin_update_secret
+    DTWIN_GLUE_PREVIOUS_SECRET__L2_L4_TWIN_UPDATE = var.twin_update_previous_secret == null ? "" : var.twin_update_previous_secret
     # The hot reader proxy's remote (empty when L3 hot is on Azure too).
     DTWIN_REMOTE_URL    = var.remote_url == null ? "" : var.remote_url
     DTWIN_REMOTE_SECRET = var.remote_secret == null ? "" : var.remote_secret
