@@ -116,13 +116,18 @@ def test_sdk_steps_follow_device_changes(project):
     assert "com.dtwin.device.extra-sensor" in [s.name for s in steps]
 
 
-def test_no_sdk_steps_for_layers_off_aws(project):
+def test_each_cloud_lists_the_sdk_steps_of_its_own_layers(project):
     write_providers(
         project, {**{s: Cloud.AWS for s in Slot}, Slot.L4: Cloud.AZURE, Slot.L5: Cloud.AZURE}
     )
     loaded = load_project(project)
     steps = describe_sdk_steps(loaded, topology_for_project(loaded))
-    assert {s.layer for s in steps} == {"L1"}
+    kinds = {(s.layer, s.kind) for s in steps}
+    assert {layer for layer, _ in kinds} == {"L1", "L4", "L5"}
+    assert all(kind.startswith(("adt-", "grafana")) for layer, kind in kinds if layer != "L1")
+    assert not any(
+        kind.startswith(("twinmaker", "iot-thing")) for layer, kind in kinds if layer != "L1"
+    )
 
 
 def test_glue_hops_only_across_clouds(project):

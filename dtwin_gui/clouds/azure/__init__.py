@@ -60,6 +60,9 @@ PLUGIN = register(
             "resource_link": "dtwin_gui.clouds.azure.console_links:resource_link",
             "identity": "dtwin_gui.clouds.azure.identity:identity",
             "code_check": "dtwin_gui.clouds.azure.code_check:check_code",
+            "sdk_steps": "dtwin_gui.clouds.azure.sdk.steps:azure_steps",
+            "sdk_context": "dtwin_gui.clouds.azure.sdk.context:make_context",
+            "saved_steps": "dtwin_gui.clouds.azure.sdk.state:saved_steps",
         },
     )
 )

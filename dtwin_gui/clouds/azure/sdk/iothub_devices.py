@@ -47,7 +47,9 @@ def initial_twin(device) -> dict:
 
 
 def _write_secret(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from dtwin_gui.build.cache import ensure_private_dir
+
+    ensure_private_dir(path.parent)  # 0700, as the rest of the workspace
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(text)
