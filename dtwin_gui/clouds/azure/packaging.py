@@ -57,6 +57,16 @@ def served_boundaries(topology: Topology, role: str) -> list[str]:
     )
 
 
+def local_names(config: dict, topology: Topology) -> dict:
+    """``config`` with the functions it calls (processor routes, event actions) named as
+    the Function Apps name them: by topology name, not the twin-prefixed deployed name."""
+    short = {topology.deployed_name(f): f.name for f in topology.functions}
+    for key in ("routes", "actions"):
+        if isinstance(config.get(key), dict):
+            config[key] = {k: short.get(v, v) for k, v in config[key].items()}
+    return config
+
+
 def app_package(
     project: Project,
     topology: Topology,
@@ -76,9 +86,11 @@ def app_package(
             entries.append(Entry(f"{user_dir}/{e.arcname[len(USER_DIR) + 1 :]}", e.source))
         manifest_functions.append(
             {
-                "name": member.deployed_name,
+                # Inside an app a function is named by the topology (the app's name carries
+                # the twin's): its route, the intent's and the modules' function names.
+                "name": member.function.name,
                 "role": member.role,
-                "config": member.config.to_json(),
+                "config": local_names(member.config.to_json(), topology),
                 "user_dir": user_dir,
                 "glue_boundaries": served_boundaries(topology, member.role),
             }

@@ -85,3 +85,28 @@ def test_a_changed_processor_changes_only_the_l2_app(project, tmp_path):
     after = {r.name: r.sha256 for r in build_packages(project, tmp_path / "out", cloud="azure")}
     changed = {name for name in before if before[name] != after[name]}
     assert len(changed) == 1 and "l2" in next(iter(changed)).lower()
+
+
+def test_functions_are_named_inside_their_app_as_the_intent_and_modules_name_them(
+    project, tmp_path
+):
+    """The dispatcher's Event Grid endpoint (``.../functions/dispatcher``), the receivers'
+    routes (``/api/hot-reader``) and the calls between functions all use the topology's
+    names: the app's name carries the twin's."""
+    from dtwin_gui.clouds.azure.intent import azure_intent
+    from dtwin_gui.core.project import load_project
+    from dtwin_gui.core.topology import topology_for_project
+
+    _all_azure(project)
+    loaded = load_project(project)
+    intent = azure_intent(loaded, topology_for_project(loaded))
+    expected = {app.layer: {f.name for f in app.functions} for app in intent.function_apps}
+    found, calls = {}, set()
+    for result in build_packages(project, tmp_path / "out", cloud="azure"):
+        manifest = json.loads(zipfile.ZipFile(result.path).read("dtwin_app.json"))
+        found[manifest["layer"]] = {f["name"] for f in manifest["functions"]}
+        for f in manifest["functions"]:
+            calls |= set(f["config"]["routes"].values()) | set(f["config"]["actions"].values())
+    assert found == expected
+    assert "dispatcher" in found["L1"] and "hot-reader" in found["L3_hot"]
+    assert calls and calls <= found["L2"]  # processors and actions, by their app's names
