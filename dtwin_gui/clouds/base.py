@@ -317,12 +317,13 @@ PART_NAMES = (
     "adopt",  # (connection, twin, plan, terraform_dir, plan_document) -> [Adoption] it lost
     "adopt_before_destroy",  # (connection, twin, terraform_dir, plan_document) -> [Adoption]
     "identity",  # (connection, outputs) -> JSON-able identity of the live target (fingerprint)
-    "publish",  # (connection) -> publish(topic, body: bytes): a device's telemetry into L1
+    "publish",  # (connection, *, workspace) -> publish(topic, body: bytes): telemetry into L1
     "hot_reader",  # (connection, topology, outputs, *, root, secret) -> reader of L3 hot
     "saved_steps",  # (sdk_state.json data) -> {step_id: saved} of its steps (older files too)
     "provision",  # (ProvisionContext, saved) -> saved: creates the intent on emulators (sandbox)
     "deprovision",  # (ProvisionContext, saved) -> [what is left]: removes what provision made
     "receiver_urls",  # (ProvisionContext) -> {boundary: url} it hosts, known before apply
+    "probe_provisioned",  # (connection, record, topology, *, live) -> [StepProbe] (Status page)
 )
 
 _registry: dict[Cloud, CloudPlugin] = {}

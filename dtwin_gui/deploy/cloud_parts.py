@@ -152,15 +152,21 @@ def trace_telemetry(project, connections, outputs: Mapping, **kw: Any):
 
 
 def telemetry_publisher(project, connections) -> tuple[Cloud, Callable[[str, bytes], None]]:
-    """``(cloud of L1, publish(topic, body))``: how a device's telemetry enters the twin."""
+    """``(cloud of L1, publish(topic, body))``: how a device's telemetry enters the twin.
+
+    The part gets the deployment's workspace too: a device's own credentials are kept there
+    (Azure: each device's IoT Hub connection string)."""
     from dtwin_gui.deploy.simulate import SimulationError
+    from dtwin_gui.deploy.workspace import DeploymentWorkspace
 
     connections = Connections.wrap(connections)
     cloud = _l1_cloud(project, connections, "sending telemetry", SimulationError)
     part = plugin(cloud).part("publish")
     if part is None:
         raise SimulationError(f"dtwin cannot send telemetry to {plugin(cloud).label} yet")
-    return cloud, part(_connection(connections, cloud, SimulationError))
+    connection = _connection(connections, cloud, SimulationError)
+    workspace = DeploymentWorkspace(project.root, connections.name)
+    return cloud, part(connection, workspace=workspace)
 
 
 # --- after a deploy: the code every function runs ------------------------------------------------

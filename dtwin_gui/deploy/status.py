@@ -5,6 +5,9 @@ With ``probe`` every resource of the state is looked up in its cloud (each conne
 on a cloud this deployment is not connected to is shown as elsewhere. A layer is deployed only
 when all of them are there; otherwise it is partial and lists what is missing ("3 of 16
 missing"), and the last deploy's fingerprint is forgotten so that a deploy recreates them.
+
+A cloud the sandbox provisions on emulators (no Terraform state, :mod:`.provision_phase`) is
+looked up by its plugin's ``probe_provisioned`` part from the saved provision record.
 """
 
 from __future__ import annotations
@@ -46,6 +49,13 @@ KINDS = {
     "grafana-dashboard": "Grafana dashboard",
     "grafana-datasource": "Grafana data source",
     "grafana-service-account": "Grafana service account",
+    "function-app": "Function App",
+    "cosmos-container": "Cosmos container",
+    "blob-container": "Blob container",
+    "iothub": "IoT Hub",
+    "iothub-device": "IoT Hub device",
+    "digital-twins": "Digital Twins instance",
+    "grafana": "Managed Grafana",
 }
 
 
@@ -68,7 +78,7 @@ class ResourceStatus:
     name: str
     state: str  # present | missing | drifted | error
     detail: str = ""
-    source: str = "terraform"  # terraform | sdk
+    source: str = "terraform"  # terraform | sdk | provisioned (on the sandbox's emulators)
 
     @property
     def kind(self) -> str:
@@ -196,6 +206,8 @@ def collect_status(deployment, *, probe: bool = True) -> StatusReport:
     ]
     if probe and not snapshot.empty:
         _probe_state(deployment.connections, snapshot, layers, setup)
+    if topology is not None:
+        _add_provisioned(deployment, topology, layers, live=probe)
     if probe and workspace.sdk_state_file.exists():
         _add_probes(deployment, layers)
     for status in layers.values():
@@ -240,6 +252,47 @@ def _probe_state(connections, snapshot, layers: dict[str, LayerStatus], setup) -
                 continue
             word = "missing" if found.state == MISSING else "not checked"
             status.missing.append(f"{resource.kind} {resource.name} ({word}: {resource.address})")
+
+
+def _add_provisioned(deployment, topology, layers: dict[str, LayerStatus], *, live: bool) -> None:
+    """The objects of each connected cloud the sandbox provisioned (no Terraform state): its
+    plugin's ``probe_provisioned`` part looks them up (``live``) or lists the record."""
+    from dtwin_gui.clouds import plugin
+    from dtwin_gui.core.providers import parse_cloud
+    from dtwin_gui.deploy.provision_phase import load_state
+
+    for name, record in sorted(load_state(deployment.workspace).items()):
+        cloud = parse_cloud(name)
+        if cloud is None or cloud not in deployment.connections:
+            continue
+        part = plugin(cloud).part("probe_provisioned")
+        if part is None:
+            continue  # its layers stay "not deployed": nothing of them can be shown
+        own = [s for s in layers.values() if s.cloud == str(cloud) and s.state != ELSEWHERE]
+        try:
+            probes = part(deployment.connections[cloud], record, topology, live=live)
+        except Exception as exc:  # an unreachable emulator is a status, not a crash
+            for status in own:
+                status.resources.append(
+                    ResourceStatus(
+                        f"provisioned:{name}", "probe", name, "error", str(exc), "provisioned"
+                    )
+                )
+                status.missing.append(f"live probes failed: {type(exc).__name__}: {exc}")
+            continue
+        _add_step_probes(layers, probes, "provisioned")
+
+
+def _add_step_probes(layers: dict[str, LayerStatus], probes, source: str) -> None:
+    for p in probes:
+        status = layers.get(str(p.layer))
+        if status is None or status.state == ELSEWHERE:
+            continue
+        status.resources.append(
+            ResourceStatus(f"{source}:{p.kind}:{p.name}", p.kind, p.name, p.state, p.detail, source)
+        )
+        if p.state != "present":
+            status.missing.append(f"{resource_kind(p.kind)} {p.name} ({p.state}: {p.detail})")
 
 
 def _add_probes(deployment, layers: dict[str, LayerStatus]) -> None:

@@ -6,6 +6,9 @@ Each device signs with its own SAS token, made from the device connection string
 emulated hub over IoT Hub's HTTPS device API (``POST /devices/{id}/messages/events``, ``GET``
 and ``DELETE`` on ``/devices/{id}/messages/deviceBound``): the SDK's MQTT port is fixed at 8883.
 On a real hub the same REST device API works; MQTT with azure-iot-device is left for later.
+
+:func:`publisher` is the plugin's ``publish`` part (the simulator, :mod:`dtwin_gui.deploy.
+simulate`): the device of each message is the one its telemetry topic names.
 """
 
 from __future__ import annotations
@@ -98,3 +101,63 @@ class DeviceClient:
                 verify=self.verify,
                 timeout=10,
             )
+
+
+# --- the ``publish`` part -------------------------------------------------------------------
+def device_of(topic: str) -> str:
+    """The device id of a telemetry topic (``dtwin/<twin>/<device>/telemetry``)."""
+    parts = topic.split("/")
+    if len(parts) != 4 or parts[0] != "dtwin" or parts[3] != "telemetry" or not parts[2]:
+        raise ValueError(f"{topic!r} is not a telemetry topic (dtwin/<twin>/<device>/telemetry)")
+    return parts[2]
+
+
+def publisher(connection, *, workspace=None):
+    """The part ``publish``: ``publish(topic, body)`` sends ``body`` as the topic's device,
+    over IoT Hub's HTTPS device API with the device's own SAS key (its connection string is in
+    ``workspace``, the deployment's :class:`~dtwin_gui.deploy.workspace.DeploymentWorkspace`,
+    where the ``azure.iothub_devices`` step wrote it). One client per device, made on its
+    first message; safe to share between publishing threads."""
+    import threading
+
+    from dtwin_gui.deploy.simulate import SimulationError
+
+    if workspace is None:
+        raise SimulationError("publishing to Azure IoT Hub needs the deployment's workspace")
+    folder = Path(getattr(workspace, "root", workspace))
+    verify: str | bool = True
+    if connection.is_sandbox:
+        verify = getattr(connection, "ca_path", "") or True
+    clients: dict[str, DeviceClient] = {}
+    lock = threading.Lock()
+
+    def client(device_id: str) -> DeviceClient:
+        with lock:
+            if device_id not in clients:
+                path = connection_string_path(folder, device_id)
+                if not path.is_file():
+                    raise SimulationError(
+                        f"device {device_id} has no IoT Hub identity in this deployment "
+                        f"({path} is missing); deploy the twin first"
+                    )
+                clients[device_id] = DeviceClient.from_workspace(folder, device_id, verify)
+            return clients[device_id]
+
+    def publish(topic: str, body: bytes) -> None:
+        try:
+            device_id = device_of(topic)
+        except ValueError as exc:
+            raise SimulationError(str(exc)) from None
+        device = client(device_id)
+        try:
+            device.send(body)
+        except requests.RequestException as exc:
+            raise SimulationError(
+                f"IoT Hub at {device.host} did not take {device_id}'s message: {exc}; "
+                "check that the twin is deployed and the hub reachable"
+                + (" (dtwin sandbox status)" if connection.is_sandbox else "")
+            ) from None
+        except RuntimeError as exc:  # the hub's refusal, with its status and answer
+            raise SimulationError(f"{exc}; deploy the twin again to renew its devices") from None
+
+    return publish
