@@ -112,7 +112,7 @@ class AzureFunction:
         )
 
     def twin_updater(self) -> AdtTwinUpdater:
-        return AdtTwinUpdater.from_env(self.environ)
+        return AdtTwinUpdater.from_env(self.environ, self.config.devices)
 
     def sender(self, prefix: str, layer: str | None = None):
         from dtwin_gui.runtime.core.glue import Sender

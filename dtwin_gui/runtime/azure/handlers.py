@@ -145,6 +145,8 @@ def _persister(fn: AzureFunction):
         from dtwin_gui.runtime.core.glue import RemoteTwinUpdater
 
         twin = RemoteTwinUpdater(fn.sender("TWIN_UPDATE"))
+    elif fn.environ.get(L4_APP_URL) and fn.layer != "L4":
+        twin = _LocalTwinUpdater(fn.invoker)  # L4 on Azure too: its app, with its key
     return _internal(
         lambda f, record: persist(
             record,
@@ -155,6 +157,21 @@ def _persister(fn: AzureFunction):
             log=f.log,
         )
     )(fn)
+
+
+#: Set in the persister's app when L4 is Azure Digital Twins in the same subscription.
+L4_APP_URL = "DTWIN_APP_URL_L4"
+
+
+class _LocalTwinUpdater:
+    """Twin updates to the ADT updater of L4's Function App (same cloud: the app's functions
+    key authenticates, no glue)."""
+
+    def __init__(self, invoker) -> None:
+        self.invoker = invoker
+
+    def put(self, record: dict) -> None:
+        self.invoker.invoke("L4/adt-updater", record)
 
 
 def _event_checker(fn: AzureFunction):
@@ -241,15 +258,18 @@ def _archive_writer_kinds(fn: AzureFunction) -> dict:
 
 
 def _adt_updater(fn: AzureFunction):
-    # Always a signed receiver: the persister sends twin updates over the glue
-    # (DTWIN_TWIN_UPDATE_URL) whether it runs on Azure or on another cloud.
+    # A signed receiver when the persister runs on another cloud (the twin-update boundary
+    # crosses: DTWIN_GLUE_SECRET is the boundary's); else an internal function the persister
+    # of L2's Function App calls with L4's functions key.
     updater = fn.twin_updater()
 
-    def update(payload, envelope):
+    def update(payload, envelope=None):
         updater.put(payload)
         return {"device_id": payload.get("device_id")}
 
-    return _receiver(lambda f: {"twin-update": update})(fn)
+    if fn.env.get("DTWIN_GLUE_SECRET"):
+        return _receiver(lambda f: {"twin-update": update})(fn)
+    return _internal(lambda f, record: update(record))(fn)
 
 
 def _hot_reader(fn: AzureFunction):
@@ -319,14 +339,18 @@ ROLES: dict[str, tuple[str, Callable[[AzureFunction], Callable]]] = {
 RECEIVER_ROLES = frozenset(
     {"ingestion", "hot-writer", "cold-writer", "archive-writer", "adt-updater"}
 )
+#: Roles open to signed callers only when another cloud calls them (their boundary crosses);
+#: otherwise functions of this twin on Azure call them with the functions key.
+SIGNED_WHEN_CROSSING = frozenset({"hot-reader", "adt-updater"})
 
 
 def anonymous(role: str, environ) -> bool:
     """Whether ``role``'s HTTP route is open to callers without a functions key: the glue
-    receivers, and the hot reader when it has remote readers (then every query is signed)."""
-    if role in RECEIVER_ROLES:
+    receivers, and the hot reader and ADT updater when another cloud calls them (then every
+    call is signed)."""
+    if role in RECEIVER_ROLES - SIGNED_WHEN_CROSSING:
         return True
-    return role == "hot-reader" and bool(environ.get("DTWIN_GLUE_SECRET"))
+    return role in SIGNED_WHEN_CROSSING and bool(environ.get("DTWIN_GLUE_SECRET"))
 
 
 def trigger_of(role: str) -> str:

@@ -168,15 +168,26 @@ class IotHubFeedbackPublisher:
             r.read()
 
 
-def twin_patch(record: dict) -> list[dict]:
-    """The JSON patch that sets a twin's properties to the record's values."""
+def twin_patch(record: dict, names: frozenset[str] | None = None) -> list[dict]:
+    """The JSON patch that sets a twin's properties to the record's values (only ``names``,
+    the properties the device declares, when given: the twin's model has no others)."""
     if not isinstance(record.get("device_id"), str):
         raise RecordError("a twin update needs the record's device_id")
     return [
         {"op": "add", "path": f"/{name}", "value": value}
         for name, value in sorted(record.items())
-        if name not in _KEY_FIELDS and value is not None
+        if name not in _KEY_FIELDS and value is not None and (names is None or name in names)
     ]
+
+
+def _source_time(twin: dict, name: str):
+    from dtwin_gui.runtime.core.records import parse_timestamp
+
+    moment = ((twin.get("$metadata") or {}).get(name) or {}).get("sourceTime")
+    try:
+        return parse_timestamp(moment) if moment else None
+    except (TypeError, ValueError):
+        return None
 
 
 class _StaticToken:
@@ -192,13 +203,26 @@ class _StaticToken:
 
 
 class AdtTwinUpdater:
-    """Updates the device's twin in Azure Digital Twins (twin id = device id)."""
+    """Updates the device's twin in Azure Digital Twins (twin id = device id).
 
-    def __init__(self, client) -> None:
+    Event Grid delivers telemetry in no particular order and several instances update
+    twins at once, so the newest record wins: each property carries the record's time as its
+    ``$metadata.<property>.sourceTime``; a property whose twin value is newer is left, and the
+    patch is conditional on the twin's ETag (a concurrent update: read again, retry).
+    ``properties`` maps each device to the properties it declares (the baked config's
+    ``devices``): only those are written, as the twin's model has no others.
+    """
+
+    ATTEMPTS = 8
+
+    def __init__(self, client, properties: Mapping[str, Mapping] | None = None) -> None:
         self.client = client
+        self.properties = properties
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> AdtTwinUpdater:
+    def from_env(
+        cls, environ: Mapping[str, str], properties: Mapping[str, Mapping] | None = None
+    ) -> AdtTwinUpdater:
         from azure.digitaltwins.core import DigitalTwinsClient
 
         token = environ.get("DTWIN_AZURE_STATIC_TOKEN")
@@ -211,11 +235,44 @@ class AdtTwinUpdater:
         options = {}
         if environ.get("DTWIN_CA_BUNDLE"):
             options["connection_verify"] = environ["DTWIN_CA_BUNDLE"]
-        return cls(DigitalTwinsClient(environ["DTWIN_ADT_URL"], credential, **options))
+        client = DigitalTwinsClient(environ["DTWIN_ADT_URL"], credential, **options)
+        return cls(client, properties)
 
     def put(self, record: dict) -> None:
-        patch = twin_patch(record)
-        if patch:
-            self.client.update_digital_twin(record["device_id"], patch)
+        from azure.core import MatchConditions
+        from azure.core.exceptions import ResourceModifiedError
+
+        from dtwin_gui.runtime.core.records import parse_timestamp
+
+        device = record.get("device_id")
+        declared = None
+        if self.properties is not None and isinstance(device, str):
+            declared = frozenset(self.properties.get(device) or ())
+        patch = twin_patch(record, declared)
+        if not patch:
+            return
+        when = record.get("timestamp")
+        moment = parse_timestamp(when)
+        for _ in range(self.ATTEMPTS):
+            twin = self.client.get_digital_twin(device)
+            ops = []
+            for op in patch:
+                name = op["path"][1:]
+                seen = _source_time(twin, name)
+                if seen is None or seen <= moment:
+                    ops += [
+                        op,
+                        {"op": "add", "path": f"/$metadata/{name}/sourceTime", "value": when},
+                    ]
+            if not ops:
+                return  # the twin holds newer values of every property
+            try:
+                self.client.update_digital_twin(
+                    device, ops, etag=twin["$etag"], match_condition=MatchConditions.IfNotModified
+                )
+                return
+            except ResourceModifiedError:
+                continue  # another update came first: read the twin again
+        raise RuntimeError(f"twin {device}: {self.ATTEMPTS} concurrent updates in a row")
 
     update = put

@@ -165,6 +165,9 @@ class DigitalTwinsEmulation:
         if method == "GET":
             return AzureResponse.of_json(200, twin, {"ETag": twin["$etag"]})
         if method == "PATCH":
+            match = request.header("if-match")
+            if match and match != "*" and match != twin["$etag"]:
+                return _error(412, "PreconditionFailed", f"{twin_id} changed since {match}")
             error = _apply_patch(twin, request.json() or [])
             if error:
                 return _error(400, "JsonPatchInvalid", error)
@@ -266,9 +269,15 @@ def _literal(text: str):
 
 
 def _apply_patch(twin: dict, ops: list[dict]) -> str | None:
-    """RFC 6902 add/replace/remove on a twin's properties (nested by '/')."""
+    """RFC 6902 add/replace/remove on a twin's properties (nested by '/'), and a property's
+    ``/$metadata/<property>/sourceTime`` (when the value was measured), as ADT allows."""
     for op in ops:
         keys = [k.replace("~1", "/").replace("~0", "~") for k in op.get("path", "").split("/")[1:]]
+        if len(keys) == 3 and keys[0] == "$metadata" and keys[2] == "sourceTime":
+            if op.get("op") not in ("add", "replace") or keys[1] not in twin:
+                return f"path {op.get('path')!r}: no such property"
+            twin["$metadata"].setdefault(keys[1], {})["sourceTime"] = op.get("value")
+            continue
         if not keys or keys[0].startswith("$"):
             return f"path {op.get('path')!r} cannot be patched"
         parent = twin
@@ -284,6 +293,6 @@ def _apply_patch(twin: dict, ops: list[dict]) -> str | None:
         else:
             return f"{kind} {op.get('path')!r}: the property does not exist"
         if len(keys) == 1:
-            twin["$metadata"][last] = {"lastUpdateTime": _now()}
+            twin["$metadata"].setdefault(last, {})["lastUpdateTime"] = _now()
     twin["$metadata"]["$lastUpdateTime"] = _now()
     return None
