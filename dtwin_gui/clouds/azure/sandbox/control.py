@@ -14,6 +14,7 @@ as dropped.
 
 from __future__ import annotations
 
+import base64
 import logging
 import queue
 import threading
@@ -176,7 +177,7 @@ class AzureControl:
                 hub = self.iothubs.get(name)
                 if hub is None:
                     return _error(404, f"no IoT Hub {name}")
-                return _json(200, {"messages": hub.pending_c2d(parts[3])})
+                return _json(200, {"messages": [_c2d_json(m) for m in hub.pending_c2d(parts[3])]})
             if len(parts) == 2 and method == "PUT":
                 return _json(200, self._put_iothub(name, (body or {}).get("route_to")))
         if kind in ("iothubs", "digitaltwins", "grafana") and len(parts) == 2:
@@ -256,6 +257,16 @@ class AzureControl:
 
     def stop(self) -> None:
         self.host.stop()
+
+
+def _c2d_json(message: dict) -> dict:
+    """A queued cloud-to-device message as JSON: its body as text (or base64 when binary)."""
+    body = message.get("body") or b""
+    try:
+        text, encoding = body.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        text, encoding = base64.b64encode(body).decode(), "base64"
+    return {**message, "body": text, "bodyEncoding": encoding}
 
 
 def _iso(moment: datetime) -> str:
