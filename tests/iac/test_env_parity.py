@@ -25,7 +25,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers_hcl import Block, EnvKeys, env_keys, module_locals, parse_module, parse_text
+from helpers_hcl import (
+    Block,
+    EnvKeys,
+    env_keys,
+    module_locals,
+    name_of,
+    parse_module,
+    parse_text,
+    text,
+    trees,
+    unwrap,
+)
 
 from dtwin_gui.core.providers import CLOUDS, SLOT_INFO, SLOTS, Cloud
 from dtwin_gui.core.topology import BOUNDARY_SPECS, compute_topology
@@ -56,6 +67,10 @@ class FunctionShape:
     platform: frozenset[str] = frozenset()
     #: Whether the receivers' secrets are set per boundary (one environment, many functions).
     boundary_scoped: bool = False
+    #: The shared module (``_*``) that holds the function resource, which a layer calls with
+    #: its own settings as the ``shared_input`` map, merged into the resource's environment.
+    shared: str | None = None
+    shared_input: str = "app_settings"
 
 
 SHAPES: dict[Cloud, FunctionShape] = {
@@ -87,6 +102,7 @@ SHAPES: dict[Cloud, FunctionShape] = {
             }
         ),
         boundary_scoped=True,
+        shared="_function_app",
     ),
 }
 
@@ -105,7 +121,7 @@ class DeployedFunction:
         return f"{self.module}.{self.type}.{self.label}"
 
 
-def _environment(block: Block, shape: FunctionShape, locals_) -> EnvKeys:
+def _environment_expression(block: Block, shape: FunctionShape):
     *nested, attribute = shape.env
     for name in nested:
         found = block.blocks(name)
@@ -113,7 +129,50 @@ def _environment(block: Block, shape: FunctionShape, locals_) -> EnvKeys:
         (block,) = found
     attributes = block.attributes()
     assert attribute in attributes, f"{'.'.join(block.labels)} sets no {attribute}"
-    return env_keys(attributes[attribute], locals_)
+    return attributes[attribute]
+
+
+def _environment(block: Block, shape: FunctionShape, locals_) -> EnvKeys:
+    return env_keys(_environment_expression(block, shape), locals_)
+
+
+def _union(parts: list[EnvKeys]) -> EnvKeys:
+    return EnvKeys(
+        frozenset().union(*(p.possible for p in parts)),
+        frozenset().union(*(p.always for p in parts)),
+    )
+
+
+def _calls_shared(block: Block, shape: FunctionShape) -> bool:
+    source = block.attributes().get("source")
+    return (
+        shape.shared is not None
+        and block.type == "module"
+        and source is not None
+        and text(source).strip('"') == f"../{shape.shared}"
+    )
+
+
+def _shared_environment(cloud_dir: Path, shape: FunctionShape, call: Block, locals_) -> EnvKeys:
+    """The keys a call of the shared module sets: the shared resource's environment, a
+    ``merge()`` whose ``var.<shared_input>`` argument is the map the layer passes in."""
+    blocks = parse_module(cloud_dir / shape.shared)
+    shared_locals = module_locals(blocks)
+    resources = [b for b in blocks if b.type == "resource" and b.labels[0] in shape.types]
+    assert len(resources) == 1, f"{shape.shared}: expected one function resource"
+    node = unwrap(_environment_expression(resources[0], shape))
+    assert node.data == "function_call" and name_of(trees(node)[0]) == "merge", (
+        f"{shape.shared}: the environment must be a merge() of the layer's {shape.shared_input}"
+    )
+    given = call.attributes().get(shape.shared_input)
+    parts = []
+    for argument in trees(next(t for t in trees(node) if t.data == "arguments")):
+        if text(argument) == f"var.{shape.shared_input}":
+            if given is not None:
+                parts.append(env_keys(given, locals_))
+        else:
+            parts.append(env_keys(argument, shared_locals))
+    return _union(parts)
 
 
 def layer_dirs(cloud_dir: Path) -> list[Path]:
@@ -130,6 +189,9 @@ def deployed_functions(cloud_dir: Path, shape: FunctionShape) -> list[DeployedFu
             if block.type == "resource" and block.labels[0] in shape.types:
                 keys = _environment(block, shape, locals_)
                 out.append(DeployedFunction(folder.name, *block.labels, keys))
+            elif _calls_shared(block, shape):
+                keys = _shared_environment(cloud_dir, shape, block, locals_)
+                out.append(DeployedFunction(folder.name, "module", *block.labels, keys))
     return out
 
 
@@ -203,10 +265,7 @@ def parity_problems(cloud: Cloud, cloud_dir: Path) -> list[str]:
             by_module.setdefault(fn.module, []).append(fn)
         for module, apps in sorted(by_module.items()):
             roles = {role for role, where in placed if where == module}
-            keys = EnvKeys(
-                frozenset().union(*(a.keys.possible for a in apps)),
-                frozenset().union(*(a.keys.always for a in apps)),
-            )
+            keys = _union([a.keys for a in apps])
             problems += _contract_problems(f"{cloud}/{module}", keys, roles, shape)
         in_modules = {(role, where) for role, where in placed if where in by_module}
     for role, module in sorted(placed - in_modules):
@@ -342,3 +401,31 @@ def test_an_azure_app_setting_a_plain_glue_secret_is_caught(tmp_path):
     )
     problems = parity_problems(Cloud.AZURE, tmp_path / "azure")
     assert "azure/l3_hot sets variables outside its contract: ['DTWIN_GLUE_SECRET']" in problems
+
+
+def test_an_azure_layer_calling_the_shared_app_is_checked_through_it(tmp_path):
+    """The layer's own settings come in as the shared module's ``app_settings``; the shared
+    module adds the platform's, DTWIN_TWIN_NAME and DTWIN_LOG_LEVEL."""
+    import shutil
+
+    shutil.copytree(MODULES / "azure" / "_function_app", tmp_path / "azure" / "_function_app")
+    roles = {role for role, module in placements(Cloud.AZURE) if module == "l3_cold"}
+    names = {n for r in roles for n in contract_names(r, SHAPES[Cloud.AZURE])[0]}
+    own = sorted(names - {"DTWIN_TWIN_NAME", "DTWIN_LOG_LEVEL"})
+    call = """
+module "app" {{
+  source       = "../_function_app"
+  app_settings = {{ {settings} }}
+}}
+"""
+    settings = ", ".join(f'{n} = "x"' for n in own)
+    _write(tmp_path / "azure" / "l3_cold", call.format(settings=settings))
+    problems = parity_problems(Cloud.AZURE, tmp_path / "azure")
+    assert not [p for p in problems if "l3_cold" in p and "topology puts" not in p], problems
+
+    dropped = own[-1]
+    settings = ", ".join(f'{n} = "x"' for n in own if n != dropped)
+    _write(tmp_path / "azure2" / "l3_cold", call.format(settings=settings))
+    shutil.copytree(MODULES / "azure" / "_function_app", tmp_path / "azure2" / "_function_app")
+    problems = parity_problems(Cloud.AZURE, tmp_path / "azure2")
+    assert f"azure/l3_cold can never set [{dropped!r}]" in problems

@@ -8,16 +8,6 @@
 # Its app settings are the contracts of dispatcher and connector
 # (dtwin_gui/runtime/core/contracts.py) — tests/iac/test_env_parity.py proves it.
 
-locals {
-  platform_settings = {
-    FUNCTIONS_WORKER_RUNTIME              = "python"
-    SCM_DO_BUILD_DURING_DEPLOYMENT        = "true"
-    ENABLE_ORYX_BUILD                     = "true"
-    AzureWebJobsFeatureFlags              = "EnableWorkerIndexing"
-    APPLICATIONINSIGHTS_CONNECTION_STRING = var.host.application_insights_connection_string
-  }
-}
-
 resource "azurerm_iothub" "hub" {
   name                = var.iothub_name
   resource_group_name = var.common.resource_group_name
@@ -30,48 +20,22 @@ resource "azurerm_iothub" "hub" {
   }
 }
 
-resource "azurerm_linux_function_app" "app" {
-  name                          = var.app_name
-  resource_group_name           = var.common.resource_group_name
-  location                      = var.common.location
-  service_plan_id               = var.host.service_plan_id
-  storage_account_name          = var.host.storage_account_name
-  storage_uses_managed_identity = true
-  https_only                    = true
-  zip_deploy_file               = var.package
-  tags                          = var.common.tags
+module "app" {
+  source = "../_function_app"
 
-  app_settings = merge(local.platform_settings, {
-    DTWIN_TWIN_NAME          = var.common.twin_name
-    DTWIN_LOG_LEVEL          = var.common.log_level
+  common   = var.common
+  host     = var.host
+  app_name = var.app_name
+  package  = var.package
+
+  app_settings = {
     DTWIN_CONNECTOR_FUNCTION = var.remote_url == null ? "" : "connector"
     DTWIN_REMOTE_URL         = var.remote_url == null ? "" : var.remote_url
     DTWIN_REMOTE_SECRET      = var.remote_secret == null ? "" : var.remote_secret
     # The dispatcher calls the processors of L2's app when L2 is on Azure too.
     DTWIN_APP_URL_L2       = var.l2_app_url == null ? "" : var.l2_app_url
     DTWIN_FUNCTIONS_KEY_L2 = var.l2_functions_key == null ? "" : var.l2_functions_key
-  })
-
-  identity {
-    type = "SystemAssigned"
   }
-
-  site_config {
-    application_insights_connection_string = var.host.application_insights_connection_string
-
-    application_stack {
-      python_version = "3.11"
-    }
-  }
-}
-
-module "app" {
-  source = "../_function_app"
-
-  app_name            = azurerm_linux_function_app.app.name
-  resource_group_name = var.common.resource_group_name
-  principal_id        = azurerm_linux_function_app.app.identity[0].principal_id
-  storage_account_id  = var.host.storage_account_id
 }
 
 # Event feedback (L2) sends cloud-to-device messages through the hub with its identity.
@@ -99,7 +63,7 @@ resource "azurerm_eventgrid_system_topic_event_subscription" "telemetry" {
   included_event_types = ["Microsoft.Devices.DeviceTelemetry"]
 
   azure_function_endpoint {
-    function_id          = "${azurerm_linux_function_app.app.id}/functions/dispatcher"
+    function_id          = "${module.app.id}/functions/dispatcher"
     max_events_per_batch = 1
   }
 

@@ -11,11 +11,11 @@ output "iothub_id" {
 }
 
 output "app_name" {
-  value = azurerm_linux_function_app.app.name
+  value = module.app.name
 }
 
 output "app_url" {
-  value = "https://${azurerm_linux_function_app.app.default_hostname}"
+  value = module.app.url
 }
 
 output "functions_key" {
@@ -24,5 +24,5 @@ output "functions_key" {
 }
 
 output "principal_id" {
-  value = azurerm_linux_function_app.app.identity[0].principal_id
+  value = module.app.principal_id
 }

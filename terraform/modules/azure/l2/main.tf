@@ -8,34 +8,20 @@
 # topology does not use is set empty, never left out where the contract requires it.
 
 locals {
-  platform_settings = {
-    FUNCTIONS_WORKER_RUNTIME              = "python"
-    SCM_DO_BUILD_DURING_DEPLOYMENT        = "true"
-    ENABLE_ORYX_BUILD                     = "true"
-    AzureWebJobsFeatureFlags              = "EnableWorkerIndexing"
-    APPLICATIONINSIGHTS_CONNECTION_STRING = var.host.application_insights_connection_string
-  }
-
   workflow  = var.workflow_definition == null ? null : jsondecode(var.workflow_definition)
   workflows = local.workflow == null || !var.event_checking ? {} : { notification = local.workflow }
 }
 
-resource "azurerm_linux_function_app" "app" {
-  name                          = var.app_name
-  resource_group_name           = var.common.resource_group_name
-  location                      = var.common.location
-  service_plan_id               = var.host.service_plan_id
-  storage_account_name          = var.host.storage_account_name
-  storage_uses_managed_identity = true
-  https_only                    = true
-  zip_deploy_file               = var.package
-  tags                          = var.common.tags
+module "app" {
+  source = "../_function_app"
+
+  common   = var.common
+  host     = var.host
+  app_name = var.app_name
+  package  = var.package
 
   app_settings = merge(
-    local.platform_settings,
     {
-      DTWIN_TWIN_NAME          = var.common.twin_name
-      DTWIN_LOG_LEVEL          = var.common.log_level
       DTWIN_PERSISTER_FUNCTION = "persister"
       # The ingestion receiver's secret (empty when L1 is on Azure too).
       DTWIN_GLUE_SECRET__L1_L2_INGESTION          = var.ingestion_secret == null ? "" : var.ingestion_secret
@@ -67,27 +53,6 @@ resource "azurerm_linux_function_app" "app" {
       DTWIN_WORKFLOW = azurerm_logic_app_workflow.notification["notification"].id
     },
   )
-
-  identity {
-    type = "SystemAssigned"
-  }
-
-  site_config {
-    application_insights_connection_string = var.host.application_insights_connection_string
-
-    application_stack {
-      python_version = "3.11"
-    }
-  }
-}
-
-module "app" {
-  source = "../_function_app"
-
-  app_name            = azurerm_linux_function_app.app.name
-  resource_group_name = var.common.resource_group_name
-  principal_id        = azurerm_linux_function_app.app.identity[0].principal_id
-  storage_account_id  = var.host.storage_account_id
 }
 
 resource "azurerm_logic_app_workflow" "notification" {
@@ -125,5 +90,5 @@ resource "azurerm_role_assignment" "workflow" {
 
   scope                = azurerm_logic_app_workflow.notification[each.key].id
   role_definition_name = "Logic App Operator"
-  principal_id         = azurerm_linux_function_app.app.identity[0].principal_id
+  principal_id         = module.app.principal_id
 }

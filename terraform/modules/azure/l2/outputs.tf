@@ -1,14 +1,14 @@
 output "app_name" {
-  value = azurerm_linux_function_app.app.name
+  value = module.app.name
 }
 
 output "app_url" {
-  value = "https://${azurerm_linux_function_app.app.default_hostname}"
+  value = module.app.url
 }
 
 output "ingestion_url" {
   description = "The ingestion receiver's URL (the L1 -> L2 boundary's receiver)."
-  value       = "https://${azurerm_linux_function_app.app.default_hostname}/api/ingestion"
+  value       = "${module.app.url}/api/ingestion"
 }
 
 output "functions_key" {
@@ -17,5 +17,5 @@ output "functions_key" {
 }
 
 output "principal_id" {
-  value = azurerm_linux_function_app.app.identity[0].principal_id
+  value = module.app.principal_id
 }

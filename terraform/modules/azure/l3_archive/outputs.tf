@@ -3,7 +3,7 @@ output "container_name" {
 }
 
 output "archive_writer_url" {
-  value = one([for app in azurerm_linux_function_app.app : "https://${app.default_hostname}/api/archive-writer"])
+  value = one([for app in module.app : "${app.url}/api/archive-writer"])
 }
 
 output "functions_key" {

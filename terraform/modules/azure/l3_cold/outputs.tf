@@ -3,11 +3,11 @@ output "container_name" {
 }
 
 output "app_name" {
-  value = azurerm_linux_function_app.app.name
+  value = module.app.name
 }
 
 output "cold_writer_url" {
-  value = "https://${azurerm_linux_function_app.app.default_hostname}/api/cold-writer"
+  value = "${module.app.url}/api/cold-writer"
 }
 
 output "functions_key" {
@@ -16,5 +16,5 @@ output "functions_key" {
 }
 
 output "principal_id" {
-  value = azurerm_linux_function_app.app.identity[0].principal_id
+  value = module.app.principal_id
 }

@@ -5,19 +5,11 @@
 # contributor role for the apps' identities, never the account keys.
 
 locals {
-  platform_settings = {
-    FUNCTIONS_WORKER_RUNTIME              = "python"
-    SCM_DO_BUILD_DURING_DEPLOYMENT        = "true"
-    ENABLE_ORYX_BUILD                     = "true"
-    AzureWebJobsFeatureFlags              = "EnableWorkerIndexing"
-    APPLICATIONINSIGHTS_CONNECTION_STRING = var.host.application_insights_connection_string
-  }
-
   # The Cosmos DB Built-in Data Contributor role.
   data_contributor = "00000000-0000-0000-0000-000000000002"
   # Who writes or reads the container: this layer's app and the writers given (L2's app).
   principals = merge(
-    { l3_hot = azurerm_linux_function_app.app.identity[0].principal_id },
+    { l3_hot = module.app.principal_id },
     var.data_principal_ids,
   )
 }
@@ -61,22 +53,16 @@ resource "azurerm_cosmosdb_sql_container" "hot" {
   default_ttl         = var.hot_ttl_days * 86400
 }
 
-resource "azurerm_linux_function_app" "app" {
-  name                          = var.app_name
-  resource_group_name           = var.common.resource_group_name
-  location                      = var.common.location
-  service_plan_id               = var.host.service_plan_id
-  storage_account_name          = var.host.storage_account_name
-  storage_uses_managed_identity = true
-  https_only                    = true
-  zip_deploy_file               = var.package
-  tags                          = var.common.tags
+module "app" {
+  source = "../_function_app"
+
+  common   = var.common
+  host     = var.host
+  app_name = var.app_name
+  package  = var.package
 
   app_settings = merge(
-    local.platform_settings,
     {
-      DTWIN_TWIN_NAME       = var.common.twin_name
-      DTWIN_LOG_LEVEL       = var.common.log_level
       DTWIN_HOT_STORE       = azurerm_cosmosdb_sql_container.hot.name
       DTWIN_COSMOS_ENDPOINT = azurerm_cosmosdb_account.hot.endpoint
       DTWIN_COSMOS_DATABASE = azurerm_cosmosdb_sql_database.twin.name
@@ -98,27 +84,6 @@ resource "azurerm_linux_function_app" "app" {
       DTWIN_COLD_WRITER_SECRET = var.cold_writer_secret
     },
   )
-
-  identity {
-    type = "SystemAssigned"
-  }
-
-  site_config {
-    application_insights_connection_string = var.host.application_insights_connection_string
-
-    application_stack {
-      python_version = "3.11"
-    }
-  }
-}
-
-module "app" {
-  source = "../_function_app"
-
-  app_name            = azurerm_linux_function_app.app.name
-  resource_group_name = var.common.resource_group_name
-  principal_id        = azurerm_linux_function_app.app.identity[0].principal_id
-  storage_account_id  = var.host.storage_account_id
 }
 
 resource "azurerm_cosmosdb_sql_role_assignment" "data" {

@@ -11,15 +11,15 @@ output "database_name" {
 }
 
 output "app_name" {
-  value = azurerm_linux_function_app.app.name
+  value = module.app.name
 }
 
 output "hot_reader_url" {
-  value = "https://${azurerm_linux_function_app.app.default_hostname}/api/hot-reader"
+  value = "${module.app.url}/api/hot-reader"
 }
 
 output "hot_writer_url" {
-  value = "https://${azurerm_linux_function_app.app.default_hostname}/api/hot-writer"
+  value = "${module.app.url}/api/hot-writer"
 }
 
 output "functions_key" {
@@ -28,5 +28,5 @@ output "functions_key" {
 }
 
 output "principal_id" {
-  value = azurerm_linux_function_app.app.identity[0].principal_id
+  value = module.app.principal_id
 }

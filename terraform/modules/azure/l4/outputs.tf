@@ -7,20 +7,20 @@ output "adt_url" {
 }
 
 output "app_url" {
-  value = "https://${azurerm_linux_function_app.app.default_hostname}"
+  value = module.app.url
 }
 
 output "app_name" {
-  value = azurerm_linux_function_app.app.name
+  value = module.app.name
 }
 
 output "twin_update_url" {
   description = "The ADT updater's URL (the L2 -> L4 boundary's receiver)."
-  value       = "https://${azurerm_linux_function_app.app.default_hostname}/api/adt-updater"
+  value       = "${module.app.url}/api/adt-updater"
 }
 
 output "hot_reader_proxy_url" {
-  value = "https://${azurerm_linux_function_app.app.default_hostname}/api/hot-reader-proxy"
+  value = "${module.app.url}/api/hot-reader-proxy"
 }
 
 output "functions_key" {
@@ -29,5 +29,5 @@ output "functions_key" {
 }
 
 output "principal_id" {
-  value = azurerm_linux_function_app.app.identity[0].principal_id
+  value = module.app.principal_id
 }

@@ -7,7 +7,7 @@ output "grafana_endpoint" {
 }
 
 output "hot_reader_proxy_url" {
-  value = one([for app in azurerm_linux_function_app.app : "https://${app.default_hostname}/api/hot-reader-proxy"])
+  value = one([for app in module.app : "${app.url}/api/hot-reader-proxy"])
 }
 
 output "functions_key" {
