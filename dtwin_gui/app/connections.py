@@ -137,9 +137,3 @@ def for_reading(name: str) -> Connections | None:
     if name == SANDBOX:
         return running_sandbox()
     return for_target(name)
-
-
-def aws_of(connections) -> Any:
-    """The AWS connection of ``connections`` (a single connection is taken as it is), for the
-    parts that reach only AWS so far (query, simulate, trace)."""
-    return Connections.wrap(connections)[Cloud.AWS]

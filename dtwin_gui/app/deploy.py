@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dtwin_gui.app.connections import aws_of
 from dtwin_gui.clouds.base import SANDBOX, Connections
 from dtwin_gui.core.run_events import Sink
 
@@ -75,4 +74,4 @@ def simulate(project_root: Path, connections, *, count: int | None = None, sink=
     :func:`dtwin_gui.deploy.simulate.simulate`); raises its ``SimulationError``."""
     from dtwin_gui.deploy.simulate import simulate as run
 
-    return run(Path(project_root), aws_of(connections), count=count, sink=sink)
+    return run(Path(project_root), connections, count=count, sink=sink)

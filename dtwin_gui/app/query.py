@@ -34,4 +34,4 @@ def newest_records(
     connections = made.for_reading(target_name)
     if connections is None:
         raise NotQueryable(SANDBOX_STOPPED)
-    return query_hot(root, made.aws_of(connections), device, since, limit)
+    return query_hot(root, connections, device, since, limit)

@@ -136,7 +136,9 @@ def unsupported_reason(slot: Slot, cloud: Cloud) -> str | None:
 #: Which clouds this version can deploy, per slot: the one place that says so (validation,
 #: the Layers page and the deploy orchestrator read it). A cloud may host a slot
 #: (:data:`SLOT_INFO`) before dtwin can deploy it there.
-DEPLOYABLE_CLOUDS: dict[Slot, frozenset[Cloud]] = {slot: frozenset({Cloud.AWS}) for slot in SLOTS}
+DEPLOYABLE_CLOUDS: dict[Slot, frozenset[Cloud]] = {
+    slot: frozenset({Cloud.AWS, Cloud.AZURE}) for slot in SLOTS
+}
 
 
 def deployable_clouds(slot: Slot) -> tuple[Cloud, ...]:

@@ -156,7 +156,7 @@ def _open_reader(project: Project, root: Path, connections: Connections, outputs
         able = [p.label for p in plugins() if "hot_reader" in p.parts] or ["no cloud"]
         raise QueryError(
             f"L3 hot is on {cloud}: this version reads the hot store on {' and '.join(able)} only",
-            f"put L3 hot on {able[0]} on the Layers page",
+            f"put L3 hot on {' or '.join(able)} on the Layers page",
         )
     if cloud not in connections:
         label = plugin(cloud).label

@@ -74,6 +74,7 @@ class TargetChoice(QObject):
         return Connections.wrap(self._aws_factory())
 
     def make_target(self) -> Any:
-        """The AWS connection of the deployment, for the parts that reach only AWS so far
-        (trace, test telemetry). Blocking: call on a worker thread."""
-        return made.aws_of(self.make_connections())
+        """The deployment's connections, as the Status page's status, trace, live values and
+        secrets take them (each part asks the cloud hosting its layer). Blocking: call on a
+        worker thread."""
+        return self.make_connections()

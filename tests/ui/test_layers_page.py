@@ -51,9 +51,8 @@ def test_choosing_azure_for_hot_storage_saves_and_shows_the_hop(layers, opened, 
     assert (Slot.L1, Slot.L2) not in crossing
     assert "hot-writer" in layers.glue.glue_names(Cloud.AZURE)
     assert layers.glue.glue_names(Cloud.AWS)  # the movers and proxies on the AWS side
-    # Not green: this version cannot deploy hot storage on Azure.
-    assert opened.steps.state(LAYERS_STEP) is StepState.ERROR
-    assert opened.steps.detail(LAYERS_STEP) == "1 layer not deployable"
+    # Green: hot storage on Azure deploys (issue 14).
+    assert opened.steps.state(LAYERS_STEP) is StepState.DONE
     wait_checked(qtbot, opened)
     assert not layers.diagram.grab().isNull()
 
@@ -110,20 +109,22 @@ def test_a_cloud_this_version_cannot_deploy_is_said_where_it_is_chosen(layers, o
     from dtwin_gui.core.providers import undeployable_reason
 
     for slot in SLOTS:
-        assert not layers.matrix.is_marked_undeployable(slot, Cloud.AWS)
-        assert "cannot deploy" not in layers.matrix.cell(slot, Cloud.AWS).toolTip()
+        for cloud in (Cloud.AWS, Cloud.AZURE):
+            assert not layers.matrix.is_marked_undeployable(slot, cloud)
+            assert "cannot deploy" not in layers.matrix.cell(slot, cloud).toolTip()
     assert not layers.deploy_note.isVisible()
-    cell = layers.matrix.cell(Slot.L3_HOT, Cloud.AZURE)
-    assert layers.matrix.is_marked_undeployable(Slot.L3_HOT, Cloud.AZURE)
-    assert undeployable_reason(Slot.L3_HOT, Cloud.AZURE) in cell.toolTip()
-    assert "cannot deploy" in cell.toolTip() and "choose AWS" in cell.toolTip()
+    cell = layers.matrix.cell(Slot.L3_HOT, Cloud.GOOGLE)
+    assert layers.matrix.is_marked_undeployable(Slot.L3_HOT, Cloud.GOOGLE)
+    assert undeployable_reason(Slot.L3_HOT, Cloud.GOOGLE) in cell.toolTip()
+    assert "cannot deploy" in cell.toolTip() and "choose AWS or Azure" in cell.toolTip()
 
     qtbot.mouseClick(cell, Qt.MouseButton.LeftButton)
     assert cell.isChecked()
-    assert cell.text() == "⚠ Cosmos DB"  # not the green tick of a deployable choice
+    assert cell.text() == "⚠ Firestore"  # not the green tick of a deployable choice
     assert layers.deploy_note.isVisible()
     note = layers.deploy_note.text()
-    assert "cannot deploy L3 hot on Azure" in note and "Choose AWS for this layer" in note
+    assert "cannot deploy L3 hot on Google Cloud" in note
+    assert "Choose AWS or Azure for this layer" in note
     wait_checked(qtbot, opened)
     (problem,) = [p for p in opened.session.report.errors if p.code == "provider-not-deployable"]
     assert (problem.file, problem.path) == (PROVIDERS, "$.layer_3_hot_provider")
@@ -145,7 +146,7 @@ def test_every_row_is_whole_at_the_default_window_size(layers, opened, qtbot):
     from dtwin_gui.core.providers import SLOT_INFO
 
     opened.resize(1280, 800)
-    qtbot.mouseClick(layers.preset_buttons["All Azure"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(layers.preset_buttons["All Google where possible"], Qt.MouseButton.LeftButton)
     assert layers.deploy_note.isVisible()  # the longest page: the note is shown too
     QApplication.processEvents()
     matrix = layers.matrix

@@ -1,10 +1,12 @@
 """Azure behind the contract of :mod:`dtwin_gui.clouds.base`.
 
-Parts so far: sign-in and permission preflight, connections, packaging (one Function App zip
-per layer), the Terraform fragment (real Azure), and in the sandbox the provisioner
-(:mod:`.provision`: the intent created on the emulators, since no azurerm provider can be
-installed here). ``deployable`` stays False until an all-Azure sandbox deploy runs end to end
-(the sandbox's Azure gateway and Functions host, SDK steps, probes and publish are pending).
+Parts: sign-in and permission preflight, connections, packaging (one Function App zip per
+layer), the Terraform fragment (real Azure), and in the sandbox the emulator (Azurite,
+cosmosdb-server, the HTTPS gateway with the Functions host and the IoT Hub / Digital Twins /
+Grafana emulations) and the provisioner (:mod:`.provision`: the intent created on the
+emulators, since no azurerm provider can be installed here); the SDK steps (devices, the
+Digital Twins graph, Grafana), status probes of what was provisioned, the code check,
+leftovers, the hot reader (`dtwin query`) and the device side (publish).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ PLUGIN = register(
     CloudPlugin(
         cloud=Cloud.AZURE,
         label="Azure",
-        deployable=False,
+        deployable=True,
         # No azurerm provider can be installed here: modules are checked, emulators provisioned.
         sandbox_path=SandboxPath.PROVISIONED,
         preflight=_preflight,
@@ -63,6 +65,10 @@ PLUGIN = register(
             "sdk_steps": "dtwin_gui.clouds.azure.sdk.steps:azure_steps",
             "sdk_context": "dtwin_gui.clouds.azure.sdk.context:make_context",
             "saved_steps": "dtwin_gui.clouds.azure.sdk.state:saved_steps",
+            "probe_provisioned": "dtwin_gui.clouds.azure.probes:probe_provisioned",
+            "leftovers": "dtwin_gui.clouds.azure.leftovers:find_leftovers",
+            "hot_reader": "dtwin_gui.clouds.azure.hot_store:open_reader",
+            "publish": "dtwin_gui.clouds.azure.publish:publisher",
         },
     )
 )

@@ -277,23 +277,3 @@ def _deprovision_control(ctx, saved: Mapping[str, Any]) -> list[str]:
             if "HTTP 404" not in str(exc):
                 left.append(f"{label}: {exc}")
     return left
-
-
-def leftovers(connection, twin_name: str) -> dict[str, list[str]]:
-    """What of the twin is still on the emulators (databases and containers by its name)."""
-    out: dict[str, list[str]] = {}
-    try:
-        dbs = [d["id"] for d in _cosmos(connection).list_databases()]
-        mine = [d for d in dbs if d == twin_name or d.startswith(twin_name + "-")]
-        if mine:
-            out["cosmos"] = mine
-    except Exception:
-        pass
-    try:
-        names = [c.name for c in _blob_service(connection).list_containers()]
-        mine = [n for n in names if n.startswith(twin_name + "-")]
-        if mine:
-            out["blob"] = mine
-    except Exception:
-        pass
-    return out

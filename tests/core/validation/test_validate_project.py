@@ -232,15 +232,15 @@ def test_google_rejected_for_l4_and_l5_with_reason(project):
 def test_a_cloud_this_version_cannot_deploy_is_an_error_at_its_provider_key(project):
     edit_json(
         project / "config_providers.json",
-        lambda p: p.update(layer_3_hot_provider="azure", layer_4_provider="google"),
+        lambda p: p.update(layer_3_hot_provider="google", layer_4_provider="google"),
     )
     report = validate_project(project)
     (problem,) = only(report, "provider-not-deployable")
     assert (problem.file, problem.path) == ("config_providers.json", "$.layer_3_hot_provider")
     lines = (project / "config_providers.json").read_text().splitlines()
     assert "layer_3_hot_provider" in lines[problem.line - 1]
-    assert "L3 · Hot storage on Azure cannot be deployed" in problem.message
-    assert "choose AWS for this layer on the Layers page" in problem.hint
+    assert "L3 · Hot storage on Google Cloud cannot be deployed" in problem.message
+    assert "choose AWS or Azure for this layer on the Layers page" in problem.hint
     assert not report.valid
     # Google L4 is reported once, as a cloud that cannot host it at all.
     assert only(report, "provider-unsupported")[0].path == "$.layer_4_provider"
@@ -249,10 +249,12 @@ def test_a_cloud_this_version_cannot_deploy_is_an_error_at_its_provider_key(proj
 def test_which_clouds_deploy_is_read_from_one_place(project, monkeypatch):
     from dtwin_gui.core import providers
 
-    edit_json(project / "config_providers.json", lambda p: p.update(layer_2_provider="azure"))
+    edit_json(project / "config_providers.json", lambda p: p.update(layer_2_provider="google"))
     assert not validate_project(project).valid
     deployable = {**providers.DEPLOYABLE_CLOUDS}
-    deployable[providers.Slot.L2] = frozenset({providers.Cloud.AWS, providers.Cloud.AZURE})
+    deployable[providers.Slot.L2] = frozenset(
+        {*deployable[providers.Slot.L2], providers.Cloud.GOOGLE}
+    )
     monkeypatch.setattr(providers, "DEPLOYABLE_CLOUDS", deployable)
     report = validate_project(project)
     assert report.valid, [p.message for p in report.errors]
@@ -291,8 +293,8 @@ def test_aws_hierarchy_bad_node_type(project):
 
 def test_azure_hierarchy_checked_when_l4_is_azure(project):
     edit_json(project / "config_providers.json", lambda p: p.update(layer_4_provider="azure"))
-    # The hierarchy itself is fine; the only error is that this version cannot deploy it.
-    assert [p.code for p in validate_project(project).errors] == ["provider-not-deployable"]
+    # The hierarchy itself is fine: L4 on Azure Digital Twins is valid and deployable.
+    assert [p.code for p in validate_project(project).errors] == []
 
     def change(h):
         h["twins"][0]["$metadata"]["$model"] = "dtmi:dtwin:factory:Nope;1"
