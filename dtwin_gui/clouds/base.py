@@ -324,6 +324,7 @@ PART_NAMES = (
     "deprovision",  # (ProvisionContext, saved) -> [what is left]: removes what provision made
     "receiver_urls",  # (ProvisionContext) -> {boundary: url} it hosts, known before apply
     "probe_provisioned",  # (connection, record, topology, *, live) -> [StepProbe] (Status page)
+    "sandbox_url",  # (connection, url) -> url: a receiver URL of its outputs, as the sandbox serves
 )
 
 _registry: dict[Cloud, CloudPlugin] = {}

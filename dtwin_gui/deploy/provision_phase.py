@@ -126,6 +126,20 @@ def state_digest(workspace) -> str | None:
     return hashlib.sha256(json.dumps(clouds, sort_keys=True).encode()).hexdigest()
 
 
+def reachable_outputs(topology, connections: Connections, outputs: Mapping) -> dict:
+    """``outputs`` with each glue receiver's URL (``<boundary>_receiver_url``) as the sandbox
+    serves it, by the receiving cloud's ``sandbox_url`` part (AWS: moto's Lambda Function URL
+    becomes the gateway's); unchanged where a cloud has no such part."""
+    out = dict(outputs or {})
+    for boundary in topology.boundaries:
+        key = boundary.name.replace("-", "_") + "_receiver_url"
+        cloud = boundary.target_cloud
+        part = plugin(cloud).part("sandbox_url")
+        if isinstance(out.get(key), str) and part is not None and cloud in connections:
+            out[key] = part(connections[cloud], out[key])
+    return out
+
+
 def _context(deployment, project, topology, cloud, builds, outputs) -> ProvisionContext:
     return ProvisionContext(
         project=project,
@@ -134,7 +148,7 @@ def _context(deployment, project, topology, cloud, builds, outputs) -> Provision
         connection=deployment.connections[cloud],
         workspace=deployment.workspace,
         builds=tuple(builds or ()),
-        outputs=dict(outputs or {}),
+        outputs=reachable_outputs(topology, deployment.connections, outputs),
         project_root=deployment.project_root,
         target=deployment.connections.name,
         _emit=lambda event: deployment._emit(event),

@@ -71,6 +71,7 @@ PLUGIN = register(
             "publish": f"{_HERE}.publish:publisher",
             "hot_reader": f"{_HERE}.hot_store:open_reader",
             "saved_steps": f"{_HERE}.sdk.state:saved_steps",
+            "sandbox_url": f"{_HERE}.sandbox_urls:reachable_url",
         },
     )
 )
