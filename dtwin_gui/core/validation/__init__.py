@@ -15,7 +15,7 @@ from dtwin_gui.core.validation.config_rules import (
     check_providers,
 )
 from dtwin_gui.core.validation.context import Context
-from dtwin_gui.core.validation.deploy_rules import check_deployable
+from dtwin_gui.core.validation.deploy_rules import check_deployable, check_feedback_reach
 from dtwin_gui.core.validation.device_rules import check_payloads, check_processors, device_table
 from dtwin_gui.core.validation.event_rules import check_events
 from dtwin_gui.core.validation.generated_rules import check_generated_placeholders
@@ -46,6 +46,7 @@ def validate_project(root: Path) -> ValidationReport:
     check_payloads(ctx, devices)
     check_hierarchy(ctx, project.providers.get(Slot.L4), devices)
     check_state_machine(ctx, project.providers.get(Slot.L2), features)
+    check_feedback_reach(ctx, project.providers, features)
     check_scene_assets(ctx, project.providers.get(Slot.L4), features)
     check_generated_placeholders(ctx)
     config_ok = not any(p.file == "config.json" for p in ctx.problems)

@@ -38,3 +38,24 @@ def check_deployable(ctx: Context) -> None:
             message = what + "version of dtwin (it cannot deploy this layer on any cloud yet)"
             hint = f"leave {key} out of config_providers.json to deploy the other layers"
         ctx.error(files.PROVIDERS, (key,), message, hint, code="provider-not-deployable")
+
+
+def check_feedback_reach(ctx: Context, providers, features) -> None:
+    """A warning when the event feedback cannot reach the devices: L2 sends it through L1's
+    device service, and no glue carries it to another cloud yet."""
+    from dtwin_gui.core.providers import Slot
+
+    l1, l2 = providers.get(Slot.L1), providers.get(Slot.L2)
+    wanted = features.get("use_event_checking") and features.get("return_feedback_to_device")
+    if not wanted or l1 is None or l2 is None or l1 is l2:
+        return
+    ctx.warning(
+        files.PROVIDERS,
+        (PROVIDER_KEYS[Slot.L2],),
+        f"event feedback to devices is not delivered: L1 is on {CLOUD_TITLES[l1]} and L2 on "
+        f"{CLOUD_TITLES[l2]}, and this version sends feedback only through the device service "
+        "of L2's own cloud",
+        "put L1 and L2 on one cloud to get feedback on the devices, or turn "
+        "return_feedback_to_device off",
+        code="feedback-across-clouds",
+    )

@@ -102,6 +102,11 @@ class AzureFunction:
         )
 
     def feedback_publisher(self) -> IotHubFeedbackPublisher:
+        if not self.environ.get("DTWIN_IOT_ENDPOINT"):
+            raise RuntimeError(
+                "event feedback goes to the devices through IoT Hub, and L1 is not on Azure "
+                "(DTWIN_IOT_ENDPOINT is not set): put L1 and L2 on one cloud for feedback"
+            )
         key = self.environ.get("DTWIN_IOT_SAS_KEY")
         return IotHubFeedbackPublisher(
             self.environ["DTWIN_IOT_ENDPOINT"],

@@ -341,3 +341,15 @@ def test_every_problem_has_file_message_and_hint(project):
     (project / "processors/temperature-sensor-1/process.py").write_text("def nope(:\n")
     for problem in validate_project(project).problems:
         assert problem.file and problem.message and problem.hint, problem
+
+
+def test_feedback_that_cannot_reach_the_devices_is_a_warning_at_l2(project):
+    edit_json(project / "config_providers.json", lambda p: p.update(layer_1_provider="azure"))
+    report = validate_project(project)
+    (problem,) = only(report, "feedback-across-clouds")
+    assert problem.severity == "warning" and problem.path == "$.layer_2_provider"
+    assert "L1 is on Azure and L2 on AWS" in problem.message
+    assert report.valid  # the twin deploys; only the feedback is not delivered
+    edit_json(project / "config_providers.json", lambda p: p.update(layer_2_provider="azure"))
+    codes = [p.code for p in validate_project(project).problems]
+    assert "feedback-across-clouds" not in codes
