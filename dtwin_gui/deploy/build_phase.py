@@ -11,6 +11,33 @@ from __future__ import annotations
 from dtwin_gui.core.run_events import LogEvent
 
 
+def unconnected(topology, connections) -> None:
+    """Raise ``DeployFailed`` when a cloud that hosts layers has no connection (in the
+    sandbox: its emulator is not running), naming the layers and what to do."""
+    from dtwin_gui.clouds import plugin
+    from dtwin_gui.deploy.run_result import DeployFailed
+
+    missing: dict = {}
+    for slot, cloud in topology.providers.items():
+        if cloud is not None and cloud not in connections:
+            missing.setdefault(cloud, []).append(str(slot))
+    if not missing:
+        return
+    where = "; ".join(f"{plugin(c).label} ({', '.join(s)})" for c, s in missing.items())
+    if connections.is_sandbox:
+        raise DeployFailed(
+            "validate",
+            f"the sandbox runs without the emulator of {where}",
+            "see why with `dtwin sandbox status`, then restart it with `dtwin sandbox down` "
+            "and `dtwin sandbox up`",
+        )
+    raise DeployFailed(
+        "validate",
+        f"no sign-in for {where}",
+        "sign in to that cloud on the Credentials page and check it",
+    )
+
+
 def build_connected(deployment):
     from dtwin_gui.build import build_packages
 

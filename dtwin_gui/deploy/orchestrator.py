@@ -416,6 +416,9 @@ class Deployment(Teardown):
                 f"this version cannot deploy {', '.join(refused)} yet",
                 "choose a cloud this version deploys for those layers on the Layers page",
             )
+        from dtwin_gui.deploy.build_phase import unconnected
+
+        unconnected(topology, self.connections)
 
     def _build(self):
         from dtwin_gui.deploy.build_phase import build_connected

@@ -87,28 +87,28 @@ def test_a_package_missing_from_the_bucket_leaves_the_function_reported(aws, pro
     assert [s.name for s in still] == ["factory-twin-processor-temperature-sensor-2"]
 
 
-class _Azure:
+class _Google:
     """A connection of a cloud whose plugin has no code check yet."""
 
-    cloud, is_sandbox = Cloud.AZURE, True
+    cloud, is_sandbox = Cloud.GOOGLE, True
 
     def process_env(self) -> dict:
         return {}
 
     def describe(self) -> str:
-        return "Azure (sandbox)"
+        return "Google Cloud (sandbox)"
 
 
 def test_a_cloud_without_a_code_check_is_said_not_taken_as_checked():
     connections = Connections(
-        SANDBOX, {Cloud.AWS: sandbox_target("http://127.0.0.1:9"), Cloud.AZURE: _Azure()}
+        SANDBOX, {Cloud.AWS: sandbox_target("http://127.0.0.1:9"), Cloud.GOOGLE: _Google()}
     )
-    builds = [SimpleNamespace(name="factory-twin-processor", cloud="azure", sha256="a" * 64)]
+    builds = [SimpleNamespace(name="factory-twin-processor", cloud="google", sha256="a" * 64)]
     said = []
-    # No AWS function was built and the Azure functions cannot be checked: nothing is asked
+    # No AWS function was built and the Google functions cannot be checked: nothing is asked
     # of the (unreachable) AWS, and the log says what was not checked.
     assert check_code(connections, builds, {"functions_bucket_name": BUCKET}, said.append) == []
-    assert said == ["the code of the Azure functions cannot be checked yet"]
+    assert said == ["the code of the Google Cloud functions cannot be checked yet"]
 
 
 def test_before_the_package_bucket_exists_there_is_nothing_to_check():

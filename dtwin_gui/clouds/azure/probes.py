@@ -271,7 +271,9 @@ def probe_provisioned(
     """
     if not getattr(connection, "is_sandbox", False):
         return []  # real Azure: Terraform's state, probed by the ``probes`` part
-    lookups = _Lookups(connection, record, control)
+    from dtwin_gui.clouds.azure.provision import current_record
+
+    lookups = _Lookups(connection, current_record(record, connection), control)
     by_kind: dict[str, Callable[[str], tuple[str, str]]] = {
         APP: lookups.app,
         COSMOS: lookups.cosmos,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import secrets as _secrets
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 #: Azurite's well-known development account (documented by Microsoft, not a secret).
 AZURITE_ACCOUNT = "devstoreaccount1"
@@ -132,6 +133,36 @@ def app_settings(ctx, app, intent, functions_keys: Mapping[str, str]) -> dict[st
     return out
 
 
+# --- the record, now -------------------------------------------------------------------------
+def current_record(record: Mapping[str, Any], connection) -> dict:
+    """``record`` with the gateway URLs it holds on the sandbox's gateway as it is now (a
+    restarted sandbox listens on new ports) and the connection's certificate: what a status,
+    a query or the SDK steps reach, instead of a port nobody listens on any more."""
+    old = urlsplit(str(record.get("gateway") or _first_gateway_url(record))).netloc
+    new = urlsplit(connection.gateway_url or "").netloc
+    if not old or not new or old == new:
+        return {**record, "ca": connection.ca_path or record.get("ca", "")}
+
+    def rebase(value):
+        if isinstance(value, str):
+            return value.replace(old, new)
+        if isinstance(value, Mapping):
+            return {k: rebase(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [rebase(v) for v in value]
+        return value
+
+    return {**rebase(dict(record)), "ca": connection.ca_path or record.get("ca", "")}
+
+
+def _first_gateway_url(record: Mapping[str, Any]) -> str:
+    for what in ("iothub", "digital_twins", "grafana"):
+        entry = record.get(what)
+        if isinstance(entry, Mapping) and isinstance(entry.get("url"), str):
+            return entry["url"]
+    return ""
+
+
 # --- provision ------------------------------------------------------------------------------
 def provision(ctx, saved: Mapping[str, Any]) -> dict:
     """Create the intent on the emulators; returns the record ``deprovision`` undoes."""
@@ -139,7 +170,11 @@ def provision(ctx, saved: Mapping[str, Any]) -> dict:
 
     intent = sandbox_intent(ctx)
     control = SandboxAzure(ctx.connection)
-    record: dict[str, Any] = {"resource_group": intent.resource_group, "ca": ctx.connection.ca_path}
+    record: dict[str, Any] = {
+        "resource_group": intent.resource_group,
+        "ca": ctx.connection.ca_path,
+        "gateway": ctx.connection.gateway_url,
+    }
     if intent.cosmos is not None:
         record["cosmos"] = ensure_cosmos(ctx, intent.cosmos)
     record["blob_containers"] = [ensure_container(ctx, c.name) for c in intent.blob_containers]

@@ -39,9 +39,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _spawn(argv: list[str], ready: str, log_path: Path, timeout_s: float = 60.0):
+def _spawn(
+    argv: list[str], ready: str, log_path: Path, timeout_s: float = 60.0, cwd: Path | None = None
+):
     with open(log_path, "wb") as log:  # the child keeps its own copy of the descriptor
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=cwd
+        )
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         text = log_path.read_text(errors="replace")
@@ -82,10 +86,10 @@ def start(
             [
                 str(find_tool("azurite")),
                 "--disableTelemetry",
+                # the sandbox restarts empty, as emulated AWS and cosmosdb-server do
+                "--inMemoryPersistence",
                 "--skipApiVersionCheck",
                 "--loose",
-                "--location",
-                str(data_dir / "azurite"),
                 "--blobHost",
                 "127.0.0.1",
                 "--blobPort",
@@ -97,6 +101,7 @@ def start(
             ],
             r"Blob service is successfully listening at (http://\S+?)/?\s",
             data_dir / "azurite.log",
+            cwd=data_dir / "azurite",
         )
         procs.append(azurite)
         blob = found.group(1).rstrip("/") + "/" + AZURITE_ACCOUNT

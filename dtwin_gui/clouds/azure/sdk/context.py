@@ -126,9 +126,12 @@ class AzureSdkContext:
         if "record" not in self._cache:
             record: dict = {}
             if self.is_sandbox:
+                from dtwin_gui.clouds.azure.provision import current_record
                 from dtwin_gui.deploy.provision_phase import load_state
 
-                record = load_state(self.workspace).get("azure", {})
+                record = current_record(
+                    load_state(self.workspace).get("azure", {}), self.connection
+                )
             self._cache["record"] = record
         return self._cache["record"]
 
