@@ -34,6 +34,8 @@ from dtwin_gui.core.providers import Cloud
 from dtwin_gui.core.run_events import LogEvent
 
 STATE_FILE = "provisioned.json"
+#: In a cloud's record while its provisioner runs (a run cut short keeps it).
+INCOMPLETE = "incomplete"
 VERSION = 1
 
 
@@ -185,8 +187,13 @@ def run_provision(deployment, builds, outputs) -> list[Cloud]:
                 "choose another cloud for those layers on the Layers page",
             )
         ctx = _context(deployment, project, topology, cloud, builds, outputs)
-        # a provisioner converges from the saved record, so a failed run is simply rerun
-        result = provision(ctx, dict(saved.get(str(cloud), {})))
+        # Recorded before anything is made: a deploy killed half-way leaves a record a destroy
+        # acts on (the deprovisioner also finds what it made by name); a provisioner converges
+        # from the saved record, so a failed run is simply rerun.
+        previous = dict(saved.get(str(cloud), {}))
+        saved[str(cloud)] = {**previous, INCOMPLETE: True}
+        save_state(deployment.workspace, saved)
+        result = provision(ctx, previous)
         saved[str(cloud)] = dict(result or {})
         save_state(deployment.workspace, saved)
         deployment._emit(

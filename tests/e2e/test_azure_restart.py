@@ -96,3 +96,40 @@ def test_a_killed_app_and_a_restarted_sandbox_converge(sandbox, project, capsys)
     twin = json.loads((project / "config.json").read_text())["digital_twin_name"]
     assert twin == TWIN
     assert find_leftovers(restarted.connections[Cloud.AZURE], twin) == {}
+
+
+def test_a_deploy_killed_while_provisioning_is_destroyed_and_redeployed_cleanly(
+    sandbox, project
+):
+    import subprocess
+    import sys
+
+    all_on(project, "azure")
+    sandbox.up()
+    connections = resolve_target("sandbox")
+    control = SandboxAzure(connections[Cloud.AZURE])
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    deploy = subprocess.Popen(
+        [sys.executable, "-m", "dtwin_gui.cli", "deploy", str(project), "--auto-approve"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while not control.resources()["apps"]:  # killed once the first app runs, mid-provision
+        assert deploy.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    os.killpg(deploy.pid, signal.SIGKILL)
+    deploy.wait(10)
+    assert control.resources()["apps"]  # it made things the record may not name yet
+
+    gone = Deployment(project, connections).destroy()
+    assert gone.status == "succeeded", gone.message
+    assert find_leftovers(connections[Cloud.AZURE], TWIN) == {}
+    again = Deployment(project, connections)
+    redeployed = again.deploy()
+    assert redeployed.status == "succeeded", redeployed.message
+    assert states(again.status()) == dict.fromkeys(LAYERS, "deployed")
+    assert again.destroy().status == "succeeded"
+    assert find_leftovers(connections[Cloud.AZURE], TWIN) == {}

@@ -264,20 +264,25 @@ def ensure_container(ctx, name: str) -> str:
 
 # --- deprovision ----------------------------------------------------------------------------
 def deprovision(ctx, saved: Mapping[str, Any]) -> list[str]:
-    """Remove what :func:`provision` made; returns what is still there."""
+    """Remove what :func:`provision` made, by the record and by the names the intent gives
+    (a provision cut short made some without recording them); returns what is still there."""
     from azure.core.exceptions import ResourceNotFoundError
 
-    left: list[str] = _deprovision_control(ctx, saved)
-    cosmos = saved.get("cosmos")
-    if cosmos:
+    named = _named(ctx)
+    left: list[str] = _deprovision_control(ctx, saved, named)
+    databases = {
+        (entry or {}).get("database") for entry in (saved.get("cosmos"), named.get("cosmos"))
+    } - {None}
+    for database in sorted(databases):
         try:
-            _cosmos(ctx.connection).delete_database(cosmos["database"])
+            _cosmos(ctx.connection).delete_database(database)
         except ResourceNotFoundError:
             pass
         except Exception as exc:
-            left.append(f"Cosmos database {cosmos['database']}: {type(exc).__name__}: {exc}")
-    service = _blob_service(ctx.connection) if saved.get("blob_containers") else None
-    for name in saved.get("blob_containers") or []:
+            left.append(f"Cosmos database {database}: {type(exc).__name__}: {exc}")
+    containers = sorted({*(saved.get("blob_containers") or []), *named.get("blob_containers", [])})
+    service = _blob_service(ctx.connection) if containers else None
+    for name in containers:
         try:
             service.delete_container(name)
         except ResourceNotFoundError:
@@ -287,23 +292,41 @@ def deprovision(ctx, saved: Mapping[str, Any]) -> list[str]:
     return left
 
 
-def _deprovision_control(ctx, saved: Mapping[str, Any]) -> list[str]:
+def _named(ctx) -> dict:
+    """The names the deployment's Azure intent gives (empty when it cannot be computed)."""
+    try:
+        intent = sandbox_intent(ctx)
+    except Exception:  # an unreadable project: the record alone says what was made
+        return {}
+    out: dict = {
+        "function_apps": [a.name for a in intent.function_apps],
+        "blob_containers": [c.name for c in intent.blob_containers],
+    }
+    for what in ("iothub", "digital_twins", "grafana"):
+        item = getattr(intent, what)
+        if item is not None:
+            out[what] = item.name
+    if intent.cosmos is not None:
+        out["cosmos"] = {"database": intent.cosmos.database}
+    return out
+
+
+def _deprovision_control(ctx, saved: Mapping[str, Any], named: Mapping[str, Any]) -> list[str]:
     """Stop the Function Apps, then remove the hub, Digital Twins and Grafana instances."""
     from dtwin_gui.clouds.azure.sandbox.client import SandboxAzure, SandboxAzureError
 
     control = SandboxAzure(ctx.connection)
     left: list[str] = []
-    removals = [
-        (f"Function App {n}", control.delete_app, n) for n in saved.get("function_apps") or []
-    ]
+    apps = sorted({*(saved.get("function_apps") or []), *named.get("function_apps", [])})
+    removals = [(f"Function App {n}", control.delete_app, n) for n in apps]
     for what, remove in (
         ("iothub", control.delete_iothub),
         ("digital_twins", control.delete_digital_twins),
         ("grafana", control.delete_grafana),
     ):
         item = saved.get(what)
-        name = item.get("name") if isinstance(item, Mapping) else item
-        if name:
+        recorded = item.get("name") if isinstance(item, Mapping) else item
+        for name in sorted({n for n in (recorded, named.get(what)) if n}):
             removals.append((f"{what.replace('_', ' ')} {name}", remove, name))
     for label, remove, name in removals:
         try:
