@@ -150,7 +150,8 @@ def test_az_login_session_from_the_cli(tmp_path):
     assert result.ok
     assert result.fact("Signed in as") == "ann@example.com (user)"
     assert result.fact("Subscription") == "Twin Dev (aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee)"
-    assert result.fact("Region") == "westeurope"
+    assert result.fact("Location") == "westeurope"
+    assert result.fact("Region") == ""  # Azure says "location"
 
     fake.write_text(
         "#!/bin/sh\necho \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n"

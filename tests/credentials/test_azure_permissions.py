@@ -198,6 +198,30 @@ def test_reader_and_a_custom_role_decide_each_layer(tmp_path):
     assert role["AssignableScopes"] == [f"/subscriptions/{SUB}"]
 
 
+def test_an_assignment_on_the_twins_resource_group_counts_for_its_layers():
+    """Contributor on the twin's resource group only (a common least-privilege setup): the
+    layers are decided there, not at the subscription, so they are allowed; "setup" (which
+    creates the group) still needs the subscription."""
+    from dtwin_gui.clouds.azure.leftovers import resource_group
+
+    group = resource_group("factory-twin")
+    assignments = [_assignment("a1", f"/subscriptions/{SUB}/resourceGroups/{group}", EVERYTHING)]
+    definitions = [_definition(EVERYTHING, "Contributor", [{"actions": ["*"]}])]
+    write = "Microsoft.Devices/IotHubs/write"
+    at_group, _ = _report(assignments, definitions, layers=["L1"], twin_name="factory-twin")
+    assert at_group.groups["L1"][write] == "allowed"
+    assert at_group.groups["setup"]["Microsoft.Resources/subscriptions/resourceGroups/write"] == (
+        "denied"
+    )
+    # Without the twin the layers are decided at the subscription: the group's role is not
+    # enough there.
+    at_subscription, _ = _report(assignments, definitions, layers=["L1"])
+    assert at_subscription.groups["L1"][write] == "denied"
+    # Another twin's group does not count.
+    other, _ = _report(assignments, definitions, layers=["L1"], twin_name="other-twin")
+    assert other.groups["L1"][write] == "denied"
+
+
 def test_unreadable_assignments_make_every_action_unknown():
     transport, _ = _transport([], [])
     report = permission_report(

@@ -121,3 +121,40 @@ def test_every_function_app_comes_from_the_shared_module():
         assert 'resource "azurerm_linux_function_app"' not in text, layer.name
         shared = [n for n, c in _calls(layer).items() if c["source"].strip('"') == f"../{SHARED}"]
         assert shared == ["app"], layer.name
+
+
+def _resources(folder: Path, kind: str) -> dict[str, dict]:
+    return {
+        name.strip('"'): body
+        for document in _documents(folder)
+        for block in document.get("resource", [])
+        for name, body in block.get(f'"{kind}"', block.get(kind, {})).items()
+    }
+
+
+def test_the_deploying_identity_may_register_the_devices_on_the_hub():
+    """The deploy's SDK step registers the devices with the signed-in identity's token (no
+    connection string on real Azure): whoever runs Terraform gets IoT Hub Data Contributor
+    on the hub, whether or not L2 sends feedback."""
+    l1 = AZURE / "l1"
+    data = {
+        f"{kind.strip(chr(34))}.{name.strip(chr(34))}"
+        for document in _documents(l1)
+        for block in document.get("data", [])
+        for kind, named in block.items()
+        for name in named
+    }
+    assert "azurerm_client_config.current" in data
+    grants = {
+        name: body
+        for name, body in _resources(l1, "azurerm_role_assignment").items()
+        if body["role_definition_name"].strip('"') == "IoT Hub Data Contributor"
+        and "azurerm_iothub.hub.id" in str(body["scope"])
+    }
+    deployer = [
+        body
+        for body in grants.values()
+        if "data.azurerm_client_config.current.object_id" in str(body["principal_id"])
+    ]
+    assert len(deployer) == 1
+    assert not {"count", "for_each"} & set(deployer[0])  # always, not only with feedback

@@ -36,7 +36,8 @@ def az_cli() -> str | None:
 
 
 def _region_facts(choice) -> list[tuple[str, str]]:
-    return [("Region", choice.region)] if choice.region else []
+    # Azure calls where resources live their "location" (the form's field says so too).
+    return [("Location", choice.region)] if choice.region else []
 
 
 def check_cli_session(choice, *, cli: str | None = None, timeout_s: float = 30) -> CheckResult:
@@ -248,10 +249,14 @@ def permission_report(
     *,
     layers: Iterable[str] | None = None,
     resource_group: str | None = None,
+    twin_name: str | None = None,
     **client_kwargs,
 ) -> perms.AzurePermissionReport:
-    """Each required action of "setup" and ``layers``, decided from the principal's roles."""
+    """Each required action of "setup" and ``layers``, decided from the principal's roles:
+    "setup" at the subscription, the layers at the twin's resource group (``resource_group``,
+    or the one the topology names for ``twin_name``), so an assignment there counts."""
     groups = perms.required_actions(layers)
+    resource_group = resource_group or twin_resource_group(twin_name)
     if not subscription_id:
         return perms.unknown_report(
             groups, "Enter a subscription ID to see which permissions you have there."
@@ -279,6 +284,15 @@ def permission_report(
     return report
 
 
+def twin_resource_group(twin_name: str | None) -> str | None:
+    """The resource group the topology names for the twin (``None`` without a twin)."""
+    if not twin_name:
+        return None
+    from dtwin_gui.clouds.azure.leftovers import resource_group
+
+    return resource_group(twin_name)
+
+
 def _subscription(choice, result: CheckResult) -> str:
     if choice.subscription_id.strip():
         return choice.subscription_id.strip()
@@ -295,12 +309,15 @@ def check_azure(
     *,
     layers: Iterable[str] | None = None,
     resource_group: str | None = None,
+    twin_name: str | None = None,
     permissions: bool = True,
     client_kwargs: dict | None = None,
     **kwargs,
 ) -> CheckResult:
     """Check the Azure credentials ``choice`` (an AzureChoice) describes, then (unless
-    ``permissions`` is False) the permission preflight of "setup" and ``layers``."""
+    ``permissions`` is False) the permission preflight of "setup" and ``layers``, the layers
+    at the twin's resource group (``resource_group``, or ``twin_name``'s) when one is given,
+    else at the subscription."""
     secret = secrets.get(SECRET_NAME)
     if choice.mode == PRINCIPAL:
         result = check_service_principal(choice, secret, **kwargs)
@@ -326,6 +343,7 @@ def check_azure(
             connection.subscription_id,
             layers=layers,
             resource_group=resource_group,
+            twin_name=twin_name,
             **(client_kwargs or {}),
         )
     finally:

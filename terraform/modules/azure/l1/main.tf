@@ -47,6 +47,16 @@ resource "azurerm_role_assignment" "feedback" {
   principal_id         = each.value
 }
 
+# The identity Terraform runs as is the one the deploy's SDK step registers the devices
+# with (the hub's data plane through Entra ID, no connection string).
+data "azurerm_client_config" "current" {}
+
+resource "azurerm_role_assignment" "deployer" {
+  scope                = azurerm_iothub.hub.id
+  role_definition_name = "IoT Hub Data Contributor"
+  principal_id         = data.azurerm_client_config.current.object_id
+}
+
 resource "azurerm_eventgrid_system_topic" "hub" {
   name                   = "${var.iothub_name}-events"
   resource_group_name    = var.common.resource_group_name
