@@ -105,6 +105,19 @@ def project(tmp_path: Path) -> Path:
     return dest
 
 
+@pytest.fixture(scope="module")
+def azure_emulator(tmp_path_factory):
+    """The sandbox's emulated Azure as `dtwin sandbox up` starts it (Azurite, cosmosdb-server,
+    the HTTPS gateway with the Functions host), one per test module."""
+    from dtwin_gui.clouds.azure.sandbox.spec import start
+
+    handle = start(tmp_path_factory.mktemp("azure"))
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
 @pytest.fixture
 def aws(tmp_path):
     """A running emulated AWS (moto + gateway + function host) on loopback."""

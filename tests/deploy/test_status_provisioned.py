@@ -1,7 +1,7 @@
-"""Status of a cloud the sandbox provisions (Azure): its layers from the live emulators.
+"""Status of a cloud the sandbox provisions (Azure): its layers from the live azure_emulator.
 
 A provisioned cloud has no Terraform state; the Status page shows what the provision record
-names, looked up on the real Azure emulators (Azurite, cosmosdb-server, the gateway).
+names, looked up on the real Azure azure_emulator (Azurite, cosmosdb-server, the gateway).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from helpers import edit_json
 
 from dtwin_gui.clouds.azure.connection import sandbox_connection
 from dtwin_gui.clouds.azure.provision import COSMOS_KEY, blob_connection_string
-from dtwin_gui.clouds.azure.sandbox.spec import start
 from dtwin_gui.deploy.orchestrator import Deployment
 from dtwin_gui.deploy.provision_phase import save_state
 
@@ -27,26 +26,6 @@ STORES_ON_AZURE = {
 }
 
 
-@pytest.fixture(scope="module")
-def emulators(tmp_path_factory):
-    handle = start(tmp_path_factory.mktemp("azure"))
-    try:
-        yield handle
-    finally:
-        handle.stop()
-
-
-@pytest.fixture(autouse=True)
-def _part(monkeypatch):
-    """The Azure plugin's part (until the plugin registers it itself)."""
-    from dtwin_gui.clouds import plugin
-
-    azure = plugin("azure")
-    if "probe_provisioned" not in azure.parts:
-        where = "dtwin_gui.clouds.azure.probes:probe_provisioned"
-        monkeypatch.setattr(azure, "parts", {**azure.parts, "probe_provisioned": where})
-
-
 @pytest.fixture(autouse=True)
 def _quiet():
     with warnings.catch_warnings():  # cosmosdb-server's self-signed certificate
@@ -54,9 +33,9 @@ def _quiet():
         yield
 
 
-def _deployment(project, emulators):
+def _deployment(project, azure_emulator):
     edit_json(project / "config_providers.json", lambda d: d.update(STORES_ON_AZURE))
-    return Deployment(project, sandbox_connection(emulators.endpoints))
+    return Deployment(project, sandbox_connection(azure_emulator.endpoints))
 
 
 def _provision(connection) -> dict:
@@ -76,15 +55,17 @@ def _provision(connection) -> dict:
     }
 
 
-def test_azure_layers_are_not_deployed_without_a_provision_record(project, emulators):
-    report = _deployment(project, emulators).status(probe=True)
+def test_azure_layers_are_not_deployed_without_a_provision_record(project, azure_emulator):
+    report = _deployment(project, azure_emulator).status(probe=True)
     for layer in ("L3_hot", "L3_cold", "L3_archive"):
         assert (report.layers[layer].cloud, report.layers[layer].state) == ("azure", "not deployed")
     assert report.layers["L1"].state == "elsewhere"  # AWS, not connected here
 
 
-def test_provisioned_stores_show_live_and_a_lost_one_makes_the_layer_partial(project, emulators):
-    deployment = _deployment(project, emulators)
+def test_provisioned_stores_show_live_and_a_lost_one_makes_the_layer_partial(
+    project, azure_emulator
+):
+    deployment = _deployment(project, azure_emulator)
     connection = deployment.connections["azure"]
     save_state(deployment.workspace, {"azure": _provision(connection)})
 
@@ -114,7 +95,7 @@ def test_provisioned_stores_show_live_and_a_lost_one_makes_the_layer_partial(pro
     assert quick.layers["L3_archive"].state == "deployed"
 
 
-def test_an_all_azure_twin_provisioned_for_real_shows_every_layer_live(project, emulators):
+def test_an_all_azure_twin_provisioned_for_real_shows_every_layer_live(project, azure_emulator):
     from dtwin_gui.clouds.azure.sandbox.client import SandboxAzure
     from dtwin_gui.deploy.build_phase import build_connected
     from dtwin_gui.deploy.provision_phase import run_provision
@@ -123,7 +104,7 @@ def test_an_all_azure_twin_provisioned_for_real_shows_every_layer_live(project, 
         project / "config_providers.json",
         lambda d: d.update({k: "azure" for k in d if k.endswith("_provider")}),
     )
-    deployment = Deployment(project, sandbox_connection(emulators.endpoints))
+    deployment = Deployment(project, sandbox_connection(azure_emulator.endpoints))
     run_provision(deployment, list(build_connected(deployment)), {})
 
     report = deployment.status(probe=True)

@@ -5,15 +5,12 @@ emulator; a twin with a reader on another cloud is queried with signed hot-query
 from __future__ import annotations
 
 import json
-import warnings
 
 import pytest
 from azure.cosmos import CosmosClient
 
-from dtwin_gui.clouds import plugin
 from dtwin_gui.clouds.azure.connection import sandbox_connection
 from dtwin_gui.clouds.azure.provision import COSMOS_KEY
-from dtwin_gui.clouds.azure.sandbox.spec import start
 from dtwin_gui.deploy.build_phase import build_connected
 from dtwin_gui.deploy.orchestrator import Deployment
 from dtwin_gui.deploy.provision_phase import load_state, run_provision, save_state
@@ -23,33 +20,12 @@ from dtwin_gui.runtime.azure.stores import CosmosHotStore
 DEVICES = ("temperature-sensor-1", "temperature-sensor-2")
 
 
-@pytest.fixture(scope="module")
-def emulators(tmp_path_factory):
-    handle = start(tmp_path_factory.mktemp("azure"))
-    try:
-        yield handle
-    finally:
-        handle.stop()
-
-
-@pytest.fixture(autouse=True)
-def _parts(monkeypatch):
-    """The Azure plugin's part (until the plugin registers it itself)."""
-    azure = plugin("azure")
-    if "hot_reader" not in azure.parts:
-        where = "dtwin_gui.clouds.azure.hot_store:open_reader"
-        monkeypatch.setattr(azure, "parts", {**azure.parts, "hot_reader": where})
-    with warnings.catch_warnings():  # cosmosdb-server's self-signed certificate
-        warnings.simplefilter("ignore")
-        yield
-
-
-def _deploy(project, emulators, providers: dict, outputs=None) -> Deployment:
+def _deploy(project, azure_emulator, providers: dict, outputs=None) -> Deployment:
     path = project / "config_providers.json"
     config = json.loads(path.read_text())
     config.update(providers)
     path.write_text(json.dumps(config))
-    deployment = Deployment(project, sandbox_connection(emulators.endpoints))
+    deployment = Deployment(project, sandbox_connection(azure_emulator.endpoints))
     run_provision(deployment, list(build_connected(deployment)), outputs or {})
     return deployment
 
@@ -60,8 +36,8 @@ def _all_azure():
     }
 
 
-def _hot(emulators):
-    connection = sandbox_connection(emulators.endpoints)
+def _hot(azure_emulator):
+    connection = sandbox_connection(azure_emulator.endpoints)
     cosmos = CosmosClient(connection.cosmos_url, credential=COSMOS_KEY, connection_verify=False)
     container = cosmos.get_database_client("factory-twin").get_container_client("hot")
     for item in list(container.query_items("SELECT * FROM c", enable_cross_partition_query=True)):
@@ -81,9 +57,9 @@ def _fill(store, count: int) -> None:
             )
 
 
-def test_query_reads_the_hot_store_through_the_deployed_reader(project, emulators):
-    deployment = _deploy(project, emulators, _all_azure())
-    _fill(_hot(emulators), 6)
+def test_query_reads_the_hot_store_through_the_deployed_reader(project, azure_emulator):
+    deployment = _deploy(project, azure_emulator, _all_azure())
+    _fill(_hot(azure_emulator), 6)
     connection = deployment.connections["azure"]
 
     result = query_hot(project, connection, limit=3)
@@ -101,8 +77,8 @@ def test_query_reads_the_hot_store_through_the_deployed_reader(project, emulator
     assert [r["temperature"] for r in since.records] == [25, 24]
 
 
-def test_a_wrong_functions_key_or_a_twin_never_deployed_says_what_to_do(project, emulators):
-    deployment = _deploy(project, emulators, _all_azure())
+def test_a_wrong_functions_key_or_a_twin_never_deployed_says_what_to_do(project, azure_emulator):
+    deployment = _deploy(project, azure_emulator, _all_azure())
     record = load_state(deployment.workspace)
     record["azure"]["functions_keys"]["L3_hot"] = "not-the-key"
     save_state(deployment.workspace, record)
@@ -115,12 +91,12 @@ def test_a_wrong_functions_key_or_a_twin_never_deployed_says_what_to_do(project,
     assert "dtwin deploy" in never.value.hint
 
 
-def test_with_a_reader_on_another_cloud_every_query_is_signed(project, emulators):
+def test_with_a_reader_on_another_cloud_every_query_is_signed(project, azure_emulator):
     # L4 and L5 on AWS read L3 hot on Azure: the reader's route is open, queries are signed.
     providers = {**_all_azure(), "layer_4_provider": "aws", "layer_5_provider": "aws"}
     twin_update = {"l2_l4_twin_update_receiver_url": "https://127.0.0.1:9/twin-update"}
-    deployment = _deploy(project, emulators, providers, twin_update)
-    _fill(_hot(emulators), 2)
+    deployment = _deploy(project, azure_emulator, providers, twin_update)
+    _fill(_hot(azure_emulator), 2)
     connection = deployment.connections["azure"]
     result = query_hot(project, connection, device="temperature-sensor-2")
     assert [r["temperature"] for r in result.records] == [21, 20]

@@ -1,6 +1,6 @@
 """Azure leftovers: what of a twin is still there after a destroy, per service.
 
-The sandbox's stores are the real emulators (cosmosdb-server, Azurite); the control API's
+The sandbox's stores are the real azure_emulator (cosmosdb-server, Azurite); the control API's
 ``resources()`` is a stand-in with its documented shape. Real Azure is asked through
 azure-mgmt-resource; here a stand-in with that client's shape stands for the subscription.
 """
@@ -17,16 +17,6 @@ from azure.storage.blob import BlobServiceClient
 from dtwin_gui.clouds.azure.connection import AzureConnection, sandbox_connection
 from dtwin_gui.clouds.azure.leftovers import find_leftovers
 from dtwin_gui.clouds.azure.provision import COSMOS_KEY, blob_connection_string
-from dtwin_gui.clouds.azure.sandbox.spec import start
-
-
-@pytest.fixture(scope="module")
-def emulators(tmp_path_factory):
-    handle = start(tmp_path_factory.mktemp("azure"))
-    try:
-        yield handle
-    finally:
-        handle.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -46,8 +36,8 @@ class Control:
         return self.answer
 
 
-def test_the_sandbox_lists_what_is_named_for_the_twin_and_nothing_else(emulators):
-    connection = sandbox_connection(emulators.endpoints)
+def test_the_sandbox_lists_what_is_named_for_the_twin_and_nothing_else(azure_emulator):
+    connection = sandbox_connection(azure_emulator.endpoints)
     cosmos = CosmosClient(connection.cosmos_url, credential=COSMOS_KEY, connection_verify=False)
     for name in ("factory-twin", "factory-twin-2", "other-twin", "factory-twins"):
         cosmos.create_database_if_not_exists(name)
@@ -137,7 +127,9 @@ def test_real_azure_reports_what_it_could_not_list():
     }
 
 
-def test_after_a_provision_everything_is_listed_and_after_deprovision_nothing(project, emulators):
+def test_after_a_provision_everything_is_listed_and_after_deprovision_nothing(
+    project, azure_emulator
+):
     import json
 
     from dtwin_gui.deploy.build_phase import build_connected
@@ -148,7 +140,7 @@ def test_after_a_provision_everything_is_listed_and_after_deprovision_nothing(pr
     config = json.loads(path.read_text())
     config.update({k: "azure" for k in config if k.endswith("_provider")})
     path.write_text(json.dumps(config))
-    connection = sandbox_connection(emulators.endpoints)
+    connection = sandbox_connection(azure_emulator.endpoints)
     deployment = Deployment(project, connection)
     run_provision(deployment, list(build_connected(deployment)), {})
     found = find_leftovers(connection, "factory-twin")

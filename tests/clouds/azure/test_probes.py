@@ -1,6 +1,6 @@
 """The Azure ``probe_provisioned`` part: what the sandbox provisioned, looked up live.
 
-Cosmos and Blob are the real emulators (cosmosdb-server, Azurite); the Function Apps, IoT
+Cosmos and Blob are the real azure_emulator (cosmosdb-server, Azurite); the Function Apps, IoT
 Hub, Digital Twins and Grafana are asked of the control API through a stand-in with the
 documented ``resources()`` shape, and Grafana's health over the real gateway.
 """
@@ -18,7 +18,6 @@ from dtwin_gui.clouds.azure.connection import sandbox_connection
 from dtwin_gui.clouds.azure.probes import probe_provisioned
 from dtwin_gui.clouds.azure.provision import COSMOS_KEY, blob_connection_string
 from dtwin_gui.clouds.azure.sandbox.grafana import GrafanaEmulation
-from dtwin_gui.clouds.azure.sandbox.spec import start
 from dtwin_gui.core.project import load_project
 from dtwin_gui.core.topology import topology_for_project
 
@@ -26,15 +25,6 @@ ALL_AZURE = {
     f"layer_{n}_provider": "azure" for n in ("1", "2", "3_hot", "3_cold", "3_archive", "4", "5")
 }
 APPS = ("l1", "l2", "l3hot", "l3cold", "l4")
-
-
-@pytest.fixture(scope="module")
-def emulators(tmp_path_factory):
-    handle = start(tmp_path_factory.mktemp("azure"))
-    try:
-        yield handle
-    finally:
-        handle.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +52,7 @@ def all_azure(project):
 
 
 def provision_stores(connection, items: int = 2) -> dict:
-    """The record the provisioner writes, with the stores really made on the emulators."""
+    """The record the provisioner writes, with the stores really made on the azure_emulator."""
     cosmos = CosmosClient(connection.cosmos_url, credential=COSMOS_KEY, connection_verify=False)
     database = cosmos.create_database_if_not_exists("factory-twin")
     hot = database.create_container_if_not_exists(
@@ -109,11 +99,11 @@ def by_kind(probes):
     return {(p.layer, p.kind, p.name): (p.state, p.detail) for p in probes}
 
 
-def test_every_azure_layer_is_probed_in_its_layer(emulators, project):
-    connection = sandbox_connection(emulators.endpoints)
+def test_every_azure_layer_is_probed_in_its_layer(azure_emulator, project):
+    connection = sandbox_connection(azure_emulator.endpoints)
     record = provision_stores(connection, items=2)
     grafana = GrafanaEmulation("factory-twin-grafana")
-    emulators.details["gateway"].add_route(grafana)
+    azure_emulator.details["gateway"].add_route(grafana)
     blob = BlobServiceClient.from_connection_string(blob_connection_string(connection))
     cold = blob.get_container_client("factory-twin-cold")
     cold.upload_blob("a.jsonl", b"{}", overwrite=True, standard_blob_tier=StandardBlobTier.COOL)
@@ -124,7 +114,7 @@ def test_every_azure_layer_is_probed_in_its_layer(emulators, project):
             probe_provisioned(connection, record, all_azure(project), control=Control(resources()))
         )
     finally:
-        emulators.details["gateway"].remove_route(grafana)
+        azure_emulator.details["gateway"].remove_route(grafana)
     assert found[("L3_hot", "cosmos-container", "factory-twin/hot")] == (
         "present",
         "2 items, default TTL 5184000 s",
@@ -145,8 +135,8 @@ def test_every_azure_layer_is_probed_in_its_layer(emulators, project):
     assert all(v == ("present", "running, 1 function") for v in apps.values())
 
 
-def test_what_is_gone_or_broken_says_so(emulators, project):
-    connection = sandbox_connection(emulators.endpoints)
+def test_what_is_gone_or_broken_says_so(azure_emulator, project):
+    connection = sandbox_connection(azure_emulator.endpoints)
     record = provision_stores(connection)
     CosmosClient(
         connection.cosmos_url, credential=COSMOS_KEY, connection_verify=False
@@ -172,8 +162,10 @@ def test_what_is_gone_or_broken_says_so(emulators, project):
     assert found[("L4", "function-app", "factory-twin-l4-fn-sbx")][0] == "missing"
 
 
-def test_an_unreachable_control_api_is_not_checked_and_the_stores_still_are(emulators, project):
-    connection = sandbox_connection(emulators.endpoints)
+def test_an_unreachable_control_api_is_not_checked_and_the_stores_still_are(
+    azure_emulator, project
+):
+    connection = sandbox_connection(azure_emulator.endpoints)
     record = provision_stores(connection, items=1)
     down = Control(RuntimeError("the sandbox's Azure emulator did not answer"))
     found = by_kind(probe_provisioned(connection, record, all_azure(project), control=down))

@@ -5,16 +5,13 @@ the Functions host) puts it in the hot store, where ``dtwin query`` reads it bac
 from __future__ import annotations
 
 import json
-import warnings
 from types import SimpleNamespace
 
 import pytest
 from azure.iot.hub import IoTHubRegistryManager
 
-from dtwin_gui.clouds import plugin
 from dtwin_gui.clouds.azure.connection import sandbox_connection
 from dtwin_gui.clouds.azure.publish import publisher
-from dtwin_gui.clouds.azure.sandbox.spec import start
 from dtwin_gui.clouds.azure.sdk.iothub_devices import IotHubDevicesStep, connection_string_path
 from dtwin_gui.core.project import load_project
 from dtwin_gui.deploy.build_phase import build_connected
@@ -23,39 +20,15 @@ from dtwin_gui.deploy.provision_phase import load_state, run_provision
 from dtwin_gui.deploy.query import query_hot
 from dtwin_gui.deploy.simulate import SimulationError, simulate, telemetry_topic
 
-PARTS = {
-    "publish": "dtwin_gui.clouds.azure.publish:publisher",
-    "hot_reader": "dtwin_gui.clouds.azure.hot_store:open_reader",
-}
-
-
-@pytest.fixture(scope="module")
-def emulators(tmp_path_factory):
-    handle = start(tmp_path_factory.mktemp("azure"))
-    try:
-        yield handle
-    finally:
-        handle.stop()
-
-
-@pytest.fixture(autouse=True)
-def _parts(monkeypatch):
-    """The Azure plugin's parts (until the plugin registers them itself)."""
-    azure = plugin("azure")
-    monkeypatch.setattr(azure, "parts", {**PARTS, **azure.parts})
-    with warnings.catch_warnings():  # cosmosdb-server's self-signed certificate
-        warnings.simplefilter("ignore")
-        yield
-
 
 @pytest.fixture
-def deployed(project, emulators):
-    """An all-Azure twin provisioned on the emulators, its devices made on the IoT Hub."""
+def deployed(project, azure_emulator):
+    """An all-Azure twin provisioned on the azure_emulator, its devices made on the IoT Hub."""
     path = project / "config_providers.json"
     config = json.loads(path.read_text())
     config.update({k: "azure" for k in config if k.endswith("_provider")})
     path.write_text(json.dumps(config))
-    deployment = Deployment(project, sandbox_connection(emulators.endpoints))
+    deployment = Deployment(project, sandbox_connection(azure_emulator.endpoints))
     run_provision(deployment, list(build_connected(deployment)), {})
     hub = load_state(deployment.workspace)["azure"]["iothub"]
     registry = IoTHubRegistryManager.from_connection_string(hub["connection_string"])
@@ -70,18 +43,20 @@ def deployed(project, emulators):
     return deployment, ctx
 
 
-def test_simulated_telemetry_reaches_the_hot_store_through_iot_hub(project, emulators, deployed):
+def test_simulated_telemetry_reaches_the_hot_store_through_iot_hub(
+    project, azure_emulator, deployed
+):
     deployment, _ = deployed
     connection = deployment.connections["azure"]
     sent = simulate(project, connection, count=4).sent
-    assert emulators.details["control"].bus.drain(30)
+    assert azure_emulator.details["control"].bus.drain(30)
     records = query_hot(project, connection, limit=10).records
     assert sorted(r["trace_id"] for r in records) == sorted(s.trace_id for s in sent)
     by_trace = {r["trace_id"]: r for r in records}
     first = by_trace[sent[0].trace_id]
     assert first["device_id"] == sent[0].device_id == "temperature-sensor-1"
     assert "temperature_f" in first  # the processor on Azure ran
-    assert emulators.details["control"].bus.dropped == 0
+    assert azure_emulator.details["control"].bus.dropped == 0
 
 
 def test_a_device_without_an_identity_or_a_revoked_one_is_refused_by_name(project, deployed):

@@ -22,7 +22,6 @@ the data source and the service account.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import urllib.error
@@ -44,6 +43,8 @@ from dtwin_gui.clouds.aws.sdk.context import (
     is_not_found,
 )
 from dtwin_gui.clouds.aws.sdk.state import GrafanaRecord, SdkState
+from dtwin_gui.core import dashboard
+from dtwin_gui.core.dashboard import dashboard_uid, datasource_uid
 from dtwin_gui.core.project import Project
 from dtwin_gui.core.providers import Slot
 
@@ -64,23 +65,8 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 # --------------------------------------------------------------------------- names
 
 
-def _uid(text: str) -> str:
-    """A Grafana uid (at most 40 of ``[a-zA-Z0-9-_]``) for ``text``."""
-    if len(text) <= 40:
-        return text
-    return f"{text[:31]}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
-
-
 def service_account_name(twin: str) -> str:
     return f"dtwin-{twin}"
-
-
-def datasource_uid(twin: str) -> str:
-    return _uid(f"dtwin-{twin}-hot")
-
-
-def dashboard_uid(twin: str) -> str:
-    return _uid(f"dtwin-{twin}")
 
 
 def reader_url(ctx: SdkContext, *, required: bool = True) -> str | None:
@@ -145,51 +131,17 @@ def panel_target(twin: str, device_id: str, prop: str, data_type: str) -> dict:
 
 def dashboard_model(project: Project, twin: str) -> dict:
     """The dashboard: one panel per device property, two per row."""
-    panels = []
-    for device in project.devices:
-        for prop in device.properties:
-            index = len(panels)
-            numeric = prop.data_type in ("DOUBLE", "INTEGER")
-            panels.append(
-                {
-                    "id": index + 1,
-                    "type": "timeseries" if numeric else "state-timeline",
-                    "title": f"{device.id} · {prop.name}",
-                    "gridPos": {
-                        "x": (index % 2) * PANEL_WIDTH,
-                        "y": (index // 2) * PANEL_HEIGHT,
-                        "w": PANEL_WIDTH,
-                        "h": PANEL_HEIGHT,
-                    },
-                    "datasource": {"type": DATASOURCE_TYPE, "uid": datasource_uid(twin)},
-                    "targets": [panel_target(twin, device.id, prop.name, prop.data_type)],
-                    "transformations": [{"id": "sortBy", "options": {"sort": [{"field": "time"}]}}],
-                    "fieldConfig": {"defaults": {}, "overrides": []},
-                    "options": {},
-                }
-            )
-    return {
-        "uid": dashboard_uid(twin),
-        "title": f"{twin} telemetry",
-        "tags": ["dtwin", twin],
-        "timezone": "utc",
-        "schemaVersion": 39,
-        "editable": True,
-        "refresh": "30s",
-        "time": {"from": "now-24h", "to": "now"},
-        "panels": panels,
-    }
+    return dashboard.dashboard_model(
+        project,
+        twin,
+        DATASOURCE_TYPE,
+        lambda device_id, prop, data_type: panel_target(twin, device_id, prop, data_type),
+        {"transformations": [{"id": "sortBy", "options": {"sort": [{"field": "time"}]}}]},
+    )
 
 
-def _differences(current: dict, wanted: dict) -> list[str]:
-    return sorted(k for k, v in wanted.items() if current.get(k) != v)
-
-
-def _datasource_differences(current: dict, wanted: dict) -> list[str]:
-    out = _differences(current, {k: v for k, v in wanted.items() if k != "jsonData"})
-    have = current.get("jsonData") or {}
-    out.extend(f"jsonData.{k}" for k, v in wanted["jsonData"].items() if have.get(k) != v)
-    return out
+_differences = dashboard.differences
+_datasource_differences = dashboard.datasource_differences
 
 
 # --------------------------------------------------------------------------- HTTP API

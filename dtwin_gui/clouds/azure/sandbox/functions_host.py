@@ -23,7 +23,6 @@ import json
 import logging
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -38,6 +37,7 @@ from pathlib import Path
 from dtwin_gui.clouds.azure.sandbox import app_worker
 from dtwin_gui.clouds.azure.sandbox.ncrontab import Schedule, ScheduleError
 from dtwin_gui.clouds.azure.sandbox.routes import AzureResponse
+from dtwin_gui.clouds.azure.sandbox.spec import kill_group
 
 log = logging.getLogger(__name__)
 START_TIMEOUT_S = 90.0
@@ -94,17 +94,6 @@ def _digest(package: Path, settings: Mapping[str, str]) -> str:
     h = hashlib.sha256(package.read_bytes())
     h.update(json.dumps(dict(settings), sort_keys=True).encode())
     return h.hexdigest()[:16]
-
-
-def _kill(process: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
 
 
 class FunctionsHost:
@@ -164,7 +153,7 @@ class FunctionsHost:
             )
         ready = self._ready_line(process, name)
         if "error" in ready:
-            _kill(process)
+            kill_group(process)
             raise AppFailed(f"{name}: the app does not index: {ready['error']} (log {log_path})")
         sha = hashlib.sha256(source.read_bytes()).hexdigest()
         return HostedApp(
@@ -192,7 +181,7 @@ class FunctionsHost:
         reader.start()
         reader.join(START_TIMEOUT_S)
         if not result:
-            _kill(process)
+            kill_group(process)
             raise AppFailed(f"{name}: the app did not start in {START_TIMEOUT_S:.0f} s")
         process.stdout.close()
         return result
@@ -208,7 +197,7 @@ class FunctionsHost:
 
     def _stop(self, app: HostedApp) -> None:
         self.gateway.set_app(app.name, None)
-        _kill(app.process)
+        kill_group(app.process)
         shutil.rmtree(app.directory, ignore_errors=True)
 
     def apps(self) -> dict[str, dict]:

@@ -55,11 +55,12 @@ def _spawn(
         if proc.poll() is not None:
             raise RuntimeError(f"{argv[0]} exited early: {text[-500:]}")
         time.sleep(0.05)
-    _kill(proc)
+    kill_group(proc)
     raise RuntimeError(f"{argv[0]} did not start in {timeout_s:.0f}s")
 
 
-def _kill(proc: subprocess.Popen) -> None:
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGTERM to ``proc``'s process group, SIGKILL after 10 s."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGTERM)
     try:
@@ -124,7 +125,7 @@ def start(
         os.environ[SANDBOX_CA_ENV] = str(cert)
     except BaseException:
         for proc in procs:
-            _kill(proc)
+            kill_group(proc)
         raise
 
     def stop() -> None:
@@ -135,7 +136,7 @@ def start(
             gateway.stop()
         finally:
             for proc in procs:
-                _kill(proc)
+                kill_group(proc)
 
     return EmulatorHandle(
         endpoints={

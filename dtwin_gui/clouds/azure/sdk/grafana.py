@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 from dtwin_gui.clouds.azure.sdk.context import AzureSdkContext, AzureSdkError, HotReader
 from dtwin_gui.clouds.azure.sdk.state import STEP_GRAFANA
 from dtwin_gui.clouds.base import StepItem, StepProbe
+from dtwin_gui.core import dashboard
+from dtwin_gui.core.dashboard import dashboard_uid, datasource_uid
 from dtwin_gui.core.providers import Slot
 
 STEP_ID = STEP_GRAFANA
@@ -40,21 +42,6 @@ FIELD_TYPES = {"DOUBLE": "number", "INTEGER": "number", "BOOLEAN": "string", "ST
 
 
 # --------------------------------------------------------------------------- names
-
-
-def _uid(text: str) -> str:
-    """A Grafana uid (at most 40 of ``[a-zA-Z0-9-_]``) for ``text``."""
-    if len(text) <= 40:
-        return text
-    return f"{text[:31]}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
-
-
-def datasource_uid(twin: str) -> str:
-    return _uid(f"dtwin-{twin}-hot")
-
-
-def dashboard_uid(twin: str) -> str:
-    return _uid(f"dtwin-{twin}")
 
 
 def key_digest(key: str) -> str:
@@ -116,53 +103,20 @@ def panel_target(twin: str, device_id: str, prop: str, data_type: str) -> dict:
 
 def dashboard_model(project, twin: str) -> dict:
     """The dashboard: one panel per device property, two per row."""
-    panels = []
-    for device in project.devices:
-        for prop in device.properties:
-            index = len(panels)
-            data_type = str(prop.data_type).upper()
-            panels.append(
-                {
-                    "id": index + 1,
-                    "type": "timeseries"
-                    if data_type in ("DOUBLE", "INTEGER")
-                    else "state-timeline",
-                    "title": f"{device.id} · {prop.name}",
-                    "gridPos": {
-                        "x": (index % 2) * PANEL_WIDTH,
-                        "y": (index // 2) * PANEL_HEIGHT,
-                        "w": PANEL_WIDTH,
-                        "h": PANEL_HEIGHT,
-                    },
-                    "datasource": {"type": DATASOURCE_TYPE, "uid": datasource_uid(twin)},
-                    "targets": [panel_target(twin, device.id, prop.name, data_type)],
-                    "fieldConfig": {"defaults": {}, "overrides": []},
-                    "options": {},
-                }
-            )
-    return {
-        "uid": dashboard_uid(twin),
-        "title": f"{twin} telemetry",
-        "tags": ["dtwin", twin],
-        "timezone": "utc",
-        "schemaVersion": 39,
-        "editable": True,
-        "refresh": "30s",
-        "time": {"from": "now-24h", "to": "now"},
-        "panels": panels,
-    }
+    return dashboard.dashboard_model(
+        project,
+        twin,
+        DATASOURCE_TYPE,
+        lambda device_id, prop, data_type: panel_target(twin, device_id, prop, data_type),
+    )
 
 
-def _differences(current: Mapping, wanted: Mapping) -> list[str]:
-    return sorted(k for k, v in wanted.items() if current.get(k) != v)
+_differences = dashboard.differences
 
 
 def datasource_differences(current: Mapping, wanted: Mapping) -> list[str]:
     """What of ``current`` is not as wanted (the secure key only as "is set")."""
-    plain = {k: v for k, v in wanted.items() if k not in ("jsonData", "secureJsonData")}
-    out = _differences(current, plain)
-    have = current.get("jsonData") or {}
-    out.extend(f"jsonData.{k}" for k, v in wanted["jsonData"].items() if have.get(k) != v)
+    out = dashboard.datasource_differences(current, wanted)
     if not (current.get("secureJsonFields") or {}).get(HEADER_VALUE):
         out.append(f"secureJsonData.{HEADER_VALUE}")
     return out
