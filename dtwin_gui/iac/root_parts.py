@@ -129,6 +129,14 @@ class Ref:
     expression: str
 
 
+@dataclass(frozen=True)
+class Sensitive:
+    """A root output's value Terraform must not show (``sensitive = true``), such as a module
+    output the module declares sensitive: Terraform refuses a root output that exposes one."""
+
+    value: object
+
+
 def literal(text: str) -> str:
     # Strings in JSON syntax are templates: keep user text from being interpolated.
     return text.replace("${", "$${").replace("%{", "%%{")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from dtwin_gui.iac.root_fragment import MergedRoot
-from dtwin_gui.iac.root_parts import encode
+from dtwin_gui.iac.root_parts import Sensitive, encode
 
 TERRAFORM_VERSION = ">= 1.5"
 
@@ -34,5 +34,11 @@ def document(root: MergedRoot, backend: Mapping[str, Mapping] | None) -> dict:
             }
             for v in root.variables.values()
         }
-    doc["output"] = {name: {"value": encode(value)} for name, value in sorted(root.outputs.items())}
+    doc["output"] = {name: _output(value) for name, value in sorted(root.outputs.items())}
     return doc
+
+
+def _output(value: object) -> dict:
+    if isinstance(value, Sensitive):
+        return {"value": encode(value.value), "sensitive": True}
+    return {"value": encode(value)}

@@ -164,3 +164,75 @@ def test_every_azure_input_and_output_the_root_uses_is_declared(case, project, t
         assert set(inputs) - {"source"} <= _declared(folder, "variable"), name
     for layer, output in set(re.findall(r"module\.azure_(\w+?)\.(\w+)", text)):
         assert output in _declared(modules / layer, "output"), (layer, output)
+
+
+def _module_outputs(folder: Path) -> dict[str, bool]:
+    """Output name -> whether the module declares it sensitive."""
+    import hcl2
+
+    found = {}
+    for path in folder.glob("*.tf"):
+        for block in hcl2.loads(path.read_text(encoding="utf-8")).get("output", []):
+            for name, body in block.items():
+                found[name.strip('"')] = bool(body.get("sensitive"))
+    return found
+
+
+def _secret_outputs(doc) -> set[str]:
+    """Root outputs whose value reads a module output the module declares sensitive (which
+    Terraform refuses unless the root output is sensitive too)."""
+    modules = terraform_dir() / "modules" / "azure"
+    out = set()
+    for name, body in doc["output"].items():
+        for layer, output in re.findall(r"module\.azure_(\w+?)\.(\w+)", json.dumps(body)):
+            if _module_outputs(modules / layer).get(output):
+                out.add(name)
+    return out
+
+
+def _marked_sensitive(doc) -> set[str]:
+    return {name for name, body in doc["output"].items() if body.get("sensitive") is True}
+
+
+# The hot reader proxy: in L4's app when L4 is on Azure (it serves L5 too), else in L5's.
+PROXY_CASES = {
+    "l4": ({**ALL_AZURE, "layer_3_hot_provider": "aws"}, "azure_l4"),
+    "l5": ({**ALL_AZURE, "layer_3_hot_provider": "aws", "layer_4_provider": "aws"}, "azure_l5"),
+}
+
+
+def test_the_sdk_reads_the_hot_readers_key_from_the_root(project, tmp_path):
+    from dtwin_gui.clouds.azure.sdk import context
+
+    _, doc = _root(project, tmp_path, "all_azure_real")
+    outputs = doc["output"]
+    assert outputs[context.OUT_HOT_READER_URL]["value"] == "${module.azure_l3_hot.hot_reader_url}"
+    assert outputs[context.OUT_HOT_READER_KEY]["value"] == "${module.azure_l3_hot.functions_key}"
+    # L3 hot is on Azure: Grafana reads it directly, there is no proxy.
+    assert context.OUT_HOT_READER_PROXY_URL not in outputs
+    assert _secret_outputs(doc) == {context.OUT_HOT_READER_KEY} == _marked_sensitive(doc)
+
+
+@pytest.mark.parametrize("where", sorted(PROXY_CASES))
+def test_grafana_on_azure_reads_the_proxy_from_the_root(where, project, tmp_path):
+    from dtwin_gui.clouds.azure.sdk import context
+
+    providers, module = PROXY_CASES[where]
+    edit_json(project / "config_providers.json", lambda d: d.update(providers))
+    info = generate_root(
+        project,
+        connections=Connections(CLOUD, {Cloud.AWS: AWS, Cloud.AZURE: AZURE}),
+        builds=build_packages(project, tmp_path / "build"),
+        out_dir=tmp_path / "tf",
+        account_id="111122223333",
+    )
+    doc = json.loads(info.path.read_text(encoding="utf-8"))
+    outputs = doc["output"]
+    url = outputs[context.OUT_HOT_READER_PROXY_URL]["value"]
+    assert url == "${module." + module + ".hot_reader_proxy_url}"
+    key = outputs[context.OUT_HOT_READER_PROXY_KEY]["value"]
+    assert key == "${module." + module + ".functions_key}"
+    assert context.OUT_HOT_READER_KEY not in outputs  # L3 hot is on AWS
+    assert _secret_outputs(doc) == {context.OUT_HOT_READER_PROXY_KEY} == _marked_sensitive(doc)
+    for layer, output in re.findall(r"module\.azure_(\w+?)\.(\w+)", json.dumps(outputs)):
+        assert output in _module_outputs(terraform_dir() / "modules" / "azure" / layer)

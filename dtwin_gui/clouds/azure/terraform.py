@@ -26,6 +26,7 @@ from dtwin_gui.iac.root_parts import (
     Ref,
     RootError,
     RootVariable,
+    Sensitive,
     glue_variable,
     module_source,
     unique_suffix,
@@ -231,6 +232,7 @@ class AzureRootBuilder:
             cosmos_endpoint=self.ref(Slot.L3_HOT, "cosmos_endpoint"),
             hot_container_name=cosmos.container,
             hot_reader_url=self.ref(Slot.L3_HOT, "hot_reader_url"),
+            hot_reader_functions_key=Sensitive(self.ref(Slot.L3_HOT, "functions_key")),
         )
 
     def l3_cold(self) -> None:
@@ -339,6 +341,18 @@ class AzureRootBuilder:
             if self.on(slot):
                 layers[slot]()
         self.outputs["azure_function_apps"] = {a.layer: a.name for a in self.intent.function_apps}
+        self.hot_reader_proxy()
+
+    def hot_reader_proxy(self) -> None:
+        """The hot reader proxy Grafana on Azure queries: in L5's app, else in L4's (which
+        then serves L5 too), with that app's functions key."""
+        for slot in (Slot.L5, Slot.L4):
+            if self.has(slot, topo.HOT_READER_PROXY):
+                self.outputs.update(
+                    azure_hot_reader_proxy_url=self.ref(slot, "hot_reader_proxy_url"),
+                    azure_hot_reader_proxy_functions_key=Sensitive(self.ref(slot, "functions_key")),
+                )
+                return
 
 
 def terraform_fragment(ctx: RootContext) -> RootFragment:

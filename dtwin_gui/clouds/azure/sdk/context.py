@@ -30,8 +30,8 @@ OUT_IOTHUB_HOSTNAME = "iothub_hostname"
 OUT_DIGITAL_TWINS_URL = "digital_twins_url"
 OUT_GRAFANA_ENDPOINT = "managed_grafana_endpoint"
 OUT_HOT_READER_URL = "hot_reader_url"
-#: Not in the root yet (see the step's report): the hot reader app's functions key
-#: (sensitive), and the hot reader proxy's URL and its app's key when L3 hot is elsewhere.
+#: The hot reader app's functions key (a sensitive output), and the hot reader proxy's URL
+#: and its app's key when L3 hot is elsewhere (clouds/azure/terraform.py writes them).
 OUT_HOT_READER_KEY = "hot_reader_functions_key"
 OUT_HOT_READER_PROXY_URL = "azure_hot_reader_proxy_url"
 OUT_HOT_READER_PROXY_KEY = "azure_hot_reader_proxy_functions_key"
