@@ -9,9 +9,12 @@ for a small older-format project and the imported project's Code page at a place
 importer generated. Then, on a second copy against an in-process sandbox:
 Credentials (sandbox, and AWS keys checked against the emulator), Code after a test run,
 Review with a real plan, Deploy in progress and finished, the Status browser (tree, chart,
-traced test telemetry), Settings; the twin is destroyed at the end.
+traced test telemetry), Settings; the twin is destroyed at the end. Last, an all-Azure copy
+against the sandbox with its Azure emulator running too (Azurite, cosmosdb-server and the
+HTTPS gateway): Credentials, Review, Deploy finished and Status with every Azure layer; that
+twin is destroyed and the emulator stopped at the end.
 
-    QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--out docs/images]
+    QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--out docs/images] [--only azure]
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import shutil
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -73,6 +77,14 @@ def wait_for(app: QApplication, condition: Callable[[], bool], timeout: float = 
         time.sleep(0.01)
     for _ in range(5):
         app.processEvents()
+
+
+def settle(app: QApplication, seconds: float) -> None:
+    """Run the event loop for ``seconds`` (debounced reactions, such as the file watcher's)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
 
 
 def save(widget: QWidget, path: Path) -> None:
@@ -264,9 +276,100 @@ def shoot_deploy_flow(app: QApplication, out: Path, tmp_path: Path) -> None:
             wait_for(app, lambda: window.runner.active == 0, 120)
 
 
+def shoot_azure_flow(app: QApplication, out: Path, tmp_path: Path) -> None:
+    """Credentials, Review, Deploy and Status for an all-Azure twin, against the in-process
+    sandbox with the Azure emulator running next to the AWS one (as the daemon runs both)."""
+    from dtwin_gui.clouds import sandbox_connections
+    from dtwin_gui.clouds.aws.sandbox.emulator import AwsEmulator
+    from dtwin_gui.clouds.azure.sandbox.spec import start
+
+    # The sandbox's clients do not verify the emulators' self-signed certificates.
+    warnings.filterwarnings("ignore", "Unverified HTTPS request")
+
+    project = tmp_path / "azure-twin"
+    shutil.copytree(template_dir(), project)
+    azure = start(tmp_path / "azure-emulator")
+    try:
+        with AwsEmulator(workdir=tmp_path / "azure-functions") as aws:
+            endpoints = {Cloud.AWS: aws.endpoint, **azure.endpoints}
+            settings = QSettings(str(tmp_path / "settings3.ini"), QSettings.Format.IniFormat)
+            window = create_main_window(
+                settings, sandbox_factory=lambda: sandbox_connections(endpoints, aws.region)
+            )
+            _azure_pages(app, window, project, out)
+    finally:
+        azure.stop()
+
+
+def _azure_pages(app: QApplication, window, project: Path, out: Path) -> None:
+    from dtwin_gui.core.providers import PRESETS
+
+    session = window.session
+    window.resize(*SIZE)
+    window.show()
+    try:
+        window.open_project(project)
+        wait_for(app, lambda: session.report is not None and not session.validating)
+        session.set_providers(PRESETS["All Azure"])
+        settle(app, 2.0)  # the file watcher's own reload of the choice, before a plan
+        wait_for(app, lambda: session.report is not None and not session.validating)
+
+        window.go_to(CREDENTIALS_STEP)
+        page = window.credentials_page
+        page.sandbox_button.setChecked(True)
+        wait_for(app, lambda: window.choice.mode == "sandbox")
+        save(window, out / "azure-credentials.png")
+
+        window.go_to(REVIEW_STEP)
+        review = window.review_page
+        review.make_plan()
+        wait_for(app, lambda: not review.bridge.running, 300)
+        if review.review is None:
+            save(window, out / "azure-review.png")
+            raise RuntimeError(f"no plan: {review.banner.label.text()}")
+        if review.stale:
+            raise RuntimeError(f"the plan went stale: {review.stale_reason}")
+        review.review_tick.setChecked(True)
+        save(window, out / "azure-review.png")
+
+        deploy = window.deploy_page
+        outcome: list = []
+        deploy.run_finished.connect(outcome.append)
+        window.start_deploy(review.review.plan)
+        wait_for(app, lambda: bool(outcome), 900)
+        save(window, out / "azure-deploy.png")
+
+        status = window.status_page
+        window.go_to(STATUS_STEP)
+        wait_for(app, lambda: not status._refreshing and status.tree.topLevelItemCount() > 0, 120)
+        from dtwin_gui.deploy.simulate import simulate
+
+        # Telemetry in as each device over IoT Hub, back through the L3 hot reader.
+        simulate(project, window.choice.make_connections(), count=12)
+        time.sleep(2)
+        status.poll_values()
+        wait_for(app, lambda: not status._polling and bool(status.chart.series), 60)
+        status.refresh()  # the tree counts the hot store's new items
+        wait_for(app, lambda: not status._refreshing and status.tree.topLevelItemCount() > 0, 120)
+        for row in range(3):  # L1, L2 and L3 hot opened: what each layer's row stands for
+            status.tree.topLevelItem(row).setExpanded(True)
+        status.tabs.setCurrentIndex(0)
+        save(window, out / "azure-status.png")
+
+        outcome.clear()
+        window.start_destroy()
+        wait_for(app, lambda: bool(outcome), 600)
+    finally:
+        window.close()
+        wait_for(app, lambda: window.runner.active == 0, 120)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "images")
+    parser.add_argument(
+        "--only", choices=["azure"], help="only the all-Azure pass (its four pictures)"
+    )
     args = parser.parse_args(argv)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -278,6 +381,14 @@ def main(argv: list[str] | None = None) -> int:
     apply_theme(app)
     collector = MainThreadGarbageCollector(parent=app)
     collector.start()
+
+    if args.only == "azure":
+        with tempfile.TemporaryDirectory(prefix="dtwin-shots-") as tmp:
+            try:
+                shoot_azure_flow(app, out, Path(tmp))
+            finally:
+                collector.stop()
+        return 0
 
     with tempfile.TemporaryDirectory(prefix="dtwin-shots-") as tmp:
         tmp_path = Path(tmp)
@@ -355,6 +466,7 @@ def main(argv: list[str] | None = None) -> int:
             window.close()
         try:
             shoot_deploy_flow(app, out, tmp_path)
+            shoot_azure_flow(app, out, tmp_path)
         finally:
             collector.stop()
     return 0

@@ -79,7 +79,7 @@ def sandbox_memory_mb(pid: int) -> int | None:
 def question_text(memory_mb: int | None) -> str:
     memory = f"about {memory_mb} MB of" if memory_mb else "some"
     return (
-        "The sandbox (the emulated AWS on this computer) is still running. If you keep it "
+        "The sandbox (the emulated clouds on this computer) is still running. If you keep it "
         f"running, it keeps using {memory} memory until you stop it (dtwin sandbox down) or "
         "restart the computer; what you deployed to it stays available.\n\n"
         "Stopping it removes everything deployed to it: deploy again next time."

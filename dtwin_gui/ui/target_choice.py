@@ -18,6 +18,8 @@ from dtwin_gui.app import connections as made
 from dtwin_gui.clouds.base import Connection, Connections
 
 SANDBOX, AWS = "sandbox", "aws"
+#: The sandbox emulates every deployable cloud (AWS and Azure), not AWS alone.
+SANDBOX_LABEL = "Sandbox (emulated clouds on this computer)"
 
 #: Makes a deployment's connections: a Connections map, or one connection (one cloud).
 Factory = Callable[[], Connections | Connection]
@@ -47,7 +49,7 @@ class TargetChoice(QObject):
 
     @property
     def label(self) -> str:
-        return "Sandbox (emulated AWS on this computer)" if self.mode == SANDBOX else self.aws_label
+        return SANDBOX_LABEL if self.mode == SANDBOX else self.aws_label
 
     @property
     def ready(self) -> bool:

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 
 from dtwin_gui.clouds.aws.preflight import KEY_NAMES
 from dtwin_gui.core.project import PROVIDERS
+from dtwin_gui.core.providers import Cloud
 from dtwin_gui.credentials.secrets import SecretStore
 from dtwin_gui.ui.pages.credentials_page import CredentialsPage
 from dtwin_gui.ui.session import ProjectSession
@@ -124,7 +125,9 @@ def test_aws_keys_checked_against_the_emulator(make_page, aws, qtbot, tmp_path):
                 assert key["SecretAccessKey"].encode() not in path.read_bytes(), path
 
     # the shared target choice builds an AWS target with those keys
-    target = page._choice.make_target()
+    connections = page._choice.make_target()  # the deployment's Connections: AWS's one
+    assert connections.clouds == (Cloud.AWS,)
+    target = connections[Cloud.AWS]
     assert target.name == "aws" and target.region == "us-east-1"
     assert target.credentials["AWS_SECRET_ACCESS_KEY"] == key["SecretAccessKey"]
     assert page._choice.label == "AWS · access keys · us-east-1"
@@ -145,7 +148,8 @@ def test_only_the_clouds_of_the_layer_matrix_are_shown(make_page, qtbot):
     }
     page = make_page(providers=providers)
     assert page.azure.isVisible() and page.google.isVisible()
-    assert "not deployed yet" in page.azure.findChildren(type(page.target_note))[0].text()
+    assert "deploy to the sandbox" in page.azure.findChildren(type(page.target_note))[0].text()
+    assert "not deployed yet" in page.google.findChildren(type(page.target_note))[0].text()
     page.google.mode_buttons["file"].setChecked(True)
     page.google.key_file.setText(str(Path("/nonexistent/sa.json")))
     qtbot.mouseClick(page.google.check_button, Qt.MouseButton.LeftButton)

@@ -55,7 +55,8 @@ def test_an_invalid_project_points_to_the_twin_page_not_the_cli(opened, project,
 
 def test_a_cloud_this_version_cannot_deploy_points_to_the_layers_page(opened, project, qtbot):
     providers = json.loads((project / PROVIDERS).read_text(encoding="utf-8"))
-    write_json(project / PROVIDERS, {**providers, "layer_3_hot_provider": "azure"})
+    # Google hosts the hot store (Firestore), but this version cannot deploy it there.
+    write_json(project / PROVIDERS, {**providers, "layer_3_hot_provider": "google"})
     opened.session.reload()
     wait_checked(qtbot, opened)
 

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QThread
 
 from dtwin_gui.clouds.aws.connection import sandbox_target
+from dtwin_gui.core.providers import Cloud
 from dtwin_gui.core.run_events import LogEvent, PhaseEvent
 from dtwin_gui.ui.run_bridge import RunBridge
 from dtwin_gui.ui.target_choice import AWS, SANDBOX, TargetChoice
@@ -86,7 +87,7 @@ def test_target_choice_defaults_to_the_sandbox_and_needs_aws_credentials(qtbot):
     choice = TargetChoice(sandbox_factory=lambda: made)
     assert choice.mode == SANDBOX and choice.ready
     assert "Sandbox" in choice.label
-    assert choice.make_target() is made
+    assert choice.make_target()[Cloud.AWS] is made  # the deployment's Connections
     with qtbot.waitSignal(choice.changed):
         choice.use_aws(lambda: made, "AWS · profile dev · eu-west-1")
     assert choice.mode == AWS and choice.label == "AWS · profile dev · eu-west-1"

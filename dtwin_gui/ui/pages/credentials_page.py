@@ -38,8 +38,8 @@ from dtwin_gui.ui.workers import TaskRunner
 log = logging.getLogger(__name__)
 
 SANDBOX_NOTE = (
-    "No credentials needed: the sandbox is an emulated AWS that runs on this computer. "
-    "Nothing is created in any cloud account and nothing costs money."
+    "No credentials needed: the sandbox emulates the clouds on this computer. Nothing is "
+    "created in any cloud account and nothing costs money."
 )
 AWS_NOTE = "Deployments go to your AWS account. Check the credentials before you deploy."
 

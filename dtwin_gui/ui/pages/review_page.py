@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from dtwin_gui.core.run_events import PhaseEvent
 from dtwin_gui.deploy.review import DestroyPreview, PlanReview, destroy_preview
+from dtwin_gui.iac.results import PlanSummary
 from dtwin_gui.ui import theme
 from dtwin_gui.ui.deployment_record import RecordWatcher
 from dtwin_gui.ui.deployments import open_deployment
@@ -32,9 +33,22 @@ from dtwin_gui.ui.run_bridge import RunBridge
 from dtwin_gui.ui.session import ProjectSession
 from dtwin_gui.ui.target_choice import TargetChoice
 from dtwin_gui.ui.widgets.banner import Banner
-from dtwin_gui.ui.widgets.plan_view import PlanTree, SdkStepTree
+from dtwin_gui.ui.widgets.plan_view import (
+    PlanTree,
+    SdkStepTree,
+    provisioned_layers,
+    provisioned_sentence,
+)
 from dtwin_gui.ui.workers import TaskFailure, TaskRunner
 
+PLAN_TITLE, SDK_TITLE = "Terraform plan, by layer", "After Terraform: SDK steps"
+SDK_NOTE = "Objects Terraform cannot make, created next."
+#: The titles when no layer has a Terraform plan (every cloud provisioned on the sandbox).
+PROVISIONED_TITLES = (
+    "What the deploy provisions, by layer",
+    "After provisioning: SDK steps",
+    "Objects the provisioning does not make, created next.",
+)
 #: The phases of ``Deployment.plan_only`` and how they read while running.
 PLAN_PHASES = {
     "validate": "checking the project",
@@ -95,6 +109,7 @@ class ReviewPage(QWidget):
         self._choice = choice
         self.bridge = RunBridge(runner, parent=self)
         self.review: PlanReview | None = None
+        self.provisioned: dict[str, object] = {}  # layer -> cloud the deploy provisions it on
         self.ticket = None  # the PlanTicket of the plan shown, when a plan run made it
         self.destroy_info: DestroyPreview | None = None
         self.stale = False
@@ -158,6 +173,9 @@ class ReviewPage(QWidget):
         layout.addWidget(self.note_label)
 
         self.plan_tree = PlanTree()
+        self.plan_title = _label(PLAN_TITLE, "section")
+        self.sdk_title = _label(SDK_TITLE, "section")
+        self.sdk_note = _label(SDK_NOTE, "muted")
         self.glue_list = QListWidget()
         self.glue_list.setMaximumHeight(80)
         self.sdk_tree = SdkStepTree()
@@ -167,17 +185,15 @@ class ReviewPage(QWidget):
         right_layout.addWidget(_panel(_label("Glue between clouds", "section"), self.glue_list))
         right_layout.addWidget(
             _panel(
-                _label("After Terraform: SDK steps", "section"),
-                _label("Objects Terraform cannot make, created next.", "muted"),
+                self.sdk_title,
+                self.sdk_note,
                 self.sdk_tree,
                 stretch_last=True,
             ),
             1,
         )
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(
-            _panel(_label("Terraform plan, by layer", "section"), self.plan_tree, stretch_last=True)
-        )
+        splitter.addWidget(_panel(self.plan_title, self.plan_tree, stretch_last=True))
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
@@ -243,30 +259,37 @@ class ReviewPage(QWidget):
         self._clues = FailureClues()
 
         def plan(sink):
-            deployment = open_deployment(root, choice.make_connections(), sink)
+            from dtwin_gui.deploy.provision_phase import provisioned_for
+
+            connections = choice.make_connections()
+            deployment = open_deployment(root, connections, sink)
             result = deployment.plan_only()
             try:
                 preview = destroy_preview(deployment.workspace)
             except (OSError, ValueError):
                 preview = None  # the destroy box then says it cannot tell
-            return result, preview
+            return result, preview, provisioned_for(root, connections)
 
         self.status_label.setText("Making the plan…")
         self.bridge.start(plan, name="review-plan")
         self._refresh()
 
     def show_plan(
-        self, plan_summary, destroy_info: DestroyPreview | None = None, ticket=None
+        self, plan_summary, destroy_info: DestroyPreview | None = None, ticket=None, provisioned=()
     ) -> None:
         """Show ``plan_summary`` (a PlanSummary) as the reviewed plan; the tick is reset.
-        ``ticket`` (the plan run's PlanTicket) goes to the deploy, so it applies this plan."""
+        ``ticket`` (the plan run's PlanTicket) goes to the deploy, so it applies this plan.
+        ``provisioned``: the clouds the deploy provisions on the sandbox's emulators instead of
+        Terraform (their layers are listed as such, not as "no changes")."""
         self.ticket = ticket
         self.review = PlanReview.build(plan_summary, self._session.project, self._session.topology)
+        self.provisioned = provisioned_layers(self._session.topology, provisioned)
         if destroy_info is not None:
             self.destroy_info = destroy_info
         self.stale, self.stale_reason = False, ""
         self.review_tick.setChecked(False)
-        self.plan_tree.show_review(self.review)
+        self.plan_tree.show_review(self.review, self.provisioned)
+        self._set_titles(self.provisioned and not self.review.has_resource_changes)
         self.sdk_tree.show_steps(self.review.sdk_steps)
         self.glue_list.clear()
         for hop in self.review.glue:
@@ -274,6 +297,12 @@ class ReviewPage(QWidget):
         if not self.review.glue:
             self.glue_list.addItem("None: every layer is on the same cloud.")
         self._refresh()
+
+    def _set_titles(self, provisioned_only: bool) -> None:
+        titles = PROVISIONED_TITLES if provisioned_only else (PLAN_TITLE, SDK_TITLE, SDK_NOTE)
+        labels = (self.plan_title, self.sdk_title, self.sdk_note)
+        for label, text in zip(labels, titles, strict=True):
+            label.setText(text)
 
     def _on_events(self, batch: list) -> None:
         for event in batch:
@@ -288,12 +317,14 @@ class ReviewPage(QWidget):
                     )
 
     def _on_finished(self, value) -> None:
-        result, preview = value
+        result, preview, provisioned = value
         if self._plan_key != self.record.current_key():
             self._refresh()  # a plan of the previous project or target: not this one's
             return
-        if result.status == "succeeded" and result.plan is not None:
-            self.show_plan(result.plan, preview, getattr(result, "ticket", None))
+        if result.status == "succeeded" and (result.plan is not None or provisioned):
+            # No Terraform root (every cloud provisioned): an empty plan, nothing to apply.
+            plan = result.plan if result.plan is not None else PlanSummary()
+            self.show_plan(plan, preview, getattr(result, "ticket", None), provisioned)
             if self._plan_generation != self._generation:
                 self._mark_stale()
             return
@@ -362,11 +393,12 @@ class ReviewPage(QWidget):
 
     def _forget(self) -> None:
         """Another project or target: nothing shown belongs to it any more."""
-        self.review, self.destroy_info = None, None
+        self.review, self.destroy_info, self.provisioned = None, None, {}
         self.stale, self.stale_reason = False, ""
         self.review_tick.setChecked(False)
         self.destroy_tick.setChecked(False)
         self.plan_tree.show_review(None)
+        self._set_titles(False)
         self.sdk_tree.show_steps([])
         self.glue_list.clear()
         self._clear_failure()
@@ -443,6 +475,8 @@ class ReviewPage(QWidget):
             return "No plan yet: “Make plan” shows what a deploy would change, changing nothing."
         if self.stale:
             return self.stale_reason
+        if self.provisioned:
+            return provisioned_sentence(review, self.provisioned)
         if not review.has_resource_changes:
             if getattr(review.plan, "has_changes", False):
                 return "No resource changes: only Terraform outputs change."

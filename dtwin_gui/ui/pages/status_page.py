@@ -73,6 +73,23 @@ def _secret_output(root, target, name: str):
     return snapshot.outputs[name]
 
 
+#: The Outputs tab of a deployment with layers but no Terraform outputs: its clouds were
+#: provisioned on the sandbox's emulators (all-Azure), which Terraform did not make.
+NO_OUTPUTS_PROVISIONED = (
+    "No Terraform outputs: this deployment's layers were provisioned on the sandbox's "
+    "emulators, not made by Terraform. The tree above lists what was made."
+)
+
+
+def outputs_note(report) -> str:
+    """What the empty Outputs tab says for ``report``."""
+    if report is None or report.outputs:
+        return ""
+    if any(layer.resources for layer in report.layers.values()):
+        return NO_OUTPUTS_PROVISIONED
+    return "No outputs: nothing is deployed."
+
+
 class StatusPage(QWidget):
     """Status browser of the deployment of the open project to the chosen target."""
 
@@ -206,6 +223,7 @@ class StatusPage(QWidget):
         if saved is None:
             self.tree.set_report(None)
             self.outputs.set_outputs({})
+            self.outputs.set_empty_text("")
             self._saved_at = self._report = None
             self._update_subtitle()
             return False
@@ -217,6 +235,7 @@ class StatusPage(QWidget):
         self._report = report
         self.tree.set_report(report, target)
         self.outputs.set_outputs(report.outputs or {}, sensitive)
+        self.outputs.set_empty_text(outputs_note(report))
         self._update_subtitle()
         self._show_missing(report)
 
@@ -275,6 +294,7 @@ class StatusPage(QWidget):
         self._report = self._saved_at = None
         self.tree.set_report(None)
         self.outputs.set_outputs({})
+        self.outputs.set_empty_text("")
         self.deploy_button.hide()
         self._update_subtitle()
 

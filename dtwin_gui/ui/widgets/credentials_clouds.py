@@ -1,4 +1,5 @@
-"""The Azure and Google parts of the Credentials page (checked, not yet deployable)."""
+"""The Azure and Google parts of the Credentials page (checked here; Azure deploys to the
+sandbox, Google not yet)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,14 @@ from dtwin_gui.ui.widgets.permission_table import PermissionTable
 from dtwin_gui.ui.workers import TaskFailure, TaskRunner
 
 NOT_DEPLOYABLE = (
-    "{cloud} layers can be checked here but not deployed yet: this version deploys AWS only."
+    "{cloud} layers can be checked here but not deployed yet: this version deploys AWS and "
+    "Azure only."
+)
+#: Azure deploys to the sandbox; the real-cloud target ("My AWS account") makes AWS's
+#: connection only, so a deploy to the user's own Azure subscription is not offered yet.
+AZURE_NOTE = (
+    "Azure layers deploy to the sandbox. Deploying them to your own Azure subscription is not "
+    "available from this app yet: the check shows what these credentials would allow."
 )
 
 
@@ -46,12 +54,14 @@ class _CloudPanel(QGroupBox):
     changed = Signal()
     checked = Signal(object)  # CheckResult
 
-    def __init__(self, title: str, modes: tuple[tuple[str, str], ...], runner: TaskRunner):
+    def __init__(
+        self, title: str, modes: tuple[tuple[str, str], ...], runner: TaskRunner, note: str = ""
+    ):
         super().__init__(title)
         self._runner = runner
         self.last_result: CheckResult | None = None
         layout = QVBoxLayout(self)
-        calm = QLabel(NOT_DEPLOYABLE.format(cloud=title))
+        calm = QLabel(note or NOT_DEPLOYABLE.format(cloud=title))
         calm.setProperty("role", "muted")
         calm.setWordWrap(True)
         layout.addWidget(calm)
@@ -140,6 +150,7 @@ class AzureCredentialsPanel(_CloudPanel):
                 ("msi", "Managed identity"),
             ),
             runner,
+            note=AZURE_NOTE,
         )
         self.choice, self._secrets, self._layers = choice, secrets, layers
         guid = "00000000-0000-0000-0000-000000000000"

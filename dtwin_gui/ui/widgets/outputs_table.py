@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -63,6 +64,23 @@ class OutputsTable(QTableWidget):
         self._secret: set[str] = set()
         self._revealed: set[str] = set()
         self._copy_when_known: set[str] = set()
+        #: What the empty table says (painted over it), e.g. why a deployment has no outputs.
+        self.empty_text = ""
+
+    def set_empty_text(self, text: str) -> None:
+        self.empty_text = text
+        self.viewport().update()
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self.rowCount() or not self.empty_text:
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(self.palette().placeholderText().color())
+        area = self.viewport().rect().adjusted(24, 16, -24, -16)
+        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+        painter.drawText(area, int(flags), self.empty_text)
+        painter.end()
 
     # --- content ---------------------------------------------------------------------------
     def set_outputs(self, outputs: dict, sensitive: Iterable[str] = ()) -> None:

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
+from dtwin_gui.core.providers import CLOUD_TITLES, SLOTS
 from dtwin_gui.deploy.review import PlanReview, SdkStepInfo, layer_title
 from dtwin_gui.ui import theme
 
@@ -19,6 +20,12 @@ ACTION_TEXT = {
     "replace": ("±", "destroy and re-create"),
 }
 WARNING_MARK = "⚠"
+PROVISIONED_ACTION = "provisioned"
+PROVISIONED_ROW = "on the sandbox's {cloud} emulators"
+PROVISIONED_DETAIL = (
+    "Made on the sandbox's {cloud} emulators when you deploy: the sandbox has no Terraform "
+    "provider for {cloud}, so there is no Terraform plan for this layer."
+)
 _MODULE_PREFIX = re.compile(r"^module\.[a-z]+_[a-z0-9_]+(?:\[[^\]]*\])?\.")
 
 
@@ -32,6 +39,32 @@ def _bold(item: QTreeWidgetItem) -> None:
     font.setBold(True)
     for column in range(item.columnCount()):
         item.setFont(column, font)
+
+
+def provisioned_layers(topology, clouds) -> dict[str, object]:
+    """``{"L1": Cloud.AZURE, ...}``: the layers on ``clouds`` (those the deploy provisions on
+    the sandbox's emulators), in slot order."""
+    if topology is None or not clouds:
+        return {}
+    providers = topology.providers
+    return {str(s): providers[s] for s in SLOTS if providers.get(s) in clouds}
+
+
+def provisioned_sentence(review: PlanReview, provisioned: dict[str, object]) -> str:
+    """The Review status line when some layers have no Terraform plan (provisioned)."""
+    names = " and ".join(dict.fromkeys(CLOUD_TITLES[c] for c in provisioned.values()))
+    count = len(provisioned)
+    text = (
+        f"{count} layer{'s' if count != 1 else ''} on {names}: no Terraform plan, the deploy "
+        "provisions them on the sandbox's emulators (the SDK steps follow)."
+    )
+    plan = review.plan
+    if review.has_resource_changes:
+        text = (
+            f"Terraform: {plan.add} to add, {plan.change} to change, {plan.destroy} to destroy. "
+            + text
+        )
+    return text
 
 
 class PlanTree(QTreeWidget):
@@ -51,10 +84,30 @@ class PlanTree(QTreeWidget):
         self.header().setSectionResizeMode(0, self.header().ResizeMode.Stretch)
         self.header().setSectionResizeMode(1, self.header().ResizeMode.ResizeToContents)
 
-    def show_review(self, review: PlanReview | None) -> None:
+    def show_review(
+        self, review: PlanReview | None, provisioned: dict[str, object] | None = None
+    ) -> None:
+        """The plan per layer; then the ``provisioned`` layers (``{layer: cloud}``), which
+        have no Terraform plan, each with a row saying where the deploy makes it."""
         self.clear()
         if review is None:
             return
+        self._show_plan(review)
+        for layer, cloud in (provisioned or {}).items():
+            if layer in self.layer_rows():
+                continue
+            head = QTreeWidgetItem([layer_title(layer), PROVISIONED_ACTION])
+            head.setData(0, Qt.ItemDataRole.UserRole, layer)
+            _bold(head)
+            self.addTopLevelItem(head)
+            name = CLOUD_TITLES[cloud]
+            row = QTreeWidgetItem([PROVISIONED_ROW.format(cloud=name), ""])
+            for item in (head, row):
+                item.setToolTip(0, PROVISIONED_DETAIL.format(cloud=name))
+            head.addChild(row)
+            head.setExpanded(True)
+
+    def _show_plan(self, review: PlanReview) -> None:
         error, error_bg = QBrush(QColor(theme.ERROR)), QBrush(QColor(theme.ERROR_BG))
         for layer in review.layers:
             head = QTreeWidgetItem([layer.title, layer.counts_text])
