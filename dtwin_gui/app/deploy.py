@@ -69,9 +69,11 @@ def why_not_deployed(project_root: Path, target_name: str) -> str | None:
     return None
 
 
-def simulate(project_root: Path, connections, *, count: int | None = None, sink=None):
+def simulate(
+    project_root: Path, connections, *, count: int | None = None, sink=None, listen_s: float = 0.0
+):
     """Publish test telemetry from the project's payloads through L1 (see
     :func:`dtwin_gui.deploy.simulate.simulate`); raises its ``SimulationError``."""
     from dtwin_gui.deploy.simulate import simulate as run
 
-    return run(Path(project_root), connections, count=count, sink=sink)
+    return run(Path(project_root), connections, count=count, sink=sink, listen_s=listen_s)

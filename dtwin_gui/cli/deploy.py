@@ -172,7 +172,9 @@ def cmd_simulate(args) -> int:
         print(f"dtwin: {refusal}", file=sys.stderr)
         return EXIT_FAIL
     try:
-        result = simulate(Path(args.path), resolve_target(args.target), count=args.count)
+        result = simulate(
+            Path(args.path), resolve_target(args.target), count=args.count, listen_s=args.listen
+        )
     except SimulationError as exc:
         print(f"dtwin: {exc}", file=sys.stderr)
         return EXIT_FAIL
@@ -182,6 +184,10 @@ def cmd_simulate(args) -> int:
         for sent in result.sent:
             print(f"sent {sent.device_id} at {sent.timestamp} (trace {sent.trace_id})")
         print(f"{len(result.sent)} message(s) published")
+        for item in result.feedback:
+            print(f"feedback to {item.device_id}: {item.text}")
+        if args.listen:
+            print(f"{len(result.feedback)} feedback message(s) in {args.listen:g} s")
     return EXIT_OK
 
 
@@ -271,6 +277,13 @@ def register(sub) -> None:
     p = sub.add_parser("simulate", help="send test telemetry from payloads.json through L1")
     common(p, json_help="machine-readable output")
     p.add_argument("--count", type=int, default=None, help="messages to send")
+    p.add_argument(
+        "--listen",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="then listen that long for the devices' feedback and show it",
+    )
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("unlock", help="release a stuck Terraform state lock (after a crash)")

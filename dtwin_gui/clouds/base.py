@@ -318,6 +318,7 @@ PART_NAMES = (
     "adopt_before_destroy",  # (connection, twin, terraform_dir, plan_document) -> [Adoption]
     "identity",  # (connection, outputs) -> JSON-able identity of the live target (fingerprint)
     "publish",  # (connection, *, workspace) -> publish(topic, body: bytes): telemetry into L1
+    "feedback",  # (connection, *, workspace) -> receive(device_id) -> [bytes]: to the device
     "hot_reader",  # (connection, topology, outputs, *, root, secret) -> reader of L3 hot
     "saved_steps",  # (sdk_state.json data) -> {step_id: saved} of its steps (older files too)
     "provision",  # (ProvisionContext, saved) -> saved: creates the intent on emulators (sandbox)

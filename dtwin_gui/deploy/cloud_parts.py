@@ -169,6 +169,23 @@ def telemetry_publisher(project, connections) -> tuple[Cloud, Callable[[str, byt
     return cloud, part(connection, workspace=workspace)
 
 
+def feedback_receiver(project, connections) -> Callable[[str], list[bytes]]:
+    """``receive(device_id) -> [message bytes]``: the feedback waiting for a device, read as
+    the device reads it from L1's cloud (each message taken once)."""
+    from dtwin_gui.deploy.simulate import SimulationError
+    from dtwin_gui.deploy.workspace import DeploymentWorkspace
+
+    connections = Connections.wrap(connections)
+    cloud = _l1_cloud(project, connections, "listening for feedback", SimulationError)
+    part = plugin(cloud).part("feedback")
+    if part is None:
+        raise SimulationError(
+            f"dtwin cannot listen to a device's feedback on {plugin(cloud).label} yet"
+        )
+    connection = _connection(connections, cloud, SimulationError)
+    return part(connection, workspace=DeploymentWorkspace(project.root, connections.name))
+
+
 # --- after a deploy: the code every function runs ------------------------------------------------
 def check_code(connections, builds: Iterable, outputs: Mapping, log: Callable[[str], None]) -> list:
     """Functions that still do not run the package this deploy built, after each connected

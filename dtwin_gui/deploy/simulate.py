@@ -32,11 +32,32 @@ class Sent:
 
 
 @dataclass
+class Feedback:
+    """A cloud-to-device message a device received while the simulator listened."""
+
+    device_id: str
+    text: str
+
+    def payload(self):
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            return self.text
+
+
+@dataclass
 class SimulationResult:
     sent: list[Sent] = field(default_factory=list)
+    #: What the devices received while listening (``listen_s``), oldest first.
+    feedback: list[Feedback] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return {"sent": [s.__dict__ for s in self.sent]}
+        out: dict = {"sent": [s.__dict__ for s in self.sent]}
+        if self.feedback:
+            out["feedback"] = [
+                {"device_id": f.device_id, "payload": f.payload()} for f in self.feedback
+            ]
+        return out
 
 
 def telemetry_topic(twin_name: str, device_id: str) -> str:
@@ -68,6 +89,7 @@ def simulate(
     count: int | None = None,
     sink: Sink | None = None,
     now: datetime | None = None,
+    listen_s: float = 0.0,
 ) -> SimulationResult:
     """Publish ``count`` messages (default: each payload once) to the devices' topics.
 
@@ -77,7 +99,8 @@ def simulate(
     in order: one publish waits for the cloud's answer, so one device after another left the
     pipeline mostly idle. ``sink`` is called from the publishing threads, one call at a time.
     The first failed publish stops every device and is raised. ``target``: the deployment's
-    Connections (or its one connection); the cloud of L1 publishes.
+    Connections (or its one connection); the cloud of L1 publishes. With ``listen_s``, the
+    devices then listen that long for their feedback (the event rules' messages to them).
     """
     project = load_project(project_root)
     payloads = load_payloads(project_root)
@@ -87,6 +110,11 @@ def simulate(
     from dtwin_gui.deploy.cloud_parts import telemetry_publisher
 
     cloud, send = telemetry_publisher(project, target)
+    receive = None
+    if listen_s > 0:  # before anything is sent: a cloud that cannot listen says so first
+        from dtwin_gui.deploy.cloud_parts import feedback_receiver
+
+        receive = feedback_receiver(project, target)
     start = now or datetime.now(UTC)
     planned: list[tuple[Sent, bytes]] = []
     for i in range(total):
@@ -126,4 +154,31 @@ def simulate(
         futures = [pool.submit(publish, items) for items in by_device.values()]
     for future in futures:
         future.result()  # the first failure, raised here
-    return SimulationResult([sent for sent, _ in planned])
+    result = SimulationResult([sent for sent, _ in planned])
+    if receive is not None:
+        result.feedback = listen(project_root, target, list(by_device), listen_s, sink, receive)
+    return result
+
+
+def listen(
+    project_root: Path, target, devices: list[str], seconds: float, sink=None, receive=None
+) -> list[Feedback]:
+    """The feedback the ``devices`` receive over ``seconds`` (polled as the devices do)."""
+    import time
+
+    if receive is None:
+        from dtwin_gui.deploy.cloud_parts import feedback_receiver
+
+        receive = feedback_receiver(load_project(project_root), target)
+    got: list[Feedback] = []
+    deadline = time.monotonic() + seconds
+    while True:
+        for device_id in devices:
+            for message in receive(device_id):
+                item = Feedback(device_id, message.decode("utf-8", "replace"))
+                got.append(item)
+                if sink:
+                    sink(LogEvent("simulator", "info", f"feedback to {device_id}: {item.text}"))
+        if time.monotonic() >= deadline:
+            return got
+        time.sleep(0.5)

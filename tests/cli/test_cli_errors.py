@@ -254,3 +254,27 @@ def test_a_destination_that_cannot_be_written_is_one_line(capsys, tmp_path, proj
     assert code == 1
     assert err.startswith("dtwin: ")
     assert "unexpected error" not in err
+
+
+def test_simulate_listen_on_a_cloud_that_cannot_listen_says_so_before_sending(
+    project, capsys, monkeypatch
+):
+    """`dtwin simulate --listen` on AWS (no device-side feedback reader there yet) refuses
+    before publishing anything, with one line and exit 1."""
+    from dtwin_gui.deploy import simulate as simulation
+    from dtwin_gui.deploy.simulate import SimulationError
+
+    sent = []
+    monkeypatch.setattr(
+        "dtwin_gui.deploy.cloud_parts.telemetry_publisher",
+        lambda project, target: ("aws", lambda topic, body: sent.append(topic)),
+    )
+    with pytest.raises(SimulationError, match="cannot listen to a device's feedback on AWS"):
+        simulation.simulate(project, _aws_connection(), listen_s=1)
+    assert sent == []
+
+
+def _aws_connection():
+    from dtwin_gui.clouds.aws.connection import sandbox_target
+
+    return sandbox_target("http://127.0.0.1:9", "us-east-1")

@@ -98,9 +98,7 @@ def test_a_killed_app_and_a_restarted_sandbox_converge(sandbox, project, capsys)
     assert find_leftovers(restarted.connections[Cloud.AZURE], twin) == {}
 
 
-def test_a_deploy_killed_while_provisioning_is_destroyed_and_redeployed_cleanly(
-    sandbox, project
-):
+def test_a_deploy_killed_while_provisioning_is_destroyed_and_redeployed_cleanly(sandbox, project):
     import subprocess
     import sys
 

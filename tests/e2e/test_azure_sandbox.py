@@ -225,12 +225,18 @@ def test_the_event_rule_fires_and_its_feedback_reaches_the_device(deployed, tele
     queued = wait_for(lambda: control.pending_c2d(hub, "temperature-sensor-1"))
     assert len(queued) == 1
     assert control.pending_c2d(hub, "temperature-sensor-2") == []  # its values stay below
+    # the simulator's devices listen (`dtwin simulate --listen`): the feedback, taken once
+    from dtwin_gui.deploy.simulate import listen
+
+    devices = ["temperature-sensor-1", "temperature-sensor-2"]
+    [heard] = listen(project, connections, devices, 1.0)
+    assert heard.device_id == "temperature-sensor-1"
+    assert isinstance(heard.payload(), dict) and heard.payload()  # as the device reads it
     device = DeviceClient.from_workspace(
         _workspace(project).root, "temperature-sensor-1", _azure(connections).ca_path
     )
-    [message] = device.receive_feedback()
-    assert json.loads(message)  # the feedback payload, as the device reads it
     assert device.receive_feedback() == []  # completed once read
+    assert control.pending_c2d(hub, "temperature-sensor-1") == []
 
 
 def test_digital_twins_carry_the_latest_values(deployed, telemetry):

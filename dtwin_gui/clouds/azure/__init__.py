@@ -69,6 +69,7 @@ PLUGIN = register(
             "leftovers": "dtwin_gui.clouds.azure.leftovers:find_leftovers",
             "hot_reader": "dtwin_gui.clouds.azure.hot_store:open_reader",
             "publish": "dtwin_gui.clouds.azure.publish:publisher",
+            "feedback": "dtwin_gui.clouds.azure.publish:feedback_reader",
         },
     )
 )

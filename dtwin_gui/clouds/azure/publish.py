@@ -140,7 +140,7 @@ def publisher(connection, *, workspace=None):
                         f"device {device_id} has no IoT Hub identity in this deployment "
                         f"({path} is missing); deploy the twin first"
                     )
-                clients[device_id] = DeviceClient.from_workspace(folder, device_id, verify)
+                clients[device_id] = device_client(connection, folder, device_id, verify)
             return clients[device_id]
 
     def publish(topic: str, body: bytes) -> None:
@@ -151,13 +151,44 @@ def publisher(connection, *, workspace=None):
         device = client(device_id)
         try:
             device.send(body)
-        except requests.RequestException as exc:
+        except RuntimeError as exc:  # the hub's refusal, with its status and answer
+            raise SimulationError(f"{exc}; deploy the twin again to renew its devices") from None
+        except Exception as exc:  # the HTTPS API's or the MQTT client's failure
             raise SimulationError(
                 f"IoT Hub at {device.host} did not take {device_id}'s message: {exc}; "
                 "check that the twin is deployed and the hub reachable"
                 + (" (dtwin sandbox status)" if connection.is_sandbox else "")
             ) from None
-        except RuntimeError as exc:  # the hub's refusal, with its status and answer
-            raise SimulationError(f"{exc}; deploy the twin again to renew its devices") from None
 
     return publish
+
+
+def device_client(connection, folder: Path, device_id: str, verify: str | bool = True):
+    """The device as it speaks to its hub: MQTT on a real IoT Hub (``azure-iot-device``),
+    the HTTPS device API in the sandbox (the SDK's MQTT port cannot be pointed anywhere)."""
+    if connection.is_sandbox:
+        return DeviceClient.from_workspace(folder, device_id, verify)
+    from dtwin_gui.clouds.azure.device_mqtt import MqttDevice
+
+    return MqttDevice.from_workspace(folder, device_id)
+
+
+def feedback_reader(connection, *, workspace=None):
+    """The part ``feedback``: ``receive(device_id) -> [message bytes]``, the cloud-to-device
+    messages waiting for a device (each completed once read), as the device receives them."""
+    from dtwin_gui.deploy.simulate import SimulationError
+
+    if workspace is None:
+        raise SimulationError("reading a device's feedback needs the deployment's workspace")
+    folder = Path(getattr(workspace, "root", workspace))
+    verify = (getattr(connection, "ca_path", "") or True) if connection.is_sandbox else True
+    devices: dict = {}
+
+    def receive(device_id: str) -> list[bytes]:
+        if device_id not in devices:
+            if not connection_string_path(folder, device_id).is_file():
+                raise SimulationError(f"device {device_id} has no IoT Hub identity here")
+            devices[device_id] = device_client(connection, folder, device_id, verify)
+        return devices[device_id].receive_feedback()
+
+    return receive
