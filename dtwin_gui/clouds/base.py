@@ -52,7 +52,7 @@ class SandboxPath(StrEnum):
     def label(self) -> str:
         if self is SandboxPath.TERRAFORM:
             return "Terraform applied"
-        return "provisioned on emulators; Terraform checked"
+        return "provisioned on emulators (its Terraform modules are checked, not applied)"
 
 
 @runtime_checkable

@@ -31,7 +31,7 @@ from typing import Any
 from dtwin_gui.clouds import plugin
 from dtwin_gui.clouds.base import Connections, SandboxPath
 from dtwin_gui.core.providers import Cloud
-from dtwin_gui.core.run_events import LogEvent
+from dtwin_gui.core.run_events import LogEvent, ResourceEvent
 
 STATE_FILE = "provisioned.json"
 #: In a cloud's record while its provisioner runs (a run cut short keeps it).
@@ -58,6 +58,15 @@ class ProvisionContext:
 
     def log(self, level: str, message: str) -> None:
         self._emit(LogEvent(str(self.cloud), level, message))
+
+    def resource(self, layer: str, kind: str, name: str, action: str, state: str) -> None:
+        """One provisioned object's event (address ``provisioned:<kind>:<name>``), shown in
+        the Deploy page's tree under its layer."""
+        self._emit(
+            ResourceEvent(
+                f"provisioned:{kind}:{name}", str(layer), kind, action, state, source="provision"
+            )
+        )
 
     def glue_secrets(self):
         """The deployment's glue secrets (:class:`~dtwin_gui.deploy.glue_secrets.GlueSecrets`)."""

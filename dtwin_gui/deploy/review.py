@@ -267,4 +267,32 @@ def destroy_preview(workspace: DeploymentWorkspace) -> DestroyPreview:
     for step in _sdk_steps(set(CLOUDS)):
         for kind, name in step.recorded(saved.get(step.step_id, {})):
             layers.setdefault(step.layer, []).append(f"sdk:{kind}:{name}")
+    for probe in _provisioned(workspace):
+        layers.setdefault(str(probe.layer), []).append(f"provisioned:{probe.kind}:{probe.name}")
     return DestroyPreview(layers)
+
+
+def _provisioned(workspace: DeploymentWorkspace) -> list:
+    """What the sandbox provisioned on emulators, per the record (each cloud's
+    ``probe_provisioned`` part without a lookup); nothing when the project is unreadable."""
+    from dtwin_gui.clouds import plugin
+    from dtwin_gui.core.providers import parse_cloud
+    from dtwin_gui.deploy.provision_phase import load_state
+
+    records = load_state(workspace)
+    if not records:
+        return []
+    try:
+        from dtwin_gui.core.project import load_project
+        from dtwin_gui.core.topology import topology_for_project
+
+        topology = topology_for_project(load_project(workspace.project_root))
+    except Exception:  # validation reports an unreadable project
+        return []
+    found = []
+    for name, record in records.items():
+        cloud = parse_cloud(name)
+        part = plugin(cloud).part("probe_provisioned") if cloud else None
+        if part is not None:
+            found.extend(part(None, record, topology, live=False))
+    return found

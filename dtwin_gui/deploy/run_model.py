@@ -37,7 +37,12 @@ STAGE_LABELS = {
     "verify": "Verify",
     "sdk-destroy": "SDK clean-up",
     "destroy": "Destroy",
+    "provision": "Provision",
+    "deprovision": "Deprovision",
 }
+#: Stages a run has only sometimes (a cloud provisioned on the sandbox's emulators), with the
+#: stage each comes after: shown where they run, not at the end.
+OPTIONAL_STAGES = {"provision": "apply", "deprovision": "sdk-destroy"}
 IN_PROGRESS = frozenset({"creating", "updating", "deleting"})
 DONE = frozenset({"created", "updated", "deleted"})
 #: Layers in the order the tree shows them; others follow in order of arrival.
@@ -281,7 +286,12 @@ class RunModel:
             if stage.name == name:
                 return stage
         stage = Stage(name)
-        self.stages.append(stage)
+        after = OPTIONAL_STAGES.get(name)
+        at = next((i + 1 for i, s in enumerate(self.stages) if s.name == after), None)
+        if at is None:
+            self.stages.append(stage)
+        else:
+            self.stages.insert(at, stage)
         return stage
 
     def _phase(self, event: PhaseEvent, at: float | None) -> None:

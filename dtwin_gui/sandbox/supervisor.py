@@ -197,7 +197,7 @@ def failed(report: Mapping[str, Mapping]) -> dict[str, str]:
 
 def sandbox_paths_note(clouds: Iterable[Cloud | str]) -> str:
     """``In the sandbox: AWS: Terraform applied.`` for ``clouds`` (the user sees which path
-    each cloud takes: Terraform applied, or provisioned on emulators with Terraform checked)."""
+    each cloud takes: Terraform applied, or provisioned on emulators, its modules checked)."""
     shown = []
     for cloud in clouds:
         p = plugin(cloud)

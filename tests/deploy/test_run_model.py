@@ -204,3 +204,21 @@ def test_resource_labels_show_what_tells_rows_of_a_type_apart():
     assert resource_labels([package.format("dispatcher")]) == {
         package.format("dispatcher"): "factory-twin-dispatcher"
     }
+
+
+def test_a_provision_stage_stands_where_it_runs_and_is_named():
+    """A cloud provisioned on the sandbox's emulators adds a stage after Apply (and a
+    Deprovision one after the SDK clean-up of a destroy), not at the end of the strip."""
+    model = RunModel()
+    for second, name in enumerate(("validate", "build", "init", "plan", "apply", "provision")):
+        model.feed(phase(name, "started", second))
+        model.feed(phase(name, "finished", second + 0.5))
+    names = [s.name for s in model.stages]
+    assert names.index("provision") == names.index("apply") + 1
+    assert names[-1] == "verify"
+    assert next(s for s in model.stages if s.name == "provision").label == "Provision"
+    destroy = RunModel()
+    destroy.feed(phase("sdk-destroy", "started", 0))
+    destroy.feed(phase("deprovision", "started", 1))
+    names = [s.name for s in destroy.stages]
+    assert names[:2] == ["sdk-destroy", "deprovision"]

@@ -147,6 +147,16 @@ def test_all_azure_twin_deploys_without_terraform_and_every_layer_is_live(deploy
     assert {a["state"] for a in apps.values()} == {"running"}
     record = state_path(_workspace(project))
     assert stat.S_IMODE(record.stat().st_mode) == 0o600
+    # the Deploy page's tree and the sidebar see every provisioned layer, not only L5's SDK
+    events = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    provisioned = {
+        e["layer"] for e in events if e.get("type") == "resource" and e.get("source") == "provision"
+    }
+    assert provisioned == {"L1", "L2", "L3_hot", "L3_cold", "L3_archive", "L4", "L5"}
+    from dtwin_gui.deploy.review import destroy_preview
+
+    preview = destroy_preview(_workspace(project)).layers
+    assert set(LAYERS) <= set(preview), sorted(preview)
 
 
 def test_device_identities_are_kept_0600_in_the_workspace_never_in_the_project(deployed):

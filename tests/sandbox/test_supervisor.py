@@ -20,6 +20,8 @@ from dtwin_gui.core.providers import Cloud
 from dtwin_gui.sandbox import daemon
 from dtwin_gui.sandbox.supervisor import Supervisor
 
+PROVISIONED_LABEL = "provisioned on emulators (its Terraform modules are checked, not applied)"
+
 
 class FakeEmulator:
     """A tiny HTTP server standing in for a cloud's emulator; records start/stop order."""
@@ -71,7 +73,7 @@ def test_every_emulator_starts_in_order_and_stops_in_reverse(tmp_path):
         assert set(supervisor.endpoints) == {"azure", "google"}
         report = supervisor.report(check=True)
         assert report["azure"]["state"] == "running"
-        assert report["azure"]["path_label"] == "provisioned on emulators; Terraform checked"
+        assert report["azure"]["path_label"] == PROVISIONED_LABEL
         assert azure.started_with["data_dir"] == tmp_path / "azure"  # a folder per cloud
         assert azure.started_with["region"] == "r-1"
     assert events[2:] == [("stop", Cloud.GOOGLE), ("stop", Cloud.AZURE)]
@@ -133,7 +135,7 @@ def test_the_emulators_come_from_the_registered_plugins(tmp_path, fake_plugins):
         assert report["google"] == {
             "label": "Google",
             "sandbox_path": "provisioned",
-            "path_label": "provisioned on emulators; Terraform checked",
+            "path_label": PROVISIONED_LABEL,
             "state": "failed",
             "endpoints": {},
             "error": "ImportError: no module named 'google_emulators'",
@@ -190,7 +192,7 @@ def test_the_daemon_serves_aws_when_another_emulator_fails(monkeypatch, capsys):
         out = capsys.readouterr().out
         assert "aws       running · Terraform applied" in out
         assert "google    failed: RuntimeError: the Pub/Sub emulator needs Java" in out
-        assert "provisioned on emulators; Terraform checked" in out
+        assert PROVISIONED_LABEL in out
 
         with pytest.raises(daemon.SandboxError, match="without the emulator of google"):
             daemon.ensure_running(clouds=("aws", "google"))
@@ -220,7 +222,7 @@ def test_the_note_names_each_clouds_sandbox_path():
 
     assert sandbox_paths_note([Cloud.AWS]) == "In the sandbox: AWS: Terraform applied."
     note = sandbox_paths_note([Cloud.AWS, Cloud.GOOGLE])
-    assert note.endswith(" · Google Cloud: provisioned on emulators; Terraform checked.")
+    assert note.endswith(f" · Google Cloud: {PROVISIONED_LABEL}.")
 
 
 def test_the_aws_emulators_counts_are_unknown_when_it_does_not_answer():

@@ -269,6 +269,12 @@ def probe_provisioned(
     reported present ("recorded"). ``control``: the sandbox's control API client (default
     :class:`~dtwin_gui.clouds.azure.sandbox.client.SandboxAzure` of ``connection``).
     """
+    if not live:  # what the record says, with no connection needed (the destroy preview)
+        return [
+            StepProbe(STEP_ID, layer, name, PRESENT, "recorded", kind)
+            for layer, kind, name in expected(record, topology)
+            if _recorded(record, kind, name)
+        ]
     if not getattr(connection, "is_sandbox", False):
         return []  # real Azure: Terraform's state, probed by the ``probes`` part
     from dtwin_gui.clouds.azure.provision import current_record
@@ -286,9 +292,6 @@ def probe_provisioned(
     for layer, kind, name in expected(record, topology):
         if not _recorded(record, kind, name):
             continue  # not made by the last provision (another topology, or never deployed)
-        if not live:
-            out.append(StepProbe(STEP_ID, layer, name, PRESENT, "recorded", kind))
-            continue
         try:
             state, detail = by_kind[kind](name)
         except _NotAsked as exc:

@@ -170,14 +170,27 @@ def provision(ctx, saved: Mapping[str, Any]) -> dict:
 
     intent = sandbox_intent(ctx)
     control = SandboxAzure(ctx.connection)
+    made = _Made(ctx, saved)
     record: dict[str, Any] = {
         "resource_group": intent.resource_group,
         "ca": ctx.connection.ca_path,
         "gateway": ctx.connection.gateway_url,
     }
     if intent.cosmos is not None:
-        record["cosmos"] = ensure_cosmos(ctx, intent.cosmos)
-    record["blob_containers"] = [ensure_container(ctx, c.name) for c in intent.blob_containers]
+        name = intent.cosmos.container
+        record["cosmos"] = made(
+            "L3_hot", "cosmos-container", name, "cosmos", lambda: ensure_cosmos(ctx, intent.cosmos)
+        )
+    record["blob_containers"] = [
+        made(
+            c.layer,
+            "blob-container",
+            c.name,
+            "blob_containers",
+            lambda c=c: ensure_container(ctx, c.name),
+        )
+        for c in intent.blob_containers
+    ]
     # the sandbox's functions keys (the record is 0600 in the workspace, as Azure keeps them)
     keys = {a.layer: (saved.get("functions_keys") or {}).get(a.layer) for a in intent.function_apps}
     keys = {layer: key or _secrets.token_urlsafe(24) for layer, key in keys.items()}
@@ -185,28 +198,78 @@ def provision(ctx, saved: Mapping[str, Any]) -> dict:
     hub = None
     if intent.iothub is not None:
         route = _dispatcher_route(intent)
-        hub = control.put_iothub(intent.iothub.name, route)
+        hub = made(
+            "L1",
+            "iothub",
+            intent.iothub.name,
+            "iothub",
+            lambda: control.put_iothub(intent.iothub.name, route),
+        )
         record["iothub"] = {k: hub[k] for k in ("name", "host", "url", "connection_string")}
         ctx.log("info", f"IoT Hub {intent.iothub.name} ready, routing telemetry to {route}")
-    for what, put in (
-        ("digital_twins", control.put_digital_twins),
-        ("grafana", control.put_grafana),
+    for what, layer, put in (
+        ("digital_twins", "L4", control.put_digital_twins),
+        ("grafana", "L5", control.put_grafana),
     ):
         item = getattr(intent, what)
         if item is not None:
-            made = put(item.name)
-            record[what] = {"name": item.name, "url": made["url"]}
-            ctx.log("info", f"{what.replace('_', ' ').title()} {item.name} ready at {made['url']}")
+            answer = made(
+                layer,
+                what.replace("_", "-"),
+                item.name,
+                what,
+                lambda put=put, item=item: put(item.name),
+            )
+            record[what] = {"name": item.name, "url": answer["url"]}
+            ctx.log(
+                "info", f"{what.replace('_', ' ').title()} {item.name} ready at {answer['url']}"
+            )
     for app in intent.function_apps:
         if not app.package:
             raise ValueError(f"Function App {app.name} has no package: build the project first")
         settings = app_settings(ctx, app, intent, keys)
         settings.update(_sandbox_settings(ctx, settings, hub))
-        hosted = control.put_app(app.name, app.layer, app.package, settings)
+        hosted = made(
+            app.layer,
+            "function-app",
+            app.name,
+            "function_apps",
+            lambda app=app, settings=settings: control.put_app(
+                app.name, app.layer, app.package, settings
+            ),
+        )
         names = ", ".join(f["name"] for f in hosted.get("functions") or [])
         ctx.log("info", f"Function App {app.name} runs in the sandbox: {names}")
     record["function_apps"] = [app.name for app in intent.function_apps]
     return record
+
+
+class _Made:
+    """Makes one object with its events: creating → created, or updating → updated when the
+    last provision recorded it (the call converges either way)."""
+
+    def __init__(self, ctx, saved: Mapping[str, Any]) -> None:
+        self.ctx, self.saved = ctx, saved
+
+    def _recorded(self, field: str, name: str) -> bool:
+        value = self.saved.get(field)
+        if isinstance(value, list):
+            return name in value
+        if isinstance(value, Mapping):
+            return name in (value.get("name"), value.get("container"))
+        return False
+
+    def __call__(self, layer: str, kind: str, name: str, field: str, make):
+        action = "update" if self._recorded(field, name) else "create"
+        emit = getattr(self.ctx, "resource", None) or (lambda *a: None)
+        emit(layer, kind, name, action, f"{action[:-1]}ing")
+        try:
+            result = make()
+        except Exception:
+            emit(layer, kind, name, action, "failed")
+            raise
+        emit(layer, kind, name, action, f"{action}d")
+        return result
 
 
 def _dispatcher_route(intent) -> tuple[str, str] | None:

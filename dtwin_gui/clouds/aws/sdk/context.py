@@ -95,7 +95,9 @@ class SdkContext:
     def summary(self) -> str:
         """The run-log line the SDK phase starts with."""
         layers = [str(s) for s in (Slot.L1, Slot.L4, Slot.L5) if self.on_aws(s)]
-        return f"SDK steps for {', '.join(layers) or 'no layer'} on {self.target.name}"
+        if not layers:  # said once, without naming a target the twin does not use
+            return "no AWS layer has SDK steps"
+        return f"SDK steps for {', '.join(layers)} on AWS ({self.target.name})"
 
     @property
     def devices_dir(self) -> Path:

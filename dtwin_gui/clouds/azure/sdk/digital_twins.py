@@ -62,6 +62,15 @@ def _status(exc: BaseException) -> int | None:
     return code if isinstance(code, int) else None
 
 
+def _events(ctx, layer: str):
+    """``event(kind, name, action, state)``: the step's objects in the Deploy page's tree
+    (a context without events, as in unit tests, gets none)."""
+    resource = getattr(ctx, "resource", None)
+    if resource is None:
+        return lambda *args: None
+    return lambda kind, name, action, state: resource(Slot(layer), kind, name, action, state)
+
+
 class DigitalTwinsStep:
     step_id = STEP_ID
     layer = str(Slot.L4)
@@ -88,6 +97,7 @@ class DigitalTwinsStep:
 
     def ensure(self, ctx, saved: Mapping[str, Any]) -> dict[str, Any]:
         h, adt = ctx.hierarchy, ctx.adt
+        event = _events(ctx, self.layer)
         models = model_order(h.get("models", []))
         for model in models:
             try:
@@ -95,12 +105,25 @@ class DigitalTwinsStep:
             except Exception as exc:
                 if _status(exc) != 404:
                     raise
+                event("adt-model", model["@id"], "create", "creating")
                 adt.create_models([model])
+                event("adt-model", model["@id"], "create", "created")
+        known_twins = set(saved.get("twins", []))
         for twin in h.get("twins", []):
             adt.upsert_digital_twin(twin["$dtId"], twin)
+            if twin["$dtId"] in known_twins:  # upserted again: the hierarchy's values hold
+                event("adt-twin", twin["$dtId"], "noop", "unchanged")
+            else:
+                event("adt-twin", twin["$dtId"], "create", "created")
+        known_rels = {tuple(r) for r in saved.get("relationships", [])}
         rels = []
         for rel in h.get("relationships", []):
+            key = (rel["$dtId"], rel["$relationshipId"])
             adt.upsert_relationship(rel["$dtId"], rel["$relationshipId"], rel)
+            if key in known_rels:
+                event("adt-relationship", rel["$relationshipId"], "noop", "unchanged")
+            else:
+                event("adt-relationship", rel["$relationshipId"], "create", "created")
             rels.append([rel["$dtId"], rel["$relationshipId"]])
         return {
             "models": [m["@id"] for m in models],
@@ -118,12 +141,16 @@ class DigitalTwinsStep:
                 if _status(exc) != 404:
                     left.append(f"{what}: {exc}")
 
+        event = _events(ctx, self.layer)
         for source, rid in saved.get("relationships", []):
             attempt(f"relationship {rid}", lambda s=source, r=rid: adt.delete_relationship(s, r))
+            event("adt-relationship", rid, "delete", "deleted")
         for twin in saved.get("twins", []):
             attempt(f"twin {twin}", lambda t=twin: adt.delete_digital_twin(t))
+            event("adt-twin", twin, "delete", "deleted")
         for model in reversed(saved.get("models", [])):
             attempt(f"model {model}", lambda m=model: adt.delete_model(m))
+            event("adt-model", model, "delete", "deleted")
         return left
 
     def probe(self, ctx, saved: Mapping[str, Any]) -> list[StepProbe]:

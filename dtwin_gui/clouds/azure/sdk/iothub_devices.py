@@ -78,12 +78,17 @@ class IotHubDevicesStep:
             raise
 
     def ensure(self, ctx, saved: Mapping[str, Any]) -> dict[str, Any]:
+        from dtwin_gui.clouds.azure.sdk.digital_twins import _events
+
+        event = _events(ctx, self.layer)
         registry = ctx.registry
         made: list[str] = []
         for device in ctx.project.devices:
             found = self._device(registry, device.id)
             if found is None:
+                event(KIND, device.id, "create", "creating")
                 found = registry.create_device_with_sas(device.id, "", "", "enabled")
+                event(KIND, device.id, "create", "created")
                 twin = initial_twin(device)
                 if twin:
                     from azure.iot.hub.models import Twin, TwinProperties
