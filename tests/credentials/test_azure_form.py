@@ -51,7 +51,9 @@ def no_keyring():
 def panel(qtbot):
     runner = TaskRunner()
     choice = AzureChoice(subscription_id=SUB)
-    made = AzureCredentialsPanel(choice, SecretStore(), runner, lambda: ["L3_hot"])
+    made = AzureCredentialsPanel(
+        choice, SecretStore(), runner, lambda: ["L3_hot"], lambda: "factory-twin"
+    )
     qtbot.addWidget(made)
     made.resize(900, 800)
     made.show()
@@ -103,8 +105,8 @@ def test_permission_table_and_the_custom_role_for_what_is_missing(panel, qtbot, 
     )
     asked = {}
 
-    def check(choice, secrets, *, layers=None):
-        asked["layers"] = layers
+    def check(choice, secrets, *, layers=None, twin_name=None):
+        asked["layers"], asked["twin"] = layers, twin_name
         report = preflight.permission_report(
             TokenCredential(), SUB, layers=layers, transport=transport
         )
@@ -114,6 +116,7 @@ def test_permission_table_and_the_custom_role_for_what_is_missing(panel, qtbot, 
     _click(qtbot, panel.check_button)
     qtbot.waitUntil(lambda: panel.last_result is not None, timeout=WAIT_MS)
     assert asked["layers"] == ["L3_hot"]
+    assert asked["twin"] == "factory-twin"  # decided at the twin's resource group
     assert panel.permissions.isVisible()
     assert panel.permissions.groups() == ["setup", "L3_hot"]
     assert "Cosmos DB" in panel.permissions.topLevelItem(1).text(0)

@@ -167,3 +167,22 @@ def test_choices_survive_a_restart_but_memory_secrets_do_not(make_page, qtbot):
     again = make_page()
     assert again.aws_button.isChecked() and again.aws.keys_mode.isChecked()
     assert SecretStore().get(KEY_NAMES["AWS_SECRET_ACCESS_KEY"]) is None
+
+
+def test_the_real_cloud_target_carries_the_azure_sign_in_of_an_azure_twin(make_page, qtbot):
+    """An all-Azure project deployed to "My cloud accounts" gets an Azure connection from
+    the Azure sign-in (not only AWS's), and the note says where it goes."""
+    from dtwin_gui.clouds.base import Connections
+    from dtwin_gui.core.providers import Cloud
+
+    layers = ("1", "2", "3_hot", "3_cold", "3_archive", "4", "5")
+    page = make_page(providers={f"layer_{n}_provider": "azure" for n in layers})
+    qtbot.waitUntil(lambda: page._session.topology is not None, timeout=10_000)
+    page.aws_button.setChecked(True)
+    made = page._choice.make_connections()
+    assert isinstance(made, Connections) and made.clouds == (Cloud.AZURE,)
+    assert made[Cloud.AZURE].name == "azure" and not made.is_sandbox
+    assert "Azure subscription" in page.target_note.text()
+    assert "AWS" not in page.target_note.text()
+    assert page._choice.label.startswith("Azure · ")
+    assert not page.aws.isVisible() and page.azure.isVisible()

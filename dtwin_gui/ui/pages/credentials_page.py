@@ -44,6 +44,18 @@ SANDBOX_NOTE = (
 AWS_NOTE = "Deployments go to your AWS account. Check the credentials before you deploy."
 
 
+def _cloud_note(clouds) -> str:
+    """Where a real-cloud deployment goes, for the clouds the project uses."""
+    names = [
+        n
+        for c, n in ((Cloud.AWS, "AWS account"), (Cloud.AZURE, "Azure subscription"))
+        if c in clouds
+    ]
+    if not names:
+        return AWS_NOTE
+    return f"Deployments go to your {' and '.join(names)}. Check the credentials before you deploy."
+
+
 class CredentialsPage(QWidget):
     """Target choice + per-cloud credential panels. See the module docstring."""
 
@@ -75,7 +87,7 @@ class CredentialsPage(QWidget):
 
         target_row = QHBoxLayout()
         self.sandbox_button = QRadioButton("Sandbox (no account needed)")
-        self.aws_button = QRadioButton("My AWS account")
+        self.aws_button = QRadioButton("My cloud accounts")
         self._targets = QButtonGroup(self)
         for button in (self.sandbox_button, self.aws_button):
             button.setProperty("role", "target")
@@ -92,7 +104,7 @@ class CredentialsPage(QWidget):
             self.choices.aws, self.secrets, runner, self._aws_layers, endpoint_url=endpoint_url
         )
         self.azure = AzureCredentialsPanel(
-            self.choices.azure, self.secrets, runner, self._azure_layers
+            self.choices.azure, self.secrets, runner, self._azure_layers, self._twin_name
         )
         self.google = GoogleCredentialsPanel(self.choices.google, runner)
         self.unused_note = QLabel()
@@ -116,7 +128,7 @@ class CredentialsPage(QWidget):
         for panel in (self.aws, self.azure, self.google):
             panel.changed.connect(self._edited)
         choice.changed.connect(self._follow_choice)
-        session.changed.connect(self.refresh)
+        session.changed.connect(self._project_changed)
         self._publish()
         self.refresh()
 
@@ -132,17 +144,27 @@ class CredentialsPage(QWidget):
             return None
         return [str(s) for s in topology.slots_on(Cloud.AWS)]
 
+    def _twin_name(self) -> str | None:
+        topology = self._session.topology
+        return None if topology is None else topology.twin_name
+
     def _azure_layers(self) -> list[str] | None:
         topology = self._session.topology
         return None if topology is None else [str(s) for s in topology.slots_on(Cloud.AZURE)]
+
+    def _project_changed(self) -> None:
+        """Another project (or its layers changed): the real-cloud target follows its clouds."""
+        if self.choices.target == AWS:
+            self._publish()
+        self.refresh()
 
     def refresh(self) -> None:
         """Show the panels the project's clouds and the target need."""
         clouds = self.required_clouds()
         sandbox = self._choice.mode == SANDBOX
-        note = f"{SANDBOX_NOTE} {sandbox_paths_note(clouds)}" if sandbox else AWS_NOTE
+        note = f"{SANDBOX_NOTE} {sandbox_paths_note(clouds)}" if sandbox else _cloud_note(clouds)
         self.target_note.setText(note)
-        self.aws.setVisible(not sandbox)
+        self.aws.setVisible(not sandbox and (Cloud.AWS in clouds or not clouds))
         self.azure.setVisible(Cloud.AZURE in clouds)
         self.google.setVisible(Cloud.GOOGLE in clouds)
         unused = [
@@ -169,10 +191,17 @@ class CredentialsPage(QWidget):
         if self.choices.target == SANDBOX:
             self._choice.use_sandbox()
             return
-        # A snapshot of the non-secret choice; keys are read from the store at call time.
-        choices = {Cloud.AWS: self.choices.aws.model_copy()}
+        # Snapshots of the non-secret choices of the clouds the project uses (AWS when it
+        # uses none yet); keys are read from the store at call time.
+        clouds = self.required_clouds() or [Cloud.AWS]
+        panels = {
+            Cloud.AWS: (self.choices.aws, self.aws),
+            Cloud.AZURE: (self.choices.azure, self.azure),
+        }
+        used = [c for c in (Cloud.AWS, Cloud.AZURE) if c in clouds]
+        choices = {c: panels[c][0].model_copy() for c in used}
         factory = functools.partial(from_choices, choices, self.secrets)
-        self._choice.use_aws(factory, self.aws.label)
+        self._choice.use_aws(factory, " + ".join(panels[c][1].label for c in used))
 
     def _follow_choice(self) -> None:
         button = self.sandbox_button if self._choice.mode == SANDBOX else self.aws_button

@@ -43,8 +43,8 @@ NOT_DEPLOYABLE = (
 #: Azure deploys to the sandbox; the real-cloud target ("My AWS account") makes AWS's
 #: connection only, so a deploy to the user's own Azure subscription is not offered yet.
 AZURE_NOTE = (
-    "Azure layers deploy to the sandbox. Deploying them to your own Azure subscription is not "
-    "available from this app yet: the check shows what these credentials would allow."
+    "Azure layers deploy to the sandbox, or with these credentials to your subscription "
+    "(Terraform's azurerm provider applies them). The check shows what they allow."
 )
 
 
@@ -141,6 +141,7 @@ class AzureCredentialsPanel(_CloudPanel):
         secrets: SecretStore,
         runner: TaskRunner,
         layers: Callable[[], list[str] | None] = lambda: None,
+        twin_name: Callable[[], str | None] = lambda: None,
     ) -> None:
         super().__init__(
             "Azure",
@@ -153,6 +154,7 @@ class AzureCredentialsPanel(_CloudPanel):
             note=AZURE_NOTE,
         )
         self.choice, self._secrets, self._layers = choice, secrets, layers
+        self._twin_name = twin_name
         guid = "00000000-0000-0000-0000-000000000000"
         self.tenant = _line(choice.tenant_id, guid)
         self.client = _line(choice.client_id, guid)
@@ -224,7 +226,18 @@ class AzureCredentialsPanel(_CloudPanel):
         self._store_secret()
         self._edited()
         choice, secrets, layers = self.choice.model_copy(), self._secrets, self._layers()
-        self._start(lambda: check_azure(choice, secrets, layers=layers), "check-azure")
+        twin = self._twin_name()  # the layers are decided at the twin's resource group
+        self._start(
+            lambda: check_azure(choice, secrets, layers=layers, twin_name=twin), "check-azure"
+        )
+
+    @property
+    def label(self) -> str:
+        """One line for headers, e.g. "Azure · az login · westeurope"."""
+        how = {"principal": "service principal", "msi": "managed identity"}.get(
+            self.choice.mode, "az login"
+        )
+        return f"Azure · {how} · {self.choice.region or 'westeurope'}"
 
     def _show(self, result: CheckResult) -> None:
         report = result.preflight if result.ok else None
