@@ -67,8 +67,9 @@ def short_address(address: str) -> str:
 
 def _split(address: str) -> tuple[str, str, str | None]:
     """``(type, block name, index key)`` of a Terraform address, the key unquoted;
-    ``(kind, name, None)`` for an SDK object (``sdk:<kind>:<name>``)."""
-    if address.startswith("sdk:"):
+    ``(kind, name, None)`` for an SDK or provisioned object (``sdk:<kind>:<name>``,
+    ``provisioned:<kind>:<name>``)."""
+    if address.startswith(("sdk:", "provisioned:")):
         _sdk, kind, name = [*address.split(":", 2), "", ""][:3]
         return kind, name, None
     short = short_address(address)

@@ -222,3 +222,13 @@ def test_a_provision_stage_stands_where_it_runs_and_is_named():
     destroy.feed(phase("deprovision", "started", 1))
     names = [s.name for s in destroy.stages]
     assert names[:2] == ["sdk-destroy", "deprovision"]
+
+
+def test_a_provisioned_object_is_labelled_by_its_name_not_its_address():
+    from dtwin_gui.deploy.run_model import resource_labels
+
+    address = "provisioned:function-app:twin-l2-fn-sbx"
+    assert resource_labels([address, "sdk:iothub-device:pump-1"]) == {
+        address: "twin-l2-fn-sbx",
+        "sdk:iothub-device:pump-1": "pump-1",
+    }
