@@ -66,6 +66,7 @@ PLUGIN = register(
             "sdk_context": "dtwin_gui.clouds.azure.sdk.context:make_context",
             "saved_steps": "dtwin_gui.clouds.azure.sdk.state:saved_steps",
             "probe_provisioned": "dtwin_gui.clouds.azure.probes:probe_provisioned",
+            "probes": "dtwin_gui.clouds.azure.state_probes:probe_resources",
             "leftovers": "dtwin_gui.clouds.azure.leftovers:find_leftovers",
             "hot_reader": "dtwin_gui.clouds.azure.hot_store:open_reader",
             "publish": "dtwin_gui.clouds.azure.publish:publisher",
