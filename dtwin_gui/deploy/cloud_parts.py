@@ -126,10 +126,12 @@ def _connection(connections: Connections, cloud: Cloud, error: type[Exception]):
 
 
 def trace_telemetry(project, connections, outputs: Mapping, **kw: Any):
-    """Send one test message and follow it, driven by the cloud of L1 (its ``trace`` part).
-
-    A cloud without that part gives every hop "cannot trace through <cloud> yet" instead of
-    failing; ``kw`` as :func:`dtwin_gui.clouds.aws.trace.trace_telemetry` takes them."""
+    """Send one test message and follow it: by the ``trace`` part of L1's cloud when L3 hot
+    is on that cloud too, else through the parts every cloud has (L1's ``publish``, L3 hot's
+    ``hot_reader``: :mod:`dtwin_gui.deploy.trace_parts`). Clouds with neither give every hop
+    "cannot trace through <cloud> yet" instead of failing; ``kw`` as
+    :func:`dtwin_gui.clouds.aws.trace.trace_telemetry` takes them."""
+    from dtwin_gui.core.providers import Slot
     from dtwin_gui.deploy.trace import (
         TraceError,
         TraceResult,
@@ -141,13 +143,20 @@ def trace_telemetry(project, connections, outputs: Mapping, **kw: Any):
 
     connections = Connections.wrap(connections)
     cloud = _l1_cloud(project, connections, "tracing a message", TraceError)
+    hot = project.providers.get(Slot.L3_HOT)
     part = plugin(cloud).part("trace")
-    if part is not None:
+    readable = hot is not None and plugin(hot).part("hot_reader") is not None
+    if part is not None and (hot in (None, cloud) or not readable):
         connection = _connection(connections, cloud, TraceError)
         return part(project, connection, dict(outputs or {}), **kw)
+    if plugin(cloud).part("publish") is not None and readable:
+        from dtwin_gui.deploy.trace_parts import trace_through_parts
+
+        return trace_through_parts(project, connections, dict(outputs or {}), **kw)
     device, _ = make_test_message(project, kw.get("device_id"))
     result = TraceResult(device, "", "", "", layer_hops())
-    skip_rest(result.hops, cannot_trace(cloud))
+    blocker = cloud if plugin(cloud).part("publish") is None or hot is None else hot
+    skip_rest(result.hops, cannot_trace(blocker))
     return result
 
 

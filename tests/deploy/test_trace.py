@@ -101,16 +101,16 @@ def test_a_refused_publish_fails_l1_and_skips_the_rest(project):
     assert {h.state for h in result.hops[1:]} == {SKIPPED}
 
 
-class _Azure:
+class _Google:
     """A connection of a cloud whose plugin cannot trace yet."""
 
-    cloud, is_sandbox = Cloud.AZURE, True
+    cloud, is_sandbox = Cloud.GOOGLE, True
 
     def process_env(self) -> dict:
         return {}
 
     def describe(self) -> str:
-        return "Azure (sandbox)"
+        return "Google Cloud (sandbox)"
 
 
 def _providers(project, **slots) -> None:
@@ -118,31 +118,31 @@ def _providers(project, **slots) -> None:
 
 
 def test_l1_on_a_cloud_that_cannot_trace_says_so_for_every_hop(project):
-    """Connected or not (Azure cannot be yet), nothing is sent and every hop says why."""
-    _providers(project, layer_1_provider="azure")
+    """Connected or not (Google cannot be yet), nothing is sent and every hop says why."""
+    _providers(project, layer_1_provider="google")
     both = Connections(
-        SANDBOX, {Cloud.AWS: sandbox_target("http://127.0.0.1:9"), Cloud.AZURE: _Azure()}
+        SANDBOX, {Cloud.AWS: sandbox_target("http://127.0.0.1:9"), Cloud.GOOGLE: _Google()}
     )
     for connections in (both, sandbox_target("http://127.0.0.1:9")):
         result = trace_telemetry(load_project(project), connections, {}, timeout_s=1)
         assert result.device_id == "temperature-sensor-1"
         assert {h.state for h in result.hops} == {SKIPPED}
-        assert {h.detail for h in result.hops[:4]} == {"cannot trace through Azure yet"}
+        assert {h.detail for h in result.hops[:4]} == {"cannot trace through Google Cloud yet"}
         assert not result.traced
 
 
 def test_l1_on_a_cloud_not_connected_is_refused_with_what_to_do(project):
-    azure_only = Connections(SANDBOX, {Cloud.AZURE: _Azure()})
+    google_only = Connections(SANDBOX, {Cloud.GOOGLE: _Google()})
     with pytest.raises(TraceError, match=r"no AWS connection.*Credentials page"):
-        trace_telemetry(load_project(project), azure_only, {})
+        trace_telemetry(load_project(project), google_only, {})
 
 
 def test_a_hot_store_on_a_cloud_that_cannot_trace_ends_the_trace_there(aws, project):
-    """L1 on AWS publishes; the hot store on Azure cannot be followed, and says so."""
-    _providers(project, layer_3_hot_provider="azure")
+    """L1 on AWS publishes; the hot store on Google cannot be followed, and says so."""
+    _providers(project, layer_3_hot_provider="google")
     target = sandbox_target(aws.endpoint, aws.region)
     result = trace_telemetry(load_project(project), target, {}, timeout_s=1)
     assert result.hop("L1").state == OK and result.traced
     for layer in ("L2", "L3_hot", "L4"):
         hop = result.hop(layer)
-        assert (hop.state, hop.detail) == (SKIPPED, "cannot trace through Azure yet")
+        assert (hop.state, hop.detail) == (SKIPPED, "cannot trace through Google Cloud yet")

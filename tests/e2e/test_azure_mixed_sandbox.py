@@ -108,7 +108,18 @@ def test_l1_on_aws_sends_across_the_glue_to_l2_to_l5_on_azure(clouds, tmp_path):
     assert {(i["device_id"], i["timestamp"]) for i in items} == _sent_keys(sent)
     queried = query_hot(project, connections)
     assert {(r["device_id"], r["timestamp"]) for r in queried.records} == _sent_keys(sent)
+    _traced_through_every_layer(project, connections)
     _destroy_leaves_nothing(deployment, connections)
+
+
+def _traced_through_every_layer(project, connections):
+    """The Status page's test message across the clouds: sent on L1's, read back on L3's."""
+    from dtwin_gui.core.project import load_project
+    from dtwin_gui.deploy.cloud_parts import trace_telemetry
+
+    result = trace_telemetry(load_project(project), connections, {}, timeout_s=60)
+    states = [h.state for h in result.hops if h.layer in ("L1", "L2", "L3_hot", "L4")]
+    assert states == ["ok"] * 4, [(h.layer, h.detail) for h in result.hops]
 
 
 def test_l1_l2_on_azure_persist_across_the_glue_to_l3_to_l5_on_aws(clouds, tmp_path):
@@ -136,4 +147,5 @@ def test_l1_l2_on_azure_persist_across_the_glue_to_l3_to_l5_on_aws(clouds, tmp_p
     assert {(i["device_id"]["S"], i["timestamp"]["S"]) for i in items} == _sent_keys(sent)
     queried = query_hot(project, connections)
     assert {(r["device_id"], r["timestamp"]) for r in queried.records} == _sent_keys(sent)
+    _traced_through_every_layer(project, connections)
     _destroy_leaves_nothing(deployment, connections)

@@ -250,16 +250,16 @@ def test_send_test_telemetry_traces_the_message(make_page, qtbot, aws, twin, tmp
 
 
 def test_a_twin_whose_l1_cannot_be_traced_says_so(make_page, qtbot, project):
-    """L1 on Azure (no trace there yet): nothing is sent, and the page says why."""
+    """L1 on Google (no trace there yet): nothing is sent, and the page says why."""
     from helpers import edit_json
 
-    edit_json(project / "config_providers.json", lambda d: d.update(layer_1_provider="azure"))
+    edit_json(project / "config_providers.json", lambda d: d.update(layer_1_provider="google"))
     page = make_page()
     with qtbot.waitSignal(page.traced, timeout=SLOW_MS):
         page.send_test_telemetry()
     assert set(page.trace.hop_states().values()) == {"skipped"}
     assert page.trace.summary.text() == (
-        "The message could not be followed: cannot trace through Azure yet."
+        "The message could not be followed: cannot trace through Google Cloud yet."
     )
 
 
