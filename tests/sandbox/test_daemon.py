@@ -73,9 +73,12 @@ def test_up_status_down_leaves_no_process(sandbox):
         "control",
         "emulators",
     }
-    assert info.endpoints == {"aws": info.endpoint}
+    # emulated AWS and Azure (gateway, Azurite, cosmosdb-server, the gateway's certificate)
+    assert info.endpoints["aws"] == info.endpoint
+    assert set(info.endpoints) == {"aws", "azure", "azure_blob", "azure_cosmos", "azure_ca"}
     assert info.emulators["aws"]["state"] == "running"
     assert info.emulators["aws"]["path_label"] == "Terraform applied"
+    assert info.emulators["azure"]["state"] == "running"
     # It is nobody's child: not ours, and in a session of its own.
     assert info.pid not in [p.pid for p in psutil.Process().children(recursive=True)]
     assert os.getsid(info.pid) == info.pid
@@ -86,12 +89,21 @@ def test_up_status_down_leaves_no_process(sandbox):
     assert json.loads(reply["Payload"].read()) == 42
     report = sandbox.status()
     assert report["state"] == "running" and report["pid"] == info.pid
-    assert report["counts"] == {"functions": 1, "tables": 0, "buckets": 1}
+    assert report["counts"] == {
+        "functions": 1,
+        "tables": 0,
+        "buckets": 1,
+        "blob containers": 0,
+        "function apps": 0,
+        "IoT hubs": 0,
+        "Digital Twins instances": 0,
+        "Grafana instances": 0,
+    }
     assert report["uptime_s"] >= 0
     assert report["emulators"]["aws"]["state"] == "running"  # asked now, not from the file
 
     tree = process_tree(info.pid)
-    assert len(tree) >= 2  # the daemon and the function's warm worker
+    assert len(tree) >= 4  # the daemon, the function's warm worker, Azurite, cosmosdb-server
     assert sandbox.down() == info
     assert_all_gone(tree)
     assert not state.exists()
