@@ -90,3 +90,14 @@ def datasource_differences(current: Mapping, wanted: Mapping) -> list[str]:
         f"jsonData.{k}" for k, v in (wanted.get("jsonData") or {}).items() if have.get(k) != v
     )
     return out
+
+
+def dashboard_state(current: Mapping | None, wanted: Mapping) -> tuple[str, str]:
+    """``(state, detail)`` of a dashboard as Grafana answered it (``None``: not found)
+    against ``wanted``: missing, drifted (what differs) or present (its panel count)."""
+    if current is None:
+        return "missing", "the dashboard does not exist"
+    diff = differences(current.get("dashboard") or {}, wanted)
+    if diff:
+        return "drifted", "; ".join(diff)
+    return "present", f"{len(wanted['panels'])} panels"

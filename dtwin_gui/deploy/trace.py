@@ -69,13 +69,16 @@ def skip_rest(hops: list[TraceHop], detail: str) -> None:
             hop.state, hop.detail = SKIPPED, detail
 
 
-def layer_hops() -> list[TraceHop]:
-    """The hops of a telemetry message, in order, all waiting (the movers' hops are skipped:
-    the scheduled movers take records to cold and archive storage later)."""
+def layer_hops(
+    published: str = "Published", stored: str = "Stored in the hot store"
+) -> list[TraceHop]:
+    """The hops of a telemetry message, in order, all waiting: L1 ``published``, L2
+    processed, L3 hot ``stored``, L4 readable (the movers' hops are skipped: the scheduled
+    movers take records to cold and archive storage later)."""
     hops = [
-        TraceHop(str(Slot.L1), "Published"),
+        TraceHop(str(Slot.L1), published),
         TraceHop(str(Slot.L2), "Processed (dispatcher, processor, persister)"),
-        TraceHop(str(Slot.L3_HOT), "Stored in the hot store"),
+        TraceHop(str(Slot.L3_HOT), stored),
         TraceHop(str(Slot.L4), "Readable through the hot reader"),
     ]
     for slot, tier in ((Slot.L3_COLD, "cold"), (Slot.L3_ARCHIVE, "archive")):

@@ -14,15 +14,13 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from dtwin_gui.core.providers import Slot
 from dtwin_gui.core.run_events import LogEvent, Sink
 from dtwin_gui.deploy.simulate import telemetry_topic
 from dtwin_gui.deploy.trace import (
     FAILED,
     OK,
-    SKIPPED,
-    TraceHop,
     TraceResult,
+    layer_hops,
     make_test_message,
     skip_rest,
 )
@@ -51,20 +49,8 @@ def trace_through_parts(
     message["trace_id"] = new_trace_id()
     topic = telemetry_topic(project.twin_name, device)
     result = TraceResult(device, message["trace_id"], message["timestamp"], topic)
-    published = TraceHop(str(Slot.L1), "Published as the device")
-    processed = TraceHop(str(Slot.L2), "Processed (dispatcher, processor, persister)")
-    stored = TraceHop(str(Slot.L3_HOT), "Stored in the hot store")
-    readable = TraceHop(str(Slot.L4), "Readable through the hot reader")
-    result.hops = [published, processed, stored, readable]
-    for slot, tier in ((Slot.L3_COLD, "cold"), (Slot.L3_ARCHIVE, "archive")):
-        result.hops.append(
-            TraceHop(
-                str(slot),
-                f"Moved to {tier} storage",
-                SKIPPED,
-                detail=f"moved later by the scheduled {tier} mover, not right away",
-            )
-        )
+    result.hops = layer_hops("Published as the device", "Stored in the hot store")
+    published, processed, stored, readable = result.hops[:4]
     started = time.monotonic()
 
     def log(level: str, text: str) -> None:

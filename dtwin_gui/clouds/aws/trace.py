@@ -32,6 +32,7 @@ from dtwin_gui.deploy.trace import (
     TraceHop,
     TraceResult,
     cannot_trace,
+    layer_hops,
     make_test_message,
     skip_rest,
 )
@@ -74,20 +75,8 @@ def trace_telemetry(
     topic = telemetry_topic(project.twin_name, device)
     result = TraceResult(device, message["trace_id"], message["timestamp"], topic)
     providers = project.providers
-    published = TraceHop(str(Slot.L1), "Published to IoT Core")
-    processed = TraceHop(str(Slot.L2), "Processed (dispatcher, processor, persister)")
-    stored = TraceHop(str(Slot.L3_HOT), "Stored in the hot table")
-    readable = TraceHop(str(Slot.L4), "Readable through the hot reader")
-    result.hops = [published, processed, stored, readable]
-    for slot, tier in ((Slot.L3_COLD, "cold"), (Slot.L3_ARCHIVE, "archive")):
-        result.hops.append(
-            TraceHop(
-                str(slot),
-                f"Moved to {tier} storage",
-                SKIPPED,
-                detail=f"moved later by the scheduled {tier} mover, not right away",
-            )
-        )
+    result.hops = layer_hops("Published to IoT Core", "Stored in the hot table")
+    published, processed, stored, readable = result.hops[:4]
     started = time.monotonic()
     deadline = started + timeout_s
 

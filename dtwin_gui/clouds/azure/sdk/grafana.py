@@ -314,13 +314,8 @@ class GrafanaStep:
                     detail = "; ".join(diff) or current.get("url", "")
                     out.append(probe(K_DATASOURCE, "drifted" if diff else "present", detail))
                 current = api.call("GET", f"/api/dashboards/uid/{names[K_DASHBOARD]}")
-                if current is None:
-                    out.append(probe(K_DASHBOARD, "missing", "the dashboard does not exist"))
-                else:
-                    wanted = dashboard_model(ctx.project, ctx.twin)
-                    diff = _differences(current.get("dashboard") or {}, wanted)
-                    detail = "; ".join(diff) or f"{len(wanted['panels'])} panels"
-                    out.append(probe(K_DASHBOARD, "drifted" if diff else "present", detail))
+                wanted = dashboard_model(ctx.project, ctx.twin)
+                out.append(probe(K_DASHBOARD, *dashboard.dashboard_state(current, wanted)))
                 return out
             finally:
                 api.close()
