@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 
@@ -23,3 +24,14 @@ def skip_unless_tools(message: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{message}; CI must run this test")
     pytest.skip(message)
+
+
+def wait_for(predicate, timeout: float = 90.0, interval: float = 0.5):
+    """``predicate()``'s first truthy value, asked every ``interval`` s for ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")

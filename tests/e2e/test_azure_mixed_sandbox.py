@@ -20,7 +20,8 @@ import pytest
 from dtwin_gui.clouds import plugin
 from dtwin_gui.clouds.base import SANDBOX, Connections
 from dtwin_gui.core.providers import Cloud
-from tests.e2e.test_azure_sandbox import TWIN, all_on, wait_for
+from tests.e2e.test_azure_sandbox import TWIN, all_on
+from tests.helpers import wait_for
 
 pytestmark = [
     pytest.mark.slow,

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 import stat
-import time
 
 import pytest
 
 from dtwin_gui.clouds import plugin
 from dtwin_gui.clouds.base import Connections
 from dtwin_gui.core.providers import Cloud
+from tests.helpers import wait_for
 
 pytestmark = [
     pytest.mark.slow,
@@ -29,16 +29,6 @@ pytestmark = [
 ]
 LAYERS = ("L1", "L2", "L3_hot", "L3_cold", "L3_archive", "L4", "L5")
 TWIN = "factory-twin"
-
-
-def wait_for(predicate, timeout=60.0, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
 
 
 @pytest.fixture(scope="module")

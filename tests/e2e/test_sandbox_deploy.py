@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import urllib.request
 
 import pytest
@@ -19,20 +18,11 @@ from dtwin_gui.core.run_events import PhaseEvent, ResourceEvent
 from dtwin_gui.deploy.orchestrator import Deployment
 from dtwin_gui.deploy.query import query_hot
 from dtwin_gui.deploy.simulate import simulate
+from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 AWS_LAYERS = ("L1", "L2", "L3_hot", "L3_cold", "L3_archive", "L4", "L5")
-
-
-def wait_for(predicate, timeout=90.0, interval=0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
 
 
 def post_json(url: str, data: dict) -> dict:
