@@ -238,7 +238,9 @@ def query_hot(
 
 
 def nothing_deployed(project_root: Path, target_name: str) -> bool:
-    """Whether no deploy of ``project_root`` to ``target_name`` has saved its outputs (never
-    deployed, or destroyed since). Needs no cloud call."""
+    """Whether no deploy of ``project_root`` to ``target_name`` has saved its outputs or a
+    provision record (never deployed, or destroyed since). Needs no cloud call."""
+    from dtwin_gui.deploy.provision_phase import load_state
+
     workspace = DeploymentWorkspace(Path(project_root), target_name)
-    return not workspace.outputs_file.is_file()
+    return not workspace.outputs_file.is_file() and not load_state(workspace)

@@ -184,3 +184,17 @@ def test_a_saved_deploy_means_something_is_deployed(project):
     workspace.write_json(workspace.outputs_file, {"hot_reader_function_name": "x"})
     assert not nothing_deployed(project, "sandbox")
     assert nothing_deployed(project, "aws")
+
+
+def test_a_twin_only_provisioned_on_the_sandbox_counts_as_deployed(project):
+    """An all-Azure sandbox deploy runs no Terraform (no outputs saved): its provision
+    record is what says it is deployed, so `dtwin simulate` and `dtwin query` go ahead."""
+    from dtwin_gui.deploy.provision_phase import save_state
+    from dtwin_gui.deploy.query import nothing_deployed
+    from dtwin_gui.deploy.workspace import DeploymentWorkspace
+
+    assert nothing_deployed(project, "sandbox")
+    save_state(DeploymentWorkspace(project, "sandbox"), {"azure": {"function_apps": ["a"]}})
+    assert not nothing_deployed(project, "sandbox")
+    save_state(DeploymentWorkspace(project, "sandbox"), {})
+    assert nothing_deployed(project, "sandbox")

@@ -52,11 +52,9 @@ def resource_group(twin_name: str) -> str:
 
 # --- the sandbox ----------------------------------------------------------------------------
 def _cosmos_databases(connection, twin: str) -> list[str]:
-    from azure.cosmos import CosmosClient
+    from dtwin_gui.clouds.azure.sandbox.endpoints import cosmos_client
 
-    from dtwin_gui.clouds.azure.provision import COSMOS_KEY
-
-    client = CosmosClient(connection.cosmos_url, credential=COSMOS_KEY, connection_verify=False)
+    client = cosmos_client(connection)
     return [
         d["id"]
         for d in client.list_databases()

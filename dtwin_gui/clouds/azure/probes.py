@@ -169,14 +169,11 @@ class _Lookups:
 
     def cosmos(self, name: str) -> tuple[str, str]:
         from azure.core.exceptions import ResourceNotFoundError
-        from azure.cosmos import CosmosClient
 
-        from dtwin_gui.clouds.azure.provision import COSMOS_KEY
+        from dtwin_gui.clouds.azure.sandbox.endpoints import cosmos_client
 
         database, _, container = name.partition("/")
-        client = CosmosClient(
-            self.connection.cosmos_url, credential=COSMOS_KEY, connection_verify=False
-        )
+        client = cosmos_client(self.connection)
         handle = client.get_database_client(database).get_container_client(container)
         try:
             props = handle.read()

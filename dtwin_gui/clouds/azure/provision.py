@@ -20,13 +20,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from dtwin_gui.clouds.azure.sandbox import endpoints as sandbox_endpoints
+
 #: Azurite's well-known development account (documented by Microsoft, not a secret).
-AZURITE_ACCOUNT = "devstoreaccount1"
-AZURITE_KEY = (
-    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-)
-#: cosmosdb-server takes any base64 key.
-COSMOS_KEY = "ZHR3aW4tc2FuZGJveA=="
+AZURITE_ACCOUNT = sandbox_endpoints.AZURITE_ACCOUNT
+AZURITE_KEY = sandbox_endpoints.AZURITE_KEY
+#: cosmosdb-server takes any base64 key: the one the sandbox's clients use too.
+COSMOS_KEY = sandbox_endpoints.COSMOS_KEY
 #: The unique-name suffix of sandbox names (the emulators are per user, names need no salt).
 SANDBOX_SUFFIX = "sbx"
 
@@ -49,9 +49,9 @@ def _blob_service(connection):
 
 
 def _cosmos(connection):
-    from azure.cosmos import CosmosClient
+    from dtwin_gui.clouds.azure.sandbox.endpoints import cosmos_client
 
-    return CosmosClient(connection.cosmos_url, credential=COSMOS_KEY, connection_verify=False)
+    return cosmos_client(connection)
 
 
 # --- the intent -----------------------------------------------------------------------------

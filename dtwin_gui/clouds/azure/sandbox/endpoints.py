@@ -23,6 +23,20 @@ COSMOS_KEY = (
 COSMOS_VERIFY = False
 
 
+def cosmos_client(connection):
+    """A client of the sandbox's cosmosdb-server (``connection.cosmos_url``): any key, its
+    self-signed certificate not verified (loopback only), without a warning per request."""
+    import warnings
+
+    from azure.cosmos import CosmosClient
+    from urllib3.exceptions import InsecureRequestWarning
+
+    warnings.filterwarnings(
+        "ignore", message="Unverified HTTPS request", category=InsecureRequestWarning
+    )
+    return CosmosClient(connection.cosmos_url, credential=COSMOS_KEY, connection_verify=False)
+
+
 def blob_url(endpoints: Mapping[str, str]) -> str:
     return endpoints["azure_blob"].rstrip("/")
 
