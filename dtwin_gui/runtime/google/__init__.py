@@ -1,0 +1,1 @@
+"""dtwin's runtime inside Google Cloud Functions gen2 (functions-framework)."""
