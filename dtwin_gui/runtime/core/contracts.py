@@ -165,3 +165,21 @@ def azure_boundary_setting(name: str, boundary: str) -> str:
     share the hot reader's one secret, ``DTWIN_GLUE_SECRET__L3HOT_READER``."""
     key = _SHARED_SECRET.get(boundary, boundary)
     return f"{name}__{key.upper().replace('-', '_')}"
+
+
+#: Settings of a Google Cloud Function (runtime/google), besides its role's contract: every
+#: function reads DTWIN_FUNCTION (which function of its layer package it is); the others are
+#: set when the function uses the service. The emulators are reached through the SDKs' own
+#: FIRESTORE_EMULATOR_HOST / STORAGE_EMULATOR_HOST / PUBSUB_EMULATOR_HOST (sandbox only).
+GOOGLE_SETTINGS: tuple[EnvVar, ...] = (
+    EnvVar("DTWIN_FUNCTION", True, "the function's topology name (its entry in the package)"),
+    EnvVar("DTWIN_GOOGLE_PROJECT", False, "Google Cloud project id (Firestore, Pub/Sub)"),
+    EnvVar(
+        "DTWIN_GOOGLE_FUNCTIONS_URL",
+        False,
+        "base URL of the twin's functions (https://<region>-<project>.cloudfunctions.net)",
+    ),
+    EnvVar("DTWIN_FIRESTORE_DATABASE", False, "Firestore database of the hot collection"),
+    EnvVar("DTWIN_FEEDBACK_TOPIC", False, "Pub/Sub topic of device feedback (event feedback)"),
+    EnvVar("DTWIN_SANDBOX_CLOCK", False, "'1': movers take 'now' from the request (sandbox)"),
+)
