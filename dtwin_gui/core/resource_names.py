@@ -35,6 +35,8 @@ class ResourceKind(Enum):
     SERVICE_ROLE = "{} service role"
     FUNCTION_APP = "{} Function App"
     SERVICE_ACCOUNT = "{} service account"
+    FEEDBACK_SUBSCRIPTION = "feedback subscription of {}"
+    SCHEDULER_JOB = "schedule of {}"
     # One per cloud.
     TELEMETRY_RULE = "telemetry topic rule"
     TELEMETRY_TOPIC = "telemetry topic"
@@ -54,6 +56,7 @@ class ResourceKind(Enum):
     DIGITAL_TWINS = "Digital Twins instance"
     MANAGED_GRAFANA = "Managed Grafana"
     FIRESTORE_DATABASE = "Firestore database"
+    FEEDBACK_TOPIC = "feedback topic"
 
     @property
     def has_subject(self) -> bool:
@@ -102,6 +105,7 @@ COSMOS_DATABASE = ResourceKind.COSMOS_DATABASE.of()
 DIGITAL_TWINS = ResourceKind.DIGITAL_TWINS.of()
 MANAGED_GRAFANA = ResourceKind.MANAGED_GRAFANA.of()
 FIRESTORE_DATABASE = ResourceKind.FIRESTORE_DATABASE.of()
+FEEDBACK_TOPIC = ResourceKind.FEEDBACK_TOPIC.of()
 
 
 def function_key(function: str) -> ResourceKey:
@@ -252,6 +256,11 @@ def derive_names(
             add(Cloud.GOOGLE, slot, account, f"{twin}-{_tag(slot)}-sa", "google.service_account")
         if p[Slot.L1] is Cloud.GOOGLE:
             add(Cloud.GOOGLE, Slot.L1, TELEMETRY_TOPIC, f"{twin}-telemetry", "google.pubsub_topic")
+            # No device service: feedback is a topic, one filtered subscription per device.
+            add(Cloud.GOOGLE, Slot.L1, FEEDBACK_TOPIC, f"{twin}-feedback", "google.pubsub_topic")
+            for device in device_ids:
+                sub = ResourceKind.FEEDBACK_SUBSCRIPTION.of(device)
+                add(Cloud.GOOGLE, Slot.L1, sub, f"{twin}-feedback-{device}", "google.subscription")
         if p[Slot.L3_HOT] is Cloud.GOOGLE:
             add(
                 Cloud.GOOGLE,
@@ -260,10 +269,24 @@ def derive_names(
                 f"{twin}-hot",
                 "google.firestore_database",
             )
+            add(Cloud.GOOGLE, Slot.L3_HOT, HOT_TABLE, "hot", "google.firestore_collection")
+        for f in google:
+            if f.role in ("hot-to-cold-mover", "cold-to-archive-mover"):
+                job = ResourceKind.SCHEDULER_JOB.of(f.name)
+                add(Cloud.GOOGLE, f.slot, job, f"{twin}-{f.name}", "google.scheduler_job")
+        if (
+            p[Slot.L2] is Cloud.GOOGLE
+            and features.get("use_event_checking")
+            and features.get("trigger_notification_workflow")
+        ):
+            add(Cloud.GOOGLE, Slot.L2, WORKFLOW, f"{twin}-workflow", "google.workflow")
         for slot, tier, key in (
             (Slot.L3_COLD, "cold", COLD_BUCKET),
             (Slot.L3_ARCHIVE, "archive", ARCHIVE_BUCKET),
         ):
             if p[slot] is Cloud.GOOGLE:
                 add(Cloud.GOOGLE, slot, key, f"{twin}-{tier}-{sfx}", "google.bucket")
+        if google:
+            name = f"{twin}-functions-{sfx}"
+            add(Cloud.GOOGLE, None, FUNCTIONS_BUCKET, name, "google.bucket")
     return out
