@@ -7,11 +7,22 @@ GUI can show a half-broken project. :mod:`dtwin_gui.core.validation` says what i
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dtwin_gui.core.fsutil import atomic_write_json
-from dtwin_gui.core.providers import PROVIDER_KEYS, SLOTS, Cloud, Slot, parse_cloud
+from dtwin_gui.core.providers import (
+    NO_CLOUD,
+    OPTIONAL_SLOTS,
+    PROVIDER_KEYS,
+    SLOTS,
+    Cloud,
+    NoCloud,
+    Slot,
+    as_choices,
+    parse_choice,
+)
 
 CONFIG = "config.json"
 DEVICES = "config_iot_devices.json"
@@ -110,6 +121,8 @@ class Project:
     description: str = ""
     devices: list[Device] = field(default_factory=list)
     events: list[EventRule] = field(default_factory=list)
+    #: The cloud of each slot; None = not chosen (or unknown); an optional slot (L4/L5) the
+    #: twin leaves out ("none") is absent. :meth:`choices` says every slot explicitly.
     providers: dict[Slot, Cloud | None] = field(default_factory=dict)
     features: dict[str, bool] = field(default_factory=dict)
 
@@ -131,7 +144,15 @@ class Project:
         return bool(self.features.get(name, False))
 
     def providers_complete(self) -> bool:
-        return all(self.providers.get(s) is not None for s in SLOTS)
+        return all(c is not None for c in self.choices().values())
+
+    def choices(self) -> dict[Slot, Cloud | NoCloud | None]:
+        """Every slot's choice: its cloud, :data:`NO_CLOUD` when left out, None if unchosen."""
+        return as_choices(self.providers)
+
+    def has_layer(self, slot: Slot) -> bool:
+        """Whether ``slot`` is part of this twin (False for a left-out L4/L5)."""
+        return not (slot in OPTIONAL_SLOTS and slot not in self.providers)
 
 
 def _read_json(path: Path) -> object:
@@ -215,22 +236,38 @@ def load_project(root: Path) -> Project:
     return project
 
 
-def read_providers(root: Path) -> dict[Slot, Cloud | None]:
-    """The cloud of each slot per ``config_providers.json`` (None where unknown)."""
+def read_choices(root: Path) -> dict[Slot, Cloud | NoCloud | None]:
+    """Every slot's choice per ``config_providers.json``: its cloud, :data:`NO_CLOUD` for a
+    ``"none"`` L4/L5, None where missing or unknown ("none" on L1–L3 is unknown: validation
+    says why)."""
     data = _as_dict(_read_json(Path(root) / PROVIDERS))
-    return {slot: parse_cloud(data.get(key)) for slot, key in PROVIDER_KEYS.items()}
+    out: dict[Slot, Cloud | NoCloud | None] = {}
+    for slot, key in PROVIDER_KEYS.items():
+        choice = parse_choice(data.get(key))
+        out[slot] = None if choice is NO_CLOUD and slot not in OPTIONAL_SLOTS else choice
+    return out
 
 
-def write_providers(root: Path, providers: dict[Slot, Cloud]) -> None:
+def read_providers(root: Path) -> dict[Slot, Cloud | None]:
+    """The cloud of each slot per ``config_providers.json`` (None where unknown); an L4/L5
+    set to ``"none"`` is left out of the dict (the layer is not part of the twin)."""
+    return {s: c for s, c in read_choices(root).items() if c is not NO_CLOUD}
+
+
+def write_providers(root: Path, providers: Mapping[Slot, Cloud | NoCloud | None]) -> None:
     """Write the provider choice to ``config_providers.json`` atomically.
 
-    Keys the file has that are not ours are kept, so nothing the user wrote is lost.
+    Only the slots given are written (:data:`NO_CLOUD` as ``"none"``; None leaves the slot
+    as the file has it). Keys the file has that are not ours are kept, so nothing the user
+    wrote is lost.
     """
     path = Path(root) / PROVIDERS
     existing = _read_json(path)
     data = dict(existing) if isinstance(existing, dict) else {}
     for slot in SLOTS:
-        if slot in providers:
+        if providers.get(slot) is NO_CLOUD and slot not in OPTIONAL_SLOTS:
+            raise ValueError(f"{slot} cannot be left out of a twin (only L4 and L5 can)")
+        if providers.get(slot) is not None:
             data[PROVIDER_KEYS[slot]] = str(providers[slot])
     ordered = {
         PROVIDER_KEYS[s]: data.pop(PROVIDER_KEYS[s]) for s in SLOTS if PROVIDER_KEYS[s] in data

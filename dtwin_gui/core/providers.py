@@ -1,7 +1,16 @@
-"""Slots (the seven places a cloud is chosen) and which cloud can fill which slot."""
+"""Slots (the seven places a cloud is chosen) and which cloud can fill which slot.
+
+L4 (twin model) and L5 (dashboards) are optional: ``"none"`` in ``config_providers.json``
+leaves the layer out of the twin. A *provider choice* (``Project.providers``,
+``Topology.providers``, what :func:`~dtwin_gui.core.topology.compute_topology` takes) maps
+each slot to its cloud: a left-out optional slot is simply **absent**, ``None`` means "no
+cloud chosen yet" (an error). Where a left-out layer must be said explicitly (the Layers
+page, :func:`~dtwin_gui.core.project.write_providers`) the value is :data:`NO_CLOUD`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -41,6 +50,28 @@ PROVIDER_KEYS: dict[Slot, str] = {
     Slot.L4: "layer_4_provider",
     Slot.L5: "layer_5_provider",
 }
+
+
+class NoCloud(StrEnum):
+    """A layer the twin leaves out (``"none"`` in config_providers.json; L4/L5 only)."""
+
+    NONE = "none"
+
+
+#: The explicit "no cloud: this layer is not part of the twin" choice.
+NO_CLOUD = NoCloud.NONE
+
+#: The slots a twin may leave out: no twin model (L4), no dashboards (L5).
+OPTIONAL_SLOTS: tuple[Slot, ...] = (Slot.L4, Slot.L5)
+
+#: What leaving an optional slot out means, for tooltips, Review and Status.
+LEFT_OUT_MEANING: dict[Slot, str] = {
+    Slot.L4: "no twin model (no TwinMaker / Digital Twins, no hierarchy needed)",
+    Slot.L5: "no dashboards (no Managed Grafana)",
+}
+
+#: How pages say a left-out layer's state (never "missing" or "not deployed").
+NOT_IN_TWIN = "not part of this twin"
 
 #: Spellings accepted in project files, mapped to the canonical cloud.
 CLOUD_ALIASES: dict[str, Cloud] = {"gcp": Cloud.GOOGLE}
@@ -174,12 +205,38 @@ def parse_cloud(value: object) -> Cloud | None:
         return None
 
 
-PRESETS: dict[str, dict[Slot, Cloud]] = {
+def parse_choice(value: object) -> Cloud | NoCloud | None:
+    """:func:`parse_cloud`, plus ``"none"`` (any case) read as :data:`NO_CLOUD`. Whether the
+    slot may be left out is the caller's question (:data:`OPTIONAL_SLOTS`)."""
+    if isinstance(value, str) and value.strip().lower() == NO_CLOUD:
+        return NO_CLOUD
+    return parse_cloud(value)
+
+
+def is_left_out(providers: Mapping[Slot, object], slot: Slot) -> bool:
+    """Whether the provider choice ``providers`` leaves the optional ``slot`` out (absent,
+    or :data:`NO_CLOUD`)."""
+    return slot in OPTIONAL_SLOTS and providers.get(slot, NO_CLOUD) is NO_CLOUD
+
+
+def cloud_in(providers: Mapping[Slot, object], slot: Slot) -> Cloud | None:
+    """The cloud of ``slot`` in ``providers``; None when left out or not chosen."""
+    value = providers.get(slot)
+    return value if isinstance(value, Cloud) else None
+
+
+def as_choices(providers: Mapping[Slot, object]) -> dict[Slot, Cloud | NoCloud | None]:
+    """Every slot's explicit choice: its cloud, :data:`NO_CLOUD` when left out, else None."""
+    return {s: NO_CLOUD if is_left_out(providers, s) else cloud_in(providers, s) for s in SLOTS}
+
+
+PRESETS: dict[str, dict[Slot, Cloud | NoCloud]] = {
     "All AWS": {s: Cloud.AWS for s in SLOTS},
     "All Azure": {s: Cloud.AZURE for s in SLOTS},
+    # Google has no managed twin service or Grafana: an all-Google twin leaves them out.
     "All Google where possible": {
         **{s: Cloud.GOOGLE for s in SLOTS},
-        Slot.L4: Cloud.AWS,
-        Slot.L5: Cloud.AWS,
+        Slot.L4: NO_CLOUD,
+        Slot.L5: NO_CLOUD,
     },
 }

@@ -13,7 +13,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from dtwin_gui.core.project import Project
-from dtwin_gui.core.providers import CLOUDS, SLOTS, Cloud, Slot, unsupported_reason
+from dtwin_gui.core.providers import (
+    CLOUDS,
+    NO_CLOUD,
+    OPTIONAL_SLOTS,
+    SLOTS,
+    Cloud,
+    Slot,
+    unsupported_reason,
+)
 from dtwin_gui.core.resource_names import (
     ResourceKey,
     ResourceName,
@@ -166,6 +174,8 @@ class FunctionSpec:
 
 @dataclass
 class Topology:
+    #: The cloud of every slot in the twin; a left-out L4/L5 ("none") is absent. Ask
+    #: :meth:`cloud_of` / :meth:`has` rather than indexing.
     providers: dict[Slot, Cloud]
     twin_name: str
     boundaries: list[Boundary] = field(default_factory=list)
@@ -178,6 +188,24 @@ class Topology:
         used = set(self.providers.values())
         return [c for c in CLOUDS if c in used]
 
+    @property
+    def slots(self) -> list[Slot]:
+        """The slots of this twin, in canonical order (a left-out L4/L5 is not one)."""
+        return [s for s in SLOTS if s in self.providers]
+
+    @property
+    def left_out(self) -> list[Slot]:
+        """The optional slots this twin leaves out (no twin model / no dashboards)."""
+        return [s for s in OPTIONAL_SLOTS if s not in self.providers]
+
+    def has(self, slot: Slot) -> bool:
+        """Whether ``slot`` is part of this twin."""
+        return slot in self.providers
+
+    def cloud_of(self, slot: Slot) -> Cloud | None:
+        """The cloud of ``slot``, or None when the twin leaves it out."""
+        return self.providers.get(slot)
+
     def functions_on(self, cloud: Cloud) -> list[FunctionSpec]:
         return [f for f in self.functions if f.cloud is cloud]
 
@@ -185,7 +213,7 @@ class Topology:
         return [f for f in self.functions if f.cloud is cloud and f.glue]
 
     def slots_on(self, cloud: Cloud) -> list[Slot]:
-        return [s for s in SLOTS if self.providers[s] is cloud]
+        return [s for s in SLOTS if self.providers.get(s) is cloud]
 
     def deployed_name(self, function: FunctionSpec) -> str:
         """The cloud resource name of ``function`` (Lambda / Cloud Function name)."""
@@ -220,7 +248,7 @@ class Topology:
 
     def to_json(self) -> dict:
         return {
-            "providers": {str(s): str(self.providers[s]) for s in SLOTS},
+            "providers": {str(s): str(self.providers.get(s, NO_CLOUD)) for s in SLOTS},
             "boundaries": [b.to_json() for b in self.boundaries],
             "functions": {str(c): [f.name for f in self.functions_on(c)] for c in self.clouds},
             "glue": {str(c): [f.name for f in self.glue_on(c)] for c in self.clouds},
@@ -237,16 +265,25 @@ class Topology:
         }
 
 
-def check_providers(providers: Mapping[Slot, Cloud | None]) -> dict[Slot, Cloud]:
-    """The complete, supported provider choice, or :class:`TopologyError` saying what's off."""
-    missing = [str(s) for s in SLOTS if providers.get(s) is None]
+def check_providers(providers: Mapping[Slot, object]) -> dict[Slot, Cloud]:
+    """The complete, supported provider choice, or :class:`TopologyError` saying what's off.
+
+    An optional slot (L4/L5) absent from ``providers`` or set to ``NO_CLOUD`` is left out of
+    the twin (absent from the result); a slot set to None has no cloud chosen yet.
+    """
+    kept = {
+        s: providers.get(s)
+        for s in SLOTS
+        if not (s in OPTIONAL_SLOTS and providers.get(s, NO_CLOUD) is NO_CLOUD)
+    }
+    missing = [str(s) for s, c in kept.items() if not isinstance(c, Cloud)]
     if missing:
         raise TopologyError(f"no cloud chosen for {', '.join(missing)}")
-    for slot in SLOTS:
-        reason = unsupported_reason(slot, providers[slot])
+    for slot, cloud in kept.items():
+        reason = unsupported_reason(slot, cloud)
         if reason:
             raise TopologyError(reason)
-    return {s: providers[s] for s in SLOTS}
+    return kept
 
 
 def _functions(
@@ -285,7 +322,7 @@ def _functions(
     add(HOT_READER, Slot.L3_HOT)
     add(HOT_TO_COLD_MOVER, Slot.L3_HOT)
     add(COLD_TO_ARCHIVE_MOVER, Slot.L3_COLD)
-    if p[Slot.L4] is Cloud.AZURE:
+    if p.get(Slot.L4) is Cloud.AZURE:
         add(ADT_UPDATER, Slot.L4)
     # Canonical order: by slot, then the order added.
     order = {s: i for i, s in enumerate(SLOTS)}
@@ -302,13 +339,17 @@ def compute_topology(
 ) -> Topology:
     """Derive boundaries, functions and resource names from a provider choice.
 
-    Raises :class:`TopologyError` when a slot has no cloud or an unsupported one.
+    Raises :class:`TopologyError` when a slot has no cloud or an unsupported one. An L4/L5
+    absent from ``providers`` (or ``NO_CLOUD``) is left out: no boundary, function or
+    resource for it.
     """
     p = check_providers(providers)
     features = features or {}
     crossing = set()
     boundaries = []
     for spec in BOUNDARY_SPECS:
+        if spec.source not in p or spec.target not in p:
+            continue  # a left-out L4/L5 has no boundaries
         if spec.name == "l2-l4-twin-update" and p[Slot.L4] is not Cloud.AZURE:
             continue  # only Azure Digital Twins needs pushed updates
         if p[spec.source] is not p[spec.target]:
@@ -316,7 +357,9 @@ def compute_topology(
             boundaries.append(Boundary(spec, p[spec.source], p[spec.target]))
     devices = list(device_ids)
     functions = _functions(p, devices, list(action_names), features, crossing)
-    names = derive_names(twin_name, p, functions, devices, features)
+    # Every slot for the name rules (a left-out slot as None: it names nothing).
+    every = {s: p.get(s) for s in SLOTS}
+    names = derive_names(twin_name, every, functions, devices, features)
     return Topology(p, twin_name, boundaries, functions, names)
 
 

@@ -152,3 +152,50 @@ def test_a_key_of_a_kind_with_many_needs_its_subject():
         Kind.FUNCTION_ROLE.of()
     with pytest.raises(ValueError):
         Kind.HOT_TABLE.of("x")
+
+
+# --- L4/L5 "none": the twin leaves the twin model / the dashboards out ----------------------
+
+
+def test_left_out_twin_model_and_dashboards_have_no_boundaries_functions_or_names():
+    from dtwin_gui.core.providers import NO_CLOUD
+
+    choice = {**mixed(L3_hot="azure"), Slot.L4: NO_CLOUD, Slot.L5: NO_CLOUD}
+    t = compute_topology(choice, twin_name="plant", device_ids=["d1"])
+    assert t.left_out == [Slot.L4, Slot.L5]
+    assert not t.has(Slot.L4) and t.cloud_of(Slot.L5) is None
+    assert Slot.L4 not in t.slots and Slot.L4 not in t.slots_on(Cloud.AWS)
+    assert [b.name for b in t.boundaries] == ["l2-l3hot-writer", "l3hot-l3cold-writer"]
+    assert "hot-reader-proxy" not in {f.name for f in t.functions}
+    assert {r.slot for r in t.resource_names}.isdisjoint({Slot.L4, Slot.L5})
+    assert t.to_json()["providers"]["L4"] == "none"
+    # Every other name is the same as with L4/L5 on a cloud.
+    full = compute_topology(mixed(L3_hot="azure"), twin_name="plant", device_ids=["d1"])
+    kept = {(r.key, r.name) for r in full.resource_names if r.slot not in (Slot.L4, Slot.L5)}
+    assert kept - {(r.key, r.name) for r in t.resource_names} <= {
+        (r.key, r.name) for r in full.resource_names if "proxy" in r.name
+    }
+
+
+def test_absent_optional_slot_is_left_out_but_none_is_not_chosen():
+    without = {s: c for s, c in ALL_AWS.items() if s is not Slot.L5}
+    assert compute_topology(without).left_out == [Slot.L5]
+    with pytest.raises(TopologyError, match="no cloud chosen for L5"):
+        compute_topology({**ALL_AWS, Slot.L5: None})
+
+
+@pytest.mark.parametrize("slot", [Slot.L1, Slot.L3_COLD])
+def test_required_layers_cannot_be_left_out(slot):
+    from dtwin_gui.core.providers import NO_CLOUD
+
+    with pytest.raises(TopologyError, match=f"no cloud chosen for {slot}"):
+        compute_topology({**ALL_AWS, slot: NO_CLOUD})
+
+
+def test_only_dashboards_reach_hot_storage_across_clouds_through_their_own_proxy():
+    t = compute_topology(
+        {s: c for s, c in mixed(L3_hot="azure").items() if s is not Slot.L4}, twin_name="x"
+    )
+    (proxy,) = [f for f in t.functions if f.name == "hot-reader-proxy"]
+    assert (proxy.cloud, proxy.slot) == (Cloud.AWS, Slot.L5)
+    assert [b.name for b in t.boundaries if "reader" in b.name] == ["l5-l3hot-reader"]

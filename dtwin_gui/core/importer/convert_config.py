@@ -11,7 +11,8 @@ import json
 import re
 
 from dtwin_gui.core.project import FEATURE_NAMES, SCENE_FILES, STATE_MACHINE_FILES
-from dtwin_gui.core.providers import PROVIDER_KEYS, Cloud, Slot, parse_cloud
+from dtwin_gui.core.providers import NO_CLOUD as NO_CLOUD_CHOICE
+from dtwin_gui.core.providers import OPTIONAL_SLOTS, PROVIDER_KEYS, Cloud, Slot, parse_cloud
 from dtwin_gui.core.schema import LEGACY_RESERVED_KEYS, PROPERTY_NAME_PATTERN, RESERVED_KEYS
 
 #: config_optimization.json result.inputParamsUsed key -> config_features.json key.
@@ -39,8 +40,8 @@ DROPPED_ACTION_KEYS = {
     "pathToCode": "dtwin finds the code in event_actions/<functionName>/action.py",
     "autoDeploy": "dtwin always deploys the action code",
 }
-#: The older tool's value for "no cloud here" (layers 4 and 5 only).
-NO_CLOUD = "none"
+#: The older tool's value for "no cloud here" (layers 4 and 5 only): dtwin's too.
+NO_CLOUD = str(NO_CLOUD_CHOICE)
 #: The older feedback function sent this payload value as the event action's result.
 ACTION_RESULT = "action-result"
 
@@ -67,10 +68,10 @@ def normalise_providers(value: dict) -> tuple[dict, list[str], list[str]]:
     for key, cloud_name in value.items():
         cloud = parse_cloud(cloud_name)
         if cloud is None and _is_no_cloud(cloud_name) and key in _OPTIONAL_KEYS:
+            # Faithful: dtwin leaves the layer out too (no twin model / no dashboards).
             result[key] = NO_CLOUD
             if cloud_name != NO_CLOUD:
                 changes.append(f"{key}: {cloud_name!r} -> {NO_CLOUD!r}")
-            problems.append(_OPTIONAL_KEYS[key])
             continue
         if cloud is None:
             result[key] = cloud_name
@@ -83,7 +84,8 @@ def normalise_providers(value: dict) -> tuple[dict, list[str], list[str]]:
         if result.get(PROVIDER_KEYS[slot]) == Cloud.GOOGLE.value:
             problems.append(
                 f"{PROVIDER_KEYS[slot]} is google, which has no managed service for layer "
-                f"{slot.value[1:]}; the older tool deployed nothing there. Choose aws or azure."
+                f"{slot.value[1:]}; the older tool deployed nothing there. Choose aws or "
+                'azure, or "none" to leave the layer out as the older tool did.'
             )
     missing = [key for key in PROVIDER_KEYS.values() if key not in result]
     if missing:
@@ -95,24 +97,8 @@ def _is_no_cloud(value: object) -> bool:
     return isinstance(value, str) and value.strip().lower() == NO_CLOUD
 
 
-def _optional_layer_note(key: str, what: str, service: str) -> str:
-    return (
-        f'{key} is "none": the older project deployed no {what}. This version of dtwin '
-        f'cannot leave layer {key[6]} out yet, so validation reports "none" as an unknown '
-        f"cloud. Choose for yourself: set {key} to aws or azure on the Layers page to deploy "
-        f'{service} (it adds that service and its cost), or keep "none" and wait for '
-        "optional layers (the value is kept so the project works unchanged once they exist)."
-    )
-
-
-_OPTIONAL_KEYS = {
-    PROVIDER_KEYS[Slot.L4]: _optional_layer_note(
-        PROVIDER_KEYS[Slot.L4], "twin model", "a twin model (IoT TwinMaker or Digital Twins)"
-    ),
-    PROVIDER_KEYS[Slot.L5]: _optional_layer_note(
-        PROVIDER_KEYS[Slot.L5], "dashboards", "Managed Grafana dashboards"
-    ),
-}
+#: The provider keys whose layer a twin may leave out ("none": no twin model, no dashboards).
+_OPTIONAL_KEYS = frozenset(PROVIDER_KEYS[s] for s in OPTIONAL_SLOTS)
 
 
 # --------------------------------------------------------------------------- features

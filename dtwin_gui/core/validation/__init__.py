@@ -19,6 +19,7 @@ from dtwin_gui.core.validation.deploy_rules import check_deployable, check_feedb
 from dtwin_gui.core.validation.device_rules import check_payloads, check_processors, device_table
 from dtwin_gui.core.validation.event_rules import check_events
 from dtwin_gui.core.validation.generated_rules import check_generated_placeholders
+from dtwin_gui.core.validation.layer_rules import check_left_out_layers
 from dtwin_gui.core.validation.twin_rules import (
     check_hierarchy,
     check_scene_assets,
@@ -48,6 +49,7 @@ def validate_project(root: Path) -> ValidationReport:
     check_state_machine(ctx, project.providers.get(Slot.L2), features)
     check_feedback_reach(ctx, project.providers, features)
     check_scene_assets(ctx, project.providers.get(Slot.L4), features)
+    check_left_out_layers(ctx, project)
     check_generated_placeholders(ctx)
     config_ok = not any(p.file == "config.json" for p in ctx.problems)
     if config_ok:

@@ -6,9 +6,12 @@ from dtwin_gui.core import project as files
 from dtwin_gui.core.naming import alnum, suggest_twin_name, twin_name_problems
 from dtwin_gui.core.providers import (
     CLOUD_ALIASES,
+    NO_CLOUD,
+    OPTIONAL_SLOTS,
     PROVIDER_KEYS,
+    SLOT_INFO,
     Cloud,
-    parse_cloud,
+    parse_choice,
     unsupported_reason,
 )
 from dtwin_gui.core.schema import ConfigFile, FeaturesFile, ProjectInfoFile, ProvidersFile
@@ -55,15 +58,36 @@ def check_providers(ctx: Context) -> None:
         value = doc.value.get(key)
         if not isinstance(value, str):
             continue
-        cloud = parse_cloud(value)
+        cloud = parse_choice(value)
+        if cloud is NO_CLOUD and slot not in OPTIONAL_SLOTS:
+            ctx.error(
+                files.PROVIDERS,
+                (key,),
+                f'{SLOT_INFO[slot].title} cannot be "none": every twin needs L1 to L3 '
+                "(only the twin model, L4, and the dashboards, L5, can be left out)",
+                f'set {key} to "aws", "azure" or "google"',
+                code="provider-required",
+            )
+            continue
         if cloud is None:
+            optional = ', or "none" to leave the layer out' if slot in OPTIONAL_SLOTS else ""
             ctx.error(
                 files.PROVIDERS,
                 (key,),
                 f"{value!r} is not a cloud dtwin knows",
-                'use "aws", "azure" or "google"',
+                f'use "aws", "azure" or "google"{optional}',
                 code="provider-unknown",
             )
+            continue
+        if cloud is NO_CLOUD:
+            if value != str(NO_CLOUD):
+                ctx.warning(
+                    files.PROVIDERS,
+                    (key,),
+                    f'{value!r} is read as "none" (no {SLOT_INFO[slot].role})',
+                    'write "none" (choosing None on the Layers page does it for you)',
+                    code="provider-alias",
+                )
             continue
         if value.strip().lower() in CLOUD_ALIASES or value != str(cloud):
             ctx.warning(
@@ -79,7 +103,7 @@ def check_providers(ctx: Context) -> None:
                 files.PROVIDERS,
                 (key,),
                 reason,
-                f'set {key} to "aws" or "azure"',
+                f'set {key} to "aws" or "azure", or "none" to leave the layer out',
                 code="provider-unsupported",
             )
 

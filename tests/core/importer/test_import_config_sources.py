@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 from dtwin_gui.core.importer import import_project
+from dtwin_gui.core.project import load_project
+from dtwin_gui.core.providers import Slot
 from dtwin_gui.core.validation import validate_project
 
 from .test_import_project import old_project_files, write_files
@@ -72,7 +74,7 @@ def test_top_level_payloads_win_over_the_cloud_folders(tmp_path):
 # --------------------------------------------------------------------------- item 14
 
 
-def test_optional_layers_set_to_none_are_kept_and_explained(tmp_path):
+def test_optional_layers_set_to_none_import_faithfully(tmp_path):
     files = old_project_files()
     providers = json.loads(files["config_providers.json"])
     providers["layer_4_provider"] = "none"
@@ -84,13 +86,14 @@ def test_optional_layers_set_to_none_are_kept_and_explained(tmp_path):
     written = json.loads((dest / "config_providers.json").read_text(encoding="utf-8"))
     assert written["layer_4_provider"] == "none"
     assert written["layer_5_provider"] == "none"
-    notes = [e.message for e in report.needs_attention if e.source == "config_providers.json"]
-    assert len(notes) == 2
-    assert "deployed no twin model" in notes[0]
-    assert "deployed no dashboards" in notes[1]
-    for note in notes:
-        assert "aws or azure" in note
-        assert "not aws, azure or google" not in note
-    # Until optional layers exist, validation points at exactly these two choices.
+    # Nothing needs the user: dtwin leaves the layers out too.
+    assert not [e for e in report.needs_attention if e.source == "config_providers.json"]
+    # The spelling fix is reported as a change.
+    changes = " ".join(e.message for e in report.entries if e.source == "config_providers.json")
+    assert "'NONE' -> 'none'" in changes
+    # The imported twin validates without the twin model or the dashboards, and loads so.
     errors = validate_project(dest).errors
-    assert sorted(e.path for e in errors) == ["$.layer_4_provider", "$.layer_5_provider"]
+    assert not [e for e in errors if e.file == "config_providers.json"]
+    project = load_project(dest)
+    assert not project.has_layer(Slot.L4) and not project.has_layer(Slot.L5)
+    assert project.providers_complete()
