@@ -38,6 +38,7 @@ from helpers_hcl import (
     unwrap,
 )
 
+from dtwin_gui.clouds.google.intent import GOOGLE_SETTINGS
 from dtwin_gui.core.providers import CLOUDS, SLOT_INFO, SLOTS, Cloud
 from dtwin_gui.core.topology import BOUNDARY_SPECS, compute_topology
 from dtwin_gui.iac.addresses import SLOT_MODULE
@@ -75,10 +76,16 @@ class FunctionShape:
 
 SHAPES: dict[Cloud, FunctionShape] = {
     Cloud.AWS: FunctionShape(("aws_lambda_function",), ("environment", "variables"), "function"),
+    # One Cloud Function per topology function, each a call of the shared ``_function``
+    # module labelled after its role (``module "hot_to_cold_mover"``), whose resource merges
+    # the call's ``env`` into the settings runtime/google reads besides the contracts.
     Cloud.GOOGLE: FunctionShape(
         ("google_cloudfunctions2_function",),
         ("service_config", "environment_variables"),
         "function",
+        platform=frozenset(GOOGLE_SETTINGS),
+        shared="_function",
+        shared_input="env",
     ),
     Cloud.AZURE: FunctionShape(
         ("azurerm_linux_function_app", "azurerm_function_app_flex_consumption"),
@@ -299,6 +306,14 @@ def test_aws_deploys_every_role_the_topology_puts_on_aws():
     roles = {fn.label.replace("_", "-") for fn in functions}
     assert roles == {role for role, _ in placements(Cloud.AWS)}
     assert len(functions) >= 15
+
+
+def test_google_deploys_every_role_the_topology_puts_on_google():
+    """The Google modules exist, so their check above must not be a skip."""
+    functions = deployed_functions(MODULES / "google", SHAPES[Cloud.GOOGLE])
+    roles = {fn.label.replace("_", "-") for fn in functions}
+    assert roles == {role for role, _ in placements(Cloud.GOOGLE)}
+    assert len(functions) >= 14
 
 
 # --- the check itself catches what it should ---------------------------------------------

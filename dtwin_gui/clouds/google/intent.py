@@ -43,6 +43,7 @@ PUBSUB = "pubsub"
 HTTP = "http"
 SCHEDULE = "schedule"
 RUNTIME = "python311"
+PUBSUB_ENDPOINT = "pubsub.googleapis.com:443"
 #: The APIs a twin's resources need, enabled by the setup module.
 APIS = (
     "artifactregistry.googleapis.com",
@@ -422,7 +423,11 @@ class _Builder:
             out["DTWIN_COLD_STORE"] = self.name(keys.COLD_BUCKET)
         if self.on(Slot.L3_ARCHIVE):
             out["DTWIN_ARCHIVE_STORE"] = self.name(keys.ARCHIVE_BUCKET)
-        if workflow := self.maybe(keys.WORKFLOW):
+        if (workflow := self.maybe(keys.WORKFLOW)) and self.gcp_project:
+            out["DTWIN_WORKFLOW"] = (
+                f"projects/{self.gcp_project}/locations/{self.region}/workflows/{workflow}"
+            )
+        elif workflow:
             out["DTWIN_WORKFLOW"] = workflow
         served = self.served(function)
         if served:
@@ -460,6 +465,8 @@ class _Builder:
             out[FIRESTORE_DATABASE_VAR] = self.name(keys.FIRESTORE_DATABASE)
         if function.role == topo.EVENT_FEEDBACK and self.on(Slot.L1):
             out[FEEDBACK_TOPIC_VAR] = self.name(keys.FEEDBACK_TOPIC)
+            # The contract's device messaging endpoint: the Pub/Sub API feedback goes through.
+            out["DTWIN_IOT_ENDPOINT"] = PUBSUB_ENDPOINT
         return out
 
     def env(self, function: FunctionSpec) -> dict[str, Setting]:
