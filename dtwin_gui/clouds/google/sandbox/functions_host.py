@@ -182,7 +182,8 @@ class FunctionsHost:
         try:
             wait_ready(
                 process,
-                lambda: answers(f"http://127.0.0.1:{port}/_dtwin/ready", 2.0),
+                # functions-framework answers /robots.txt itself (404): the function never runs
+                lambda: answers(f"http://127.0.0.1:{port}/robots.txt", 2.0),
                 f"function {name}",
                 log_path,
                 START_TIMEOUT_S,

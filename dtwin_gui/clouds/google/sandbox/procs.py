@@ -86,25 +86,35 @@ def kill_pgid(pgid: int, grace_s: float = 10.0) -> None:
     """SIGTERM to process group ``pgid``, SIGKILL to what is left after ``grace_s``."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGTERM)
-    deadline = time.monotonic() + grace_s
-    while time.monotonic() < deadline:
+    if not _group_gone(pgid, grace_s):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+        _group_gone(pgid, 5.0)
+
+
+def _group_gone(pgid: int, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while True:
         try:
             os.killpg(pgid, 0)
         except (ProcessLookupError, PermissionError):
-            return
+            return True
+        if time.monotonic() >= deadline:
+            return False
         time.sleep(0.05)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGKILL)
 
 
 def kill_group(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
-    """Stop ``proc``'s whole process group (SIGTERM, SIGKILL after ``grace_s``), reap it."""
+    """Stop ``proc``'s whole process group (SIGTERM, SIGKILL after ``grace_s``), reap
+    ``proc`` and wait until no member is left (a Java child, a gunicorn worker)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGTERM)
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=grace_s)
-    # the leader gone, members that outlive it (a Java child, a gunicorn worker) go too
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
+    # the leader is reaped: what is left of the group had SIGTERM as long as it did
+    if not _group_gone(proc.pid, 2.0):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        _group_gone(proc.pid, 5.0)
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=5)
