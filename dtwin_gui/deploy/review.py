@@ -16,7 +16,15 @@ from typing import Any
 from dtwin_gui.clouds import plugins
 from dtwin_gui.clouds.base import StepItem
 from dtwin_gui.core.project import Project
-from dtwin_gui.core.providers import CLOUD_TITLES, CLOUDS, SLOT_INFO, Cloud, Slot
+from dtwin_gui.core.providers import (
+    CLOUD_TITLES,
+    CLOUDS,
+    LEFT_OUT_MEANING,
+    NOT_IN_TWIN,
+    SLOT_INFO,
+    Cloud,
+    Slot,
+)
 from dtwin_gui.core.topology import Topology
 from dtwin_gui.deploy.sdk_record import saved_steps
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
@@ -159,6 +167,17 @@ def glue_hops(topology: Topology | None) -> list[GlueHop]:
     return hops
 
 
+def left_out_layers(topology: Topology | None) -> list[str]:
+    """The optional layers (L4/L5) ``topology`` leaves out, in slot order."""
+    return [str(s) for s in topology.left_out] if topology is not None else []
+
+
+def left_out_text(layer: str) -> str:
+    """``"L4 · Twin model: not part of this twin (no twin model ...)"``."""
+    slot = Slot(layer)
+    return f"{SLOT_INFO[slot].title}: {NOT_IN_TWIN} ({LEFT_OUT_MEANING[slot]})"
+
+
 #: One thing the SDK phase creates or updates after the Terraform apply.
 SdkStepInfo = StepItem
 
@@ -188,6 +207,8 @@ class PlanReview:
     layers: list[LayerReview] = field(default_factory=list)
     glue: list[GlueHop] = field(default_factory=list)
     sdk_steps: list[SdkStepInfo] = field(default_factory=list)
+    #: The optional layers the twin leaves out (``["L4", "L5"]``): nothing is planned there.
+    left_out: list[str] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -205,7 +226,7 @@ class PlanReview:
             for layer, items in sorted(groups.items(), key=lambda g: order.get(g[0], len(order)))
         ]
         steps = describe_sdk_steps(project, topology) if project and topology else []
-        return cls(plan, layers, glue_hops(topology), steps)
+        return cls(plan, layers, glue_hops(topology), steps, left_out_layers(topology))
 
     @property
     def fingerprint(self) -> tuple:

@@ -15,11 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dtwin_gui.core.project import load_project
-from dtwin_gui.core.providers import SLOTS
+from dtwin_gui.core.providers import NOT_IN_TWIN, SLOTS
 from dtwin_gui.core.topology import TopologyError, topology_for_project
 
 #: Layer states, from nothing to everything.
 NOT_DEPLOYED, PARTIAL, DEPLOYED, ELSEWHERE = "not deployed", "partial", "deployed", "elsewhere"
+#: An optional layer (L4/L5) the twin leaves out ("none"): nothing is expected there.
+LEFT_OUT = NOT_IN_TWIN
+#: States that say nothing about this deployment's completeness.
+_NOT_OURS = (ELSEWHERE, LEFT_OUT)
 
 
 #: Readable kinds of the resource types and SDK objects a twin is made of.
@@ -104,6 +108,12 @@ class LayerStatus:
     @property
     def summary(self) -> str:
         """``deployed``, ``3 of 16 missing``, ``not deployed`` ... (for people)."""
+        if self.state == LEFT_OUT and self.resources:
+            n = len(self.resources)
+            return (
+                f"{LEFT_OUT} ({n} resource{'s' if n != 1 else ''} left from an earlier deploy: "
+                "the next deploy removes them)"
+            )
         if self.state != PARTIAL or not self.missing:
             return self.state
         counts = {"missing": self.expected_extra, "drifted": 0, "error": 0}
@@ -140,7 +150,7 @@ class StatusReport:
 
     @property
     def deployed(self) -> bool:
-        relevant = [s for s in self.layers.values() if s.state != ELSEWHERE]
+        relevant = [s for s in self.layers.values() if s.state not in _NOT_OURS]
         return bool(relevant) and all(s.state == DEPLOYED for s in relevant)
 
     @property
@@ -155,7 +165,9 @@ class StatusReport:
 
     @property
     def empty(self) -> bool:
-        return all(s.state in (NOT_DEPLOYED, ELSEWHERE) for s in self.layers.values())
+        return all(
+            s.state in (NOT_DEPLOYED, *_NOT_OURS) and not s.resources for s in self.layers.values()
+        )
 
     def to_json(self) -> dict:
         return {
@@ -183,9 +195,16 @@ def collect_status(deployment, *, probe: bool = True) -> StatusReport:
         topology = None
     layers: dict[str, LayerStatus] = {}
     for slot in SLOTS:
-        cloud = topology.providers[slot] if topology else None
+        cloud = topology.cloud_of(slot) if topology else None
         status = LayerStatus(str(slot), str(cloud) if cloud else "", NOT_DEPLOYED)
         layers[str(slot)] = status
+        if topology is not None and not topology.has(slot):
+            status.state = LEFT_OUT
+            for resource in by_layer.get(str(slot), []):  # from a deploy that still had it
+                status.resources.append(
+                    ResourceStatus(resource.address, resource.component, resource.name, "present")
+                )
+            continue
         if cloud is None or cloud not in deployment.connections:
             status.state = ELSEWHERE
             continue
@@ -211,7 +230,7 @@ def collect_status(deployment, *, probe: bool = True) -> StatusReport:
     if probe and workspace.sdk_state_file.exists():
         _add_probes(deployment, layers)
     for status in layers.values():
-        if status.state == ELSEWHERE:
+        if status.state in _NOT_OURS:
             continue
         if not status.resources:
             status.state = NOT_DEPLOYED
@@ -268,7 +287,7 @@ def _add_provisioned(deployment, topology, layers: dict[str, LayerStatus], *, li
         part = plugin(cloud).part("probe_provisioned")
         if part is None:
             continue  # its layers stay "not deployed": nothing of them can be shown
-        own = [s for s in layers.values() if s.cloud == str(cloud) and s.state != ELSEWHERE]
+        own = [s for s in layers.values() if s.cloud == str(cloud) and s.state not in _NOT_OURS]
         try:
             probes = part(deployment.connections[cloud], record, topology, live=live)
         except Exception as exc:  # an unreachable emulator is a status, not a crash
@@ -286,7 +305,7 @@ def _add_provisioned(deployment, topology, layers: dict[str, LayerStatus], *, li
 def _add_step_probes(layers: dict[str, LayerStatus], probes, source: str) -> None:
     for p in probes:
         status = layers.get(str(p.layer))
-        if status is None or status.state == ELSEWHERE:
+        if status is None or status.state in _NOT_OURS:
             continue
         status.resources.append(
             ResourceStatus(f"{source}:{p.kind}:{p.name}", p.kind, p.name, p.state, p.detail, source)
@@ -302,12 +321,12 @@ def _add_probes(deployment, layers: dict[str, LayerStatus]) -> None:
         probes = probe_sdk(deployment, deployment.saved_outputs())
     except Exception as exc:  # an unreachable cloud is a status, not a crash
         for status in layers.values():
-            if status.state != ELSEWHERE and status.resources:
+            if status.state not in _NOT_OURS and status.resources:
                 status.missing.append(f"live probes failed: {type(exc).__name__}: {exc}")
         return
     for p in probes:
         status = layers.get(str(p.layer))
-        if status is None:
+        if status is None or status.state == LEFT_OUT:
             continue
         status.resources.append(
             ResourceStatus(f"sdk:{p.kind}:{p.name}", p.kind, p.name, p.state, p.detail, "sdk")

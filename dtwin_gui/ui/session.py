@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Signal
 from dtwin_gui.core.example import is_bundled_template
 from dtwin_gui.core.problems import ValidationReport
 from dtwin_gui.core.project import CONFIG, Project, load_project, write_providers
-from dtwin_gui.core.providers import Cloud, Slot
+from dtwin_gui.core.providers import Cloud, NoCloud, Slot
 from dtwin_gui.core.topology import Topology, TopologyError, topology_for_project
 from dtwin_gui.core.validation import validate_project
 from dtwin_gui.ui.watcher import ProjectWatcher
@@ -125,7 +125,7 @@ class ProjectSession(QObject):
         if self.read_only and self.root is not None:
             raise ReadOnlyProjectError(self.root)
 
-    def set_providers(self, providers: Mapping[Slot, Cloud]) -> None:
+    def set_providers(self, providers: Mapping[Slot, Cloud | NoCloud]) -> None:
         """Write the provider choice (atomically) and refresh everything that depends on it.
 
         Raises :class:`ReadOnlyProjectError` for the bundled example (nothing is written).

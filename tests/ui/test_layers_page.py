@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from dtwin_gui.core.project import PROVIDERS, read_providers
+from dtwin_gui.core.project import PROVIDERS, read_choices, read_providers
 from dtwin_gui.core.providers import CLOUDS, PRESETS, SLOTS, Cloud, Slot, unsupported_reason
 from dtwin_gui.ui.main_window import LAYERS_STEP
 from dtwin_gui.ui.widgets.step_list import StepState
@@ -72,7 +72,7 @@ def test_google_cannot_host_the_twin_model_or_dashboards(layers):
 @pytest.mark.parametrize("preset", list(PRESETS))
 def test_presets_write_every_slot(layers, project, qtbot, preset):
     qtbot.mouseClick(layers.preset_buttons[preset], Qt.MouseButton.LeftButton)
-    assert read_providers(project) == PRESETS[preset]
+    assert read_choices(project) == PRESETS[preset]
     assert layers.matrix.providers() == PRESETS[preset]
 
 

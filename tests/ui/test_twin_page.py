@@ -70,6 +70,20 @@ def test_hierarchy_follows_the_l4_cloud(twin, opened):
     assert "Azure Digital Twins" in twin.hierarchy.caption.text()
 
 
+def test_hierarchy_says_the_twin_model_is_off_without_l4(twin, opened, qtbot):
+    from dtwin_gui.core.providers import NO_CLOUD
+
+    opened.session.set_providers({Slot.L4: NO_CLOUD})
+    assert twin.hierarchy.labels() == []
+    caption = twin.hierarchy.caption.text()
+    assert caption.startswith("The twin model is off") and "needs no hierarchy" in caption
+    assert twin.tabs.tabText(2) == "Hierarchy (off)"
+    wait_checked(qtbot, opened)
+    assert twin.problems.visible_problems() == []  # no hierarchy needed, nothing reported
+    opened.session.set_providers({Slot.L4: Cloud.AWS})
+    assert twin.tabs.tabText(2) == "Hierarchy" and twin.hierarchy.labels()
+
+
 def test_broken_file_shows_an_error_and_opens_the_viewer_at_its_line(
     twin, opened, project, qtbot, opened_urls
 ):

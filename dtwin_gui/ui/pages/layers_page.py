@@ -19,6 +19,7 @@ from dtwin_gui.core.providers import (
     PRESETS,
     SLOTS,
     Cloud,
+    NoCloud,
     Slot,
     deployable_clouds,
     undeployable_reason,
@@ -32,13 +33,13 @@ from dtwin_gui.ui.widgets.topology_lists import GlueList, HopList
 log = logging.getLogger(__name__)
 
 
-def undeployable_summary(providers: Mapping[Slot, Cloud | None]) -> str:
+def undeployable_summary(providers: Mapping[Slot, Cloud | NoCloud | None]) -> str:
     """What of this choice the version cannot deploy, and what to do ("" when all can)."""
     by_cloud: dict[Cloud, list[str]] = {}
     able: set[Cloud] = set()
     for slot in SLOTS:
         cloud = providers.get(slot)
-        if cloud is not None and undeployable_reason(slot, cloud):
+        if isinstance(cloud, Cloud) and undeployable_reason(slot, cloud):
             by_cloud.setdefault(cloud, []).append(str(slot).replace("_", " "))
             able.update(deployable_clouds(slot))
     if not by_cloud:
@@ -117,7 +118,8 @@ class LayersPage(QWidget):
     def refresh(self) -> None:
         """Show the session's provider choice and its topology."""
         project = self._session.project
-        providers = project.providers if project else {s: None for s in SLOTS}
+        # Every slot's choice: a left-out L4/L5 is NO_CLOUD (the None column), not "unchosen".
+        providers = project.choices() if project else {s: None for s in SLOTS}
         self.matrix.set_providers(providers)
         self.matrix.setEnabled(project is not None)
         for button in self.preset_buttons.values():
@@ -133,19 +135,20 @@ class LayersPage(QWidget):
         else:
             self.deploy_note.clear()
 
-    def choose(self, slot: Slot, cloud: Cloud) -> None:
-        """The user picked ``cloud`` for ``slot``: save it and refresh."""
+    def choose(self, slot: Slot, cloud: Cloud | NoCloud) -> None:
+        """The user picked ``cloud`` for ``slot`` (``NO_CLOUD``: None, L4/L5 only): save it
+        and refresh."""
         project = self._session.project
         if project is None:
             return
-        providers = {s: c for s, c in project.providers.items() if c is not None}
+        providers = {s: c for s, c in project.choices().items() if c is not None}
         providers[slot] = cloud
         self._save(providers)
 
     def apply_preset(self, name: str) -> None:
         self._save(dict(PRESETS[name]))
 
-    def _save(self, providers: dict[Slot, Cloud]) -> None:
+    def _save(self, providers: dict[Slot, Cloud | NoCloud]) -> None:
         try:
             self._session.set_providers(providers)
         except ReadOnlyProjectError as exc:  # the bundled example: nothing was written

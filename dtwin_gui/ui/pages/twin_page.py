@@ -41,6 +41,14 @@ def _gone_note(others: int) -> str:
     return f"that problem is fixed; {others} other{'s' if others > 1 else ''} in this file"
 
 
+#: What the Hierarchy tab says when the twin leaves L4 out.
+TWIN_MODEL_OFF = (
+    "The twin model is off: L4 is None on the Layers step, so this twin has no twin model "
+    "and needs no hierarchy (devices, rules and storage work without it). "
+    "Choose AWS or Azure for L4 to build one."
+)
+
+
 class TwinPage(QWidget):
     """Devices, event rules and hierarchy on the left; problems and the file viewer right."""
 
@@ -118,6 +126,11 @@ class TwinPage(QWidget):
         self.tabs.setTabText(1, f"Event rules ({len(rules)})")
         l4 = project.providers.get(Slot.L4) if project else None
         self.hierarchy.show_for(project.root if project else None, l4)
+        twin_model = project is None or project.has_layer(Slot.L4)
+        if not twin_model:
+            self.hierarchy.caption.setText(TWIN_MODEL_OFF)
+        self.tabs.setTabText(2, "Hierarchy" if twin_model else "Hierarchy (off)")
+        self.tabs.setTabToolTip(2, "" if twin_model else TWIN_MODEL_OFF)
         if project:
             features = [n.replace("_", " ") for n, on in project.features.items() if on]
             self.subtitle.setText(

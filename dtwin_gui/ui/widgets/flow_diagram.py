@@ -8,7 +8,7 @@ updater for it. Nothing here decides a cross-cloud rule on its own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
@@ -25,7 +25,18 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from dtwin_gui.core.providers import CLOUD_TITLES, CLOUDS, SLOT_INFO, SLOTS, Cloud, Slot
+from dtwin_gui.core.providers import (
+    CLOUD_TITLES,
+    CLOUDS,
+    LEFT_OUT_MEANING,
+    NO_CLOUD,
+    NOT_IN_TWIN,
+    SLOT_INFO,
+    SLOTS,
+    Cloud,
+    NoCloud,
+    Slot,
+)
 from dtwin_gui.core.topology import ADT_UPDATER, BOUNDARY_SPECS, Topology
 from dtwin_gui.ui import theme
 
@@ -61,14 +72,18 @@ class DiagramEdge:
         return f"{self.sender} → {self.receiver}" if self.crossing else ""
 
 
-def diagram_edges(topology: Topology | None) -> list[DiagramEdge]:
-    """The arrows for ``topology`` (all plain when no topology could be computed)."""
+def diagram_edges(topology: Topology | None, left_out: Iterable[Slot] = ()) -> list[DiagramEdge]:
+    """The arrows for ``topology`` (all plain when no topology could be computed); none to
+    or from a layer the twin leaves out (the topology's, else ``left_out``)."""
     crossing = {b.name: b for b in topology.boundaries} if topology else {}
+    gone = set(topology.left_out if topology else left_out)
     has_twin_updates = topology is not None and any(
         f.role == ADT_UPDATER for f in topology.functions
     )
     edges = []
     for spec in BOUNDARY_SPECS:
+        if spec.source in gone or spec.target in gone:
+            continue
         boundary = crossing.get(spec.name)
         if spec.kind == "twin-update" and boundary is None and not has_twin_updates:
             continue
@@ -93,7 +108,7 @@ class FlowDiagram(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._providers: dict[Slot, Cloud | None] = {s: None for s in SLOTS}
+        self._providers: dict[Slot, Cloud | NoCloud | None] = {s: None for s in SLOTS}
         self._edges: list[DiagramEdge] = diagram_edges(None)
         self._error: str | None = None
         self._node_rects: dict[Slot, QRectF] = {}
@@ -113,17 +128,18 @@ class FlowDiagram(QWidget):
     # --- state -----------------------------------------------------------------------------
     def set_state(
         self,
-        providers: Mapping[Slot, Cloud | None],
+        providers: Mapping[Slot, Cloud | NoCloud | None],
         topology: Topology | None,
         error: str | None = None,
     ) -> None:
-        """Show ``providers``; ``topology`` is None when ``error`` says why it is missing.
+        """Show ``providers`` (every slot's choice: ``NO_CLOUD`` draws the layer as not part
+        of the twin, without arrows); ``topology`` is None when ``error`` says why.
 
         The boxes and plain arrows are drawn even then, so the diagram does not repeat the
         error: the hop list beside the matrix says it, once.
         """
         self._providers = {s: providers.get(s) for s in SLOTS}
-        self._edges = diagram_edges(topology)
+        self._edges = diagram_edges(topology, self.left_out())
         self._error = error
         hops = [f"{e.source}→{e.target} ({e.badge})" for e in self._edges if e.crossing]
         self.setAccessibleDescription(
@@ -133,6 +149,10 @@ class FlowDiagram(QWidget):
 
     def edges(self) -> list[DiagramEdge]:
         return list(self._edges)
+
+    def left_out(self) -> list[Slot]:
+        """The layers drawn as not part of the twin."""
+        return [s for s in SLOTS if self._providers.get(s) is NO_CLOUD]
 
     def crossing_edges(self) -> list[DiagramEdge]:
         return [e for e in self._edges if e.crossing]
@@ -256,8 +276,37 @@ class FlowDiagram(QWidget):
         painter.setBrush(head_color)
         painter.drawPolygon(head)
 
+    def _draw_left_out(self, painter: QPainter, slot: Slot, rect: QRectF) -> None:
+        """A faint dotted box: the layer is left out of the twin on purpose."""
+        path = QPainterPath()
+        path.addRoundedRect(rect, 10, 10)
+        painter.setPen(QPen(QColor(theme.MUTED), 1.2, Qt.PenStyle.DotLine))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(path)
+        inner = rect.adjusted(14, 5, -8, -4)
+        title_font = QFont(self.font())
+        title_font.setBold(True)
+        title_font.setPointSizeF(title_font.pointSizeF() - 0.5)
+        small = QFont(self.font())
+        small.setPointSizeF(small.pointSizeF() - 1.5)
+        y = inner.top()
+        for font, text in ((title_font, SLOT_INFO[slot].title), (small, NOT_IN_TWIN)):
+            metrics = QFontMetricsF(font)
+            painter.setFont(font)
+            painter.setPen(QColor(theme.MUTED))
+            elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, inner.width())
+            painter.drawText(
+                QRectF(inner.left(), y, inner.width(), metrics.height()),
+                Qt.AlignmentFlag.AlignLeft,
+                elided,
+            )
+            y += metrics.height()
+
     def _draw_node(self, painter: QPainter, slot: Slot, rect: QRectF) -> None:
         cloud = self._providers.get(slot)
+        if cloud is NO_CLOUD:
+            self._draw_left_out(painter, slot, rect)
+            return
         info = SLOT_INFO[slot]
         path = QPainterPath()
         path.addRoundedRect(rect, 10, 10)
@@ -378,6 +427,8 @@ class FlowDiagram(QWidget):
             if rect.contains(pos):
                 info = SLOT_INFO[slot]
                 cloud = self._providers.get(slot)
+                if cloud is NO_CLOUD:
+                    return f"{info.title}: {NOT_IN_TWIN}\n{LEFT_OUT_MEANING[slot]}"
                 where = (
                     f"{CLOUD_TITLES[cloud]} ({info.services.get(cloud, '')})"
                     if cloud

@@ -1,4 +1,5 @@
-"""The 7×3 choice matrix: one row per slot, one exclusive cell per cloud."""
+"""The choice matrix: one row per slot, one exclusive cell per cloud, and a "None" cell on
+the optional rows (L4 twin model, L5 dashboards) that leaves the layer out of the twin."""
 
 from __future__ import annotations
 
@@ -18,9 +19,13 @@ from PySide6.QtWidgets import (
 from dtwin_gui.core.providers import (
     CLOUD_TITLES,
     CLOUDS,
+    LEFT_OUT_MEANING,
+    NO_CLOUD,
+    OPTIONAL_SLOTS,
     SLOT_INFO,
     SLOTS,
     Cloud,
+    NoCloud,
     Slot,
     undeployable_reason,
     unsupported_reason,
@@ -32,6 +37,10 @@ CHECK = "✓ "
 UNDEPLOYABLE = "⚠ "
 LABEL_WIDTH = 172
 CELL_MIN_HEIGHT = 22
+#: The column header and cell text of "leave this layer out".
+NONE_TITLE = "None"
+#: The matrix's columns: every cloud, then None.
+COLUMNS: tuple[Cloud | NoCloud, ...] = (*CLOUDS, NO_CLOUD)
 
 
 class LayerMatrix(QWidget):
@@ -39,11 +48,11 @@ class LayerMatrix(QWidget):
     version cannot deploy yet stay choosable, with a dashed border, a ⚠ when chosen and a
     tooltip that says so (``providers.DEPLOYABLE_CLOUDS``)."""
 
-    choice_made = Signal(object, object)  # Slot, Cloud — only for user clicks
+    choice_made = Signal(object, object)  # Slot, Cloud | NO_CLOUD — only for user clicks
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._cells: dict[tuple[Slot, Cloud], QPushButton] = {}
+        self._cells: dict[tuple[Slot, Cloud | NoCloud], QPushButton] = {}
         self._groups: dict[Slot, QButtonGroup] = {}
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -52,19 +61,23 @@ class LayerMatrix(QWidget):
         corner = QLabel("Layer")
         corner.setProperty("role", "muted")
         grid.addWidget(corner, 0, 0, Qt.AlignmentFlag.AlignBottom)
-        for col, cloud in enumerate(CLOUDS, start=1):
-            header = QLabel(CLOUD_TITLES[cloud])
-            header.setProperty("role", "cloud-header")
+        for col, cloud in enumerate(COLUMNS, start=1):
+            header = QLabel(NONE_TITLE if cloud is NO_CLOUD else CLOUD_TITLES[cloud])
+            header.setProperty("role", "muted" if cloud is NO_CLOUD else "cloud-header")
             header.setProperty("cloud", str(cloud))
             header.setAlignment(Qt.AlignmentFlag.AlignCenter)
             header.setStyleSheet("font-weight: bold; padding-bottom: 4px;")
+            if cloud is NO_CLOUD:
+                header.setToolTip("Leave the layer out of the twin (L4 and L5 only)")
             grid.addWidget(header, 0, col)
         for row, slot in enumerate(SLOTS, start=1):
             grid.addWidget(self._slot_label(slot), row, 0)
             group = QButtonGroup(self)
             group.setExclusive(True)
             self._groups[slot] = group
-            for col, cloud in enumerate(CLOUDS, start=1):
+            for col, cloud in enumerate(COLUMNS, start=1):
+                if cloud is NO_CLOUD and slot not in OPTIONAL_SLOTS:
+                    continue  # L1-L3: every twin has them
                 cell = self._make_cell(slot, cloud)
                 group.addButton(cell)
                 grid.addWidget(cell, row, col)
@@ -73,6 +86,7 @@ class LayerMatrix(QWidget):
         grid.setColumnMinimumWidth(0, LABEL_WIDTH)
         for col in range(1, len(CLOUDS) + 1):
             grid.setColumnStretch(col, 1)
+        grid.setColumnStretch(len(COLUMNS), 0)  # None: as wide as its text needs
 
     @staticmethod
     def _slot_label(slot: Slot) -> QWidget:
@@ -94,7 +108,27 @@ class LayerMatrix(QWidget):
         layout.addWidget(role)
         return box
 
-    def _make_cell(self, slot: Slot, cloud: Cloud) -> QPushButton:
+    def _make_none_cell(self, slot: Slot) -> QPushButton:
+        info = SLOT_INFO[slot]
+        meaning = LEFT_OUT_MEANING[slot]
+        cell = QPushButton(NONE_TITLE)
+        cell.setCheckable(True)
+        cell.setProperty("role", "choice")
+        cell.setProperty("cloud", str(NO_CLOUD))
+        cell.setProperty("service", NONE_TITLE)
+        cell.setProperty("deployable", True)
+        cell.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        cell.setMinimumWidth(72)
+        cell.setToolTip(f"Leave {info.title} out of the twin: {meaning}")
+        cell.setAccessibleName(f"{info.title}: none ({meaning})")
+        cell.toggled.connect(lambda on, c=cell: self._mark(c, on))
+        self._paint(cell)
+        self._cells[slot, NO_CLOUD] = cell
+        return cell
+
+    def _make_cell(self, slot: Slot, cloud: Cloud | NoCloud) -> QPushButton:
+        if cloud is NO_CLOUD:
+            return self._make_none_cell(slot)
         info = SLOT_INFO[slot]
         reason = unsupported_reason(slot, cloud)
         service = info.services.get(cloud, "")
@@ -145,33 +179,41 @@ class LayerMatrix(QWidget):
         if cell.styleSheet() != sheet:  # re-polishing is not free; refreshes are frequent
             cell.setStyleSheet(sheet)
 
-    def _clicked(self, slot: Slot, cloud: Cloud) -> None:
+    def _clicked(self, slot: Slot, cloud: Cloud | NoCloud) -> None:
         self.choice_made.emit(slot, cloud)
 
     # --- public API ------------------------------------------------------------------------
-    def cell(self, slot: Slot, cloud: Cloud) -> QPushButton:
+    def cell(self, slot: Slot, cloud: Cloud | NoCloud) -> QPushButton:
+        """The cell of ``slot`` on ``cloud`` (``NO_CLOUD``: the None cell, L4/L5 only)."""
         return self._cells[slot, cloud]
+
+    def has_cell(self, slot: Slot, cloud: Cloud | NoCloud) -> bool:
+        return (slot, cloud) in self._cells
 
     def is_marked_undeployable(self, slot: Slot, cloud: Cloud) -> bool:
         """The cell says this version cannot deploy ``slot`` on ``cloud``."""
         return self._cells[slot, cloud].property("deployable") is False
 
-    def set_providers(self, providers: Mapping[Slot, Cloud | None]) -> None:
-        """Show ``providers`` (no signals are emitted); slots without a cloud show none."""
+    def set_providers(self, choices: Mapping[Slot, Cloud | NoCloud | None]) -> None:
+        """Show ``choices`` (``Project.choices()``: ``NO_CLOUD`` checks the None cell; no
+        signals are emitted); slots without a choice show none."""
         for slot in SLOTS:
             group = self._groups[slot]
-            chosen = providers.get(slot)
+            chosen = choices.get(slot)
             group.setExclusive(False)
-            for cloud in CLOUDS:
-                cell = self._cells[slot, cloud]
-                supported = unsupported_reason(slot, cloud) is None
+            for cloud in COLUMNS:
+                cell = self._cells.get((slot, cloud))
+                if cell is None:
+                    continue
+                supported = cloud is NO_CLOUD or unsupported_reason(slot, cloud) is None
                 cell.setChecked(chosen is cloud and supported)
                 self._paint(cell)  # the theme may have changed
             group.setExclusive(True)
 
-    def providers(self) -> dict[Slot, Cloud | None]:
-        """The choice the matrix shows."""
-        out: dict[Slot, Cloud | None] = {}
+    def providers(self) -> dict[Slot, Cloud | NoCloud | None]:
+        """The choice the matrix shows (``NO_CLOUD`` where None is checked)."""
+        out: dict[Slot, Cloud | NoCloud | None] = {}
         for slot in SLOTS:
-            out[slot] = next((c for c in CLOUDS if self._cells[slot, c].isChecked()), None)
+            cells = ((c, self._cells.get((slot, c))) for c in COLUMNS)
+            out[slot] = next((c for c, cell in cells if cell and cell.isChecked()), None)
         return out

@@ -6,16 +6,23 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
 
-from dtwin_gui.core.providers import CLOUD_TITLES, SLOT_INFO, Cloud, Slot
+from dtwin_gui.core.providers import CLOUD_TITLES, LEFT_OUT_MEANING, SLOT_INFO, Cloud, Slot
 from dtwin_gui.deploy.cloud_parts import layer_link, resource_cloud, resource_link
-from dtwin_gui.deploy.status import DEPLOYED, ELSEWHERE, NOT_DEPLOYED, PARTIAL, StatusReport
+from dtwin_gui.deploy.status import (
+    DEPLOYED,
+    ELSEWHERE,
+    LEFT_OUT,
+    NOT_DEPLOYED,
+    PARTIAL,
+    StatusReport,
+)
 from dtwin_gui.ui import theme
 
 COL_NAME, COL_STATE, COL_DETAIL, COL_CONSOLE = range(4)
 URL_ROLE = Qt.ItemDataRole.UserRole + 1
 SETUP_TITLE = "Setup (shared by all layers)"
 
-_LAYER_MARKS = {DEPLOYED: "●", PARTIAL: "◐", NOT_DEPLOYED: "○", ELSEWHERE: "–"}
+_LAYER_MARKS = {DEPLOYED: "●", PARTIAL: "◐", NOT_DEPLOYED: "○", ELSEWHERE: "–", LEFT_OUT: "–"}
 _RESOURCE_MARKS = {"present": "✔", "missing": "✖", "drifted": "⚠", "error": "✖"}
 
 
@@ -50,6 +57,15 @@ def _layer_title(layer: str) -> str:
         return SLOT_INFO[Slot(layer)].title
     except ValueError:
         return layer
+
+
+def _left_out_detail(layer: str) -> str:
+    """``"no twin model (…): "none" on the Layers page"``."""
+    try:
+        meaning = LEFT_OUT_MEANING[Slot(layer)]
+    except (ValueError, KeyError):
+        return "not part of this twin"
+    return f"{meaning}: None on the Layers page"
 
 
 class LayerStatusTree(QTreeWidget):
@@ -99,6 +115,8 @@ class LayerStatusTree(QTreeWidget):
             detail = detail if cloud else ""
             if layer.state == ELSEWHERE:
                 detail = f"on {cloud}: not shown here" if cloud else "no cloud chosen"
+            elif layer.state == LEFT_OUT:
+                detail = layer.summary if layer.resources else _left_out_detail(key)
             elif layer.missing:
                 detail = f"{layer.summary}: " + "; ".join(layer.missing[:3])
                 if len(layer.missing) > 3:
@@ -106,7 +124,7 @@ class LayerStatusTree(QTreeWidget):
             item.setText(COL_DETAIL, detail)
             item.setToolTip(COL_DETAIL, "\n".join(layer.missing) or detail)
             item.setData(COL_NAME, Qt.ItemDataRole.UserRole, key)
-            if target is not None and layer.state != ELSEWHERE:
+            if target is not None and layer.state not in (ELSEWHERE, LEFT_OUT):
                 link = layer_link(target, key, layer.cloud, outputs, report.twin_name)
                 self._set_link(item, link)
             self._add_resources(item, layer.resources, target, things, layer.cloud)

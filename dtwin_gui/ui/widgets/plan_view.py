@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
-from dtwin_gui.core.providers import CLOUD_TITLES, SLOTS
-from dtwin_gui.deploy.review import PlanReview, SdkStepInfo, layer_title
+from dtwin_gui.core.providers import CLOUD_TITLES, NOT_IN_TWIN, SLOTS
+from dtwin_gui.deploy.review import PlanReview, SdkStepInfo, layer_title, left_out_text
 from dtwin_gui.ui import theme
 
 #: How each action reads in the tree (symbol, words).
@@ -106,6 +106,19 @@ class PlanTree(QTreeWidget):
                 item.setToolTip(0, PROVISIONED_DETAIL.format(cloud=name))
             head.addChild(row)
             head.setExpanded(True)
+        self._show_left_out(review)
+
+    def _show_left_out(self, review: PlanReview) -> None:
+        """A grey row per layer the twin leaves out: nothing is planned there, on purpose."""
+        for layer in review.left_out:
+            if layer in self.layer_rows():
+                continue  # an earlier deploy's resources are destroyed: the plan shows them
+            head = QTreeWidgetItem([layer_title(layer), NOT_IN_TWIN])
+            head.setData(0, Qt.ItemDataRole.UserRole, layer)
+            for column in (0, 1):
+                head.setForeground(column, QBrush(QColor(theme.MUTED)))
+                head.setToolTip(column, left_out_text(layer))
+            self.addTopLevelItem(head)
 
     def _show_plan(self, review: PlanReview) -> None:
         error, error_bg = QBrush(QColor(theme.ERROR)), QBrush(QColor(theme.ERROR_BG))
