@@ -267,6 +267,8 @@ class GoogleIntent:
     #: URL of every glue receiver Google hosts, by boundary.
     receiver_urls: Mapping[str, str | Deferred] = field(default_factory=dict)
     workflow: WorkflowIntent | None = None
+    #: The base a function is reached under: ``{functions_url}/{deployed name}``.
+    functions_url: str | Deferred = ""
 
     def layer_functions(self, layer: Slot | str) -> list[GoogleFunction]:
         return [f for f in self.functions if f.layer == str(layer)]
@@ -299,6 +301,7 @@ class GoogleIntent:
             "buckets": [b.to_json() for b in self.buckets],
             "receiver_urls": {k: _json_value(v) for k, v in sorted(self.receiver_urls.items())},
             "workflow": opt(self.workflow),
+            "functions_url": _json_value(self.functions_url),
         }
 
 
@@ -656,6 +659,7 @@ def google_intent(
         buckets=tuple(b.buckets()),
         receiver_urls=b.receiver_urls(functions),
         workflow=b.workflow(),
+        functions_url=b.base,
     )
 
 
