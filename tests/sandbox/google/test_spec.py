@@ -95,3 +95,17 @@ def test_a_missing_gcloud_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(emulators.EmulatorMissing, match="gcloud components install"):
         emulator_spec().start(tmp_path / "google")
+
+
+def test_the_supervisor_starts_the_google_emulator_of_the_plugin(tmp_path):
+    from dtwin_gui.sandbox.supervisor import RUNNING, Supervisor, plugin_specs
+
+    factory = next(f for cloud, _, _, f in plugin_specs() if cloud is Cloud.GOOGLE)
+    with Supervisor(tmp_path, specs=[factory()]) as supervisor:
+        report = supervisor.report(check=True)["google"]
+        assert report["state"] == RUNNING, report
+        assert report["path_label"] == SandboxPath.PROVISIONED.label
+        gateway = supervisor.endpoints["google_gateway"]
+        assert SandboxGoogle(gateway).health()["cloud"] == "google"
+        pgids = list(supervisor.run(Cloud.GOOGLE).handle.details["pgids"])
+    assert _group_members(pgids) == []
