@@ -37,8 +37,10 @@ class FunctionsHost:
                 pass
 
             def _forward(self) -> None:
-                name, _, rest = self.path.lstrip("/").partition("/")
-                port = host.ports.get(name.split("?")[0])
+                path, _, query = self.path.partition("?")
+                name, _, rest = path.lstrip("/").partition("/")
+                rest += f"?{query}" if query else ""
+                port = host.ports.get(name)
                 if port is None:
                     self.send_error(404, f"no function {name}")
                     return
@@ -102,15 +104,58 @@ class FunctionsHost:
     def log_of(self, name: str) -> str:
         return (self.logs / f"{name}.log").read_text(errors="replace")[-3000:]
 
+    def stop_one(self, name: str) -> None:
+        proc = self.procs.pop(name)
+        self.ports.pop(name, None)
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
     def stop(self) -> None:
-        for proc in self.procs.values():
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=10)
-            except ProcessLookupError:
-                pass
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+        for name in list(self.procs):
+            self.stop_one(name)
         self.server.shutdown()
         self.server.server_close()
+
+
+def google_sources(project: Path, out: Path, monkeypatch) -> dict[str, tuple[dict, Path]]:
+    """layer -> (manifest, extracted folder) of ``project``'s built Google packages."""
+    import io
+    import json
+    import zipfile
+
+    from dtwin_gui.build import build_packages, packages
+    from dtwin_gui.clouds.base import plugin
+    from dtwin_gui.clouds.google import packaging
+    from dtwin_gui.core.providers import Cloud
+
+    if plugin(Cloud.GOOGLE).part("package") is None:  # until the plugin registers the part
+        original = packages._cloud_packager
+        monkeypatch.setattr(
+            packages,
+            "_cloud_packager",
+            lambda c: packaging.package if c is Cloud.GOOGLE else original(c),
+        )
+    sources = {}
+    for result in build_packages(project, out / "build", cloud="google"):
+        folder = out / "src" / result.name
+        zipfile.ZipFile(io.BytesIO(result.path.read_bytes())).extractall(folder)
+        manifest = json.loads((folder / packaging.MANIFEST).read_text())
+        sources[manifest["layer"]] = (manifest, folder)
+    return sources
+
+
+def start_role(host, sources, layer, role, env, *, name=None) -> dict:
+    """Start the ``role`` function of ``layer`` (the one called ``name``); its entry."""
+    manifest, folder = sources[layer]
+    entry = next(
+        f for f in manifest["functions"] if f["role"] == role and name in (None, f["name"])
+    )
+    env = {**env, "DTWIN_FUNCTION": entry["name"]}
+    host.start(entry["deployed_name"], folder, entry["entry_point"], entry["signature"], env)
+    return entry

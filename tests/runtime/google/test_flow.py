@@ -6,21 +6,15 @@ goes through the device's processor and the persister into Firestore; the movers
 from __future__ import annotations
 
 import base64
-import io
 import json
 import urllib.request
-import zipfile
 
 import pytest
 
-from dtwin_gui.build import build_packages, packages
-from dtwin_gui.clouds.base import plugin
-from dtwin_gui.clouds.google import packaging
-from dtwin_gui.core.providers import Cloud
 from dtwin_gui.runtime.google import services
 from dtwin_gui.runtime.google.stores import FirestoreHotStore
 from tests.helpers import edit_json, wait_for
-from tests.runtime.google.functions_host import FunctionsHost
+from tests.runtime.google.functions_host import FunctionsHost, google_sources, start_role
 
 GOOGLE_LAYERS = (
     "layer_1_provider",
@@ -38,20 +32,7 @@ def sources(project, monkeypatch, tmp_path) -> dict[str, tuple[dict, object]]:
         project / "config_providers.json",
         lambda p: p.update(dict.fromkeys(GOOGLE_LAYERS, "google")),
     )
-    if plugin(Cloud.GOOGLE).part("package") is None:  # until the plugin registers the part
-        original = packages._cloud_packager
-        monkeypatch.setattr(
-            packages,
-            "_cloud_packager",
-            lambda c: packaging.package if c is Cloud.GOOGLE else original(c),
-        )
-    out = {}
-    for result in build_packages(project, tmp_path / "build", cloud="google"):
-        folder = tmp_path / "src" / result.name
-        zipfile.ZipFile(io.BytesIO(result.path.read_bytes())).extractall(folder)
-        manifest = json.loads((folder / packaging.MANIFEST).read_text())
-        out[manifest["layer"]] = (manifest, folder)
-    return out
+    return google_sources(project, tmp_path, monkeypatch)
 
 
 @pytest.fixture
@@ -63,19 +44,7 @@ def host(tmp_path):
         running.stop()
 
 
-def _start(host, sources, layer, role, env, *, name=None) -> dict:
-    manifest, folder = sources[layer]
-    entry = next(
-        f for f in manifest["functions"] if f["role"] == role and name in (None, f["name"])
-    )
-    host.start(
-        entry["deployed_name"],
-        folder,
-        entry["entry_point"],
-        entry["signature"],
-        {**env, "DTWIN_FUNCTION": entry["name"]},
-    )
-    return entry
+_start = start_role
 
 
 def _post(url: str, body: dict, headers: dict | None = None) -> tuple[int, bytes]:
