@@ -146,3 +146,57 @@ def test_unreadable_telemetry_is_dropped_not_retried(google_env, sources, host):
     }
     status, _ = _post(f"{host.url}/{dispatcher['deployed_name']}", push)
     assert status == 200  # acknowledged: a redelivery could never succeed
+
+
+def test_a_rule_fires_its_action_and_feedback_reaches_the_device_subscription(
+    google_env, sources, host, unique
+):
+    from google.cloud import pubsub_v1
+
+    project_id = google_env["DTWIN_GOOGLE_PROJECT"]
+    topic = f"projects/{project_id}/topics/feedback-{unique}"
+    subscription = f"projects/{project_id}/subscriptions/feedback-ts1-{unique}"
+    publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
+    publisher.create_topic(name=topic)
+    subscriber.create_subscription(name=subscription, topic=topic)
+    base = {**google_env, "DTWIN_TWIN_NAME": "factory-twin", "DTWIN_GOOGLE_FUNCTIONS_URL": host.url}
+    manifest, _ = sources["L2"]
+    deployed = {f["role"]: f["deployed_name"] for f in manifest["functions"]}
+    persister = _start(
+        host,
+        sources,
+        "L2",
+        "persister",
+        {
+            **base,
+            "DTWIN_HOT_STORE": f"hot-{unique}",
+            "DTWIN_EVENT_CHECKER_FUNCTION": deployed["event-checker"],
+        },
+    )
+    _start(
+        host,
+        sources,
+        "L2",
+        "event-checker",
+        {**base, "DTWIN_FEEDBACK_FUNCTION": deployed["event-feedback"]},
+    )
+    _start(host, sources, "L2", "action", base)
+    _start(host, sources, "L2", "event-feedback", {**base, "DTWIN_FEEDBACK_TOPIC": topic})
+    host.wait_ready()
+    try:
+        record = {
+            "device_id": "temperature-sensor-1",
+            "timestamp": "2026-06-02T00:00:00.000Z",
+            "temperature": 45.0,
+        }
+        status, _ = _post(f"{host.url}/{persister['deployed_name']}", record)
+        assert status == 200, host.log_of(persister["deployed_name"])
+        response = subscriber.pull(subscription=subscription, max_messages=5, timeout=30)
+        messages = [m.message for m in response.received_messages]
+        assert len(messages) == 1, host.log_of(deployed["event-feedback"])
+        assert dict(messages[0].attributes) == {"device_id": "temperature-sensor-1"}
+        sent = json.loads(messages[0].data)
+        assert "cool-down" in json.dumps(sent)
+        assert "high-temperature-alert" in host.log_of(deployed["action"])
+    finally:
+        subscriber.close()
