@@ -259,6 +259,7 @@ class GoogleRootBuilder:
             )
         for boundary in sorted(b for b in READER_BOUNDARIES if self.crossing_to_google(b)):
             inputs.update(self.receiver(boundary, "reader_secret", "reader_previous_secret"))
+            inputs["public_reader"] = True
         self.modules[self.module(Slot.L3_HOT)] = inputs
         self.outputs.update(
             google_firestore_database=self.ref(Slot.L3_HOT, "database"),

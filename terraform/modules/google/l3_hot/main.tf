@@ -68,7 +68,8 @@ module "hot_reader" {
   source_bucket         = local.function.source_bucket
   source_object         = local.function.source_object
   service_account_email = local.function.service_account_email
-  public                = true
+  # Public only for readers on other clouds (the glue protocol guards it); else IAM only.
+  public = var.public_reader
   env = merge(
     local.base,
     local.store,

@@ -66,6 +66,12 @@ variable "reader_secret" {
   sensitive   = true
 }
 
+variable "public_reader" {
+  description = "Whether readers on other clouds call the hot reader (then public, HMAC-guarded)."
+  type        = bool
+  default     = false
+}
+
 variable "reader_previous_secret" {
   description = "Previous reader secret, accepted during rotation."
   type        = string
