@@ -109,3 +109,29 @@ def test_the_supervisor_starts_the_google_emulator_of_the_plugin(tmp_path):
         assert SandboxGoogle(gateway).health()["cloud"] == "google"
         pgids = list(supervisor.run(Cloud.GOOGLE).handle.details["pgids"])
     assert _group_members(pgids) == []
+
+
+def test_stop_kills_the_functions_even_when_the_gateway_was_killed(tmp_path):
+    import signal
+    import zipfile
+
+    spec = emulator_spec()
+    handle = spec.start(tmp_path / "google")
+    try:
+        package = tmp_path / "pkg.zip"
+        with zipfile.ZipFile(package, "w") as archive:
+            archive.writestr(
+                "main.py",
+                "import functions_framework\n\n@functions_framework.http\n"
+                "def hi(request):\n    return 'hi'\n",
+            )
+        state = SandboxGoogle(handle.endpoints["google_gateway"]).put_function(
+            "orphan-to-be", package=package, entry_point="hi"
+        )
+        gateway_pid = handle.details["pgids"][0]
+        os.kill(gateway_pid, signal.SIGKILL)
+        assert not spec.healthy(handle)
+        assert psutil.Process(state["pid"]).is_running()
+    finally:
+        handle.stop()
+    assert _group_members([*handle.details["pgids"], state["pid"]]) == []

@@ -41,7 +41,13 @@ START_TIMEOUT_S = 60.0
 SIGNATURES = ("http", "cloudevent")
 TRIGGERS = ("http", "pubsub", "schedule")
 #: What a function keeps of the gateway's environment (the rest is its own settings).
+#: DTWIN_SANDBOX_CA_BUNDLE: the certificate of another emulated cloud's HTTPS gateway (Azure),
+#: which the glue senders trust (runtime/core/glue_sender.py).
 _KEEP_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "VIRTUAL_ENV")
+_KEEP_ENV += ("DTWIN_SANDBOX_CA_BUNDLE",)
+#: The process groups of the running functions, for the sandbox's stop should the gateway
+#: be gone (``spec.py`` kills them).
+PIDS_FILE = "pids.json"
 #: The emulators' variables the host sets for every function (the SDKs read them).
 EMULATOR_ENV = ("PUBSUB_EMULATOR_HOST", "FIRESTORE_EMULATOR_HOST", "STORAGE_EMULATOR_HOST")
 
@@ -162,6 +168,7 @@ class FunctionsHost:
                     self._stop(current)
                 current = self._start(name, source, sha, digest, entry_point, signature, env)
                 self._functions[name] = current
+                self._note_pids()
             self._set_trigger(current, trigger)
             return current.describe()
 
@@ -233,8 +240,14 @@ class FunctionsHost:
             if hosted.trigger.get("type") == "pubsub" and self.emulators.pubsub:
                 pubsub_push.remove_push(self.emulators.pubsub, self.emulators.project, name)
             self._stop(hosted)
+            self._note_pids()
             shutil.rmtree(self.data_dir / name, ignore_errors=True)
             return True
+
+    def _note_pids(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        pids = {name: f.process.pid for name, f in self._functions.items()}
+        (self.data_dir / PIDS_FILE).write_text(json.dumps(pids))
 
     @staticmethod
     def _stop(hosted: Hosted) -> None:
@@ -258,3 +271,4 @@ class FunctionsHost:
             for hosted in list(self._functions.values()):
                 self._stop(hosted)
             self._functions.clear()
+            self._note_pids()

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from dtwin_gui.clouds.base import EmulatorHandle, EmulatorSpec, SandboxPath
 from dtwin_gui.clouds.google.sandbox import emulators
+from dtwin_gui.clouds.google.sandbox.functions_host import PIDS_FILE
 from dtwin_gui.clouds.google.sandbox.procs import (
     answers,
     free_port,
@@ -87,13 +88,9 @@ def start(data_dir: Path, **_options) -> EmulatorHandle:
 
     def stop() -> None:
         # the functions run in process groups of their own: note them before the gateway goes
-        pgids: list[int] = []
-        try:
-            listed = _get_json(gateway_url + "/_dtwin/google/functions", 5.0)["functions"]
-            pgids = [int(f["pid"]) for f in listed.values()]
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+        pgids = set(_function_pgids(gateway_url, data_dir))
         kill_group(gateway, grace_s=15.0)
+        pgids.update(_function_pgids("", data_dir))
         for pgid in pgids:
             kill_pgid(pgid, grace_s=2.0)
         with ThreadPoolExecutor(max_workers=len(started)) as pool:
@@ -114,6 +111,21 @@ def start(data_dir: Path, **_options) -> EmulatorHandle:
             "logs": {r.name: str(r.log_path) for r in started} | {"gateway": str(log_path)},
         },
     )
+
+
+def _function_pgids(gateway_url: str, data_dir: Path) -> list[int]:
+    """The functions' process groups: as the gateway lists them, else as it noted them."""
+    if gateway_url:
+        try:
+            listed = _get_json(gateway_url + "/_dtwin/google/functions", 5.0)["functions"]
+            return [int(f["pid"]) for f in listed.values()]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    try:
+        noted = json.loads((data_dir / "functions" / PIDS_FILE).read_text())
+        return [int(pid) for pid in noted.values()]
+    except (OSError, ValueError, AttributeError, TypeError):
+        return []
 
 
 def healthy(handle: EmulatorHandle, timeout_s: float = 2.0) -> bool:
