@@ -149,7 +149,7 @@ def test_only_the_clouds_of_the_layer_matrix_are_shown(make_page, qtbot):
     page = make_page(providers=providers)
     assert page.azure.isVisible() and page.google.isVisible()
     assert "deploy to the sandbox" in page.azure.findChildren(type(page.target_note))[0].text()
-    assert "not deployed yet" in page.google.findChildren(type(page.target_note))[0].text()
+    assert "deploy to the sandbox" in page.google.findChildren(type(page.target_note))[0].text()
     page.google.mode_buttons["file"].setChecked(True)
     page.google.key_file.setText(str(Path("/nonexistent/sa.json")))
     qtbot.mouseClick(page.google.check_button, Qt.MouseButton.LeftButton)

@@ -20,14 +20,6 @@ ALLOWED, DENIED, UNKNOWN = Decision.ALLOWED, Decision.DENIED, Decision.UNKNOWN
 SETUP = "setup"
 #: Google hosts L1–L3 (it has no managed twin service or Grafana).
 GROUPS = (SETUP, "L1", "L2", "L3_hot", "L3_cold", "L3_archive")
-GROUP_TITLES = {
-    SETUP: "Setup (APIs, service accounts and their roles, function-source bucket)",
-    "L1": "L1 · device ingestion (Pub/Sub, dispatcher function via Eventarc)",
-    "L2": "L2 · processing (Cloud Functions, Workflows)",
-    "L3_hot": "L3 hot · Firestore",
-    "L3_cold": "L3 cold · Cloud Storage (Nearline)",
-    "L3_archive": "L3 archive · Cloud Storage (Archive)",
-}
 
 _CRUD = ("create", "get", "update", "delete")
 

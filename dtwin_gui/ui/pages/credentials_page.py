@@ -32,7 +32,8 @@ from dtwin_gui.ui.session import ProjectSession
 from dtwin_gui.ui.target_choice import AWS, SANDBOX, TargetChoice
 from dtwin_gui.ui.widgets.banner import Banner
 from dtwin_gui.ui.widgets.credentials_aws import AwsCredentialsPanel
-from dtwin_gui.ui.widgets.credentials_clouds import AzureCredentialsPanel, GoogleCredentialsPanel
+from dtwin_gui.ui.widgets.credentials_clouds import AzureCredentialsPanel
+from dtwin_gui.ui.widgets.credentials_google import GoogleCredentialsPanel
 from dtwin_gui.ui.workers import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,11 @@ def _cloud_note(clouds) -> str:
     """Where a real-cloud deployment goes, for the clouds the project uses."""
     names = [
         n
-        for c, n in ((Cloud.AWS, "AWS account"), (Cloud.AZURE, "Azure subscription"))
+        for c, n in (
+            (Cloud.AWS, "AWS account"),
+            (Cloud.AZURE, "Azure subscription"),
+            (Cloud.GOOGLE, "Google Cloud project"),
+        )
         if c in clouds
     ]
     if not names:
@@ -106,7 +111,7 @@ class CredentialsPage(QWidget):
         self.azure = AzureCredentialsPanel(
             self.choices.azure, self.secrets, runner, self._azure_layers, self._twin_name
         )
-        self.google = GoogleCredentialsPanel(self.choices.google, runner)
+        self.google = GoogleCredentialsPanel(self.choices.google, runner, self._google_layers)
         self.unused_note = QLabel()
         self.unused_note.setProperty("role", "muted")
         self.unused_note.setWordWrap(True)
@@ -151,6 +156,10 @@ class CredentialsPage(QWidget):
     def _azure_layers(self) -> list[str] | None:
         topology = self._session.topology
         return None if topology is None else [str(s) for s in topology.slots_on(Cloud.AZURE)]
+
+    def _google_layers(self) -> list[str] | None:
+        topology = self._session.topology
+        return None if topology is None else [str(s) for s in topology.slots_on(Cloud.GOOGLE)]
 
     def _project_changed(self) -> None:
         """Another project (or its layers changed): the real-cloud target follows its clouds."""
@@ -197,8 +206,9 @@ class CredentialsPage(QWidget):
         panels = {
             Cloud.AWS: (self.choices.aws, self.aws),
             Cloud.AZURE: (self.choices.azure, self.azure),
+            Cloud.GOOGLE: (self.choices.google, self.google),
         }
-        used = [c for c in (Cloud.AWS, Cloud.AZURE) if c in clouds]
+        used = [c for c in (Cloud.AWS, Cloud.AZURE, Cloud.GOOGLE) if c in clouds]
         choices = {c: panels[c][0].model_copy() for c in used}
         factory = functools.partial(from_choices, choices, self.secrets)
         self._choice.use_aws(factory, " + ".join(panels[c][1].label for c in used))

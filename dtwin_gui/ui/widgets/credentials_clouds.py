@@ -1,5 +1,5 @@
-"""The Azure and Google parts of the Credentials page (checked here; Azure deploys to the
-sandbox, Google not yet)."""
+"""The Azure part of the Credentials page, and the panel every cloud's part builds on (the
+Google one: :mod:`.credentials_google`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -18,17 +17,14 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QVBoxLayout,
-    QWidget,
 )
 
 from dtwin_gui.clouds.azure.preflight import SECRET_NAME, check_azure
-from dtwin_gui.clouds.google.preflight import adc_path, check_google
 from dtwin_gui.credentials import CheckResult
 from dtwin_gui.credentials.secrets import SecretStore
-from dtwin_gui.credentials.store import AzureChoice, GoogleChoice
+from dtwin_gui.credentials.store import AzureChoice
 from dtwin_gui.ui.widgets.credentials_forms import (
     AZURE_REGIONS,
-    GOOGLE_REGIONS,
     CheckResultBox,
     SecretField,
     region_box,
@@ -267,63 +263,3 @@ class AzureCredentialsPanel(_CloudPanel):
 
     def copy_role(self) -> None:
         QApplication.clipboard().setText(self.role_text())
-
-
-class GoogleCredentialsPanel(_CloudPanel):
-    def __init__(self, choice: GoogleChoice, runner: TaskRunner) -> None:
-        super().__init__(
-            "Google Cloud",
-            (("adc", "Application Default Credentials"), ("file", "Service-account key file")),
-            runner,
-        )
-        self.choice = choice
-        file_row = QWidget()
-        row = QHBoxLayout(file_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        self.key_file = _line(choice.key_file, "path to the service account's JSON key")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
-        row.addWidget(self.key_file, 1)
-        row.addWidget(browse)
-        self.file_row = file_row
-        self.project = _line(choice.project_id, "project ID (default: the key's project)")
-        self.region = region_box(GOOGLE_REGIONS, choice.region)
-        self.adc_hint = QLabel(f"Looked up at {adc_path()}")
-        self.adc_hint.setProperty("role", "muted")
-        for label, widget in (
-            ("Key file", file_row),
-            ("", self.adc_hint),
-            ("Project", self.project),
-            ("Region", self.region),
-        ):
-            self.form.addRow(label, widget)
-        self.mode_buttons[choice.mode].setChecked(True)
-        self._sync()
-        for button in self.mode_buttons.values():
-            button.toggled.connect(self._edited)
-        for edit in (self.key_file, self.project):
-            edit.editingFinished.connect(self._edited)
-        self.region.currentTextChanged.connect(self._edited)
-
-    def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Service-account key", "", "JSON (*.json)")
-        if path:
-            self.key_file.setText(path)
-            self._edited()
-
-    def _sync(self) -> None:
-        self.form.setRowVisible(self.file_row, self.choice.mode == "file")
-        self.form.setRowVisible(self.adc_hint, self.choice.mode == "adc")
-
-    def _edited(self) -> None:
-        self.choice.mode = "file" if self.mode_buttons["file"].isChecked() else "adc"
-        self.choice.key_file = self.key_file.text().strip()
-        self.choice.project_id = self.project.text().strip()
-        self.choice.region = self.region.currentText().strip()
-        self._sync()
-        self.changed.emit()
-
-    def check(self) -> None:
-        self._edited()
-        choice = self.choice.model_copy()
-        self._start(lambda: check_google(choice), "check-google")
