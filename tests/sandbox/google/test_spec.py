@@ -12,6 +12,7 @@ import requests
 from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore, storage
+from helpers import wait_for
 
 from dtwin_gui.clouds.base import SandboxPath
 from dtwin_gui.clouds.google.sandbox import emulators
@@ -34,7 +35,8 @@ def _group_members(pgids: list[int]) -> list[psutil.Process]:
 def test_start_serves_every_emulator_and_stop_leaves_no_process(tmp_path, monkeypatch):
     spec = emulator_spec()
     assert spec.cloud is Cloud.GOOGLE and spec.sandbox_path is SandboxPath.PROVISIONED
-    handle = spec.start(tmp_path / "google")
+    lines: list[tuple[str, str]] = []
+    handle = spec.start(tmp_path / "google", log=lambda name, line: lines.append((name, line)))
     ends = handle.endpoints
     pgids = list(handle.details["pgids"])
     try:
@@ -74,7 +76,7 @@ def test_start_serves_every_emulator_and_stop_leaves_no_process(tmp_path, monkey
             archive.writestr(
                 "main.py",
                 "import functions_framework\n\n@functions_framework.http\n"
-                "def hi(request):\n    return 'hi'\n",
+                "def hi(request):\n    print('said hi')\n    return 'hi'\n",
             )
         state = SandboxGoogle(ends["google_gateway"]).put_function(
             "left-running", package=package, entry_point="hi"
@@ -82,6 +84,8 @@ def test_start_serves_every_emulator_and_stop_leaves_no_process(tmp_path, monkey
         pgids.append(state["pid"])
         assert requests.get(ends["google_gateway"] + "/left-running", timeout=10).text == "hi"
         assert spec.counts(ends)["functions"] == 1
+        # what a function prints reaches the sandbox's log, named for the function
+        wait_for(lambda: ("left-running", "said hi") in lines, timeout=10, interval=0.2)
     finally:
         handle.stop()
     assert not spec.healthy(handle)

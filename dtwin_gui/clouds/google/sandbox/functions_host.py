@@ -27,6 +27,7 @@ from pathlib import Path
 
 from dtwin_gui.clouds.google.sandbox import pubsub_push
 from dtwin_gui.clouds.google.sandbox.cron import Cron, CronError
+from dtwin_gui.clouds.google.sandbox.logs import LOG_NAME
 from dtwin_gui.clouds.google.sandbox.procs import (
     answers,
     free_port,
@@ -181,7 +182,7 @@ class FunctionsHost:
         if not (directory / "main.py").is_file():
             raise FunctionFailed(f"{name}: {source} has no main.py at its top")
         port = free_port()
-        log_path = self.data_dir / name / "function.log"
+        log_path = self.data_dir / name / LOG_NAME
         argv = [sys.executable, "-m", "functions_framework", "--target", entry_point]
         argv += ["--source", str(directory / "main.py"), "--signature-type", signature]
         argv += ["--host", "127.0.0.1", "--port", str(port)]

@@ -17,13 +17,14 @@ import secrets
 import sys
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from dtwin_gui.clouds.base import EmulatorHandle, EmulatorSpec, SandboxPath
 from dtwin_gui.clouds.google.sandbox import emulators
 from dtwin_gui.clouds.google.sandbox.functions_host import PIDS_FILE
+from dtwin_gui.clouds.google.sandbox.logs import LogTail
 from dtwin_gui.clouds.google.sandbox.procs import (
     answers,
     free_port,
@@ -44,7 +45,9 @@ def _get_json(url: str, timeout_s: float = 2.0):
         return json.loads(reply.read())
 
 
-def start(data_dir: Path, **_options) -> EmulatorHandle:
+def start(
+    data_dir: Path, *, log: Callable[[str, str], None] | None = None, **_options
+) -> EmulatorHandle:
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     started: list[emulators.Running] = []
@@ -86,6 +89,8 @@ def start(data_dir: Path, **_options) -> EmulatorHandle:
             running.stop()
         raise
 
+    tail = LogTail(data_dir / "functions", log).start() if log is not None else None
+
     def stop() -> None:
         # the functions run in process groups of their own: note them before the gateway goes
         pgids = set(_function_pgids(gateway_url, data_dir))
@@ -93,6 +98,8 @@ def start(data_dir: Path, **_options) -> EmulatorHandle:
         pgids.update(_function_pgids("", data_dir))
         for pgid in pgids:
             kill_pgid(pgid, grace_s=2.0)
+        if tail is not None:
+            tail.stop()
         with ThreadPoolExecutor(max_workers=len(started)) as pool:
             list(pool.map(lambda r: r.stop(), started))
 
