@@ -35,11 +35,12 @@ def load_manifest(root: Path) -> dict:
 
 
 def manifest_entry(manifest: dict, name: str | None, role: str) -> dict:
-    """The entry of function ``name``; without a name, the only entry of ``role``."""
+    """The entry of function ``name`` (its topology name, or its deployed name); without a
+    name, the only entry of ``role``."""
     entries = manifest["functions"]
     if name:
         for entry in entries:
-            if entry["name"] == name:
+            if name in (entry["name"], entry.get("deployed_name")):
                 return entry
         raise MissingEnvironment(
             f"{FUNCTION_VAR}={name!r} names no function of this package "

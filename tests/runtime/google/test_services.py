@@ -76,6 +76,7 @@ def test_a_missing_setting_names_the_variable(tmp_path):
         "functions": [
             {
                 "name": "persister",
+                "deployed_name": "t-persister",
                 "role": "persister",
                 "config": {
                     "role": "persister",
@@ -94,3 +95,5 @@ def test_a_missing_setting_names_the_variable(tmp_path):
         GoogleFunction("persister", tmp_path, {"DTWIN_FUNCTION": "nope", "DTWIN_TWIN_NAME": "t"})
     fn = GoogleFunction("persister", tmp_path, {"DTWIN_TWIN_NAME": "t", "DTWIN_HOT_STORE": "h"})
     assert fn.name == "persister" and fn.layer == "L2"
+    by_deployed = {"DTWIN_FUNCTION": "t-persister", "DTWIN_TWIN_NAME": "t", "DTWIN_HOT_STORE": "h"}
+    assert GoogleFunction("persister", tmp_path, by_deployed).name == "persister"
