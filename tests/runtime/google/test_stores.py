@@ -123,3 +123,13 @@ def test_feedback_is_published_with_the_device_attribute(google_env, unique):
 def test_feedback_without_a_topic_says_what_is_missing(google_env):
     with pytest.raises(RuntimeError, match="DTWIN_FEEDBACK_TOPIC"):
         services.PubSubFeedbackPublisher.from_env({k: v for k, v in google_env.items()})
+
+
+def test_the_named_firestore_database_is_used(google_env, unique):
+    env = {**google_env, "DTWIN_FIRESTORE_DATABASE": f"twin-hot-{unique}"}
+    named = FirestoreHotStore(services.firestore_client(env), "hot")
+    default = FirestoreHotStore(services.firestore_client(google_env), "hot")
+    record = _record(f"dev-{unique}", "2026-01-01T00:00:00.000Z", v=1)
+    named.put(record)
+    assert named.query(record["device_id"]) == [record]
+    assert default.query(record["device_id"]) == []
