@@ -204,3 +204,18 @@ def test_plan_against_the_emulator_shows_every_layer(opened, aws, qtbot, tmp_pat
     assert not page.deploy_button.isEnabled()
     page.review_tick.setChecked(True)
     assert page.deploy_button.isEnabled()
+
+
+def test_left_out_layers_read_not_part_of_this_twin(page, opened):
+    from dtwin_gui.core.providers import NO_CLOUD, NOT_IN_TWIN
+
+    opened.session.set_providers({Slot.L4: NO_CLOUD, Slot.L5: NO_CLOUD})
+    page.show_plan(_plan((L2_FN, "create", "L2")))
+    rows = page.plan_tree.layer_rows()
+    assert list(rows) == ["L2", "L4", "L5"]
+    for layer in ("L4", "L5"):
+        assert rows[layer].text(1) == NOT_IN_TWIN and rows[layer].childCount() == 0
+        assert rows[layer].foreground(1).color() == QColor(theme.MUTED)
+    assert "no dashboards" in rows["L5"].toolTip(0)
+    titles = page.sdk_tree.step_titles()
+    assert not any("TwinMaker" in t or "Grafana" in t for t in titles)

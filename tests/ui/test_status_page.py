@@ -299,3 +299,18 @@ def test_a_sensitive_terraform_output_is_fetched_from_the_state_on_reveal(
     assert page.outputs.shown_value("glue_secret") == MASK  # copying does not reveal
     page.outputs.button("reveal", "glue_secret").click()
     assert page.outputs.shown_value("glue_secret") == "s3cr3t"
+
+
+def test_left_out_layers_read_not_part_of_this_twin(make_page):
+    from dtwin_gui.deploy.status import LEFT_OUT
+
+    report = a_report()
+    report.layers["L4"] = LayerStatus("L4", "", LEFT_OUT)
+    report.layers["L5"] = LayerStatus("L5", "", LEFT_OUT)
+    page = make_page()
+    page.tree.set_report(report, aws_target("eu-west-1", {}))
+    for layer, meaning in (("L4", "no twin model"), ("L5", "no dashboards")):
+        item = page.tree.layer_item(layer)
+        assert item.text(1) == "– not part of this twin"
+        assert item.text(2).startswith(meaning) and "None on the Layers page" in item.text(2)
+        assert page.tree.console_url(item) is None  # nothing to open

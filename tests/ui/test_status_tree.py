@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dtwin_gui.core.providers import LEFT_OUT_MEANING, Slot
 from dtwin_gui.core.run_events import ResourceEvent
 from dtwin_gui.deploy.run_model import RunModel
 from dtwin_gui.ui.widgets.status_tree import StatusTree
@@ -33,3 +34,23 @@ def test_indexed_rows_show_their_key_and_tooltip_the_address(qtbot):
     # Rebuilt from scratch (a replay), the rows read the same.
     tree.show_run(run)
     assert [tree.row_texts(PACKAGE.format(k))[0] for k in ("dispatcher", *keys)] == shown
+
+
+def test_left_out_layers_read_not_part_of_this_twin_below_the_run(qtbot):
+    tree = StatusTree()
+    qtbot.addWidget(tree)
+    tree.show_left_out(["L4", "L5"])
+    run = RunModel("deploy")
+    address = "module.aws_l2.aws_lambda_function.persister"
+    tree.update_from(
+        run, {run.feed(ResourceEvent(address, "L2", "aws_lambda_function", "create", "pending"))}
+    )
+    assert tree.layer_names() == ["L2", "L4", "L5"]
+
+    def cells(row):
+        return [tree.model_.item(row, c).text() for c in (1, 3)]
+
+    assert cells(1) == ["– not part of this twin", LEFT_OUT_MEANING[Slot.L4]]
+    assert "no dashboards" in cells(2)[1]
+    tree.show_run(run)  # a replay shows them again
+    assert tree.layer_names() == ["L2", "L4", "L5"]

@@ -233,6 +233,8 @@ class DeployPage(QWidget):
         self.run = RunModel(kind if kind in ("deploy", "destroy", "plan") else None)
         self._clues = FailureClues()
         self.tree.clear_run()
+        topology = self._session.topology  # L4/L5 "none": their rows say so (issue 15)
+        self.tree.show_left_out(topology.left_out if topology else ())
         self.log.clear()
         self.outcome.hide()
         self.lock_box.forget()

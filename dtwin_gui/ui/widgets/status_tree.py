@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 
+from dtwin_gui.core.providers import LEFT_OUT_MEANING, NOT_IN_TWIN, Slot
 from dtwin_gui.deploy.run_model import (
     DONE,
     IN_PROGRESS,
@@ -83,6 +84,7 @@ class StatusTree(QTreeView):
         self._group_rows: dict[tuple[str, str], list[str]] = {}
         self._batching = False  # show_run labels each group once, at the end
         self._run: RunModel | None = None
+        self._left_out: list[str] = []  # kept across clear_run: show_run shows them again
 
     # --- building ------------------------------------------------------------------------
     def clear_run(self) -> None:
@@ -103,6 +105,7 @@ class StatusTree(QTreeView):
             self._batching = False
         for group in self._group_rows.values():
             self._apply_labels(group)
+        self.show_left_out(self._left_out)
 
     def update_from(self, run: RunModel, changed: set[str], now: float | None = None) -> None:
         """Bring the rows of ``changed`` addresses (and their parents) up to date."""
@@ -170,6 +173,20 @@ class StatusTree(QTreeView):
             item = self._rows[address][0]
             if item.text() != label:
                 item.setText(label)
+
+    def show_left_out(self, layers) -> None:
+        """A muted row per optional layer the twin leaves out (``Topology.left_out``): not
+        part of this twin, so nothing runs there (unless an earlier deploy's resources are
+        removed: then their rows come below it as usual)."""
+        self._left_out = [str(slot) for slot in layers]
+        for layer in self._left_out:
+            items = self._layer_items(layer)
+            if items[0].rowCount():
+                continue  # the run has rows there: _paint_layer says what happens
+            items[1].setText(f"– {NOT_IN_TWIN}")
+            items[3].setText(LEFT_OUT_MEANING.get(Slot(layer), ""))
+            for item in items:
+                item.setForeground(QColor(theme.MUTED))
 
     # --- painting ------------------------------------------------------------------------
     def _paint_resource(self, row: ResourceRow, now: float) -> None:
