@@ -422,7 +422,7 @@ class MainWindow(QMainWindow):
     def _update_deploy_steps(self) -> None:
         choice = self.choice
         if choice.ready:
-            detail = "no account needed" if choice.mode == "sandbox" else "AWS account"
+            detail = "no account needed" if choice.mode == "sandbox" else "your cloud accounts"
             self.steps.set_step(CREDENTIALS_STEP, StepState.DONE, detail)
         else:
             self.steps.set_step(CREDENTIALS_STEP, StepState.PENDING, "sign in")

@@ -36,8 +36,8 @@ ADC_HINT = (
 )
 _MODE_LABELS = {"adc": "ADC", "file": "key file"}
 GOOGLE_GROUP_TITLES = {
-    "setup": "Setup (APIs, service accounts and their roles, function-source bucket)",
-    "L1": "L1 · device ingestion (Pub/Sub, dispatcher function via Eventarc)",
+    "setup": "Setup (APIs, service accounts, roles, source bucket)",
+    "L1": "L1 · device ingestion (Pub/Sub, Eventarc, dispatcher)",
     "L2": "L2 · processing (Cloud Functions, Workflows)",
     "L3_hot": "L3 hot · Firestore",
     "L3_cold": "L3 cold · Cloud Storage (Nearline)",
