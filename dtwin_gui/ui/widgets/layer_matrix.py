@@ -173,6 +173,11 @@ class LayerMatrix(QWidget):
         """Compact cells (all seven rows fit above the diagram); a dashed border on cells
         this version cannot deploy, red once chosen."""
         sheet = f"QPushButton {{ min-height: {CELL_MIN_HEIGHT}px; padding: 2px 3px; }}"
+        if cell.property("cloud") == str(NO_CLOUD):  # chosen None: neutral, as firm as a cloud
+            sheet += (
+                f"QPushButton:checked {{ border: 2px solid {theme.MUTED or '#5F6B7A'}; "
+                f"background: {theme.ALT_BASE or '#EEF1F4'}; font-weight: bold; }}"
+            )
         if cell.property("deployable") is False:
             sheet += f"QPushButton:enabled {{ border: 1px dashed {theme.MUTED or '#5F6B7A'}; }}"
             sheet += f"QPushButton:checked {{ border: 2px dashed {theme.ERROR or '#C62828'}; }}"
