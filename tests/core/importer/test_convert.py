@@ -181,6 +181,25 @@ def test_google_for_twin_or_dashboards_needs_attention():
     assert any("layer_4_provider is google" in p for p in problems)
 
 
+def test_none_is_kept_for_twin_model_and_dashboards_only():
+    providers = json.loads(old_project_files()["config_providers.json"])
+    providers |= {
+        "layer_4_provider": "none",
+        "layer_5_provider": " None",
+        "layer_1_provider": "none",
+    }
+
+    result, changes, problems = normalise_providers(providers)
+
+    assert (result["layer_4_provider"], result["layer_5_provider"]) == ("none", "none")
+    assert changes == ["layer_5_provider: ' None' -> 'none'"]
+    # L1 cannot be left out: that is the one thing needing the user.
+    assert problems == ["layer_1_provider: 'none' is not aws, azure or google"]
+    # Google on L4 says "none" is what the older tool effectively had.
+    _, _, google = normalise_providers({**result, "layer_4_provider": "google"})
+    assert any('"none" to leave the layer out' in p for p in google)
+
+
 def test_providers_file_is_rewritten(tmp_path):
     providers = json.loads(old_project_files()["config_providers.json"])
     providers["layer_3_cold_provider"] = "GCP"
