@@ -71,6 +71,8 @@ def cmd_topology(args) -> int:
     print("Layers:")
     for slot, cloud in topology.providers.items():
         print(f"  {slot:<11} {cloud}")
+    for slot in topology.left_out:  # L4/L5 "none" (issue 15)
+        print(f"  {slot:<11} none: not part of this twin")
     print("Cross-cloud hops:" if topology.boundaries else "Cross-cloud hops: none")
     for b in topology.boundaries:
         print(

@@ -70,6 +70,19 @@ def test_topology_json_contract(project):
     assert "hot-writer" in data["functions"]["azure"]
 
 
+def test_topology_of_a_twin_without_l4_and_l5(project):
+    edit_json(
+        project / "config_providers.json",
+        lambda p: p.update(layer_4_provider="none", layer_5_provider="none"),
+    )
+    result = dtwin("topology", str(project))
+    assert result.returncode == 0, result.stderr
+    assert "  L4          none: not part of this twin" in result.stdout.splitlines()
+    data = json.loads(dtwin("topology", str(project), "--json").stdout)
+    assert (data["providers"]["L4"], data["providers"]["L5"]) == ("none", "none")
+    assert all("L4" not in (b["from"], b["to"]) for b in data["boundaries"])
+
+
 def test_topology_refuses_unsupported_choice(project):
     edit_json(project / "config_providers.json", lambda p: p.update(layer_4_provider="google"))
     result = dtwin("topology", str(project))
