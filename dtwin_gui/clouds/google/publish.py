@@ -70,6 +70,11 @@ class PubSubRest:
     def __init__(self, connection):
         self.connection = connection
         self.project = connection.project_id()
+        if not self.project:
+            raise _error()(
+                "no Google Cloud project is chosen: enter it on the Credentials page "
+                "(or set GOOGLE_CLOUD_PROJECT for the dtwin commands)"
+            )
         if connection.is_sandbox:
             self.base = f"http://{connection.pubsub_host}"
         else:

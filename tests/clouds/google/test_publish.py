@@ -213,3 +213,67 @@ def test_a_missing_topic_or_device_says_what_to_do(google_twin):
         publish("dtwin/t/sensor-x/telemetry", b"{}")
     with pytest.raises(SimulationError, match="not a telemetry topic"):
         publish("elsewhere", b"{}")
+
+
+def test_on_google_each_message_is_signed_with_the_users_credentials(project, tmp_path):
+    """Real Google, recorded: nothing emulates Google's OAuth, so the key's token exchange
+    and the publish go through the real google-auth AuthorizedSession over a transport
+    adapter answering as Google does (see tests/credentials/test_google_permissions.py)."""
+    from dataclasses import dataclass
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from dtwin_gui.clouds.google.connection import GoogleConnection
+    from tests.credentials.test_google_permissions import ACCESS_TOKEN, TOKEN_URI, Recorded
+
+    class PubSubAnswers(Recorded):
+        def send(self, request, **kwargs):
+            if request.url == TOKEN_URI:
+                return super().send(request, **kwargs)
+            self.auth.append(request.headers.get("Authorization", ""))
+            self.asked.append([request.url, json.loads(request.body)])
+            return self._answer(request, 200, {"messageIds": ["1"]})
+
+    adapter = PubSubAnswers()
+
+    @dataclass(frozen=True)
+    class Recording(GoogleConnection):
+        def http(self):  # GoogleConnection.http, its transport recorded
+            from google.auth.transport.requests import AuthorizedSession, Request
+
+            token_session = requests.Session()
+            token_session.mount("https://", adapter)
+            session = AuthorizedSession(self.credentials(), auth_request=Request(token_session))
+            session.mount("https://", adapter)
+            return session
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    key_file = tmp_path / "sa.json"
+    info = {"type": "service_account", "project_id": "twin-project", "private_key": pem}
+    info |= {"client_email": "sim@twin-project.iam.gserviceaccount.com", "token_uri": TOKEN_URI}
+    key_file.write_text(json.dumps(info))
+    path = project / "config_providers.json"
+    config = json.loads(path.read_text()) | {"layer_1_provider": "google"}
+    path.write_text(json.dumps(config))
+    connection = Recording("google", "", "europe-west1", "file", key_file=str(key_file))
+    publish = publisher(connection, workspace=DeploymentWorkspace(project, "aws"))
+    twin = load_project(project).twin_name
+    publish(telemetry_topic(twin, "sensor-x"), b'{"t": 1}')
+    topic = topology_for_project(load_project(project)).name_of(TELEMETRY_TOPIC, Cloud.GOOGLE)
+    ((url, body),) = adapter.asked
+    assert url == f"https://pubsub.googleapis.com/v1/projects/twin-project/topics/{topic}:publish"
+    assert body == {
+        "messages": [
+            {
+                "data": base64.b64encode(b'{"t": 1}').decode(),
+                "attributes": {"device_id": "sensor-x"},
+            }
+        ]
+    }
+    assert adapter.auth == [f"Bearer {ACCESS_TOKEN}"]
