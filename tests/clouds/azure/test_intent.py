@@ -173,3 +173,16 @@ def test_an_aws_only_twin_has_no_azure_part(project):
     with pytest.raises(KeyError):
         _intent(project, dict.fromkeys(ALL_AZURE, "aws"))
     assert len(SLOTS) == len(ALL_AZURE)
+
+
+def test_an_azure_twin_without_l4_and_l5_has_no_digital_twins_grafana_or_l4_app(project):
+    none = {"layer_4_provider": "none", "layer_5_provider": "none"}
+    _, topology, intent = _intent(project, {**ALL_AZURE, **none}, suffix="abc123")
+    assert topology.left_out == [Slot.L4, Slot.L5]
+    assert [a.layer for a in intent.function_apps] == ["L1", "L2", "L3_hot", "L3_cold"]
+    assert intent.digital_twins is None and intent.grafana is None
+    for app in intent.function_apps:
+        assert not [k for k in app.app_settings if k.endswith(("_L4", "_L5"))], app.layer
+        assert "adt-updater" not in {f.name for f in app.functions}
+    # The layers that stay are named as in a full twin.
+    assert intent.app(Slot.L2).name == "factory-twin-l2-fn-abc123"
