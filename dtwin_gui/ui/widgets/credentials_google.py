@@ -168,7 +168,7 @@ class GoogleCredentialsPanel(_CloudPanel):
                 f"{len(report.denied)} permissions are missing on project {report.project}. "
                 f"Ask a project owner to grant {', '.join(roles)} (copy the gcloud commands), "
                 "or to create the custom role below and grant it, then Check again."
-            )
+            ) + (f" {report.note}" if report.note else "")
         self.permissions_note.setText(note)
         self.permissions_note.setVisible(bool(note))
         for button in (self.copy_roles_button, self.copy_role_button):
