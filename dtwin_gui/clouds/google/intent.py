@@ -301,7 +301,7 @@ class _Builder:
                 continue
             account = self.account_id(slot)
             accounts.append(ServiceAccount(str(slot), account, self.roles(slot, specs)))
-            package = _package(builds, slot)
+            package = _package(builds, slot, self.topology.twin_name)
             for f in specs:
                 ep = entry_point(f.role)
                 deployed = self.topology.deployed_name(f)
@@ -396,13 +396,18 @@ class _Builder:
         return WorkflowIntent(name, source, self.account_id(Slot.L2))
 
 
-def _package(builds, slot: Slot) -> str | None:
-    """The zip of a layer among ``builds`` (one per layer, from the Google packaging)."""
+def _package(builds, slot: Slot, twin_name: str) -> str | None:
+    """The zip of a layer among ``builds``: the Google packaging makes one per layer, named
+    ``<twin>-<layer tag>-functions`` (clouds/google/packaging.source_name)."""
+    from dtwin_gui.clouds.google.packaging import source_name
+
+    wanted = {source_name(twin_name, slot), str(slot)}
     for build in builds:
         if str(getattr(build, "cloud", "")) != str(GOOGLE):
             continue
-        names = {str(getattr(build, "name", "")), str(getattr(build, "function", ""))}
-        if str(slot) in names or str(getattr(build, "layer", "")) == str(slot):
+        if str(getattr(build, "name", "")) in wanted or str(getattr(build, "layer", "")) == str(
+            slot
+        ):
             return str(Path(build.path).resolve())
     return None
 
