@@ -118,6 +118,20 @@ def azure_emulator(tmp_path_factory):
         handle.stop()
 
 
+@pytest.fixture(scope="module")
+def google_emulator(tmp_path_factory):
+    """The sandbox's emulated Google Cloud as `dtwin sandbox up` starts it (the Pub/Sub and
+    Firestore emulators, fake-gcs-server, the gateway with the functions host), one per
+    test module."""
+    from dtwin_gui.clouds.google.sandbox.spec import start
+
+    handle = start(tmp_path_factory.mktemp("google"))
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
 @pytest.fixture
 def aws(tmp_path):
     """A running emulated AWS (moto + gateway + function host) on loopback."""

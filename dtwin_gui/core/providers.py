@@ -164,11 +164,13 @@ def unsupported_reason(slot: Slot, cloud: Cloud) -> str | None:
     )
 
 
+_GOOGLE = (Slot.L1, Slot.L2, Slot.L3_HOT, Slot.L3_COLD, Slot.L3_ARCHIVE)
 #: Which clouds this version can deploy, per slot: the one place that says so (validation,
 #: the Layers page and the deploy orchestrator read it). A cloud may host a slot
 #: (:data:`SLOT_INFO`) before dtwin can deploy it there.
 DEPLOYABLE_CLOUDS: dict[Slot, frozenset[Cloud]] = {
-    slot: frozenset({Cloud.AWS, Cloud.AZURE}) for slot in SLOTS
+    slot: frozenset({Cloud.AWS, Cloud.AZURE} | ({Cloud.GOOGLE} if slot in _GOOGLE else set()))
+    for slot in SLOTS
 }
 
 

@@ -24,6 +24,16 @@ def layers(opened):
     return opened.layers_page
 
 
+@pytest.fixture
+def google_undeployable(monkeypatch):
+    """Google as a cloud this version cannot deploy (since issue 15 every cloud that can host
+    a layer deploys it, so the "cannot deploy" path is shown with Google taken back)."""
+    from dtwin_gui.core import providers
+
+    for slot, clouds in list(providers.DEPLOYABLE_CLOUDS.items()):
+        monkeypatch.setitem(providers.DEPLOYABLE_CLOUDS, slot, clouds - {providers.Cloud.GOOGLE})
+
+
 def test_matrix_shows_the_project_choice(layers):
     for slot in SLOTS:
         assert layers.matrix.cell(slot, Cloud.AWS).isChecked()
@@ -105,7 +115,9 @@ def test_incomplete_choice_is_explained(layers, opened, project, qtbot):
     wait_checked(qtbot, opened)
 
 
-def test_a_cloud_this_version_cannot_deploy_is_said_where_it_is_chosen(layers, opened, qtbot):
+def test_a_cloud_this_version_cannot_deploy_is_said_where_it_is_chosen(
+    google_undeployable, layers, opened, qtbot
+):
     from dtwin_gui.core.providers import undeployable_reason
 
     for slot in SLOTS:
@@ -140,7 +152,7 @@ def test_a_cloud_this_version_cannot_deploy_is_said_where_it_is_chosen(layers, o
     assert layers.matrix.cell(Slot.L3_HOT, Cloud.AWS).text() == "✓ DynamoDB"
 
 
-def test_every_row_is_whole_at_the_default_window_size(layers, opened, qtbot):
+def test_every_row_is_whole_at_the_default_window_size(google_undeployable, layers, opened, qtbot):
     from PySide6.QtWidgets import QLabel
 
     from dtwin_gui.core.providers import SLOT_INFO

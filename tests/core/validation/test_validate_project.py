@@ -229,7 +229,19 @@ def test_google_rejected_for_l4_and_l5_with_reason(project):
     assert only(report, "provider-alias")[0].path == "$.layer_5_provider"
 
 
-def test_a_cloud_this_version_cannot_deploy_is_an_error_at_its_provider_key(project):
+@pytest.fixture
+def google_undeployable(monkeypatch):
+    """Google as a cloud this version cannot deploy (since issue 15 every cloud that can host
+    a layer deploys it, so the "cannot deploy" path is shown with Google taken back)."""
+    from dtwin_gui.core import providers
+
+    for slot, clouds in list(providers.DEPLOYABLE_CLOUDS.items()):
+        monkeypatch.setitem(providers.DEPLOYABLE_CLOUDS, slot, clouds - {providers.Cloud.GOOGLE})
+
+
+def test_a_cloud_this_version_cannot_deploy_is_an_error_at_its_provider_key(
+    google_undeployable, project
+):
     edit_json(
         project / "config_providers.json",
         lambda p: p.update(layer_3_hot_provider="google", layer_4_provider="google"),
@@ -246,7 +258,7 @@ def test_a_cloud_this_version_cannot_deploy_is_an_error_at_its_provider_key(proj
     assert only(report, "provider-unsupported")[0].path == "$.layer_4_provider"
 
 
-def test_which_clouds_deploy_is_read_from_one_place(project, monkeypatch):
+def test_which_clouds_deploy_is_read_from_one_place(google_undeployable, project, monkeypatch):
     from dtwin_gui.core import providers
 
     edit_json(project / "config_providers.json", lambda p: p.update(layer_2_provider="google"))
