@@ -278,6 +278,19 @@ def test_movers_take_aged_records_to_nearline_then_archive(deployed, telemetry, 
     assert moved == expected  # nothing lost, no duplicates
     assert {cold.storage_class_of(k) for k in keys} == {"NEARLINE"}
 
+    # a crash after writing a device-day's chunk, before deleting its records: they are
+    # back in Firestore; the next run writes the same key again and deletes them
+    from dtwin_gui.runtime.google.stores import document_id
+
+    for r in decode_chunk(cold.get(keys[0])):
+        firestore.document(document_id(r["device_id"], r["timestamp"])).set(r)
+    control.advance_clock(hours=1)
+    again = sorted(
+        (r["device_id"], r["timestamp"]) for k in keys for r in decode_chunk(cold.get(k))
+    )
+    assert again == expected and sorted(o.key for o in cold.list()) == sorted(keys)
+    assert _documents(firestore) == []
+
     control.advance_clock(days=91)  # past the cold days: to the archive
     assert cold.list() == []
     assert sorted(o.key for o in archive.list()) == sorted(keys)
