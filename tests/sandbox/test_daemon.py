@@ -75,10 +75,18 @@ def test_up_status_down_leaves_no_process(sandbox):
     }
     # emulated AWS and Azure (gateway, Azurite, cosmosdb-server, the gateway's certificate)
     assert info.endpoints["aws"] == info.endpoint
-    assert set(info.endpoints) == {"aws", "azure", "azure_blob", "azure_cosmos", "azure_ca"}
+    assert set(info.endpoints) == {"aws", "azure", "azure_blob", "azure_cosmos", "azure_ca"} | {
+        "google",
+        "google_project",
+        "pubsub",
+        "firestore",
+        "gcs",
+        "google_gateway",
+    }
     assert info.emulators["aws"]["state"] == "running"
     assert info.emulators["aws"]["path_label"] == "Terraform applied"
     assert info.emulators["azure"]["state"] == "running"
+    assert info.emulators["google"]["state"] == "running"
     # It is nobody's child: not ours, and in a session of its own.
     assert info.pid not in [p.pid for p in psutil.Process().children(recursive=True)]
     assert os.getsid(info.pid) == info.pid
@@ -98,6 +106,10 @@ def test_up_status_down_leaves_no_process(sandbox):
         "IoT hubs": 0,
         "Digital Twins instances": 0,
         "Grafana instances": 0,
+        "Cloud Functions": 0,
+        "Pub/Sub topics": 0,
+        "Pub/Sub subscriptions": 0,
+        "GCS buckets": 0,
     }
     assert report["uptime_s"] >= 0
     assert report["emulators"]["aws"]["state"] == "running"  # asked now, not from the file

@@ -40,7 +40,10 @@ def test_start_serves_every_emulator_and_stop_leaves_no_process(tmp_path, monkey
     ends = handle.endpoints
     pgids = list(handle.details["pgids"])
     try:
-        assert set(ends) == {"google_project", "pubsub", "firestore", "gcs", "google_gateway"}
+        assert set(ends) == {
+            *("google", "google_project", "pubsub", "firestore", "gcs", "google_gateway")
+        }
+        assert ends["google"] == ends["google_gateway"]
         assert ends["google_project"] == "dtwin-sandbox"
         assert ends["pubsub"].startswith("127.0.0.1:")
         assert ends["gcs"].startswith("http://127.0.0.1:")
@@ -63,10 +66,10 @@ def test_start_serves_every_emulator_and_stop_leaves_no_process(tmp_path, monkey
         requests.put(topic, json={}, timeout=10).raise_for_status()
         counts = spec.counts(ends, "europe-west1")
         assert counts == {
-            "functions": 0,
+            "Cloud Functions": 0,
             "Pub/Sub topics": 1,
             "Pub/Sub subscriptions": 0,
-            "buckets": 1,
+            "GCS buckets": 1,
         }
 
         package = tmp_path / "pkg.zip"
@@ -83,7 +86,7 @@ def test_start_serves_every_emulator_and_stop_leaves_no_process(tmp_path, monkey
         )
         pgids.append(state["pid"])
         assert requests.get(ends["google_gateway"] + "/left-running", timeout=10).text == "hi"
-        assert spec.counts(ends)["functions"] == 1
+        assert spec.counts(ends)["Cloud Functions"] == 1
         # what a function prints reaches the sandbox's log, named for the function
         wait_for(lambda: ("left-running", "said hi") in lines, timeout=10, interval=0.2)
     finally:
@@ -91,7 +94,7 @@ def test_start_serves_every_emulator_and_stop_leaves_no_process(tmp_path, monkey
     assert not spec.healthy(handle)
     assert _group_members(pgids) == []
     assert spec.counts(ends) == dict.fromkeys(
-        ("functions", "Pub/Sub topics", "Pub/Sub subscriptions", "buckets")
+        ("Cloud Functions", "Pub/Sub topics", "Pub/Sub subscriptions", "GCS buckets")
     )
 
 

@@ -105,6 +105,9 @@ def start(
 
     return EmulatorHandle(
         endpoints={
+            # the key the sandbox reads as "Google's emulator runs" (daemon.ensure_running,
+            # clouds.sandbox_connections, the counts), as "aws" and "azure" are: the gateway
+            "google": gateway_url,
             "google_project": PROJECT,
             "pubsub": pubsub.host_port,
             "firestore": firestore.host_port,
@@ -154,11 +157,12 @@ def healthy(handle: EmulatorHandle, timeout_s: float = 2.0) -> bool:
 
 
 def counts(endpoints: Mapping[str, str], region: str | None = None) -> dict[str, int | None]:
-    """What runs in the emulators: functions, topics, subscriptions, buckets."""
+    """What runs in the emulators: Cloud Functions, topics, subscriptions, GCS buckets (labels
+    of their own: the daemon merges every cloud's counts)."""
     found: dict[str, int | None] = {}
     project = endpoints.get("google_project", PROJECT)
     probes = {
-        "functions": (
+        "Cloud Functions": (
             endpoints.get("google_gateway", "") + "/_dtwin/google/functions",
             "functions",
         ),
@@ -170,7 +174,7 @@ def counts(endpoints: Mapping[str, str], region: str | None = None) -> dict[str,
             f"http://{endpoints.get('pubsub')}/v1/projects/{project}/subscriptions",
             "subscriptions",
         ),
-        "buckets": (f"{endpoints.get('gcs', '')}/storage/v1/b?project={project}", "items"),
+        "GCS buckets": (f"{endpoints.get('gcs', '')}/storage/v1/b?project={project}", "items"),
     }
     for label, (url, key) in probes.items():
         try:
