@@ -53,7 +53,13 @@ def test_an_invalid_project_points_to_the_twin_page_not_the_cli(opened, project,
     assert opened.current_step == TWIN_STEP
 
 
-def test_a_cloud_this_version_cannot_deploy_points_to_the_layers_page(opened, project, qtbot):
+def test_a_cloud_this_version_cannot_deploy_points_to_the_layers_page(
+    opened, project, qtbot, monkeypatch
+):
+    from dtwin_gui.core import providers
+
+    for slot, clouds in list(providers.DEPLOYABLE_CLOUDS.items()):
+        monkeypatch.setitem(providers.DEPLOYABLE_CLOUDS, slot, clouds - {providers.Cloud.GOOGLE})
     providers = json.loads((project / PROVIDERS).read_text(encoding="utf-8"))
     # Google hosts the hot store (Firestore), but this version cannot deploy it there.
     write_json(project / PROVIDERS, {**providers, "layer_3_hot_provider": "google"})

@@ -249,7 +249,21 @@ def test_send_test_telemetry_traces_the_message(make_page, qtbot, aws, twin, tmp
     page.grab().save(str(tmp_path / "status_trace.png"))
 
 
-def test_a_twin_whose_l1_cannot_be_traced_says_so(make_page, qtbot, project):
+def test_a_twin_whose_l1_cannot_be_traced_says_so(make_page, qtbot, project, monkeypatch):
+    from dtwin_gui.clouds import plugin as _plugin
+    from dtwin_gui.core.providers import Cloud as _Cloud
+
+    google = _plugin(_Cloud.GOOGLE)
+    real_part = type(google).part
+    monkeypatch.setattr(
+        type(google),
+        "part",
+        lambda self, name: (
+            None
+            if self.cloud is _Cloud.GOOGLE and name in {"publish", "hot_reader", "trace"}
+            else real_part(self, name)
+        ),
+    )
     """L1 on Google (no trace there yet): nothing is sent, and the page says why."""
     from helpers import edit_json
 
