@@ -116,5 +116,5 @@ def test_the_cli_asks_each_plugin_for_its_connection_from_the_environment(monkey
     made_by_plugin = aws_target("sa-east-1", {"AWS_PROFILE": "from-the-plugin"})
     monkeypatch.setattr(plugin(Cloud.AWS), "environment_connection", lambda: made_by_plugin)
     connections = made.from_environment()
-    assert connections.clouds == (Cloud.AWS, Cloud.AZURE)  # Google has none yet
+    assert connections.clouds == (Cloud.AWS, Cloud.AZURE, Cloud.GOOGLE)
     assert connections[Cloud.AWS] is made_by_plugin
