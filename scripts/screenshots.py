@@ -12,9 +12,12 @@ Review with a real plan, Deploy in progress and finished, the Status browser (tr
 traced test telemetry), Settings; the twin is destroyed at the end. Last, an all-Azure copy
 against the sandbox with its Azure emulator running too (Azurite, cosmosdb-server and the
 HTTPS gateway): Credentials, Review, Deploy finished and Status with every Azure layer; that
-twin is destroyed and the emulator stopped at the end.
+twin is destroyed and the emulator stopped at the end. The same for an all-Google twin (L1-L3
+on Google, L4/L5 "None"; the Pub/Sub and Firestore emulators, fake-gcs-server and the
+gateway), with its Layers matrix and the Google sign-in form first.
 
-    QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--out docs/images] [--only azure]
+    QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--out docs/images]
+        [--only azure|google]
 """
 
 from __future__ import annotations
@@ -276,32 +279,42 @@ def shoot_deploy_flow(app: QApplication, out: Path, tmp_path: Path) -> None:
             wait_for(app, lambda: window.runner.active == 0, 120)
 
 
-def shoot_azure_flow(app: QApplication, out: Path, tmp_path: Path) -> None:
-    """Credentials, Review, Deploy and Status for an all-Azure twin, against the in-process
-    sandbox with the Azure emulator running next to the AWS one (as the daemon runs both)."""
+CLOUD_FLOWS = {
+    # cloud -> (its sandbox emulator's start(), the Layers preset, the pictures' prefix)
+    "azure": ("dtwin_gui.clouds.azure.sandbox.spec", "All Azure"),
+    "google": ("dtwin_gui.clouds.google.sandbox.spec", "All Google where possible"),
+}
+
+
+def shoot_cloud_flow(app: QApplication, out: Path, tmp_path: Path, cloud: str) -> None:
+    """Credentials, Review, Deploy and Status for an all-Azure or all-Google twin, against the
+    in-process sandbox with that cloud's emulator running next to the AWS one (as the daemon
+    runs them all)."""
+    import importlib
+
     from dtwin_gui.clouds import sandbox_connections
     from dtwin_gui.clouds.aws.sandbox.emulator import AwsEmulator
-    from dtwin_gui.clouds.azure.sandbox.spec import start
 
     # The sandbox's clients do not verify the emulators' self-signed certificates.
     warnings.filterwarnings("ignore", "Unverified HTTPS request")
 
-    project = tmp_path / "azure-twin"
+    spec_module, preset = CLOUD_FLOWS[cloud]
+    project = tmp_path / f"{cloud}-twin"
     shutil.copytree(template_dir(), project)
-    azure = start(tmp_path / "azure-emulator")
+    emulator = importlib.import_module(spec_module).start(tmp_path / f"{cloud}-emulator")
     try:
-        with AwsEmulator(workdir=tmp_path / "azure-functions") as aws:
-            endpoints = {Cloud.AWS: aws.endpoint, **azure.endpoints}
-            settings = QSettings(str(tmp_path / "settings3.ini"), QSettings.Format.IniFormat)
+        with AwsEmulator(workdir=tmp_path / f"{cloud}-functions") as aws:
+            endpoints = {Cloud.AWS: aws.endpoint, **emulator.endpoints}
+            settings = QSettings(str(tmp_path / f"{cloud}.ini"), QSettings.Format.IniFormat)
             window = create_main_window(
                 settings, sandbox_factory=lambda: sandbox_connections(endpoints, aws.region)
             )
-            _azure_pages(app, window, project, out)
+            _cloud_pages(app, window, project, out, cloud, preset)
     finally:
-        azure.stop()
+        emulator.stop()
 
 
-def _azure_pages(app: QApplication, window, project: Path, out: Path) -> None:
+def _cloud_pages(app: QApplication, window, project: Path, out: Path, cloud: str, preset) -> None:
     from dtwin_gui.core.providers import PRESETS
 
     session = window.session
@@ -310,41 +323,48 @@ def _azure_pages(app: QApplication, window, project: Path, out: Path) -> None:
     try:
         window.open_project(project)
         wait_for(app, lambda: session.report is not None and not session.validating)
-        session.set_providers(PRESETS["All Azure"])
+        session.set_providers(PRESETS[preset])
         settle(app, 2.0)  # the file watcher's own reload of the choice, before a plan
         wait_for(app, lambda: session.report is not None and not session.validating)
+        if cloud == "google":  # the matrix with L4/L5 on "None"
+            window.go_to(LAYERS_STEP)
+            save(window, out / "google-layers.png")
 
         window.go_to(CREDENTIALS_STEP)
         page = window.credentials_page
+        if cloud == "google":  # the Google sign-in form (a key file or ADC)
+            page.aws_button.setChecked(True)
+            settle(app, 1.0)
+            save(window, out / "google-signin.png")
         page.sandbox_button.setChecked(True)
         wait_for(app, lambda: window.choice.mode == "sandbox")
-        save(window, out / "azure-credentials.png")
+        save(window, out / f"{cloud}-credentials.png")
 
         window.go_to(REVIEW_STEP)
         review = window.review_page
         review.make_plan()
         wait_for(app, lambda: not review.bridge.running, 300)
         if review.review is None:
-            save(window, out / "azure-review.png")
+            save(window, out / f"{cloud}-review.png")
             raise RuntimeError(f"no plan: {review.banner.label.text()}")
         if review.stale:
             raise RuntimeError(f"the plan went stale: {review.stale_reason}")
         review.review_tick.setChecked(True)
-        save(window, out / "azure-review.png")
+        save(window, out / f"{cloud}-review.png")
 
         deploy = window.deploy_page
         outcome: list = []
         deploy.run_finished.connect(outcome.append)
         window.start_deploy(review.review.plan)
         wait_for(app, lambda: bool(outcome), 900)
-        save(window, out / "azure-deploy.png")
+        save(window, out / f"{cloud}-deploy.png")
 
         status = window.status_page
         window.go_to(STATUS_STEP)
         wait_for(app, lambda: not status._refreshing and status.tree.topLevelItemCount() > 0, 120)
         from dtwin_gui.deploy.simulate import simulate
 
-        # Telemetry in as each device over IoT Hub, back through the L3 hot reader.
+        # Telemetry in as each device (IoT Hub / Pub/Sub), back through the L3 hot reader.
         simulate(project, window.choice.make_connections(), count=12)
         time.sleep(2)
         status.poll_values()
@@ -354,7 +374,7 @@ def _azure_pages(app: QApplication, window, project: Path, out: Path) -> None:
         for row in range(3):  # L1, L2 and L3 hot opened: what each layer's row stands for
             status.tree.topLevelItem(row).setExpanded(True)
         status.tabs.setCurrentIndex(0)
-        save(window, out / "azure-status.png")
+        save(window, out / f"{cloud}-status.png")
 
         outcome.clear()
         window.start_destroy()
@@ -368,7 +388,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "images")
     parser.add_argument(
-        "--only", choices=["azure"], help="only the all-Azure pass (its four pictures)"
+        "--only",
+        choices=sorted(CLOUD_FLOWS),
+        help="only the all-Azure or all-Google pass (its pictures)",
     )
     args = parser.parse_args(argv)
     out: Path = args.out
@@ -382,10 +404,10 @@ def main(argv: list[str] | None = None) -> int:
     collector = MainThreadGarbageCollector(parent=app)
     collector.start()
 
-    if args.only == "azure":
+    if args.only:
         with tempfile.TemporaryDirectory(prefix="dtwin-shots-") as tmp:
             try:
-                shoot_azure_flow(app, out, Path(tmp))
+                shoot_cloud_flow(app, out, Path(tmp), args.only)
             finally:
                 collector.stop()
         return 0
@@ -466,7 +488,8 @@ def main(argv: list[str] | None = None) -> int:
             window.close()
         try:
             shoot_deploy_flow(app, out, tmp_path)
-            shoot_azure_flow(app, out, tmp_path)
+            for cloud in CLOUD_FLOWS:
+                shoot_cloud_flow(app, out, tmp_path, cloud)
         finally:
             collector.stop()
     return 0

@@ -143,7 +143,7 @@ SLOT_INFO: dict[Slot, SlotInfo] = {
             Slot.L5,
             "L5 · Dashboards",
             "Grafana dashboards",
-            {Cloud.AWS: "Managed Grafana", Cloud.AZURE: "Azure Managed Grafana"},
+            {Cloud.AWS: "Managed Grafana", Cloud.AZURE: "Managed Grafana"},
         ),
     )
 }

@@ -170,3 +170,17 @@ def test_every_row_is_whole_at_the_default_window_size(google_undeployable, laye
             geometry = matrix.cell(slot, cloud).geometry()
             assert geometry.bottom() < matrix.height(), f"{slot} row is clipped"
             assert matrix.cell(slot, cloud).height() >= 26
+
+
+def test_every_cell_shows_its_whole_service_name_at_the_default_window_size(layers, opened):
+    """Each cell's text, with the tick a chosen cell carries, fits the cell (the None column
+    takes width from the clouds' columns)."""
+    opened.resize(1280, 800)
+    QApplication.processEvents()
+    matrix = layers.matrix
+    for slot in SLOTS:
+        for cloud in CLOUDS:
+            cell = matrix.cell(slot, cloud)
+            service = cell.property("service") or cell.text()
+            needed = cell.fontMetrics().horizontalAdvance(f"✓ {service}") + 8  # the padding
+            assert needed <= cell.width(), f"{slot} on {cloud}: {service!r} is cut off"
