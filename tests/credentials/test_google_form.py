@@ -119,3 +119,16 @@ def test_a_missing_key_file_is_a_sentence_and_no_table(made, qtbot, tmp_path):
     qtbot.waitUntil(lambda: panel.last_result is not None, timeout=WAIT_MS)
     assert "does not exist" in panel.result.text()
     assert not panel.permissions.isVisible() and not panel.copy_roles_button.isVisible()
+
+
+def test_the_adc_hint_sits_under_the_mode_buttons_without_a_gap(made):
+    from PySide6.QtWidgets import QApplication
+
+    panel = made()
+    panel.resize(1020, panel.heightForWidth(1020))
+    QApplication.processEvents()
+    buttons = panel.mode_buttons["adc"]
+    below_buttons = buttons.mapTo(panel, buttons.rect().bottomLeft()).y()
+    hint = panel.adc_hint
+    assert hint.mapTo(panel, hint.rect().topLeft()).y() - below_buttons < 16
+    assert hint.height() <= hint.heightForWidth(hint.width()) + 4  # no blank lines kept

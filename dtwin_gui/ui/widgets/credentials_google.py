@@ -94,12 +94,15 @@ class GoogleCredentialsPanel(_CloudPanel):
         for label, widget in (
             ("Key file", file_row),
             ("", self.key_note),
-            ("", self.adc_hint),
             ("Project", self.project),
             ("Region", self.region),
         ):
             self.form.addRow(label, widget)
         layout = self.layout()
+        # Above the form, not a row of it: a form row keeps a wrapped label's size hint (as
+        # tall as at its narrowest), which left a gap under the mode buttons.
+        at_form = next(i for i in range(layout.count()) if layout.itemAt(i).layout() is self.form)
+        layout.insertWidget(at_form, self.adc_hint)
         self.permissions_note = QLabel()
         self.permissions_note.setWordWrap(True)
         self.permissions_note.setProperty("role", "muted")
@@ -136,7 +139,7 @@ class GoogleCredentialsPanel(_CloudPanel):
         key = self.choice.mode == "file"
         self.form.setRowVisible(self.file_row, key)
         self.form.setRowVisible(self.key_note, key)
-        self.form.setRowVisible(self.adc_hint, not key)
+        self.adc_hint.setVisible(not key)
 
     def _edited(self) -> None:
         self.choice.mode = "file" if self.mode_buttons["file"].isChecked() else "adc"
