@@ -3,7 +3,7 @@ reach it over HTTPS.
 
 - When the readers share its cloud, the reader's route takes a functions key: a plain JSON
   ``GET <app>/api/<hot reader>?device_id=..&order=..&limit=..&start=..&cursor=..`` with header
-  ``x-functions-key`` (:mod:`dtwin_gui.runtime.azure.hot_reader`), answering
+  ``x-functions-key`` (:mod:`dtwin_gui.runtime.core.http_hot_reader`), answering
   ``{"items": [...], "next_cursor": ...}``.
 - When a reader on another cloud exists the route is anonymous and every query is signed: a
   ``hot-query`` glue envelope (:class:`~dtwin_gui.deploy.query.SignedReader`) with the

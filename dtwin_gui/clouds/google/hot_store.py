@@ -2,7 +2,7 @@
 callers reach it over HTTP (``dtwin query``, the Status page's chart).
 
 - When the readers share its cloud: a plain JSON ``GET {functions URL}/{hot reader}?device_id=
-  ..&order=..&limit=..&start=..&cursor=..`` (:mod:`dtwin_gui.runtime.google.hot_reader`),
+  ..&order=..&limit=..&start=..&cursor=..`` (:mod:`dtwin_gui.runtime.core.http_hot_reader`),
   answering ``{"items": [...], "next_cursor": ...}``. In the sandbox the base is the gateway
   on loopback (no token); on real Google the function is private and the call carries an ID
   token for its URL (from the credentials Google's auth library finds: the key file of

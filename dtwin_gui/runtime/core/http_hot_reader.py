@@ -1,14 +1,19 @@
-"""L3 hot reader on Azure: plain JSON GET queries and signed hot-query glue (POST)."""
+"""The L3 hot reader as an HTTP function (Azure Functions, Google Cloud Functions): plain
+JSON GET queries and signed hot-query glue (POST).
+
+``fn`` is the cloud's function object: ``hot_store()``, ``env`` / ``environ`` (its settings)
+and ``config`` (the baked function config). The handler takes ``(method, headers, body,
+params, raw query string)`` and returns ``(status, json, headers)``.
+"""
 
 from __future__ import annotations
 
-from dtwin_gui.runtime.azure.function import AzureFunction
 from dtwin_gui.runtime.core.hot_read import DEFAULT_MAX_PAGE, BadRequest, answer, query
 
 JSON = {"Content-Type": "application/json"}
 
 
-def hot_reader(fn: AzureFunction):
+def hot_reader(fn):
     store = fn.hot_store()
     max_page = int(fn.env.get("DTWIN_MAX_PAGE_SIZE") or DEFAULT_MAX_PAGE)
     secret = fn.env.get("DTWIN_GLUE_SECRET")
