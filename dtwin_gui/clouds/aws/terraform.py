@@ -287,6 +287,9 @@ class RootBuilder:
                     self.receiver_secrets(boundary, "reader_secret", "reader_previous_secret")
                 )
                 self.receiver_urls[boundary] = self.ref(Slot.L3_HOT, "hot_reader_url")
+                # for a reader the sandbox provisions (Azure's L4/L5 on the emulators)
+                key = boundary.replace("-", "_") + "_receiver_url"
+                self.outputs[key] = self.ref(Slot.L3_HOT, "hot_reader_url")
         if self.on_aws(Slot.L3_COLD):
             inputs["cold_bucket"] = self.ref(Slot.L3_COLD, "bucket")
         else:
