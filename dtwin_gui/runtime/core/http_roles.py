@@ -158,6 +158,28 @@ def event_feedback(fn):
     )(fn)
 
 
+def hot_reader_proxy(fn):
+    """L4's or L5's way to the hot reader on another cloud: a GET query or a JSON request
+    (``{"op": ...}``), sent on as a signed ``hot-query`` (its layer is the source)."""
+    from dtwin_gui.runtime.core.glue import RemoteHotReader
+
+    reader = RemoteHotReader(fn.sender("REMOTE"))
+
+    def handle(method, headers, body, params, query=""):
+        if method == "GET":
+            params = dict(params)
+            if isinstance(params.get("properties"), str):
+                params["properties"] = [p for p in params["properties"].split(",") if p]
+            return 200, reader.query({"op": "query", "params": params}), JSON_HEADERS
+        try:
+            request = json_body(body)
+        except (ValueError, UnicodeDecodeError):
+            return 400, {"status": "error", "error": "the body is not JSON"}, JSON_HEADERS
+        return 200, reader.query(request), JSON_HEADERS
+
+    return handle
+
+
 # --- L3 -------------------------------------------------------------------------------
 
 
@@ -249,4 +271,5 @@ SHARED_HTTP_ROLES: dict[str, Callable] = {
     "cold-writer": receiver(cold_writer_kinds),
     "archive-writer": receiver(archive_writer_kinds),
     "hot-reader": hot_reader,
+    "hot-reader-proxy": hot_reader_proxy,
 }

@@ -17,12 +17,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from dtwin_gui.runtime.core.http_roles import (
-    JSON_HEADERS,
     SHARED_HTTP_ROLES,
     cold_to_archive,
     hot_to_cold,
     internal,
-    json_body,
     persister,
 )
 from dtwin_gui.runtime.google.function import GoogleFunction
@@ -64,28 +62,6 @@ def _dispatcher(fn: GoogleFunction):
     return handle
 
 
-def _hot_reader_proxy(fn: GoogleFunction):
-    """Queries the hot reader on another cloud (L4/L5 never run on Google today: kept for
-    the role table's completeness)."""
-    from dtwin_gui.runtime.core.glue import RemoteHotReader
-
-    reader = RemoteHotReader(fn.sender("REMOTE", "L4"))
-
-    def handle(method, headers, body, params, query=""):
-        if method == "GET":
-            params = dict(params)
-            if isinstance(params.get("properties"), str):
-                params["properties"] = [p for p in params["properties"].split(",") if p]
-            return 200, reader.query({"op": "query", "params": params}), JSON_HEADERS
-        try:
-            request = json_body(body)
-        except (ValueError, UnicodeDecodeError):
-            return 400, {"status": "error", "error": "the body is not JSON"}, JSON_HEADERS
-        return 200, reader.query(request), JSON_HEADERS
-
-    return handle
-
-
 # --- L3 -------------------------------------------------------------------------------
 
 
@@ -113,7 +89,6 @@ ROLES: dict[str, Callable[[GoogleFunction], Callable]] = {
     **SHARED_HTTP_ROLES,
     "dispatcher": _dispatcher,
     "persister": persister,
-    "hot-reader-proxy": _hot_reader_proxy,
     "hot-to-cold-mover": _mover(hot_to_cold),
     "cold-to-archive-mover": _mover(cold_to_archive),
 }
