@@ -165,7 +165,29 @@ def _open_reader(project: Project, root: Path, connections: Connections, outputs
             f"{label} connection",
             f"sign in to {label} on the Credentials page",
         )
+    if secret is None:
+        secret = _reader_secret(root, topology, connections.name)
     return cloud, part(connections[cloud], topology, outputs, root=root, secret=secret)
+
+
+#: The boundaries that end at the hot reader (they share one glue secret).
+READER_BOUNDARIES = ("l4-l3hot-reader", "l5-l3hot-reader")
+
+
+def _reader_secret(root: Path, topology, target_name: str) -> str | None:
+    """The hot reader's glue secret when a reader on another cloud exists (then the reader
+    answers only signed requests), from this machine's secret store; None when there is no
+    such reader or the secret is not known here (the cloud's part says so)."""
+    boundary = next((b for b in topology.boundaries if b.spec.name in READER_BOUNDARIES), None)
+    if boundary is None:
+        return None
+    from dtwin_gui.deploy.glue_secrets import GlueSecrets
+
+    try:
+        found = GlueSecrets(Path(root), target_name, topology).get(boundary.name)
+    except Exception:  # a locked or missing store: "not known here", said by the part
+        return None
+    return found.current if found else None
 
 
 def _read_device(reader, device_id: str, since: str | None, limit: int) -> list[dict]:

@@ -25,7 +25,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from dtwin_gui.clouds.base import CLOUD_TARGET_NAME, SANDBOX
+from dtwin_gui.clouds.base import SANDBOX
 from dtwin_gui.core.providers import Cloud, Slot
 from dtwin_gui.core.topology import HOT_READER
 from dtwin_gui.deploy.query import QueryError, SignedReader
@@ -167,18 +167,6 @@ def _reader_names(connection, topology, root: Path) -> tuple[str, str | None]:
     return app.name, f"{app.url}/api/{function.name}" if connection.is_sandbox else None
 
 
-def _secret(root: Path, topology, boundary, target: str, given: str | None) -> str | None:
-    if given:
-        return given
-    from dtwin_gui.deploy.glue_secrets import GlueSecrets
-
-    try:
-        found = GlueSecrets(Path(root), target, topology).get(boundary.name)
-    except Exception:  # a locked or missing store: said by the caller as "not known here"
-        return None
-    return found.current if found else None
-
-
 def open_reader(connection, topology, outputs: dict, *, root: Path, secret: str | None):
     """The part ``hot_reader``: the deployed hot reader of ``topology`` on Azure, as an object
     with ``name``, ``via``, ``url`` and ``query(params) -> page``. Raises
@@ -199,8 +187,7 @@ def open_reader(connection, topology, outputs: dict, *, root: Path, secret: str 
         )
     if remote:
         boundary = remote[0]
-        target = SANDBOX if connection.is_sandbox else CLOUD_TARGET_NAME
-        signing = _secret(root, topology, boundary, target, secret)
+        signing = secret  # the reader boundary's, found by deploy/query.py
         if not signing:
             raise QueryError(
                 f"the hot reader {name} answers only signed requests (a reader on "
