@@ -235,6 +235,31 @@ def receiver_environment(deployment) -> dict[str, str]:
     return env
 
 
+def receiver_urls(deployment, outputs: Mapping) -> dict[str, str]:
+    """``{boundary: url}`` of every crossing boundary's glue receiver as this deployment's
+    connections reach it: from the root's ``<boundary>_receiver_url`` outputs where Terraform
+    made the receiver, from the receiving cloud's ``receiver_urls`` part where it was
+    provisioned. A receiver neither knows (not deployed, or no such part) is left out."""
+    project, topology = _project(deployment)
+    found: dict[str, str] = {}
+    reachable = reachable_outputs(topology, deployment.connections, outputs)
+    provisioned = set(provisioned_clouds(topology, deployment.connections))
+    parts: dict[Cloud, dict[str, str]] = {}
+    for boundary in topology.boundaries:
+        cloud = boundary.target_cloud
+        if cloud in provisioned:
+            if cloud not in parts:
+                part = plugin(cloud).part("receiver_urls")
+                ctx = _context(deployment, project, topology, cloud, (), {})
+                parts[cloud] = part(ctx) if part is not None else {}
+            url = parts[cloud].get(boundary.name)
+        else:
+            url = reachable.get(boundary.name.replace("-", "_") + "_receiver_url")
+        if isinstance(url, str) and url:
+            found[boundary.name] = url
+    return found
+
+
 def run_deprovision(deployment) -> list[str]:
     """The destroy's ``deprovision`` phase; returns what is left (never stops early)."""
     saved = load_state(deployment.workspace)
