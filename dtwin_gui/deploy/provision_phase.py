@@ -186,6 +186,8 @@ def run_provision(deployment, builds, outputs) -> list[Cloud]:
     project, topology = _project(deployment)
     clouds = provisioned_clouds(topology, deployment.connections)
     saved = load_state(deployment.workspace)
+    outputs = {**dict(outputs or {}), **_provisioned_receiver_outputs(deployment, clouds)}
+    clouds = receivers_first(topology, clouds)
     for cloud in clouds:
         provision = plugin(cloud).part("provision")
         if provision is None:
@@ -209,6 +211,46 @@ def run_provision(deployment, builds, outputs) -> list[Cloud]:
             LogEvent("dtwin", "info", f"{plugin(cloud).label} provisioned on the emulators")
         )
     return clouds
+
+
+def receivers_first(topology, clouds: list[Cloud]) -> list[Cloud]:
+    """``clouds`` in the order a redeploy must update them: a cloud whose receivers another
+    cloud here sends to before that sender (after a secret rotation a receiver must accept the
+    new secret before a sender signs with it; it keeps accepting the previous one). Where the
+    clouds send to each other both ways, the given order decides between them."""
+    sends_to = {
+        c: {
+            b.target_cloud
+            for b in topology.boundaries
+            if b.source_cloud is c and b.target_cloud in clouds and b.target_cloud is not c
+        }
+        for c in clouds
+    }
+    ordered: list[Cloud] = []
+    left = list(clouds)
+    while left:
+        ready = next((c for c in left if sends_to[c] <= set(ordered)), left[0])
+        ordered.append(ready)
+        left.remove(ready)
+    return ordered
+
+
+def _provisioned_receiver_outputs(deployment, clouds) -> dict[str, str]:
+    """``<boundary>_receiver_url`` of every receiver a provisioned cloud hosts for a sender
+    on another provisioned cloud (Google's persister to Azure's hot writer): the senders
+    read these as they read a Terraform cloud's outputs. Known before anything is made."""
+    project, topology = _project(deployment)
+    out: dict[str, str] = {}
+    for cloud in clouds:
+        part = plugin(cloud).part("receiver_urls")
+        if part is None:
+            continue
+        urls = part(_context(deployment, project, topology, cloud, (), {}))
+        for boundary in topology.boundaries:
+            url = urls.get(boundary.name)
+            if url and boundary.target_cloud is cloud and boundary.source_cloud in clouds:
+                out[boundary.name.replace("-", "_") + "_receiver_url"] = url
+    return out
 
 
 def receiver_environment(deployment) -> dict[str, str]:
