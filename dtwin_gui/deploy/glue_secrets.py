@@ -405,3 +405,15 @@ def rotate_secrets(project_root: Path, target: str) -> tuple[list[Rotation], str
     store = GlueSecrets(project_root, target)
     rotations = store.rotate()
     return rotations, store.where if rotations else ""
+
+
+def generations_digest(deployment) -> str:
+    """SHA-256 of which generation each of a deployment's glue secrets is at (no secret in
+    it), for the deploy fingerprint: a rotation changes it."""
+    import hashlib
+
+    try:
+        found = sorted((s.id, s.generation) for s in GlueSecrets.for_deployment(deployment).all())
+    except Exception:  # an unreadable project or store: the deploy says so itself
+        found = []
+    return hashlib.sha256(repr(found).encode()).hexdigest()

@@ -234,6 +234,7 @@ class Deployment(Teardown):
     # --- fingerprints (see dtwin_gui.deploy.fingerprint) ------------------------------------
     def _fingerprint(self, builds) -> Fingerprint:
         from dtwin_gui.deploy.fingerprint import compute
+        from dtwin_gui.deploy.glue_secrets import generations_digest
         from dtwin_gui.deploy.provision_phase import state_digest
         from dtwin_gui.iac.root import terraform_dir
 
@@ -250,7 +251,11 @@ class Deployment(Teardown):
         provisioned = state_digest(self.workspace)  # only deployments that provision have it
         if provisioned is None:
             return fingerprint
-        return Fingerprint({**fingerprint.parts, "provisioned": provisioned})
+        # A provisioned cloud's functions get the glue secrets from the provisioner, not as
+        # TF_VAR_*: a rotation must not leave the next deploy "unchanged".
+        return Fingerprint(
+            {**fingerprint.parts, "provisioned": provisioned, "glue": generations_digest(self)}
+        )
 
     def last_deployed(self) -> DeployedRecord | None:
         """The fingerprint record of the last successful deploy, if it still stands."""
