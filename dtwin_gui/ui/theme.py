@@ -154,7 +154,7 @@ QPushButton[role="choice"][cloud="{cloud}"]:hover {{
 }}
 QPushButton[role="choice"][cloud="{cloud}"]:checked {{
     background: {tint(color, 0.2).name()}; border: 2px solid {color};
-    color: {CLOUD_TEXT_COLORS[cloud]}; font-weight: bold;
+    color: {CLOUD_TEXT_COLORS[cloud]};
 }}
 QLabel[role="cloud-header"][cloud="{cloud}"] {{
     color: {CLOUD_TEXT_COLORS[cloud]}; border-bottom: 3px solid {color};
