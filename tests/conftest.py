@@ -19,6 +19,9 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
+# The provider matrix's flow and sides are helpers, not test files: rewrite their asserts too.
+pytest.register_assert_rewrite("tests.e2e.matrix_flow", "tests.e2e.matrix_sides")
+
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "upload" / "template"
 
