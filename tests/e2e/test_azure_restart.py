@@ -68,7 +68,7 @@ def test_a_killed_app_and_a_restarted_sandbox_converge(sandbox, project, capsys)
     control = SandboxAzure(deployment.connections[Cloud.AZURE])
     name, pid = _app_pid(control, "L2")
     os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # the host notices within a second; CI's load is heavy
     while control.resources()["apps"][name]["state"] == "running":
         assert time.monotonic() < deadline
         time.sleep(0.05)
