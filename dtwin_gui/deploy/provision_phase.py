@@ -137,13 +137,27 @@ def state_digest(workspace) -> str | None:
     return hashlib.sha256(json.dumps(clouds, sort_keys=True).encode()).hexdigest()
 
 
+def output_key(boundary: str) -> str:
+    """The root output naming a boundary's receiver URL (``l2_l3hot_writer_receiver_url``)."""
+    return boundary.replace("-", "_") + "_receiver_url"
+
+
+def _hosted_urls(deployment, project, topology, cloud: Cloud) -> dict[str, str]:
+    """``{boundary: url}`` of the receivers provisioned ``cloud`` hosts (its ``receiver_urls``
+    part; known before anything is made), ``{}`` when it has no such part."""
+    part = plugin(cloud).part("receiver_urls")
+    if part is None:
+        return {}
+    return part(_context(deployment, project, topology, cloud, (), {}))
+
+
 def reachable_outputs(topology, connections: Connections, outputs: Mapping) -> dict:
     """``outputs`` with each glue receiver's URL (``<boundary>_receiver_url``) as the sandbox
     serves it, by the receiving cloud's ``sandbox_url`` part (AWS: moto's Lambda Function URL
     becomes the gateway's); unchanged where a cloud has no such part."""
     out = dict(outputs or {})
     for boundary in topology.boundaries:
-        key = boundary.name.replace("-", "_") + "_receiver_url"
+        key = output_key(boundary.name)
         cloud = boundary.target_cloud
         part = plugin(cloud).part("sandbox_url")
         if isinstance(out.get(key), str) and part is not None and cloud in connections:
@@ -242,14 +256,11 @@ def _provisioned_receiver_outputs(deployment, clouds) -> dict[str, str]:
     project, topology = _project(deployment)
     out: dict[str, str] = {}
     for cloud in clouds:
-        part = plugin(cloud).part("receiver_urls")
-        if part is None:
-            continue
-        urls = part(_context(deployment, project, topology, cloud, (), {}))
+        urls = _hosted_urls(deployment, project, topology, cloud)
         for boundary in topology.boundaries:
             url = urls.get(boundary.name)
             if url and boundary.target_cloud is cloud and boundary.source_cloud in clouds:
-                out[boundary.name.replace("-", "_") + "_receiver_url"] = url
+                out[output_key(boundary.name)] = url
     return out
 
 
@@ -265,11 +276,8 @@ def receiver_environment(deployment) -> dict[str, str]:
         return {}
     in_root = set(clouds_in_root(topology, deployment.connections))
     env: dict[str, str] = {}
-    for cloud in provisioned_clouds(topology, deployment.connections):
-        part = plugin(cloud).part("receiver_urls")
-        if part is None or not in_root:
-            continue
-        urls = part(_context(deployment, project, topology, cloud, (), {}))
+    for cloud in provisioned_clouds(topology, deployment.connections) if in_root else ():
+        urls = _hosted_urls(deployment, project, topology, cloud)
         for boundary in topology.boundaries:
             url = urls.get(boundary.name)
             if url and boundary.target_cloud is cloud and boundary.source_cloud in in_root:
@@ -286,17 +294,13 @@ def receiver_urls(deployment, outputs: Mapping) -> dict[str, str]:
     found: dict[str, str] = {}
     reachable = reachable_outputs(topology, deployment.connections, outputs)
     provisioned = set(provisioned_clouds(topology, deployment.connections))
-    parts: dict[Cloud, dict[str, str]] = {}
+    hosted = {c: _hosted_urls(deployment, project, topology, c) for c in provisioned}
     for boundary in topology.boundaries:
         cloud = boundary.target_cloud
         if cloud in provisioned:
-            if cloud not in parts:
-                part = plugin(cloud).part("receiver_urls")
-                ctx = _context(deployment, project, topology, cloud, (), {})
-                parts[cloud] = part(ctx) if part is not None else {}
-            url = parts[cloud].get(boundary.name)
+            url = hosted[cloud].get(boundary.name)
         else:
-            url = reachable.get(boundary.name.replace("-", "_") + "_receiver_url")
+            url = reachable.get(output_key(boundary.name))
         if isinstance(url, str) and url:
             found[boundary.name] = url
     return found
