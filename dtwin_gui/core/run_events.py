@@ -8,6 +8,7 @@ workspace as JSON Lines so it can be replayed. Faces never parse log text to lea
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
@@ -140,19 +141,21 @@ class EventLog:
         self.run_id = run_id
         self._forward = forward
         self._seq = 0
+        self._lock = threading.Lock()
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = self.path.open("a", encoding="utf-8")
         self.path.chmod(0o600)
         self._file = fd
 
     def __call__(self, event: Event) -> None:
-        self._seq += 1
-        event.run_id = self.run_id
-        event.seq = self._seq
-        self._file.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
-        self._file.flush()
-        if self._forward:
-            self._forward(event)
+        with self._lock:  # several clouds' work emits side by side
+            self._seq += 1
+            event.run_id = self.run_id
+            event.seq = self._seq
+            self._file.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
+            self._file.flush()
+            if self._forward:
+                self._forward(event)
 
     def close(self) -> None:
         self._file.close()

@@ -65,3 +65,45 @@ def build_connected(deployment):
 
         return BuildOutcome()
     return outcome
+
+
+def validate_deployment(deployment) -> None:
+    """The ``validate`` phase: the project's errors as diagnostics, a cloud this version
+    cannot deploy, a cloud in use without a connection."""
+    from dtwin_gui.core.project import load_project
+    from dtwin_gui.core.providers import DEPLOYABLE_CLOUDS
+    from dtwin_gui.core.run_events import DiagnosticEvent
+    from dtwin_gui.core.topology import topology_for_project
+    from dtwin_gui.core.validation import validate_project
+    from dtwin_gui.deploy.run_result import DeployFailed
+
+    report = validate_project(deployment.project_root)
+    for problem in report.errors:
+        deployment._emit(
+            DiagnosticEvent("error", problem.message, problem.hint, problem.location, "project")
+        )
+    if not report.valid:
+        first = report.errors[0]
+        more = len(report.errors) - 1
+        raise DeployFailed(
+            "validate",
+            f"the project has {len(report.errors)} error(s)"
+            + (f", the first at {first.location}" if more else f": {first.location}")
+            + f": {first.message}",
+            "fix them (dtwin validate lists them with their place) and deploy again",
+        )
+    # Validation reports these too (provider-not-deployable); this guard holds when a
+    # caller skips it. Which clouds deploy is providers.DEPLOYABLE_CLOUDS's to say.
+    topology = topology_for_project(load_project(deployment.project_root))
+    refused = [
+        f"{slot} on {cloud}"
+        for slot, cloud in topology.providers.items()
+        if cloud not in DEPLOYABLE_CLOUDS[slot]
+    ]
+    if refused:
+        raise DeployFailed(
+            "validate",
+            f"this version cannot deploy {', '.join(refused)} yet",
+            "choose a cloud this version deploys for those layers on the Layers page",
+        )
+    unconnected(topology, deployment.connections)

@@ -1,7 +1,11 @@
 """Deploy, destroy and status of one project on one target, as phases that emit events.
 
-deploy:  validate → build → init → plan → apply → sdk → verify
+deploy:  validate → build → init → plan → (apply, provision, sdk side by side) → verify
 destroy: sdk-destroy → init → destroy → verify
+
+Terraform applies every Terraform cloud in one graph while the sandbox provisions the clouds
+that need nothing from it, and each cloud's SDK steps start once what they read is made
+(:mod:`dtwin_gui.deploy.cloud_tasks`).
 
 Every run writes its events to ``<workspace>/runs/<run-id>.jsonl``. A plan without changes
 skips the apply. :meth:`Deployment.cancel` (from any thread) stops Terraform safely and
@@ -25,9 +29,7 @@ from pathlib import Path
 
 from dtwin_gui.clouds.base import Connection, Connections
 from dtwin_gui.core.project import load_project
-from dtwin_gui.core.providers import DEPLOYABLE_CLOUDS
 from dtwin_gui.core.run_events import (
-    DiagnosticEvent,
     EventLog,
     LogEvent,
     OutcomeEvent,
@@ -36,6 +38,7 @@ from dtwin_gui.core.run_events import (
     fan_out,
 )
 from dtwin_gui.core.topology import topology_for_project
+from dtwin_gui.deploy.cloud_tasks import deploy_group
 from dtwin_gui.deploy.fingerprint import (
     DeployedRecord,
     Fingerprint,
@@ -47,6 +50,7 @@ from dtwin_gui.deploy.fingerprint import (
     why_stale,
 )
 from dtwin_gui.deploy.run_result import Cancelled, DeployFailed, RunResult, Skipped
+from dtwin_gui.deploy.side_by_side import PhaseFailure, PhaseGroup
 from dtwin_gui.deploy.teardown import Teardown
 from dtwin_gui.deploy.workspace import DeploymentWorkspace
 
@@ -82,6 +86,10 @@ class Deployment(Teardown):
         self._forced = False
         self._lock = None
         self._emit: Sink = lambda event: None
+        #: The clouds' apply, provision and SDK work side by side (False: one at a time).
+        self.side_by_side = True
+        #: The last deploy's side-by-side work (its ``timings`` per task).
+        self.cloud_work = None
 
     # --- control -------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -131,30 +139,17 @@ class Deployment(Teardown):
                 started = time.monotonic()
                 try:
                     self._check_cancel()
+                    if isinstance(step, PhaseGroup):  # emits its phases' events itself
+                        step.run(log, result.skipped)
+                        continue
                     log(PhaseEvent(phase, "started"))
                     outcome = step()
-                except Cancelled:
-                    log(PhaseEvent(phase, "cancelled", time.monotonic() - started))
-                    result.status, result.message = "cancelled", f"cancelled during {phase}"
-                    result.hint = "run again to continue; finished steps are kept"
-                    if self._forced:
-                        result.message = f"stopped forcefully during {phase}"
-                        result.hint = (
-                            "the state lock may be left and resources may be half-made: "
-                            "run again to settle them (unlock the state first if asked)"
-                        )
-                    break
-                except DeployFailed as exc:
-                    log(PhaseEvent(phase, "failed", time.monotonic() - started, str(exc)))
-                    result.message, result.hint = str(exc), exc.hint
-                    break
-                except Exception as exc:  # unexpected: full detail goes to the log
-                    import traceback
-
-                    log(LogEvent("dtwin", "error", traceback.format_exc()))
-                    log(PhaseEvent(phase, "failed", time.monotonic() - started, str(exc)))
-                    result.message = f"{phase} failed: {type(exc).__name__}: {exc}"
-                    result.hint = "open the run log for details; retrying is safe"
+                except Exception as exc:
+                    if isinstance(exc, PhaseFailure):
+                        phase, exc, elapsed, logged = exc.phase, exc.error, exc.elapsed, True
+                    else:
+                        elapsed, logged = time.monotonic() - started, False
+                    self._ended(log, result, phase, exc, elapsed, logged)
                     break
                 if isinstance(outcome, Skipped) or outcome == "skipped":
                     reason = outcome.reason if isinstance(outcome, Skipped) else "no changes"
@@ -175,6 +170,33 @@ class Deployment(Teardown):
         self._emit = lambda event: None
         return result
 
+    def _ended(self, log, result: RunResult, phase, exc, elapsed: float, logged: bool) -> None:
+        """A phase raised ``exc``: its event (unless a phase group ``logged`` it already) and
+        the run's message."""
+        if isinstance(exc, Cancelled):
+            if not logged:
+                log(PhaseEvent(phase, "cancelled", elapsed))
+            result.status, result.message = "cancelled", f"cancelled during {phase}"
+            result.hint = "run again to continue; finished steps are kept"
+            if self._forced:
+                result.message = f"stopped forcefully during {phase}"
+                result.hint = (
+                    "the state lock may be left and resources may be half-made: "
+                    "run again to settle them (unlock the state first if asked)"
+                )
+        elif isinstance(exc, DeployFailed):
+            if not logged:
+                log(PhaseEvent(phase, "failed", elapsed, str(exc)))
+            result.message, result.hint = str(exc), exc.hint
+        else:  # unexpected: full detail goes to the log
+            import traceback
+
+            log(LogEvent("dtwin", "error", "".join(traceback.format_exception(exc))))
+            if not logged:
+                log(PhaseEvent(phase, "failed", elapsed, str(exc)))
+            result.message = f"{phase} failed: {type(exc).__name__}: {exc}"
+            result.hint = "open the run log for details; retrying is safe"
+
     # --- deploy --------------------------------------------------------------------------
     def deploy(
         self,
@@ -193,17 +215,19 @@ class Deployment(Teardown):
             ("build", lambda: state.update(builds=self._build())),
             ("init", lambda: self._init_deploy(state, reviewed, refresh)),
             ("plan", lambda: self._plan_deploy(state)),
-            ("apply", lambda: self._apply(state, confirm)),
-            ("sdk", lambda: self._skipped_if_unchanged(state) or self._sdk_steps()),
+            # apply, provision (sandbox clouds outside the root) and sdk, side by side
+            ("apply", self._cloud_work(state, confirm)),
             ("verify", lambda: self._verify_deployed(state["builds"])),
         ]
-        if self._provisioned_clouds():  # sandbox clouds outside the root (provision_phase)
-            phases.insert(5, ("provision", lambda: self._provision(state)))
         result = self._run("deploy", phases, lambda r: self._finish_deploy(r, state))
         result.plan = state.get("plan")
         result.applied = bool(state.get("applied"))
         result.replan_reason = state.get("replan_reason", "")
         return result
+
+    def _cloud_work(self, state: dict, confirm):
+        self.cloud_work = deploy_group(self, state, confirm)
+        return self.cloud_work
 
     def plan_only(self) -> RunResult:
         """Validate, build and plan (for the review page); applies nothing. The result's
@@ -327,15 +351,6 @@ class Deployment(Teardown):
         self._emit(LogEvent("dtwin", "info", f"{reason}; the Terraform phases are skipped"))
         return Skipped(reason)
 
-    def _provision(self, state: dict):
-        from dtwin_gui.deploy.provision_phase import run_provision
-
-        skipped = self._skipped_if_unchanged(state)
-        if skipped:
-            return skipped
-        run_provision(self, state["builds"], self._outputs())
-        return None
-
     def _skipped_if_unchanged(self, state: dict) -> Skipped | None:
         record = state.get("unchanged")
         return Skipped(f"nothing changed since {record.when}") if record else None
@@ -390,40 +405,9 @@ class Deployment(Teardown):
         result.hint = "to look for drift in the cloud, run the full plan: dtwin deploy --refresh"
 
     def _validate(self) -> None:
-        from dtwin_gui.core.validation import validate_project
+        from dtwin_gui.deploy.build_phase import validate_deployment
 
-        report = validate_project(self.project_root)
-        for problem in report.errors:
-            self._emit(
-                DiagnosticEvent("error", problem.message, problem.hint, problem.location, "project")
-            )
-        if not report.valid:
-            first = report.errors[0]
-            more = len(report.errors) - 1
-            raise DeployFailed(
-                "validate",
-                f"the project has {len(report.errors)} error(s)"
-                + (f", the first at {first.location}" if more else f": {first.location}")
-                + f": {first.message}",
-                "fix them (dtwin validate lists them with their place) and deploy again",
-            )
-        # Validation reports these too (provider-not-deployable); this guard holds when a
-        # caller skips it. Which clouds deploy is providers.DEPLOYABLE_CLOUDS's to say.
-        topology = topology_for_project(load_project(self.project_root))
-        refused = [
-            f"{slot} on {cloud}"
-            for slot, cloud in topology.providers.items()
-            if cloud not in DEPLOYABLE_CLOUDS[slot]
-        ]
-        if refused:
-            raise DeployFailed(
-                "validate",
-                f"this version cannot deploy {', '.join(refused)} yet",
-                "choose a cloud this version deploys for those layers on the Layers page",
-            )
-        from dtwin_gui.deploy.build_phase import unconnected
-
-        unconnected(topology, self.connections)
+        validate_deployment(self)
 
     def _build(self):
         from dtwin_gui.deploy.build_phase import build_connected
@@ -482,20 +466,21 @@ class Deployment(Teardown):
         plan_file = plan_file or self.workspace.terraform_dir / PLAN_FILE
         return self._guard(lambda: terraform.plan(plan_file, destroy=destroy), "plan")
 
-    def _apply(self, state: dict, confirm) -> object:
-        skipped = self._skipped_if_unchanged(state)
-        if skipped:
-            return skipped
+    def _apply_checked(self, state: dict, confirm) -> Callable[[], object]:
+        """The apply task, once the plan is confirmed (before any cloud is touched)."""
         if self._rootless():
-            return Skipped("no Terraform root")
+            return lambda: Skipped("no Terraform root")
         plan, reviewed = state["plan"], state.get("reviewed")
         if not plan.has_changes:
             self._emit(LogEvent("dtwin", "info", "no changes: nothing to apply"))
-            return "skipped"
+            return lambda: "skipped"
         # A reviewed plan was confirmed on the review; only a new plan is asked about.
         if reviewed is None and confirm is not None and not confirm(plan):
             raise Cancelled("the plan was not confirmed")
         plan_file = reviewed.plan_file if reviewed else self.workspace.terraform_dir / PLAN_FILE
+        return lambda: self._apply(state, plan_file)
+
+    def _apply(self, state: dict, plan_file: Path) -> None:
         terraform = self._terraform_runner()
         try:
             self._guard(lambda: terraform.apply(plan_file), "apply")
@@ -504,7 +489,6 @@ class Deployment(Teardown):
 
             clear_imports(self.workspace.terraform_dir)
         state["applied"] = True
-        return None
 
     def _guard(self, action, phase):
         """Run a Terraform command, turning its typed errors into phase failures."""
@@ -538,12 +522,6 @@ class Deployment(Teardown):
     def saved_outputs(self) -> dict:
         """The outputs of the last successful deploy (no Terraform process needed)."""
         return self.workspace.read_json(self.workspace.outputs_file, {})
-
-    def _sdk_steps(self) -> None:
-        """Every connected cloud's SDK steps (:mod:`dtwin_gui.deploy.sdk_phase`)."""
-        from dtwin_gui.deploy.sdk_phase import run_sdk
-
-        run_sdk(self)
 
     def _verify_deployed(self, builds) -> None:
         self._verify_code(builds)

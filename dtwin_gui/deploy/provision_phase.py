@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,43 +189,58 @@ def _project_at(project_root):
     return project, topology_for_project(project)
 
 
-def _project(deployment):
+def project_topology(deployment):
     return _project_at(deployment.project_root)
 
 
 def run_provision(deployment, builds, outputs) -> list[Cloud]:
-    """The deploy's ``provision`` phase; returns the clouds provisioned. A cloud without a
-    ``provision`` part fails the phase (it cannot be deployed in the sandbox yet)."""
-    from dtwin_gui.deploy.run_result import DeployFailed
-
-    project, topology = _project(deployment)
+    """The ``provision`` phase one cloud after another (receivers first); returns the clouds
+    provisioned. The deploy runs them side by side instead (:mod:`.cloud_tasks`)."""
+    project, topology = project_topology(deployment)
     clouds = provisioned_clouds(topology, deployment.connections)
-    saved = load_state(deployment.workspace)
-    outputs = {**dict(outputs or {}), **_provisioned_receiver_outputs(deployment, clouds)}
+    outputs = {**dict(outputs or {}), **provisioned_receiver_outputs(deployment, clouds)}
     clouds = receivers_first(topology, clouds)
     for cloud in clouds:
-        provision = plugin(cloud).part("provision")
-        if provision is None:
-            raise DeployFailed(
-                "provision",
-                f"{plugin(cloud).label} cannot be provisioned on the sandbox's emulators by "
-                "this version",
-                "choose another cloud for those layers on the Layers page",
-            )
-        ctx = _context(deployment, project, topology, cloud, builds, outputs)
-        # Recorded before anything is made: a deploy killed half-way leaves a record a destroy
-        # acts on (the deprovisioner also finds what it made by name); a provisioner converges
-        # from the saved record, so a failed run is simply rerun.
-        previous = dict(saved.get(str(cloud), {}))
-        saved[str(cloud)] = {**previous, INCOMPLETE: True}
-        save_state(deployment.workspace, saved)
-        result = provision(ctx, previous)
-        saved[str(cloud)] = dict(result or {})
-        save_state(deployment.workspace, saved)
-        deployment._emit(
-            LogEvent("dtwin", "info", f"{plugin(cloud).label} provisioned on the emulators")
-        )
+        provision_cloud(deployment, cloud, builds, outputs, (project, topology))
     return clouds
+
+
+#: Provisioners of several clouds run side by side and share ``provisioned.json``.
+_STATE_LOCK = threading.Lock()
+
+
+def _record(deployment, cloud: Cloud, record: dict) -> None:
+    with _STATE_LOCK:  # read again: another cloud's provisioner may have saved meanwhile
+        saved = load_state(deployment.workspace)
+        saved[str(cloud)] = record
+        save_state(deployment.workspace, saved)
+
+
+def provision_cloud(deployment, cloud: Cloud, builds, outputs, loaded=None) -> None:
+    """Provision one cloud. ``outputs`` are the root's outputs and the receiver URLs the
+    other provisioned clouds host. A cloud without a ``provision`` part fails the phase (it
+    cannot be deployed in the sandbox yet)."""
+    from dtwin_gui.deploy.run_result import DeployFailed
+
+    provision = plugin(cloud).part("provision")
+    if provision is None:
+        raise DeployFailed(
+            "provision",
+            f"{plugin(cloud).label} cannot be provisioned on the sandbox's emulators by "
+            "this version",
+            "choose another cloud for those layers on the Layers page",
+        )
+    project, topology = loaded or project_topology(deployment)
+    ctx = _context(deployment, project, topology, cloud, builds, outputs)
+    # Recorded before anything is made: a deploy killed half-way leaves a record a destroy
+    # acts on (the deprovisioner also finds what it made by name); a provisioner converges
+    # from the saved record, so a failed run is simply rerun.
+    previous = dict(load_state(deployment.workspace).get(str(cloud), {}))
+    _record(deployment, cloud, {**previous, INCOMPLETE: True})
+    result = provision(ctx, previous)
+    _record(deployment, cloud, dict(result or {}))
+    label = plugin(cloud).label
+    deployment._emit(LogEvent("dtwin", "info", f"{label} provisioned on the emulators"))
 
 
 def receivers_first(topology, clouds: list[Cloud]) -> list[Cloud]:
@@ -249,11 +265,11 @@ def receivers_first(topology, clouds: list[Cloud]) -> list[Cloud]:
     return ordered
 
 
-def _provisioned_receiver_outputs(deployment, clouds) -> dict[str, str]:
+def provisioned_receiver_outputs(deployment, clouds) -> dict[str, str]:
     """``<boundary>_receiver_url`` of every receiver a provisioned cloud hosts for a sender
     on another provisioned cloud (Google's persister to Azure's hot writer): the senders
     read these as they read a Terraform cloud's outputs. Known before anything is made."""
-    project, topology = _project(deployment)
+    project, topology = project_topology(deployment)
     out: dict[str, str] = {}
     for cloud in clouds:
         urls = _hosted_urls(deployment, project, topology, cloud)
@@ -271,7 +287,7 @@ def receiver_environment(deployment) -> dict[str, str]:
     from dtwin_gui.iac.root_parts import glue_variable
 
     try:
-        project, topology = _project(deployment)
+        project, topology = project_topology(deployment)
     except Exception:  # validate reports an unreadable project
         return {}
     in_root = set(clouds_in_root(topology, deployment.connections))
@@ -290,7 +306,7 @@ def receiver_urls(deployment, outputs: Mapping) -> dict[str, str]:
     connections reach it: from the root's ``<boundary>_receiver_url`` outputs where Terraform
     made the receiver, from the receiving cloud's ``receiver_urls`` part where it was
     provisioned. A receiver neither knows (not deployed, or no such part) is left out."""
-    project, topology = _project(deployment)
+    project, topology = project_topology(deployment)
     found: dict[str, str] = {}
     reachable = reachable_outputs(topology, deployment.connections, outputs)
     provisioned = set(provisioned_clouds(topology, deployment.connections))
@@ -311,7 +327,7 @@ def run_deprovision(deployment) -> list[str]:
     saved = load_state(deployment.workspace)
     if not saved:
         return []
-    project, topology = _project(deployment)
+    project, topology = project_topology(deployment)
     left: list[str] = []
     for name in sorted(saved):
         cloud = Cloud(name)

@@ -17,11 +17,13 @@ problem, probe never raises (a failed probe is an ``error`` probe).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from dtwin_gui.clouds import plugin
 from dtwin_gui.clouds.base import SdkStep, StepProbe
+from dtwin_gui.deploy.provision_phase import project_topology
 
 
 # --- one cloud's steps ------------------------------------------------------------------
@@ -34,9 +36,20 @@ def run_steps(ctx: Any, steps: Sequence[SdkStep]) -> Any:
         ctx.log("info", summary())
     for step in steps:
         saved = step.ensure(ctx, state.step(step.step_id))
-        state.set_step(step.step_id, saved)
+        state = _save_step(ctx, step.step_id, saved)
+    return state
+
+
+#: Clouds' steps run side by side (:mod:`.cloud_tasks`) and share one record file.
+_RECORD_LOCK = threading.Lock()
+
+
+def _save_step(ctx: Any, step_id: str, saved: dict) -> Any:
+    """Save one step's record; read again first (another cloud's step may have saved)."""
+    with _RECORD_LOCK:
+        state = ctx.sdk_state(reload=True)
+        state.set_step(step_id, saved)
         state.save(ctx.workspace)
-    state.save(ctx.workspace)
     return state
 
 
@@ -50,9 +63,8 @@ def destroy_steps(ctx: Any, steps: Sequence[SdkStep]) -> list[str]:
         except Exception as exc:  # one service failing must not keep the others alive
             remaining = [f"{step.step_id}: {type(exc).__name__}: {exc}"]
         if not remaining:
-            state.set_step(step.step_id, {})
+            state = _save_step(ctx, step.step_id, {})
         left.extend(remaining)
-    state.save(ctx.workspace)
     for item in left:
         ctx.log("warning", f"not removed: {item}")
     return left
@@ -77,34 +89,34 @@ def cloud_steps(deployment, outputs: dict | None = None) -> Iterator[tuple[Any, 
 
     ``outputs`` are Terraform's root outputs; None reads them from Terraform now (deploy).
     """
-    from dtwin_gui.core.project import load_project
-    from dtwin_gui.core.topology import topology_for_project
-
-    project = topology = None
+    loaded: list = []
     for cloud in deployment.connections.clouds:
-        parts = plugin(cloud)
-        make_steps, make_context = parts.part("sdk_steps"), parts.part("sdk_context")
-        if make_steps is None or make_context is None:
+        if not has_steps(cloud):
             continue
-        if project is None:
-            project = load_project(deployment.project_root)
-            topology = topology_for_project(project)
+        if not loaded:
+            loaded.append(project_topology(deployment))
             outputs = deployment._outputs() if outputs is None else outputs
-        ctx = make_context(
-            project,
-            topology,
-            deployment.connections[cloud],
-            deployment.workspace,
-            outputs,
-            lambda event: deployment._emit(event),
-        )
-        yield ctx, list(make_steps(topology))
+        yield cloud_work(deployment, cloud, outputs, loaded[0])
 
 
-def run_sdk(deployment) -> None:
-    """The deploy's ``sdk`` phase (reads Terraform's outputs now, and saves them)."""
-    for ctx, steps in cloud_steps(deployment, deployment._outputs()):
-        run_steps(ctx, steps)
+def has_steps(cloud) -> bool:
+    parts = plugin(cloud)
+    return parts.part("sdk_steps") is not None and parts.part("sdk_context") is not None
+
+
+def cloud_work(deployment, cloud, outputs: dict, loaded=None) -> tuple[Any, list]:
+    """``(context, steps)`` of one cloud that :func:`has_steps`."""
+    parts = plugin(cloud)
+    project, topology = loaded or project_topology(deployment)
+    ctx = parts.part("sdk_context")(
+        project,
+        topology,
+        deployment.connections[cloud],
+        deployment.workspace,
+        outputs,
+        lambda event: deployment._emit(event),
+    )
+    return ctx, list(parts.part("sdk_steps")(topology))
 
 
 def destroy_sdk(deployment, outputs: dict) -> list[str]:

@@ -1,0 +1,115 @@
+"""A deploy's apply, provision and SDK work as tasks that run side by side.
+
+The phases ``apply``, ``provision`` (only when the sandbox provisions a cloud) and ``sdk`` are
+one :class:`~dtwin_gui.deploy.side_by_side.PhaseGroup`. What each task waits for:
+
+* ``apply`` — Terraform applies the root (every Terraform cloud in one graph); nothing;
+* ``provision:<cloud>`` — the cloud's provisioner. It waits for ``apply`` only when the
+  cloud sends to a receiver Terraform makes (it needs that receiver's URL from the outputs),
+  and for the provisioners of the clouds it sends to (receivers first, see
+  :func:`~dtwin_gui.deploy.provision_phase.receivers_first`: after a rotation a receiver
+  accepts the new secret before a sender signs with it);
+* ``sdk:<cloud>`` — the cloud's SDK steps, after ``apply`` (they read its outputs) and after
+  the cloud's own provisioner.
+
+So in a three-cloud sandbox twin Terraform applies AWS while Azure is made on its emulators,
+and AWS's SDK steps run beside Google's provisioner.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from dtwin_gui.core.providers import Cloud
+from dtwin_gui.deploy.side_by_side import PhaseGroup, Task
+
+
+class _Outputs:
+    """Terraform's outputs, read once after the apply (every task that needs them waits for
+    ``apply``)."""
+
+    def __init__(self, deployment) -> None:
+        self._deployment = deployment
+        self._lock = threading.Lock()
+        self._value: dict | None = None
+
+    def __call__(self) -> dict:
+        with self._lock:
+            if self._value is None:
+                self._value = self._deployment._outputs()
+            return self._value
+
+
+def deploy_group(deployment, state: dict, confirm) -> PhaseGroup:
+    provisioned = deployment._provisioned_clouds()
+    phases = ["apply", *(["provision"] if provisioned else []), "sdk"]
+    workers = 4 if deployment.side_by_side else 1
+    return PhaseGroup(
+        phases, lambda: deploy_tasks(deployment, state, confirm, provisioned), workers
+    )
+
+
+def deploy_tasks(deployment, state: dict, confirm, provisioned: list[Cloud]) -> list[Task]:
+    skipped = deployment._skipped_if_unchanged(state)
+    if skipped:  # nothing changed since the last deploy: no cloud is touched
+        return [
+            Task("apply", "apply", lambda: skipped),
+            *([Task("provision", "provision", lambda: skipped)] if provisioned else []),
+            Task("sdk", "sdk", lambda: skipped),
+        ]
+    apply = deployment._apply_checked(state, confirm)  # asks before any cloud is touched
+    tasks = [Task("apply", "apply", apply)]
+    outputs = _Outputs(deployment)
+    tasks += _provision_tasks(deployment, state, provisioned, outputs)
+    tasks += _sdk_tasks(deployment, provisioned, outputs)
+    return tasks
+
+
+def _provision_tasks(deployment, state: dict, provisioned: list[Cloud], outputs) -> list[Task]:
+    from dtwin_gui.deploy.provision_phase import (
+        project_topology,
+        provision_cloud,
+        provisioned_receiver_outputs,
+        receivers_first,
+    )
+
+    if not provisioned:
+        return []
+    project, topology = project_topology(deployment)
+    hosted = provisioned_receiver_outputs(deployment, provisioned)
+    ordered = receivers_first(topology, provisioned)
+    tasks = []
+    for i, cloud in enumerate(ordered):
+        sends_to = {b.target_cloud for b in topology.boundaries if b.source_cloud is cloud} - {
+            cloud
+        }
+        needs_root = bool(sends_to - set(provisioned))
+        after = {f"provision:{c}" for c in ordered[:i] if c in sends_to}
+        if needs_root:
+            after.add("apply")
+
+        def run(cloud=cloud, needs_root=needs_root):
+            urls = {**(outputs() if needs_root else {}), **hosted}
+            provision_cloud(deployment, cloud, state["builds"], urls, (project, topology))
+
+        tasks.append(Task(f"provision:{cloud}", "provision", run, frozenset(after)))
+    return tasks
+
+
+def _sdk_tasks(deployment, provisioned: list[Cloud], outputs) -> list[Task]:
+    from dtwin_gui.deploy.sdk_phase import cloud_work, has_steps, run_steps
+
+    tasks = []
+    for cloud in deployment.connections.clouds:
+        if not has_steps(cloud):
+            continue
+        after = {"apply", *([f"provision:{cloud}"] if cloud in provisioned else [])}
+
+        def run(cloud=cloud):
+            ctx, steps = cloud_work(deployment, cloud, outputs())
+            run_steps(ctx, steps)
+
+        tasks.append(Task(f"sdk:{cloud}", "sdk", run, frozenset(after)))
+    if not tasks:
+        tasks.append(Task("sdk", "sdk", lambda: None, frozenset({"apply"})))
+    return tasks
