@@ -6,11 +6,13 @@ one :class:`~dtwin_gui.deploy.side_by_side.PhaseGroup`. What each task waits for
 * ``apply`` — Terraform applies the root (every Terraform cloud in one graph); nothing;
 * ``provision:<cloud>`` — the cloud's provisioner. It waits for ``apply`` only when the
   cloud sends to a receiver Terraform makes (it needs that receiver's URL from the outputs),
-  and for the provisioners of the clouds it sends to (receivers first, see
-  :func:`~dtwin_gui.deploy.provision_phase.receivers_first`: after a rotation a receiver
-  accepts the new secret before a sender signs with it);
-* ``sdk:<cloud>`` — the cloud's SDK steps, after ``apply`` (they read its outputs) and after
-  the cloud's own provisioner.
+  and, on a redeploy, for the provisioners of the clouds it sends to (receivers first, see
+  :func:`~dtwin_gui.deploy.provision_phase.receivers_first`: after a rotation a live
+  receiver accepts the new secret before a sender signs with it; on a first deploy no
+  receiver is live yet, so there is nothing to wait for);
+* ``sdk:<cloud>`` — the cloud's SDK steps, after the cloud's own provisioner and after
+  ``apply`` when they read its outputs (a cloud in the root, or a provisioned cloud that
+  sends to one).
 
 So in a three-cloud sandbox twin Terraform applies AWS while Azure is made on its emulators,
 and AWS's SDK steps run beside Google's provisioner.
@@ -65,8 +67,19 @@ def deploy_tasks(deployment, state: dict, confirm, provisioned: list[Cloud]) -> 
     return tasks
 
 
+def _sends_to(topology, cloud: Cloud) -> set[Cloud]:
+    """The other clouds ``cloud`` sends to (its senders' receivers)."""
+    return {b.target_cloud for b in topology.boundaries if b.source_cloud is cloud} - {cloud}
+
+
+def _needs_root(topology, cloud: Cloud, provisioned: list[Cloud]) -> bool:
+    """A provisioned ``cloud`` needs the root's outputs: it sends to a Terraform cloud."""
+    return bool(_sends_to(topology, cloud) - set(provisioned))
+
+
 def _provision_tasks(deployment, state: dict, provisioned: list[Cloud], outputs) -> list[Task]:
     from dtwin_gui.deploy.provision_phase import (
+        load_state,
         project_topology,
         provision_cloud,
         provisioned_receiver_outputs,
@@ -78,13 +91,14 @@ def _provision_tasks(deployment, state: dict, provisioned: list[Cloud], outputs)
     project, topology = project_topology(deployment)
     hosted = provisioned_receiver_outputs(deployment, provisioned)
     ordered = receivers_first(topology, provisioned)
+    live = set(load_state(deployment.workspace))  # provisioned by an earlier deploy
     tasks = []
     for i, cloud in enumerate(ordered):
-        sends_to = {b.target_cloud for b in topology.boundaries if b.source_cloud is cloud} - {
-            cloud
-        }
-        needs_root = bool(sends_to - set(provisioned))
-        after = {f"provision:{c}" for c in ordered[:i] if c in sends_to}
+        sends_to = _sends_to(topology, cloud)
+        needs_root = _needs_root(topology, cloud, provisioned)
+        # Receivers first only where one is live already (it may hold the previous secret);
+        # on a first deploy nothing is there to send to, so the clouds go side by side.
+        after = {f"provision:{c}" for c in ordered[:i] if c in sends_to and str(c) in live}
         if needs_root:
             after.add("apply")
 
@@ -97,16 +111,23 @@ def _provision_tasks(deployment, state: dict, provisioned: list[Cloud], outputs)
 
 
 def _sdk_tasks(deployment, provisioned: list[Cloud], outputs) -> list[Task]:
+    from dtwin_gui.deploy.provision_phase import project_topology
     from dtwin_gui.deploy.sdk_phase import cloud_work, has_steps, run_steps
 
+    topology = project_topology(deployment)[1] if provisioned else None
     tasks = []
     for cloud in deployment.connections.clouds:
         if not has_steps(cloud):
             continue
-        after = {"apply", *([f"provision:{cloud}"] if cloud in provisioned else [])}
+        # A provisioned cloud's steps read no root output unless it sends to a root cloud.
+        needs_root = cloud not in provisioned or _needs_root(topology, cloud, provisioned)
+        after = {
+            *(["apply"] if needs_root else []),
+            *([f"provision:{cloud}"] if cloud in provisioned else []),
+        }
 
-        def run(cloud=cloud):
-            ctx, steps = cloud_work(deployment, cloud, outputs())
+        def run(cloud=cloud, needs_root=needs_root):
+            ctx, steps = cloud_work(deployment, cloud, outputs() if needs_root else {})
             run_steps(ctx, steps)
 
         tasks.append(Task(f"sdk:{cloud}", "sdk", run, frozenset(after)))
