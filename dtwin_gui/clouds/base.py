@@ -326,6 +326,7 @@ PART_NAMES = (
     "receiver_urls",  # (ProvisionContext) -> {boundary: url} it hosts, known before apply
     "probe_provisioned",  # (connection, record, topology, *, live) -> [StepProbe] (Status page)
     "sandbox_url",  # (connection, url) -> url: a receiver URL of its outputs, as the sandbox serves
+    "glue_log",  # (connection, topology, FunctionSpec, since_s) -> [line] | None (not readable)
 )
 
 _registry: dict[Cloud, CloudPlugin] = {}

@@ -95,6 +95,12 @@ def prove(row: tuple[str, ...], sides: dict, connections, tmp_path) -> Proof:
 def _flow(proof, project, cloud, sides, connections, deployment, outputs) -> None:
     from dtwin_gui.deploy.query import query_hot
     from dtwin_gui.deploy.simulate import simulate
+    from dtwin_gui.runtime.core.log import log_time
+    from tests.e2e import matrix_hops
+
+    # The Status page's hops: all there, none has carried a message yet.
+    matrix_hops.none_crossed_yet(deployment)
+    began = log_time()
 
     # Telemetry in on L1's cloud; L1 -> L2: processed (the processor's Fahrenheit value);
     # L2 -> L3 hot: every record in the hot store, with the contract's keys.
@@ -131,6 +137,9 @@ def _flow(proof, project, cloud, sides, connections, deployment, outputs) -> Non
             return twin.get("temperature") == pytest.approx(latest["temperature"]) and twins
 
         wait_for(updated, timeout=60)
+    # Status: the hops the telemetry crossed are healthy, as of now.
+    matrix_hops.healthy(deployment, matrix_hops.FLOWING, began)
+    began = log_time()
     # L3 hot -> cold: aged records leave the hot store as chunks in the cold tier; a crash
     # after the write and before the delete (the records back in hot) changes nothing.
     started = time.monotonic()
@@ -158,6 +167,7 @@ def _flow(proof, project, cloud, sides, connections, deployment, outputs) -> Non
     assert sorted(o.key for o in archive.list()) == chunk_keys
     # In its tier: Glacier, Blob Archive (neither readable before a restore), GCS Archive.
     assert {tier_of(archive, k) for k in chunk_keys} == {ARCHIVE_CLASS[archive_side.cloud]}
+    matrix_hops.healthy(deployment, matrix_hops.MOVERS, began)
     proof.timed("movers", started)
 
     # Forged, expired and oversized requests at every deployed receiver: refused, nothing
@@ -179,8 +189,14 @@ def _flow(proof, project, cloud, sides, connections, deployment, outputs) -> Non
         )
 
     now = same_time(list(sides.values()))
+    began = log_time()
     proof.boundaries = refused_with_nothing_written(deployment, outputs, topology, now, written)
-    replay_stores_once(deployment, outputs, topology, now, hot)
+    # Status lists the refusals of every receiver; each hop shows failing until it carries
+    # a good message again (the replayed telemetry below).
+    matrix_hops.refusals_listed(deployment, proof.boundaries, began)
+    began = log_time()
+    replayed = replay_stores_once(deployment, outputs, topology, now, hot)
+    matrix_hops.healthy(deployment, replayed, began)
     proof.timed("glue", started)
 
     # The Status page's traced test message, hop by hop across the clouds (after the movers:

@@ -72,6 +72,7 @@ PLUGIN = register(
             "hot_reader": f"{_HERE}.hot_store:open_reader",
             "saved_steps": f"{_HERE}.sdk.state:saved_steps",
             "sandbox_url": f"{_HERE}.sandbox_urls:reachable_url",
+            "glue_log": f"{_HERE}.glue_log:glue_log",
         },
     )
 )

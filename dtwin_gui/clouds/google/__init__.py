@@ -56,6 +56,7 @@ PLUGIN = register(
             "provision": "dtwin_gui.clouds.google.provision:provision",
             "deprovision": "dtwin_gui.clouds.google.provision:deprovision",
             "receiver_urls": "dtwin_gui.clouds.google.provision:receiver_urls",
+            "glue_log": "dtwin_gui.clouds.google.glue_log:glue_log",
             "sandbox_url": "dtwin_gui.clouds.google.provision:sandbox_url",
             "probe_provisioned": "dtwin_gui.clouds.google.probes:probe_provisioned",
             "leftovers": "dtwin_gui.clouds.google.leftovers:find_leftovers",

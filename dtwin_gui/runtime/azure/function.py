@@ -123,7 +123,11 @@ class AzureFunction:
         from dtwin_gui.runtime.core.glue import Sender
 
         return Sender.from_env(
-            self.environ, prefix, source_cloud="azure", source_layer=layer or self.layer
+            self.environ,
+            prefix,
+            source_cloud="azure",
+            source_layer=layer or self.layer,
+            log=self.log,
         )
 
 

@@ -12,7 +12,7 @@ import json
 import logging
 from typing import Protocol
 
-from dtwin_gui.runtime.core.log import runtime_logger
+from dtwin_gui.runtime.core.log import log_time, runtime_logger
 
 LOGGER_NAME = "dtwin.runtime.glue"
 
@@ -47,6 +47,7 @@ class JsonLineLog:
         if not self._logger.isEnabledFor(level):
             return
         entry = {
+            "time": log_time(),
             "level": logging.getLevelName(level),
             "function": self.function,
             "trace_id": fields.pop("trace_id", None),

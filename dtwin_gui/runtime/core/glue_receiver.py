@@ -229,6 +229,15 @@ class Receiver:
                     if done:
                         self._cache.add(key)
                     self._in_flight.discard(key)
+        source = envelope.get("source") or {}
+        # The hop's last good message, as Status shows it (one line per message handled).
+        self.log.info(
+            "glue-received",
+            f"{kind} from {source.get('cloud')}/{source.get('layer')} handled",
+            source_cloud=source.get("cloud"),
+            source_layer=source.get("layer"),
+            **fields,
+        )
         reply = {"status": "ok", "trace_id": trace_id}
         if result is not None:
             reply["result"] = result

@@ -174,6 +174,20 @@ class Sender:
                 f"not sent to {self.host}: the {kind} envelope is {len(body)} bytes, "
                 f"more than the receiver limit of {self.max_body}; send smaller pieces",
             )
+        try:
+            return self._send(kind, body, envelope["trace_id"], device_of(payload))
+        except (GlueRejected, GlueUnavailable) as err:  # the hop's failure, as Status shows it
+            self.log.error(
+                "glue-send-failed",
+                str(err),
+                trace_id=envelope["trace_id"],
+                device_id=device_of(payload),
+                kind=kind,
+                host=self.host,
+            )
+            raise
+
+    def _send(self, kind: str, body: bytes, trace_id: str, device_id: str | None) -> dict:
         attempt = 0
         while True:
             attempt += 1
@@ -194,8 +208,8 @@ class Sender:
                     "glue-retry",
                     f"{kind} to {self.host}: attempt {attempt}/{self.max_attempts} failed "
                     f"({failure.description}); retrying in {delay:.2f} s",
-                    trace_id=envelope["trace_id"],
-                    device_id=device_of(payload),
+                    trace_id=trace_id,
+                    device_id=device_id,
                     kind=kind,
                     host=self.host,
                 )

@@ -27,7 +27,7 @@ def hot_reader(fn):
             except BadRequest as exc:
                 raise BadPayload(str(exc)) from None
 
-        receiver = Receiver.from_env({"hot-query": hot_query}, fn.environ)
+        receiver = Receiver.from_env({"hot-query": hot_query}, fn.environ, log=fn.log)
 
     def plain(params: dict) -> tuple[int, dict]:
         params = dict(params)

@@ -45,7 +45,8 @@ def receiver(kinds: Callable):
     def factory(fn):
         from dtwin_gui.runtime.core.glue import Receiver, response_headers
 
-        glue = Receiver.from_env(kinds(fn), fn.environ)  # one per instance: replay cache
+        # one per instance (replay cache); its lines go to the function's own log
+        glue = Receiver.from_env(kinds(fn), fn.environ, log=fn.log)
 
         def handle(method, headers, body, params, query=""):
             status, reply = glue.handle(method, headers, body)

@@ -13,6 +13,16 @@ import logging
 import sys
 
 LOGGER_NAME = "dtwin.runtime"
+
+
+def log_time() -> str:
+    """Now as an entry's ``time`` (UTC, milliseconds): a function's log file in the sandbox
+    has no timestamps of its own, and Status reads when a hop last carried a message."""
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 _LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARNING": logging.WARNING}
 
 
@@ -74,6 +84,7 @@ class FunctionLog:
         if level < self.level:
             return
         entry = {
+            "time": log_time(),
             "level": logging.getLevelName(level),
             "function": self.function,
             "trace_id": fields.pop("trace_id", None),

@@ -111,5 +111,9 @@ class GoogleFunction:
         from dtwin_gui.runtime.core.glue import Sender
 
         return Sender.from_env(
-            self.environ, prefix, source_cloud="google", source_layer=layer or self.layer
+            self.environ,
+            prefix,
+            source_cloud="google",
+            source_layer=layer or self.layer,
+            log=self.log,
         )

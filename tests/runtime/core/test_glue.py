@@ -980,7 +980,8 @@ def test_both_sides_log_structured_events_to_an_injected_log():
             sender(address, log=sent, max_attempts=1).send("twin-update", RECORD)
         with pytest.raises(GlueRejected):
             sender(address, "wrong-secret", log=sent).send("telemetry", RECORD)
-    [(level, event, message, fields)] = sent.entries
+    retry, unavailable, rejected = sent.entries
+    level, event, message, fields = retry
     assert (level, event, fields["trace_id"], fields["device_id"]) == (
         "WARNING",
         "glue-retry",
@@ -988,13 +989,26 @@ def test_both_sides_log_structured_events_to_an_injected_log():
         "sensor-1",
     )
     assert "attempt 1/5 failed (HTTP 503: scripted 503)" in message
+    # a send that gave up is the hop's failure on the sender's side, with what it sent
+    assert [(e[0], e[1], e[3]["kind"]) for e in (unavailable, rejected)] == [
+        ("ERROR", "glue-send-failed", "twin-update"),
+        ("ERROR", "glue-send-failed", "telemetry"),
+    ]
+    assert "HTTP 401" in rejected[2]
     events = [(level, event) for level, event, _, _ in received.entries]
     assert events == [
+        ("INFO", "glue-received"),
         ("INFO", "glue-duplicate"),
         ("ERROR", "glue-handler-failed"),
         ("WARNING", "glue-unauthorized"),
     ]
-    failed = received.entries[1]
+    ok = received.entries[0]
+    assert (ok[3]["kind"], ok[3]["source_cloud"], ok[3]["trace_id"]) == (
+        "telemetry",
+        "aws",
+        "t-log",
+    )
+    failed = received.entries[2]
     assert failed[2] == "the twin-update handler failed: RuntimeError: boom"
     assert "Traceback" in failed[3]["traceback"]
     assert failed[3]["device_id"] == "sensor-1"
@@ -1006,9 +1020,11 @@ def test_the_default_log_writes_json_lines(capsys):
     capsys.readouterr()
     receiver.handle("POST", signed_headers(SECRET, body), body)
     receiver.handle("POST", signed_headers(SECRET, body), body)
-    [line] = capsys.readouterr().out.splitlines()
+    first, line = capsys.readouterr().out.splitlines()
+    assert json.loads(first)["event"] == "glue-received"
     entry = json.loads(line)
     assert entry["event"] == "glue-duplicate"
+    assert entry["time"].endswith("Z") and entry["time"] >= json.loads(first)["time"]
     assert (entry["trace_id"], entry["device_id"], entry["kind"]) == (
         "t-json",
         "sensor-1",

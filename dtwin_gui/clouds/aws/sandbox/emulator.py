@@ -90,7 +90,11 @@ class AwsEmulator:
         reset = urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST")
         with urllib.request.urlopen(reset, timeout=30):
             pass
-        self.host = FunctionHost({}, workdir=self._workdir, log=self._log)
+        from dtwin_gui.clouds.aws.sandbox.log_shipper import LogShipper
+
+        moto_url = f"http://{host}:{port}"
+        self.log_shipper = LogShipper(lambda: self._moto_client("logs", moto_url)).start()
+        self.host = FunctionHost({}, workdir=self._workdir, log=self._function_log)
         self.gateway = Gateway(
             f"http://{host}:{port}",
             self.host,
@@ -115,7 +119,20 @@ class AwsEmulator:
         self.reaper = Reaper(self.gateway, self.host).start()  # deleted and idle workers
         return self
 
+    def _moto_client(self, service: str, url: str):
+        import boto3
+
+        return boto3.client(service, **{**self.client_kwargs(), "endpoint_url": url})
+
+    def _function_log(self, name: str, line: str) -> None:
+        """A function's log line: into CloudWatch Logs (as on AWS) and to ``log``."""
+        self.log_shipper(name, line)
+        if self._log is not None:
+            self._log(name, line)
+
     def stop(self) -> None:
+        if getattr(self, "log_shipper", None):
+            self.log_shipper.stop()
         if getattr(self, "reaper", None):
             self.reaper.stop()
         if self.host:

@@ -8,6 +8,7 @@ Azure is reached through its management plane. The paths (``control.py`` serves 
     GET    /_dtwin/azure/resources                -> what exists (below)
     PUT    /_dtwin/azure/apps/<name>              {"layer", "package", "settings"} -> app
     DELETE /_dtwin/azure/apps/<name>
+    GET    /_dtwin/azure/apps/<name>/log          -> {"lines": [...]} (newest, oldest first)
     PUT    /_dtwin/azure/iothubs/<name>           {"route_to": {"app", "function"} | null}
                                                   -> {"host", "connection_string"}
     DELETE /_dtwin/azure/iothubs/<name>
@@ -89,6 +90,10 @@ class SandboxAzure:
 
     def delete_app(self, name: str) -> None:
         self.call("DELETE", f"/_dtwin/azure/apps/{quote(name)}")
+
+    def app_log(self, name: str) -> list[str]:
+        """The newest lines the app's functions wrote (oldest first)."""
+        return list(self.call("GET", f"/_dtwin/azure/apps/{quote(name)}/log")["lines"])
 
     # --- IoT Hub, Digital Twins, Grafana ---------------------------------------------------
     def put_iothub(self, name: str, route_to: tuple[str, str] | None) -> dict:

@@ -172,6 +172,11 @@ class AzureControl:
                 return _json(200, described)
             if method == "DELETE":
                 return _json(200 if self.host.unregister(name) else 404, {"name": name})
+        if kind == "apps" and parts[2:] == ["log"] and method == "GET":
+            lines = self.host.log(name)
+            if lines is None:
+                return _error(404, f"no Function App {name}")
+            return _json(200, {"lines": lines})
         if kind == "iothubs":
             if len(parts) == 4 and parts[2] == "c2d" and method == "GET":
                 hub = self.iothubs.get(name)

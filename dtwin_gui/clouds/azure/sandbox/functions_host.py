@@ -38,6 +38,7 @@ from dtwin_gui.clouds.azure.sandbox import app_worker
 from dtwin_gui.clouds.azure.sandbox.ncrontab import Schedule, ScheduleError
 from dtwin_gui.clouds.azure.sandbox.routes import AzureResponse
 from dtwin_gui.clouds.azure.sandbox.spec import kill_group
+from dtwin_gui.sandbox.log_file import newest_lines
 
 log = logging.getLogger(__name__)
 START_TIMEOUT_S = 90.0
@@ -185,6 +186,12 @@ class FunctionsHost:
             raise AppFailed(f"{name}: the app did not start in {START_TIMEOUT_S:.0f} s")
         process.stdout.close()
         return result
+
+    def log(self, name: str) -> list[str] | None:
+        """App ``name``'s newest log lines; None when there is no such app."""
+        with self._lock:
+            app = self._apps.get(name)
+        return None if app is None else newest_lines(app.log_path)
 
     def unregister(self, name: str) -> bool:
         with self._lock:

@@ -12,6 +12,7 @@ deploy, a status or a test manages them with this client over loopback HTTP. The
                                                    "signature", "env", "trigger"} -> state
     GET    /_dtwin/google/functions/<name>        -> state (404 when absent)
     DELETE /_dtwin/google/functions/<name>        -> {"deleted": bool}
+    GET    /_dtwin/google/functions/<name>/log    -> {"lines": [...]} (newest, oldest first)
     GET    /_dtwin/google/clock                   -> {"now", "offset_seconds"}
     POST   /_dtwin/google/clock/advance           {"days"|"hours"|"minutes"|"seconds": n,
                                                    "max_runs": 24} -> {"now", "fired": [...]}
@@ -118,6 +119,11 @@ class SandboxGoogle:
     def delete_function(self, name: str) -> bool:
         path = f"/_dtwin/google/functions/{quote(name, safe='')}"
         return bool(self.call("DELETE", path).get("deleted"))
+
+    def function_log(self, name: str) -> list[str]:
+        """The newest lines function ``name`` wrote (oldest first)."""
+        path = f"/_dtwin/google/functions/{quote(name, safe='')}/log"
+        return list(self.call("GET", path)["lines"])
 
     def url(self, name: str) -> str:
         """Where function ``name`` answers (``DTWIN_GOOGLE_FUNCTIONS_URL`` + ``/name``)."""

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote
 
 from dtwin_gui.clouds.google.sandbox.functions_host import FunctionFailed, FunctionsHost
+from dtwin_gui.sandbox.log_file import newest_lines
 
 PREFIX = "/_dtwin/google"
 MAX_RUNS = 24
@@ -89,6 +90,11 @@ class GoogleControl:
     def _route(self, method: str, rest: str, data: dict) -> Reply:
         if rest == "functions" and method == "GET":
             return Reply(200, {"functions": self.host.functions()})
+        if rest.startswith("functions/") and rest.endswith("/log") and method == "GET":
+            found = self.host.get(unquote(rest[len("functions/") : -len("/log")]))
+            if found is None:
+                return error(404, "no such function in the sandbox")
+            return Reply(200, {"lines": newest_lines(found.log_path)})
         if rest.startswith("functions/"):
             name = unquote(rest[len("functions/") :])
             if not name or "/" in name:

@@ -72,7 +72,9 @@ class Function:
     def sender(self, prefix: str, layer: str):
         from dtwin_gui.runtime.core.glue import Sender
 
-        return Sender.from_env(os.environ, prefix, source_cloud="aws", source_layer=layer)
+        return Sender.from_env(
+            os.environ, prefix, source_cloud="aws", source_layer=layer, log=self.log
+        )
 
 
 def _iot_data_at(endpoint: str):
@@ -136,5 +138,6 @@ def _receiver(function: Function, kinds: tuple, handlers: dict):
     from dtwin_gui.runtime.core.glue import Receiver
 
     if kinds not in _RECEIVERS:  # one per container, so the replay cache persists
-        _RECEIVERS[kinds] = Receiver.from_env(handlers, os.environ)
+        log = getattr(function, "log", None)  # its lines go to the function's own log
+        _RECEIVERS[kinds] = Receiver.from_env(handlers, os.environ, log=log)
     return _RECEIVERS[kinds]
