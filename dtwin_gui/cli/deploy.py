@@ -131,15 +131,30 @@ def cmd_destroy(args) -> int:
     return _run_cancellable(deployment, deployment.destroy).exit_code
 
 
+def _hops(deployment, report) -> list:
+    """Each cross-cloud hop's health, or none when nothing is deployed or the logs cannot
+    be read (the status stands without them)."""
+    from dtwin_gui.deploy.hop_health import deployment_hops
+
+    if report.empty:
+        return []
+    try:
+        return deployment_hops(deployment)
+    except Exception as exc:  # one line, not a traceback: the layers were still checked
+        print(f"the cross-cloud hops could not be read: {exc}", file=sys.stderr)
+        return []
+
+
 def cmd_status(args) -> int:
     from dtwin_gui.app.deploy import open_deployment
 
     deployment = open_deployment(Path(args.path), resolve_target(args.target))
     report = deployment.status()
+    hops = _hops(deployment, report)
     # Something deployed that the cloud no longer has is a failure (exit 1): deploy repairs it.
     code = EXIT_FAIL if report.incomplete else EXIT_OK
     if args.json:
-        print(json.dumps(report.to_json(), indent=2))
+        print(json.dumps({**report.to_json(), "hops": [h.to_json() for h in hops]}, indent=2))
         return code
     print(f"{report.twin_name} on {report.target}:")
     for layer, status in report.layers.items():
@@ -153,6 +168,19 @@ def cmd_status(args) -> int:
         print(f"  {'setup':<11}{' (aws)':<9} {what}  [{len(report.setup)} resources]")
         for resource in gone:
             print(f"      missing: {resource.kind} {resource.name} ({resource.address})")
+    if hops:
+        print("cross-cloud hops (from the glue logs since the deploy):")
+    for hop in hops:
+        last = f"last message {hop.last_ok}" if hop.last_ok else "no message"
+        line = f"  {hop.title:<15} {hop.source_cloud}->{hop.target_cloud:<7} {hop.state:<8} {last}"
+        print(line + (f", {hop.failed} failed" if hop.failed else ""))
+        if hop.failures:
+            print(
+                f"      latest failure: {hop.failures[0].time} {hop.failures[0].side}: "
+                f"{hop.failures[0].message}"
+            )
+        elif hop.detail and hop.state != "idle":
+            print(f"      {hop.detail}")
     if report.incomplete:
         target = "" if args.target == "sandbox" else f" --target {args.target}"
         print(

@@ -54,3 +54,32 @@ def test_left_out_layers_read_not_part_of_this_twin_below_the_run(qtbot):
     assert "no dashboards" in cells(2)[1]
     tree.show_run(run)  # a replay shows them again
     assert tree.layer_names() == ["L2", "L4", "L5"]
+
+
+def test_each_layer_row_names_its_cloud(qtbot):
+    from dtwin_gui.core.providers import Cloud
+
+    tree = StatusTree()
+    qtbot.addWidget(tree)
+    run = RunModel("deploy")
+    changed = {
+        run.feed(
+            ResourceEvent(
+                "module.aws_l2.aws_lambda_function.p",
+                "L2",
+                "aws_lambda_function",
+                "create",
+                "pending",
+            )
+        ),
+        run.feed(
+            ResourceEvent(
+                "provisioned:function-app:hot", "L3_hot", "function-app", "create", "pending"
+            )
+        ),
+    }
+    tree.update_from(run, changed)
+    tree.set_clouds({Slot.L2: Cloud.AWS, Slot.L3_HOT: Cloud.AZURE, Slot.L1: Cloud.GOOGLE})
+    assert tree.layer_names() == ["L2 · AWS", "L3 hot · Azure"]
+    tree.show_run(run)  # a replay, or the next run: the clouds stay
+    assert tree.layer_names() == ["L2 · AWS", "L3 hot · Azure"]

@@ -234,6 +234,7 @@ class DeployPage(QWidget):
         self._clues = FailureClues()
         self.tree.clear_run()
         topology = self._session.topology  # L4/L5 "none": their rows say so (issue 15)
+        self.tree.set_clouds(topology.providers if topology else {})  # "L2 · AWS"
         self.tree.show_left_out(topology.left_out if topology else ())
         self.log.clear()
         self.outcome.hide()

@@ -32,6 +32,7 @@ from dtwin_gui.ui.pages.status_rotate import GlueRotation
 from dtwin_gui.ui.session import ProjectSession
 from dtwin_gui.ui.target_choice import TargetChoice
 from dtwin_gui.ui.widgets.banner import Banner
+from dtwin_gui.ui.widgets.hop_health_view import HopHealthView
 from dtwin_gui.ui.widgets.hot_chart import HotChart
 from dtwin_gui.ui.widgets.layer_status_tree import LayerStatusTree
 from dtwin_gui.ui.widgets.outputs_table import OutputsTable
@@ -60,7 +61,21 @@ def _refresh_status(root, choice_make_target):
         sensitive = sorted(read_state(deployment.workspace.terraform_dir).sensitive_outputs)
     except (OSError, ValueError):
         sensitive = []
-    return target, saved, sensitive
+    return target, saved, sensitive, _hops(deployment, report)
+
+
+def _hops(deployment, report) -> tuple[list | None, str]:
+    """Worker: ``(hops, error)``: each cross-cloud hop's health from the glue logs (None
+    when nothing is deployed); never fails the status."""
+    from dtwin_gui.deploy.hop_health import deployment_hops
+
+    if report.empty:
+        return None, ""
+    try:
+        return deployment_hops(deployment), ""
+    except Exception as exc:  # the status stands without it
+        log.warning("hop health not read: %s", exc)
+        return None, f"{type(exc).__name__}: {exc}"
 
 
 def _secret_output(root, target, name: str):
@@ -169,8 +184,10 @@ class StatusPage(QWidget):
         self.trace = TraceView()
         self.trace.send_requested.connect(self.send_test_telemetry)
         self.chart = HotChart()
+        self.hops = HopHealthView()
         self.tabs.addTab(self.chart, "Live values")
         self.tabs.addTab(self.trace, "Test telemetry")
+        self.tabs.addTab(self.hops, "Cross-cloud hops")
         self.tabs.addTab(self.outputs, "Outputs")
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.tree)
@@ -239,6 +256,11 @@ class StatusPage(QWidget):
         self._update_subtitle()
         self._show_missing(report)
 
+    def _show_hops(self, hops, error: str = "") -> None:
+        project = self._session.project
+        providers = project.choices() if project else {}
+        self.hops.show_hops(providers, self._session.topology, hops, error)
+
     def _show_missing(self, report) -> None:
         """Resources the cloud no longer has: say which layers, offer Deploy."""
         incomplete = report is not None and getattr(report, "incomplete", False)
@@ -282,6 +304,7 @@ class StatusPage(QWidget):
     def _project_changed(self) -> None:
         project = self._session.project
         self.trace.set_devices(project.device_ids if project else [])
+        self._show_hops(None)
         self.restore_last()
 
     def _forget(self) -> None:
@@ -290,6 +313,7 @@ class StatusPage(QWidget):
         self.chart.set_series({}, minutes=CHART_MINUTES)
         self.chart.set_status("")
         self.trace.clear_result()
+        self._show_hops(None)
         self._secret_pending.clear()
         self._report = self._saved_at = None
         self.tree.set_report(None)
@@ -326,11 +350,12 @@ class StatusPage(QWidget):
     def _refreshed(self, value) -> None:
         if self._refresh_key != self.record.current_key():
             return  # of a project or target no longer open; _refresh_finished asks again
-        target, saved, sensitive = value
+        target, saved, sensitive, (hops, hops_error) = value
         self._target = target
         self.banner.clear()
         self._refreshing = False
         self._show_report(saved.report, saved.saved_at, target, sensitive)
+        self._show_hops(hops, hops_error)
         self.refreshed.emit(saved.report)
 
     def _refresh_failed(self, failure: TaskFailure) -> None:

@@ -1,5 +1,9 @@
 """The live data-flow diagram of the seven slots, coloured by cloud.
 
+On the Status page the same diagram colours each cross-cloud hop by its health
+(:meth:`FlowDiagram.set_hop_health`: healthy, failing, idle, unknown) and says it in the
+hop's badge; on the Layers page hops carry the clouds' colours.
+
 Everything drawn comes from :func:`dtwin_gui.core.topology.compute_topology`: the possible
 hops are the engine's boundary specs, a hop is cross-cloud exactly when the topology lists
 it among its boundaries, and the twin-update hop appears when the topology hosts an
@@ -38,7 +42,16 @@ from dtwin_gui.core.providers import (
     Slot,
 )
 from dtwin_gui.core.topology import ADT_UPDATER, BOUNDARY_SPECS, Topology
+from dtwin_gui.deploy.hop_health import FAILING, HEALTHY, HOP_STATES, IDLE, UNKNOWN
 from dtwin_gui.ui import theme
+
+HEALTH_COLORS = {HEALTHY: "#2E9E5B", FAILING: "#D0453A", IDLE: "#8C97A6", UNKNOWN: "#B0B7C3"}
+HEALTH_LABELS = {
+    HEALTHY: "hop healthy",
+    FAILING: "hop failing",
+    IDLE: "no message yet",
+    UNKNOWN: "logs not readable",
+}
 
 TOP_ROW = (Slot.L1, Slot.L2, Slot.L3_HOT, Slot.L3_COLD, Slot.L3_ARCHIVE)
 #: Column of the slots drawn in the lower row (under L2 and under L3 cold).
@@ -113,6 +126,8 @@ class FlowDiagram(QWidget):
         self._error: str | None = None
         self._node_rects: dict[Slot, QRectF] = {}
         self._badge_rects: list[tuple[QRectF, DiagramEdge]] = []
+        #: ``{boundary: (state, short text, tooltip)}`` on the Status page, else None.
+        self._health: dict[str, tuple[str, str, str]] | None = None
         self.setMinimumSize(760, self.minimum_height())
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMouseTracking(True)
@@ -146,6 +161,17 @@ class FlowDiagram(QWidget):
             error or ("cross-cloud hops: " + "; ".join(hops) if hops else "no cross-cloud hops")
         )
         self.update()
+
+    def set_hop_health(self, health: Mapping[str, tuple[str, str, str]] | None) -> None:
+        """Colour each cross-cloud hop by ``health[boundary] = (state, badge text,
+        tooltip)`` (states of :data:`HEALTH_COLORS`); None draws the clouds' colours."""
+        self._health = None if health is None else dict(health)
+        self.update()
+
+    def hop_state(self, boundary: str) -> str | None:
+        """The health state the hop is drawn in (None: not in health mode or no such hop)."""
+        entry = (self._health or {}).get(boundary)
+        return entry[0] if entry else None
 
     def edges(self) -> list[DiagramEdge]:
         return list(self._edges)
@@ -194,6 +220,9 @@ class FlowDiagram(QWidget):
         return font
 
     def _badge_lines(self, edge: DiagramEdge) -> tuple[str, str]:
+        entry = (self._health or {}).get(edge.name)
+        if entry is not None:
+            return f"{edge.sender} → {edge.receiver}", entry[1]
         return f"{edge.sender} →", edge.receiver
 
     def _badge_rect(self, edge: DiagramEdge, route: list[QPointF]) -> QRectF:
@@ -238,7 +267,14 @@ class FlowDiagram(QWidget):
         painter.end()
 
     def _draw_edge(self, painter: QPainter, edge: DiagramEdge, route: list[QPointF]) -> None:
-        if edge.crossing:
+        state = self.hop_state(edge.name) if edge.crossing else None
+        if state is not None:
+            head_color = QColor(HEALTH_COLORS[state])
+            pen = QPen(head_color, 3.0 if state in (HEALTHY, FAILING) else 2.4)
+            if state not in (HEALTHY, FAILING):
+                pen.setStyle(Qt.PenStyle.CustomDashLine)
+                pen.setDashPattern([2, 3] if state == UNKNOWN else [4, 3])
+        elif edge.crossing:
             gradient = QLinearGradient(route[0], route[-1])
             gradient.setColorAt(0, theme.cloud_color(edge.source_cloud).darker(115))
             gradient.setColorAt(1, theme.cloud_color(edge.target_cloud).darker(115))
@@ -361,7 +397,9 @@ class FlowDiagram(QWidget):
             x = rect.center().x()
             painter.setPen(QPen(QColor("#8C97A6"), 1, Qt.PenStyle.DotLine))
             painter.drawLine(QPointF(x, rect.bottom()), QPointF(x, route[0].y() - 3))
-        painter.setPen(QPen(theme.cloud_color(edge.target_cloud), 1.4))
+        state = self.hop_state(edge.name)
+        border = QColor(HEALTH_COLORS[state]) if state else theme.cloud_color(edge.target_cloud)
+        painter.setPen(QPen(border, 2.0 if state == FAILING else 1.4))
         painter.setBrush(QColor(theme.SURFACE))
         painter.drawRoundedRect(rect, 7, 7)
         font = self._badge_font()
@@ -391,6 +429,14 @@ class FlowDiagram(QWidget):
             x += 34 + metrics.horizontalAdvance(label) + 22
 
         sample(QPen(QColor("#8C97A6"), 2), "same cloud")
+        if self._health is not None:  # the Status page: hops by health
+            for state in HOP_STATES:
+                pen = QPen(QColor(HEALTH_COLORS[state]), 3.0)
+                if state not in (HEALTHY, FAILING):
+                    pen.setStyle(Qt.PenStyle.CustomDashLine)
+                    pen.setDashPattern([2, 3] if state == UNKNOWN else [4, 3])
+                sample(pen, HEALTH_LABELS[state])
+            return
         dashed = QPen(QColor(theme.TEXT), 2.4, Qt.PenStyle.CustomDashLine)
         dashed.setDashPattern([4, 3])
         sample(dashed, "cross-cloud hop (badge: glue sender → receiver)")
@@ -417,6 +463,8 @@ class FlowDiagram(QWidget):
 
     def _tooltip_at(self, pos: QPointF) -> str:
         for rect, edge in self._badge_rects:
+            if rect.contains(pos) and (self._health or {}).get(edge.name):
+                return f"{edge.source} → {edge.target}: {self._health[edge.name][2]}"
             if rect.contains(pos):
                 return (
                     f"{edge.source} → {edge.target}: {edge.description}\n"

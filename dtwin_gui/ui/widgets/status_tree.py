@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 
-from dtwin_gui.core.providers import LEFT_OUT_MEANING, NOT_IN_TWIN, Slot
+from dtwin_gui.core.providers import CLOUD_TITLES, LEFT_OUT_MEANING, NOT_IN_TWIN, Slot
 from dtwin_gui.deploy.run_model import (
     DONE,
     IN_PROGRESS,
@@ -85,6 +85,8 @@ class StatusTree(QTreeView):
         self._batching = False  # show_run labels each group once, at the end
         self._run: RunModel | None = None
         self._left_out: list[str] = []  # kept across clear_run: show_run shows them again
+        #: ``{layer: cloud title}``: each layer row names its cloud ("L3 hot · Azure").
+        self._clouds: dict[str, str] = {}
 
     # --- building ------------------------------------------------------------------------
     def clear_run(self) -> None:
@@ -122,10 +124,20 @@ class StatusTree(QTreeView):
         for layer in touched:
             self._paint_layer(run, layer)
 
+    def set_clouds(self, clouds) -> None:
+        """Name each layer's cloud on its row (``{slot or layer: Cloud}``; kept across runs)."""
+        self._clouds = {str(layer): CLOUD_TITLES[cloud] for layer, cloud in clouds.items()}
+        for layer, items in self._layers.items():
+            items[0].setText(self._layer_text(layer))
+
+    def _layer_text(self, layer: str) -> str:
+        cloud = self._clouds.get(layer)
+        return f"{layer_label(layer)} · {cloud}" if cloud else layer_label(layer)
+
     def _layer_items(self, layer: str) -> list[QStandardItem]:
         items = self._layers.get(layer)
         if items is None:
-            items = _items(layer_label(layer))
+            items = _items(self._layer_text(layer))
             font = items[0].font()
             font.setBold(True)
             items[0].setFont(font)
