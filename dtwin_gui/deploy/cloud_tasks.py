@@ -5,7 +5,9 @@ one :class:`~dtwin_gui.deploy.side_by_side.PhaseGroup`. What each task waits for
 
 * ``apply`` — Terraform applies the root (every Terraform cloud in one graph); nothing;
 * ``provision:<cloud>`` — the cloud's provisioner. It waits for ``apply`` only when the
-  cloud sends to a receiver Terraform makes (it needs that receiver's URL from the outputs),
+  cloud sends to a receiver Terraform makes (it needs that receiver's URL from the outputs;
+  on a first deploy a root cloud whose ``receiver_urls`` part knows them before the apply —
+  the sandbox's AWS — lets it start at once),
   and, on a redeploy, for the provisioners of the clouds it sends to (receivers first, see
   :func:`~dtwin_gui.deploy.provision_phase.receivers_first`: after a rotation a live
   receiver accepts the new secret before a sender signs with it; on a first deploy no
@@ -72,6 +74,17 @@ def _sends_to(topology, cloud: Cloud) -> set[Cloud]:
     return {b.target_cloud for b in topology.boundaries if b.source_cloud is cloud} - {cloud}
 
 
+def _covered(topology, cloud: Cloud, provisioned: list[Cloud], known: dict) -> bool:
+    """Every receiver on a Terraform cloud that ``cloud`` sends to has a URL in ``known``."""
+    from dtwin_gui.deploy.provision_phase import output_key
+
+    return all(
+        output_key(b.name) in known
+        for b in topology.boundaries
+        if b.source_cloud is cloud and b.target_cloud not in provisioned
+    )
+
+
 def _needs_root(topology, cloud: Cloud, provisioned: list[Cloud]) -> bool:
     """A provisioned ``cloud`` needs the root's outputs: it sends to a Terraform cloud."""
     return bool(_sends_to(topology, cloud) - set(provisioned))
@@ -84,6 +97,7 @@ def _provision_tasks(deployment, state: dict, provisioned: list[Cloud], outputs)
         provision_cloud,
         provisioned_receiver_outputs,
         receivers_first,
+        root_receiver_outputs,
     )
 
     if not provisioned:
@@ -92,10 +106,16 @@ def _provision_tasks(deployment, state: dict, provisioned: list[Cloud], outputs)
     hosted = provisioned_receiver_outputs(deployment, provisioned)
     ordered = receivers_first(topology, provisioned)
     live = set(load_state(deployment.workspace))  # provisioned by an earlier deploy
+    # On a first deploy no receiver is live: where the root's receiver URLs are known before
+    # the apply (the sandbox's AWS), a sender's cloud need not wait for it.
+    first = not deployment.saved_outputs()
+    known = root_receiver_outputs(deployment, provisioned) if first else {}
     tasks = []
     for i, cloud in enumerate(ordered):
         sends_to = _sends_to(topology, cloud)
-        needs_root = _needs_root(topology, cloud, provisioned)
+        needs_root = _needs_root(topology, cloud, provisioned) and not _covered(
+            topology, cloud, provisioned, known
+        )
         # Receivers first only where one is live already (it may hold the previous secret);
         # on a first deploy nothing is there to send to, so the clouds go side by side.
         after = {f"provision:{c}" for c in ordered[:i] if c in sends_to and str(c) in live}
@@ -103,7 +123,7 @@ def _provision_tasks(deployment, state: dict, provisioned: list[Cloud], outputs)
             after.add("apply")
 
         def run(cloud=cloud, needs_root=needs_root):
-            urls = {**(outputs() if needs_root else {}), **hosted}
+            urls = {**(outputs() if needs_root else known), **hosted}
             provision_cloud(deployment, cloud, state["builds"], urls, (project, topology))
 
         tasks.append(Task(f"provision:{cloud}", "provision", run, frozenset(after)))

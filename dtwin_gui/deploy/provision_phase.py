@@ -144,8 +144,9 @@ def output_key(boundary: str) -> str:
 
 
 def _hosted_urls(deployment, project, topology, cloud: Cloud) -> dict[str, str]:
-    """``{boundary: url}`` of the receivers provisioned ``cloud`` hosts (its ``receiver_urls``
-    part; known before anything is made), ``{}`` when it has no such part."""
+    """``{boundary: url}`` of the receivers ``cloud`` hosts, known before anything is made
+    (its ``receiver_urls`` part: a provisioned cloud's, the sandbox's AWS), ``{}`` when it has
+    no such part."""
     part = plugin(cloud).part("receiver_urls")
     if part is None:
         return {}
@@ -276,6 +277,23 @@ def provisioned_receiver_outputs(deployment, clouds) -> dict[str, str]:
         for boundary in topology.boundaries:
             url = urls.get(boundary.name)
             if url and boundary.target_cloud is cloud and boundary.source_cloud in clouds:
+                out[output_key(boundary.name)] = url
+    return out
+
+
+def root_receiver_outputs(deployment, provisioned) -> dict[str, str]:
+    """``<boundary>_receiver_url`` of the receivers a Terraform cloud will host for a sender
+    on a ``provisioned`` cloud, where that cloud knows them before the apply (its
+    ``receiver_urls`` part: the sandbox's AWS); ``{}`` for the others."""
+    project, topology = project_topology(deployment)
+    out: dict[str, str] = {}
+    for cloud in {b.target_cloud for b in topology.boundaries} - set(provisioned):
+        if cloud not in deployment.connections:
+            continue
+        urls = _hosted_urls(deployment, project, topology, cloud)
+        for boundary in topology.boundaries:
+            url = urls.get(boundary.name)
+            if url and boundary.target_cloud is cloud and boundary.source_cloud in provisioned:
                 out[output_key(boundary.name)] = url
     return out
 

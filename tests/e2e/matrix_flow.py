@@ -80,6 +80,7 @@ def prove(row: tuple[str, ...], sides: dict, connections, tmp_path) -> Proof:
         k: v.missing for k, v in report.layers.items()
     }
     try:
+        _urls_known_before_the_apply(deployment, report.outputs)
         _flow(proof, project, cloud, sides, connections, deployment, report.outputs)
     except BaseException:
         deployment.destroy()  # best effort: the next row starts from empty clouds
@@ -90,6 +91,22 @@ def prove(row: tuple[str, ...], sides: dict, connections, tmp_path) -> Proof:
     assert find_leftovers(connections, TWIN) == {}
     proof.timed("destroy", started)
     return proof
+
+
+def _urls_known_before_the_apply(deployment, outputs) -> None:
+    """The AWS receiver URLs a provisioned sender was given before the apply (a first deploy
+    does not wait for it) are the URLs the apply made, as the sandbox serves them."""
+    from dtwin_gui.deploy.provision_phase import (
+        output_key,
+        provisioned_for,
+        receiver_urls,
+        root_receiver_outputs,
+    )
+
+    provisioned = provisioned_for(deployment.project_root, deployment.connections)
+    known = root_receiver_outputs(deployment, provisioned)
+    made = {output_key(b): url for b, url in receiver_urls(deployment, outputs).items()}
+    assert known == {key: made.get(key) for key in known}
 
 
 def _flow(proof, project, cloud, sides, connections, deployment, outputs) -> None:

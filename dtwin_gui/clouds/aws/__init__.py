@@ -73,6 +73,7 @@ PLUGIN = register(
             "saved_steps": f"{_HERE}.sdk.state:saved_steps",
             "sandbox_url": f"{_HERE}.sandbox_urls:reachable_url",
             "glue_log": f"{_HERE}.glue_log:glue_log",
+            "receiver_urls": f"{_HERE}.sandbox_urls:receiver_urls",
         },
     )
 )

@@ -32,3 +32,32 @@ def reachable_url(connection: AwsConnection, url: str) -> str:
             if config["FunctionUrl"].rstrip("/") == wanted:
                 return f"{connection.endpoint.rstrip('/')}/_function_url/{name}/"
     return url
+
+
+def receiver_urls(ctx) -> dict[str, str]:
+    """Part ``receiver_urls``: in the sandbox, where another cloud reaches each glue receiver
+    AWS hosts, known before the apply (the gateway serves a function's URL at
+    ``<gateway>/_function_url/<function>/``, the same answer :func:`reachable_url` gives once
+    it exists). On real AWS Lambda names the URL at the apply: none is known before."""
+    from dtwin_gui.core.providers import Cloud
+
+    if not ctx.connection.is_sandbox:
+        return {}
+    topology = ctx.topology
+    gateway = ctx.connection.endpoint.rstrip("/")
+    urls: dict[str, str] = {}
+    for boundary in topology.boundaries:
+        if boundary.target_cloud is not Cloud.AWS:
+            continue
+        spec = boundary.spec
+        receiver = next(
+            (
+                f
+                for f in topology.functions_on(Cloud.AWS)
+                if f.role == spec.receiver and f.slot is spec.target
+            ),
+            None,
+        )
+        if receiver is not None:
+            urls[boundary.name] = f"{gateway}/_function_url/{topology.deployed_name(receiver)}/"
+    return urls
