@@ -14,10 +14,13 @@ against the sandbox with its Azure emulator running too (Azurite, cosmosdb-serve
 HTTPS gateway): Credentials, Review, Deploy finished and Status with every Azure layer; that
 twin is destroyed and the emulator stopped at the end. The same for an all-Google twin (L1-L3
 on Google, L4/L5 "None"; the Pub/Sub and Firestore emulators, fake-gcs-server and the
-gateway), with its Layers matrix and the Google sign-in form first.
+gateway), with its Layers matrix and the Google sign-in form first. Last, a twin on all
+three clouds (Google L1 and cold storage, AWS L2, archive and dashboards, Azure hot storage and
+the twin model) on all three emulators: Layers, Credentials, Review, Deploy, Status, the
+traced test message hop by hop and the cross-cloud hops' health.
 
     QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--out docs/images]
-        [--only azure|google]
+        [--only azure|google|three]
 """
 
 from __future__ import annotations
@@ -279,10 +282,25 @@ def shoot_deploy_flow(app: QApplication, out: Path, tmp_path: Path) -> None:
             wait_for(app, lambda: window.runner.active == 0, 120)
 
 
+AZURE_SPEC, GOOGLE_SPEC = (
+    "dtwin_gui.clouds.azure.sandbox.spec",
+    "dtwin_gui.clouds.google.sandbox.spec",
+)
+#: A twin on all three clouds (the issue-16 matrix's last listed row).
+THREE = {
+    Slot.L1: Cloud.GOOGLE,
+    Slot.L2: Cloud.AWS,
+    Slot.L3_HOT: Cloud.AZURE,
+    Slot.L3_COLD: Cloud.GOOGLE,
+    Slot.L3_ARCHIVE: Cloud.AWS,
+    Slot.L4: Cloud.AZURE,
+    Slot.L5: Cloud.AWS,
+}
 CLOUD_FLOWS = {
-    # cloud -> (its sandbox emulator's start(), the Layers preset, the pictures' prefix)
-    "azure": ("dtwin_gui.clouds.azure.sandbox.spec", "All Azure"),
-    "google": ("dtwin_gui.clouds.google.sandbox.spec", "All Google where possible"),
+    # pass (the pictures' prefix) -> (the emulators started beside AWS's, the Layers preset)
+    "azure": ((AZURE_SPEC,), "All Azure"),
+    "google": ((GOOGLE_SPEC,), "All Google where possible"),
+    "three": ((AZURE_SPEC, GOOGLE_SPEC), THREE),
 }
 
 
@@ -298,20 +316,26 @@ def shoot_cloud_flow(app: QApplication, out: Path, tmp_path: Path, cloud: str) -
     # The sandbox's clients do not verify the emulators' self-signed certificates.
     warnings.filterwarnings("ignore", "Unverified HTTPS request")
 
-    spec_module, preset = CLOUD_FLOWS[cloud]
+    spec_modules, preset = CLOUD_FLOWS[cloud]
     project = tmp_path / f"{cloud}-twin"
     shutil.copytree(template_dir(), project)
-    emulator = importlib.import_module(spec_module).start(tmp_path / f"{cloud}-emulator")
+    emulators = []
     try:
+        for n, module in enumerate(spec_modules):  # one after the other, as the daemon does
+            start = importlib.import_module(module).start
+            emulators.append(start(tmp_path / f"{cloud}-emulator-{n}"))
         with AwsEmulator(workdir=tmp_path / f"{cloud}-functions") as aws:
-            endpoints = {Cloud.AWS: aws.endpoint, **emulator.endpoints}
+            endpoints = {Cloud.AWS: aws.endpoint}
+            for emulator in emulators:
+                endpoints.update(emulator.endpoints)
             settings = QSettings(str(tmp_path / f"{cloud}.ini"), QSettings.Format.IniFormat)
             window = create_main_window(
                 settings, sandbox_factory=lambda: sandbox_connections(endpoints, aws.region)
             )
             _cloud_pages(app, window, project, out, cloud, preset)
     finally:
-        emulator.stop()
+        for emulator in emulators:
+            emulator.stop()
 
 
 def _cloud_pages(app: QApplication, window, project: Path, out: Path, cloud: str, preset) -> None:
@@ -323,12 +347,12 @@ def _cloud_pages(app: QApplication, window, project: Path, out: Path, cloud: str
     try:
         window.open_project(project)
         wait_for(app, lambda: session.report is not None and not session.validating)
-        session.set_providers(PRESETS[preset])
+        session.set_providers(PRESETS[preset] if isinstance(preset, str) else preset)
         settle(app, 2.0)  # the file watcher's own reload of the choice, before a plan
         wait_for(app, lambda: session.report is not None and not session.validating)
-        if cloud == "google":  # the matrix with L4/L5 on "None"
+        if cloud in ("google", "three"):  # the matrix with L4/L5 on "None"; the hops
             window.go_to(LAYERS_STEP)
-            save(window, out / "google-layers.png")
+            save(window, out / f"{cloud}-layers.png")
 
         window.go_to(CREDENTIALS_STEP)
         page = window.credentials_page
@@ -375,6 +399,16 @@ def _cloud_pages(app: QApplication, window, project: Path, out: Path, cloud: str
             status.tree.topLevelItem(row).setExpanded(True)
         status.tabs.setCurrentIndex(0)
         save(window, out / f"{cloud}-status.png")
+        if cloud == "three":
+            # The traced test message hop by hop across the clouds, then every hop's health.
+            status.tabs.setCurrentWidget(status.trace)
+            status.send_test_telemetry()
+            wait_for(app, lambda: not status._tracing, 120)
+            save(window, out / "three-trace.png")
+            status.refresh()
+            wait_for(app, lambda: not status._refreshing, 120)
+            status.tabs.setCurrentWidget(status.hops)
+            save(window, out / "three-hops.png")
 
         outcome.clear()
         window.start_destroy()
@@ -390,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         choices=sorted(CLOUD_FLOWS),
-        help="only the all-Azure or all-Google pass (its pictures)",
+        help="only the all-Azure, all-Google or three-cloud pass (its pictures)",
     )
     args = parser.parse_args(argv)
     out: Path = args.out

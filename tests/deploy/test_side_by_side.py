@@ -134,3 +134,21 @@ def test_tasks_waiting_for_each_other_or_for_nothing_known_are_refused() -> None
     unknown = PhaseGroup(["sdk"], lambda: [Task("a", "sdk", lambda: None, frozenset({"x"}))])
     with pytest.raises(ValueError, match="do not exist"):
         unknown.run(Recorder(), [])
+
+
+def test_a_phase_takes_the_time_its_tasks_ran_not_the_wait_between_them() -> None:
+    rec = Recorder()
+    group = PhaseGroup(
+        ["apply", "sdk"],
+        lambda: [
+            Task("sdk:azure", "sdk", _work(rec, "azure sdk", 0.1)),
+            Task("apply", "apply", _work(rec, "apply", 0.3)),
+            Task("sdk:aws", "sdk", _work(rec, "aws sdk", 0.1), frozenset({"apply"})),
+        ],
+    )
+    group.run(rec, [])
+    sdk = next(e for e in rec.events if e.phase == "sdk" and e.state == "finished")
+    (a0, a1), (b0, b1) = group.timings["sdk:azure"], group.timings["sdk:aws"]
+    # the stage strip's "SDK steps 0.2 s": both clouds' steps, not the apply between them
+    assert sdk.elapsed == pytest.approx((a1 - a0) + (b1 - b0))
+    assert sdk.elapsed < b1 - a0

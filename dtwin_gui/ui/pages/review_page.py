@@ -177,7 +177,10 @@ class ReviewPage(QWidget):
         self.sdk_title = _label(SDK_TITLE, "section")
         self.sdk_note = _label(SDK_NOTE, "muted")
         self.glue_list = QListWidget()
-        self.glue_list.setMaximumHeight(80)
+        # Every hop whole: a three-cloud twin has six, each a sentence (wrapped, not cut).
+        self.glue_list.setWordWrap(True)
+        self.glue_list.setMaximumHeight(150)
+        self.glue_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.sdk_tree = SdkStepTree()
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -294,6 +297,7 @@ class ReviewPage(QWidget):
         self.glue_list.clear()
         for hop in self.review.glue:
             self.glue_list.addItem(hop.text)
+            self.glue_list.item(self.glue_list.count() - 1).setToolTip(hop.text)
         if not self.review.glue:
             self.glue_list.addItem("None: every layer is on the same cloud.")
         self._refresh()
