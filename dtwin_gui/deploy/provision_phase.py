@@ -270,30 +270,32 @@ def provisioned_receiver_outputs(deployment, clouds) -> dict[str, str]:
     """``<boundary>_receiver_url`` of every receiver a provisioned cloud hosts for a sender
     on another provisioned cloud (Google's persister to Azure's hot writer): the senders
     read these as they read a Terraform cloud's outputs. Known before anything is made."""
-    project, topology = project_topology(deployment)
-    out: dict[str, str] = {}
-    for cloud in clouds:
-        urls = _hosted_urls(deployment, project, topology, cloud)
-        for boundary in topology.boundaries:
-            url = urls.get(boundary.name)
-            if url and boundary.target_cloud is cloud and boundary.source_cloud in clouds:
-                out[output_key(boundary.name)] = url
-    return out
+    return _known_receivers(deployment, hosts=clouds, senders=clouds)
 
 
 def root_receiver_outputs(deployment, provisioned) -> dict[str, str]:
     """``<boundary>_receiver_url`` of the receivers a Terraform cloud will host for a sender
     on a ``provisioned`` cloud, where that cloud knows them before the apply (its
     ``receiver_urls`` part: the sandbox's AWS); ``{}`` for the others."""
+    topology = project_topology(deployment)[1]
+    hosts = [
+        c
+        for c in {b.target_cloud for b in topology.boundaries} - set(provisioned)
+        if c in deployment.connections
+    ]
+    return _known_receivers(deployment, hosts=hosts, senders=provisioned)
+
+
+def _known_receivers(deployment, *, hosts, senders) -> dict[str, str]:
+    """``<boundary>_receiver_url`` of each receiver on one of ``hosts`` (as its
+    ``receiver_urls`` part names it before anything is made) for a sender on ``senders``."""
     project, topology = project_topology(deployment)
     out: dict[str, str] = {}
-    for cloud in {b.target_cloud for b in topology.boundaries} - set(provisioned):
-        if cloud not in deployment.connections:
-            continue
+    for cloud in hosts:
         urls = _hosted_urls(deployment, project, topology, cloud)
         for boundary in topology.boundaries:
             url = urls.get(boundary.name)
-            if url and boundary.target_cloud is cloud and boundary.source_cloud in provisioned:
+            if url and boundary.target_cloud is cloud and boundary.source_cloud in senders:
                 out[output_key(boundary.name)] = url
     return out
 

@@ -13,7 +13,6 @@ from dtwin_gui.clouds import plugin
 from dtwin_gui.clouds.base import Connections
 from dtwin_gui.core import providers
 from dtwin_gui.core.providers import Cloud
-from dtwin_gui.deploy import orchestrator
 from dtwin_gui.deploy.orchestrator import Deployment
 from dtwin_gui.deploy.provision_phase import load_state, state_path
 
@@ -48,8 +47,7 @@ def all_azure(project, monkeypatch):
             config[key] = "azure"
     path.write_text(json.dumps(config, indent=2))
     every = {slot: frozenset({Cloud.AWS, Cloud.AZURE}) for slot in providers.DEPLOYABLE_CLOUDS}
-    monkeypatch.setattr(providers, "DEPLOYABLE_CLOUDS", every)
-    monkeypatch.setattr(orchestrator, "DEPLOYABLE_CLOUDS", every)
+    monkeypatch.setattr(providers, "DEPLOYABLE_CLOUDS", every)  # the validate phase reads it
     azure = plugin(Cloud.AZURE)
     here = __name__
     parts = {**azure.parts, "provision": f"{here}:fake_provision"}
