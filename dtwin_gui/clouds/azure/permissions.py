@@ -47,6 +47,8 @@ _FUNCTION_APPS = (
     "Microsoft.Web/sites/publish/action",
     "Microsoft.Web/sites/restart/action",
     *_ops("Microsoft.Insights/components"),
+    # Status's hop health and dtwin logs query the functions' logs (app_insights.py)
+    "Microsoft.Insights/components/query/read",
     *_STORAGE,
     *_ROLE_ASSIGNMENTS,
 )

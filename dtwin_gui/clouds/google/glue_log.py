@@ -1,7 +1,9 @@
-"""A function's log lines (part ``glue_log``; what Status reads of a cross-cloud hop).
+"""A function's log lines (part ``glue_log``; what Status reads of a cross-cloud hop, and
+what ``dtwin logs`` shows).
 
 In the sandbox each Cloud Function writes its own log file, which the control API gives. On
-Google Cloud the lines are in Cloud Logging, which this version does not read: None says so.
+Google Cloud the lines are in Cloud Logging, listed with the connection's signed session
+(:mod:`dtwin_gui.clouds.google.cloud_logging`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from dtwin_gui.clouds.google import emulator_api as api
 
 def glue_log(connection, topology, function, since_s: float) -> list[str] | None:
     if not connection.is_sandbox:
-        return None
+        from dtwin_gui.clouds.google.cloud_logging import read_lines
+
+        return read_lines(connection, topology, function, since_s)
     from dtwin_gui.clouds.google.sandbox.client import SandboxGoogle, SandboxGoogleError
 
     try:

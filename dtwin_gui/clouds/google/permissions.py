@@ -118,6 +118,8 @@ EXTRA_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "cloudscheduler.jobs.list",
         "datastore.databases.list",
         "workflows.workflows.list",
+        # Status's hop health and dtwin logs read the functions' logs (cloud_logging.py)
+        "logging.logEntries.list",
     ),
     # the dispatcher's trigger (Eventarc, made by Cloud Functions for the caller); test
     # telemetry (dtwin simulate) and the devices' feedback (dtwin simulate --listen)
@@ -158,6 +160,7 @@ ROLE_RULES: tuple[tuple[str, str], ...] = (
     ("datastore.", "roles/datastore.owner"),
     ("cloudscheduler.", "roles/cloudscheduler.admin"),
     ("workflows.", "roles/workflows.editor"),
+    ("logging.", "roles/logging.viewer"),
 )
 
 
