@@ -5,8 +5,9 @@ refusal (``unauthorized``, ``bad-envelope``, ``bad-payload``, ``handler-failed``
 it did not; every sender logs ``glue-send-failed`` when it gave up
 (:mod:`dtwin_gui.runtime.core.glue_receiver`, ``glue_sender``). Each line carries its
 ``time``. The receiving and the sending cloud's ``glue_log`` part give those lines (AWS:
-CloudWatch Logs, on AWS and in the sandbox; Azure and Google: the sandbox's function logs);
-a part answering None cannot read that cloud's logs here.
+CloudWatch Logs, on AWS and in the sandbox; Azure: Application Insights, in the sandbox the
+function logs; Google: Cloud Logging, in the sandbox the function logs); a part answering
+None cannot read that cloud's logs here.
 
 A hop is ``healthy`` when its last message got through after its last failure, ``failing``
 when a failure came after (or without) any message, ``idle`` when the window holds neither,
@@ -132,7 +133,7 @@ def boundary_health(connections, topology, boundary, since_s: float) -> HopHealt
         health.detail = (
             problem_r
             or problem_s
-            or (f"the glue logs of {' and '.join(sorted(unread))} are not read by this version")
+            or (f"the glue logs of {' and '.join(sorted(unread))} could not be read here")
         )
         return health
     judge(health, spec, received, sent, since)
@@ -145,6 +146,14 @@ def boundary_health(connections, topology, boundary, since_s: float) -> HopHealt
     return health
 
 
+def _own(entry: dict) -> bool:
+    """A query dtwin itself signed (``dtwin query``, the Status page's chart), not the
+    layer's: it says nothing of whether L4/L5 reach hot storage."""
+    from dtwin_gui.deploy.query import OWN_QUERY_PREFIX
+
+    return str(entry.get("trace_id") or "").startswith(OWN_QUERY_PREFIX)
+
+
 def judge(health: HopHealth, spec, received, sent, since: str) -> HopHealth:
     """Fill ``health`` from the receiver's and the sender's log entries (either may be
     None: not read) written at or after ``since`` (ISO UTC)."""
@@ -155,7 +164,7 @@ def judge(health: HopHealth, spec, received, sent, since: str) -> HopHealth:
             continue
         kind = entry.get("kind")
         if entry["event"] == RECEIVED and kind == spec.kind:
-            if entry.get("source_layer") in (None, str(spec.source)):
+            if entry.get("source_layer") in (None, str(spec.source)) and not _own(entry):
                 ok_times.append(entry["time"])
         elif entry["event"] in RECEIVER_FAILURES and kind in (None, spec.kind):
             failures.append(

@@ -9,7 +9,8 @@ context they are called with (part ``sdk_context``). The loops here know only th
 * ``ctx.sdk_state(reload=False)`` — the deployment's SDK record, with ``step(step_id) ->
   dict``, ``set_step(step_id, saved)`` and ``save(workspace)``; its file is
   ``{"version": 2, "steps": {step_id: {...}}}``;
-* optionally ``ctx.summary()`` — one line naming what the steps will touch.
+* optionally ``ctx.summary()`` — one line naming what the steps will touch (empty: no
+  layer of the twin is on that cloud, nothing is said).
 
 Deploy runs the steps in order, destroy in reverse order and never stops at the first
 problem, probe never raises (a failed probe is an ``error`` probe).
@@ -32,8 +33,9 @@ def run_steps(ctx: Any, steps: Sequence[SdkStep]) -> Any:
     then is recorded, and running again continues from there)."""
     state = ctx.sdk_state(reload=True)
     summary = getattr(ctx, "summary", None)
-    if summary is not None:
-        ctx.log("info", summary())
+    line = summary() if summary is not None else ""
+    if line:  # a cloud no layer uses says nothing (its steps remove what an earlier deploy made)
+        ctx.log("info", line)
     for step in steps:
         saved = step.ensure(ctx, state.step(step.step_id))
         state = _save_step(ctx, step.step_id, saved)

@@ -99,3 +99,22 @@ def test_nothing_in_the_window_is_idle_and_other_layers_reads_do_not_count() -> 
         [line("2026-12-03T10:02:00.000Z", "glue-received", kind="hot-query", source_layer="L5")]
     )
     assert judge(health(READER), READER, l5_read, None, SINCE).state == HEALTHY
+
+
+def test_dtwins_own_signed_queries_are_not_the_layers_reads() -> None:
+    """``dtwin query`` signs its reads with the reader boundary's secret, as L4 would: its
+    trace ids say they are dtwin's, and they make no reader hop look used."""
+    from dtwin_gui.deploy.query import OWN_QUERY_PREFIX
+
+    own = entries(
+        [
+            line(
+                "2026-12-03T10:02:00.000Z",
+                "glue-received",
+                kind="hot-query",
+                source_layer="L5",
+                trace_id=OWN_QUERY_PREFIX + "0f" * 16,
+            )
+        ]
+    )
+    assert judge(health(READER), READER, own, None, SINCE).state == IDLE

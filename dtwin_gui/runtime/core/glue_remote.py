@@ -72,6 +72,21 @@ class RemoteTwinUpdater:
     put = update  # so it can stand wherever a HotWriter-shaped sink is expected
 
 
+#: The layer a hot reader proxy's caller is: one proxy per cloud serves L4 and L5, and
+#: each query is signed as from the layer that asked (Status tells the two hops apart).
+#: TwinMaker's data reader requests (``{"op": "twinmaker"}``; on AWS also TwinMaker's raw
+#: event) come from L4; everything else (Grafana's GET queries, ``{"op": "query"}``) from
+#: the dashboards, L5.
+TWIN_MODEL, DASHBOARDS = "L4", "L5"
+
+
+def proxy_caller(request: object) -> str:
+    """:data:`TWIN_MODEL` for a TwinMaker data reader request, else :data:`DASHBOARDS`."""
+    if isinstance(request, dict) and request.get("op") == "twinmaker":
+        return TWIN_MODEL
+    return DASHBOARDS
+
+
 class RemoteHotReader:
     """Queries the hot reader on another cloud (``hot-query``); returns its ``result``."""
 
@@ -80,8 +95,8 @@ class RemoteHotReader:
     def __init__(self, sender: Sender) -> None:
         self.sender = sender
 
-    def query(self, params: dict) -> dict:
-        reply = self.sender.send(self.kind, params)
+    def query(self, params: dict, *, trace_id: str | None = None) -> dict:
+        reply = self.sender.send(self.kind, params, trace_id=trace_id)
         result = reply.get("result")
         if not isinstance(result, dict):
             raise GlueError(f"{self.sender.host} answered a hot-query without a result object")

@@ -161,22 +161,27 @@ def event_feedback(fn):
 
 def hot_reader_proxy(fn):
     """L4's or L5's way to the hot reader on another cloud: a GET query or a JSON request
-    (``{"op": ...}``), sent on as a signed ``hot-query`` (its layer is the source)."""
+    (``{"op": ...}``), sent on as a signed ``hot-query``, signed as from the layer that asked
+    (``glue_remote.proxy_caller``: a GET is Grafana's, L5)."""
     from dtwin_gui.runtime.core.glue import RemoteHotReader
+    from dtwin_gui.runtime.core.glue_remote import DASHBOARDS, TWIN_MODEL, proxy_caller
 
-    reader = RemoteHotReader(fn.sender("REMOTE"))
+    readers = {
+        layer: RemoteHotReader(fn.sender("REMOTE", layer)) for layer in (TWIN_MODEL, DASHBOARDS)
+    }
 
     def handle(method, headers, body, params, query=""):
         if method == "GET":
             params = dict(params)
             if isinstance(params.get("properties"), str):
                 params["properties"] = [p for p in params["properties"].split(",") if p]
-            return 200, reader.query({"op": "query", "params": params}), JSON_HEADERS
+            reply = readers[DASHBOARDS].query({"op": "query", "params": params})
+            return 200, reply, JSON_HEADERS
         try:
             request = json_body(body)
         except (ValueError, UnicodeDecodeError):
             return 400, {"status": "error", "error": "the body is not JSON"}, JSON_HEADERS
-        return 200, reader.query(request), JSON_HEADERS
+        return 200, readers[proxy_caller(request)].query(request), JSON_HEADERS
 
     return handle
 

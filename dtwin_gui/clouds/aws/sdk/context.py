@@ -95,8 +95,8 @@ class SdkContext:
     def summary(self) -> str:
         """The run-log line the SDK phase starts with."""
         layers = [str(s) for s in (Slot.L1, Slot.L4, Slot.L5) if self.on_aws(s)]
-        if not layers:  # said once, without naming a target the twin does not use
-            return "no AWS layer has SDK steps"
+        if not layers:  # nothing said of a cloud the twin does not use
+            return ""
         return f"SDK steps for {', '.join(layers)} on AWS ({self.target.name})"
 
     @property

@@ -72,10 +72,12 @@ def service_account_name(twin: str) -> str:
 def reader_url(ctx: SdkContext, *, required: bool = True) -> str | None:
     """The Function URL Grafana queries: the hot reader's, or the proxy's when L3 hot is
     on another cloud."""
+    from dtwin_gui.clouds.aws.sandbox_urls import reachable_url
+
     proxied = ctx.topology.boundary("l5-l3hot-reader") is not None
-    return ctx.output(
-        OUT_HOT_READER_PROXY_URL if proxied else OUT_HOT_READER_URL, required=required
-    )
+    url = ctx.output(OUT_HOT_READER_PROXY_URL if proxied else OUT_HOT_READER_URL, required=required)
+    # In the sandbox moto's Function URL resolves nowhere: Grafana gets the gateway's.
+    return reachable_url(ctx.target, url) if url else url
 
 
 def base_url(endpoint: str) -> str:

@@ -219,7 +219,8 @@ class AzureControl:
             table = self._table(kind)
             item = table.get(name)
             if item is None:
-                item = table[name] = make(name)
+                grafana = {"ca_bundle": self.host.ca_path} if make is GrafanaEmulation else {}
+                item = table[name] = make(name, **grafana)
                 self.gateway.add_route(item)
         return {"name": name, "url": item.endpoint(self.gateway_host)}
 

@@ -4,8 +4,10 @@ Mounted at ``/grafana/<name>``; the instance's endpoint in the sandbox is
 ``https://<gateway host:port>/grafana/<name>`` (real Azure: ``https://<name>-<hash>.<region>
 .grafana.azure.com``). Serves ``/api/health``, ``/api/datasources`` (POST, GET list, GET/PUT/
 DELETE by ``uid/<uid>``, ``name/<name>`` or id), ``POST /api/dashboards/db``, ``GET/DELETE
-/api/dashboards/uid/<uid>`` and ``GET /api/search`` with Grafana's own answer shapes and
-status codes. Any well-formed bearer (an Entra token or a service account token) passes.
+/api/dashboards/uid/<uid>``, ``GET /api/search`` and ``POST /api/ds/query`` (a panel's
+Infinity query, really sent to its data source: ``grafana_query.py``) with Grafana's own
+answer shapes and status codes. Any well-formed bearer (an Entra token or a service account
+token) passes.
 
 The AWS sandbox's Managed Grafana emulation (clouds/aws/sandbox/patches/grafana/) is bound to
 AWS workspaces, API keys and the AWS gateway's Request type, so Azure keeps this small model
@@ -35,8 +37,10 @@ def _message(http_status: int, message: str, **extra) -> AzureResponse:
 
 
 class GrafanaEmulation:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, ca_bundle: str = "") -> None:
         self.name = name
+        #: Trusted when a panel's query goes to an HTTPS data source (the sandbox's gateway).
+        self.ca_bundle = ca_bundle
         self.prefix = f"/grafana/{name}"
         self._lock = threading.Lock()
         self._next_id = 1
@@ -69,6 +73,14 @@ class GrafanaEmulation:
             )
         if not _BEARER.match(request.header("authorization")):
             return _message(401, "Unauthorized")
+        if rest == ["ds", "query"] and method == "POST":  # a panel draws (outside the lock)
+            from dtwin_gui.clouds.azure.sandbox.grafana_query import ds_query
+
+            try:
+                body = request.json()
+            except ValueError:
+                return _message(400, "bad request data: the body is not JSON")
+            return ds_query(body, self._datasource_copy, self.ca_bundle)
         with self._lock:
             if rest[:1] == ["datasources"]:
                 return self._datasources_rest(method, rest[1:], request)
@@ -89,6 +101,11 @@ class GrafanaEmulation:
         if len(rest) == 1 and rest[0].isdigit():
             return next((d for d in self._datasources.values() if d["id"] == int(rest[0])), None)
         return None
+
+    def _datasource_copy(self, uid: str | None) -> dict | None:
+        with self._lock:
+            record = self._datasources.get(uid or "")
+            return copy.deepcopy(record) if record else None
 
     @staticmethod
     def _view(record: dict) -> dict:

@@ -110,7 +110,7 @@ class AzureSdkContext:
     def summary(self) -> str:
         layers = [str(s) for s in (Slot.L1, Slot.L4, Slot.L5) if self.on_azure(s)]
         where = "the sandbox" if self.is_sandbox else "Azure"
-        return f"Azure SDK steps for {', '.join(layers) or 'no layer'} on {where}"
+        return f"Azure SDK steps for {', '.join(layers)} on {where}" if layers else ""
 
     @property
     def verify(self) -> str | bool:
