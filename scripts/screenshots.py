@@ -17,7 +17,7 @@ on Google, L4/L5 "None"; the Pub/Sub and Firestore emulators, fake-gcs-server an
 gateway), with its Layers matrix and the Google sign-in form first. Last, a twin on all
 three clouds (Google L1 and cold storage, AWS L2, archive and dashboards, Azure hot storage and
 the twin model) on all three emulators: Layers, Credentials, Review, Deploy, Status, the
-traced test message hop by hop and the cross-cloud hops' health.
+traced test message hop by hop, the cross-cloud hops' health and the function logs.
 
     QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--out docs/images]
         [--only azure|google|three]
@@ -409,6 +409,13 @@ def _cloud_pages(app: QApplication, window, project: Path, out: Path, cloud: str
             wait_for(app, lambda: not status._refreshing, 120)
             status.tabs.setCurrentWidget(status.hops)
             save(window, out / "three-hops.png")
+            # What the functions printed, errors first; the processor's lines picked.
+            status.tabs.setCurrentWidget(status.logs)
+            picker = status.logs.function
+            picker.setCurrentIndex(max(picker.findData("processor-temperature-sensor-1"), 0))
+            status.logs.refresh()
+            wait_for(app, lambda: not status.logs._reading, 120)
+            save(window, out / "three-logs.png")
 
         outcome.clear()
         window.start_destroy()

@@ -7,6 +7,7 @@ same wiring without Terraform, so it lives here, small and explicit.
 from __future__ import annotations
 
 import json
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,3 +125,23 @@ def deploy_project(
             Timeout=30,
         )
     return Deployed(twin, table, cold, archive, functions)
+
+
+def grafana_get(aws, workspace: str, path: str):
+    """GET from the workspace's Grafana with a token of our own (as a user would)."""
+    from dtwin_gui.clouds.aws.sdk.grafana import base_url
+
+    grafana = aws.client("grafana")
+    described = grafana.describe_workspace(workspaceId=workspace)["workspace"]
+    accounts = grafana.list_workspace_service_accounts(workspaceId=workspace)["serviceAccounts"]
+    account = next((a for a in accounts if a["name"] == "test-viewer"), None)
+    account = account or grafana.create_workspace_service_account(
+        workspaceId=workspace, name="test-viewer", grafanaRole="VIEWER"
+    )
+    token = grafana.create_workspace_service_account_token(
+        workspaceId=workspace, serviceAccountId=account["id"], name=path[:100], secondsToLive=60
+    )["serviceAccountToken"]["key"]
+    request = urllib.request.Request(f"{base_url(described['endpoint'])}{path}")
+    request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=60) as reply:
+        return json.loads(reply.read())

@@ -264,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
     from dtwin_gui.cli.query import register as register_query
 
     register_query(sub)
+    from dtwin_gui.cli.logs import register as register_logs
+
+    register_logs(sub)
     from dtwin_gui.cli.export import register as register_export
 
     register_export(sub)

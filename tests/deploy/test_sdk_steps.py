@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import stat
-import urllib.request
 
 import pytest
+from helpers_aws import grafana_get
 from helpers_sdk import final_states, prepare_terraform_side, sdk_context, sdk_resources
 
 from dtwin_gui.clouds.aws.sdk.context import OUT_GRAFANA_WORKSPACE_ID
-from dtwin_gui.clouds.aws.sdk.grafana import base_url, dashboard_uid, datasource_uid
+from dtwin_gui.clouds.aws.sdk.grafana import dashboard_uid, datasource_uid
 from dtwin_gui.clouds.aws.sdk.iot_devices import CERT_FILE, INFO_FILE, KEY_FILE
 from dtwin_gui.clouds.aws.sdk.steps import destroy_sdk, probe_sdk, run_sdk_steps
 from dtwin_gui.clouds.aws.sdk.twinmaker import workspace_id
@@ -38,24 +38,6 @@ EXPECTED = {
 @pytest.fixture
 def prepared(aws, project, tmp_path):
     return prepare_terraform_side(aws, project, tmp_path / "build")
-
-
-def _grafana_get(aws, workspace: str, path: str):
-    """GET from the workspace's Grafana with a token of our own (as a user would)."""
-    grafana = aws.client("grafana")
-    described = grafana.describe_workspace(workspaceId=workspace)["workspace"]
-    accounts = grafana.list_workspace_service_accounts(workspaceId=workspace)["serviceAccounts"]
-    account = next((a for a in accounts if a["name"] == "test-viewer"), None)
-    account = account or grafana.create_workspace_service_account(
-        workspaceId=workspace, name="test-viewer", grafanaRole="VIEWER"
-    )
-    token = grafana.create_workspace_service_account_token(
-        workspaceId=workspace, serviceAccountId=account["id"], name=path[:100], secondsToLive=60
-    )["serviceAccountToken"]["key"]
-    request = urllib.request.Request(f"{base_url(described['endpoint'])}{path}")
-    request.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(request, timeout=60) as reply:
-        return json.loads(reply.read())
 
 
 def test_deploy_is_idempotent_probed_readable_and_fully_destroyed(aws, project, prepared):
@@ -156,16 +138,14 @@ def test_deploy_is_idempotent_probed_readable_and_fully_destroyed(aws, project, 
     ]
     assert values["humidity"][0]["value"] == {"doubleValue": 40.0}
     grafana_ws = prepared.outputs[OUT_GRAFANA_WORKSPACE_ID]
-    page = _grafana_get(
+    page = grafana_get(
         aws,
         grafana_ws,
         f"/api/datasources/proxy/uid/{datasource_uid('factory-twin')}/"
         "?device_id=temperature-sensor-1&properties=temperature",
     )
     assert [item["temperature"] for item in page["items"]] == [30.5]
-    dashboard = _grafana_get(
-        aws, grafana_ws, f"/api/dashboards/uid/{dashboard_uid('factory-twin')}"
-    )
+    dashboard = grafana_get(aws, grafana_ws, f"/api/dashboards/uid/{dashboard_uid('factory-twin')}")
     titles = [p["title"] for p in dashboard["dashboard"]["panels"]]
     assert titles == [
         "temperature-sensor-1 · temperature",

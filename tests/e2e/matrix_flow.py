@@ -1,8 +1,9 @@
 """One provider choice of the matrix, proven end to end on the sandbox (tests/e2e/test_matrix*).
 
 :func:`prove` deploys the example twin with the row's clouds, checks every layer is live,
-sends each device's telemetry, reads it back as ``dtwin query`` does, checks what each
-crossing boundary carried at its far side, ages the records through cold and archive
+sends each device's telemetry, reads it back as ``dtwin query`` does and as L4/L5 do from
+another cloud (TwinMaker, Grafana: ``matrix_readers``), checks what each crossing boundary
+carried at its far side, ages the records through cold and archive
 (crashing the hot-to-cold mover between its write and its delete once), destroys, and checks
 that no cloud holds anything of the twin. Returns what it measured, per phase.
 """
@@ -68,6 +69,7 @@ def prove(row: tuple[str, ...], sides: dict, connections, tmp_path) -> Proof:
     project = tmp_path / "project"
     shutil.copytree(TEMPLATE, project)
     write_row(project, row)
+    _print_in_processor(project)
 
     started = time.monotonic()
     deployment = Deployment(project, connections)
@@ -93,6 +95,36 @@ def prove(row: tuple[str, ...], sides: dict, connections, tmp_path) -> Proof:
     return proof
 
 
+#: What the user's processor prints (``dtwin logs`` must show it from every cloud's L2).
+PRINTED = "converted to Fahrenheit:"
+
+
+def _print_in_processor(project) -> None:
+    path = project / "processors" / "temperature-sensor-1" / "process.py"
+    code = path.read_text().replace(
+        "    return event", f"    print({PRINTED!r}, event['temperature_f'])\n    return event"
+    )
+    path.write_text(code)
+
+
+def _printed_lines(deployment, records) -> None:
+    """``dtwin logs``: the processor's own print line for each record, with the runtime's
+    entries of that function (its trace ids among them)."""
+    from dtwin_gui.deploy.function_logs import deployment_logs
+
+    wanted = {f"{PRINTED} {r['temperature_f']}" for r in records if "temperature_f" in r}
+
+    def printed():
+        logs = deployment_logs(deployment, function="processor-temperature-sensor-1")
+        assert not logs.unread, logs.unread
+        texts = {line.text for line in logs.lines if line.level == "PRINT"}
+        return wanted <= texts and logs
+
+    logs = wait_for(printed, timeout=30)
+    assert all(line.function == "processor-temperature-sensor-1" for line in logs.lines)
+    assert not logs.errors, logs.errors
+
+
 def _urls_known_before_the_apply(deployment, outputs) -> None:
     """The AWS receiver URLs a provisioned sender was given before the apply (a first deploy
     does not wait for it) are the URLs the apply made, as the sandbox serves them."""
@@ -113,7 +145,7 @@ def _flow(proof, project, cloud, sides, connections, deployment, outputs) -> Non
     from dtwin_gui.deploy.query import query_hot
     from dtwin_gui.deploy.simulate import simulate
     from dtwin_gui.runtime.core.log import log_time
-    from tests.e2e import matrix_hops
+    from tests.e2e import matrix_hops, matrix_readers
 
     # The Status page's hops: all there, none has carried a message yet.
     matrix_hops.none_crossed_yet(deployment)
@@ -142,6 +174,7 @@ def _flow(proof, project, cloud, sides, connections, deployment, outputs) -> Non
 
         codes = {p.code for p in validate_project(project).warnings}
         assert "feedback-across-clouds" in codes
+    _printed_lines(deployment, processed)
     proof.timed("telemetry", started)
 
     if cloud[Slot.L4] is Cloud.AZURE:  # L2 -> L4: the twins carry the latest values
@@ -154,8 +187,15 @@ def _flow(proof, project, cloud, sides, connections, deployment, outputs) -> Non
             return twin.get("temperature") == pytest.approx(latest["temperature"]) and twins
 
         wait_for(updated, timeout=60)
-    # Status: the hops the telemetry crossed are healthy, as of now.
-    matrix_hops.healthy(deployment, matrix_hops.FLOWING, began)
+    # L4/L5 -> L3 hot across clouds: TwinMaker and Grafana read the newest record through
+    # their cloud's signed proxy (Azure Digital Twins is pushed its values and reads nothing).
+    read = matrix_readers.read_as_l4_l5(project, cloud, sides, outputs, records)
+    # Status: the hops the telemetry and the readers crossed are healthy, as of now.
+    found = matrix_hops.healthy(deployment, (*matrix_hops.FLOWING, *read), began)
+    if cloud[Slot.L4] is Cloud.AZURE and "l4-l3hot-reader" in found:
+        assert found["l4-l3hot-reader"].state == matrix_hops.IDLE, matrix_hops.receiver_lines(
+            deployment, "l4-l3hot-reader", "hot-query"
+        )
     began = log_time()
     # L3 hot -> cold: aged records leave the hot store as chunks in the cold tier; a crash
     # after the write and before the delete (the records back in hot) changes nothing.

@@ -64,3 +64,18 @@ def refusals_listed(deployment, names, after: str, timeout: float = 30.0) -> dic
     found = wait_for(listed, timeout=timeout)[0]
     assert {n: found[n].state for n in names} == dict.fromkeys(names, FAILING)
     return found
+
+
+def receiver_lines(deployment, name: str, kind: str) -> list[dict]:
+    """The entries of ``kind`` the receiver of boundary ``name`` logged (for a failure's
+    message: which layer's messages made a hop healthy)."""
+    from dtwin_gui.core.project import load_project
+    from dtwin_gui.core.topology import topology_for_project
+    from dtwin_gui.deploy.hop_health import _function, _read
+
+    topology = topology_for_project(load_project(deployment.project_root))
+    boundary = next(b for b in topology.boundaries if b.name == name)
+    spec = boundary.spec
+    receiver = _function(topology, spec.receiver, boundary.target_cloud, spec.target)
+    found, _ = _read(deployment.connections, topology, receiver, 0)
+    return [e for e in found or [] if e.get("kind") == kind]

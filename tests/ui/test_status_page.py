@@ -328,3 +328,45 @@ def test_left_out_layers_read_not_part_of_this_twin(make_page):
         assert item.text(1) == "– not part of this twin"
         assert item.text(2).startswith(meaning) and "None on the Layers page" in item.text(2)
         assert page.tree.console_url(item) is None  # nothing to open
+
+
+def test_every_cross_cloud_hop_row_shows_beside_the_diagram(make_page, project, qtbot):
+    """In a 1280 × 800 window the page is about 1050 × 650: the hops' tab takes the room it
+    needs from the layer tree, and none of a three-cloud twin's six hops hides behind a
+    scroll bar."""
+    from dtwin_gui.deploy.hop_health import HEALTHY, HopHealth
+    from tests.e2e.matrix_flow import write_row
+
+    write_row(project, ("google", "aws", "azure", "google", "aws", "azure", "aws"))
+    page = make_page()
+    page.resize(1050, 650)
+    page.show()
+    qtbot.waitExposed(page)
+    page.tabs.setCurrentWidget(page.hops)
+    topology = page._session.topology
+    hops = [
+        HopHealth(
+            b.name,
+            str(b.spec.source),
+            str(b.spec.target),
+            str(b.source_cloud),
+            str(b.target_cloud),
+            b.spec.description,
+            HEALTHY,
+            last_ok="2026-12-03T10:02:00.000Z",
+        )
+        for b in topology.boundaries
+    ]
+    assert len(hops) == 6
+    page._show_hops(hops)
+    table = page.hops.table
+
+    def rows():
+        return [table.visualItemRect(table.topLevelItem(i)) for i in range(len(hops))]
+
+    qtbot.waitUntil(lambda: all(r.height() > 0 for r in rows()), timeout=WAIT_MS)
+    viewport = table.viewport().rect()
+    assert all(viewport.contains(r) for r in rows()), (viewport, rows())
+    assert page.tree.height() >= page.TREE_KEEPS  # the layers stay in sight
+    page.tabs.setCurrentWidget(page.outputs)
+    assert page.splitter.sizes()[0] >= page.TREE_KEEPS

@@ -32,6 +32,7 @@ from dtwin_gui.ui.pages.status_rotate import GlueRotation
 from dtwin_gui.ui.session import ProjectSession
 from dtwin_gui.ui.target_choice import TargetChoice
 from dtwin_gui.ui.widgets.banner import Banner
+from dtwin_gui.ui.widgets.function_logs_view import FunctionLogsView
 from dtwin_gui.ui.widgets.hop_health_view import HopHealthView
 from dtwin_gui.ui.widgets.hot_chart import HotChart
 from dtwin_gui.ui.widgets.layer_status_tree import LayerStatusTree
@@ -76,6 +77,15 @@ def _hops(deployment, report) -> tuple[list | None, str]:
     except Exception as exc:  # the status stands without it
         log.warning("hop health not read: %s", exc)
         return None, f"{type(exc).__name__}: {exc}"
+
+
+def _read_logs(root, target, function: str | None, since: str):
+    """Worker: what the deployed functions logged (the "Function logs" tab)."""
+    from dtwin_gui.deploy.function_logs import deployment_logs, parse_since
+    from dtwin_gui.ui.deployments import open_deployment
+
+    deployment = open_deployment(root, target)
+    return deployment_logs(deployment, function=function, since_s=parse_since(since))
 
 
 def _secret_output(root, target, name: str):
@@ -185,16 +195,41 @@ class StatusPage(QWidget):
         self.trace.send_requested.connect(self.send_test_telemetry)
         self.chart = HotChart()
         self.hops = HopHealthView()
+        self.logs = FunctionLogsView()
+        self.logs.runner = self._runner
+        self.logs.reader = lambda function, since: self._target_then(
+            lambda target: _read_logs(self._session.root, target, function, since)
+        )
+        self.logs.trace_clicked.connect(self._trace_clicked)
+        self._last_trace = ""
         self.tabs.addTab(self.chart, "Live values")
         self.tabs.addTab(self.trace, "Test telemetry")
         self.tabs.addTab(self.hops, "Cross-cloud hops")
+        self.tabs.addTab(self.logs, "Function logs")
         self.tabs.addTab(self.outputs, "Outputs")
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.tree)
         splitter.addWidget(self.tabs)
         splitter.setSizes([330, 330])
         splitter.setChildrenCollapsible(False)
         layout.addWidget(splitter, 1)
+        self.tabs.currentChanged.connect(self._make_room)
+
+    #: The least the layer tree keeps when a tab needs more room (a few rows, and the
+    #: splitter to drag it back).
+    TREE_KEEPS = 90
+
+    def _make_room(self, _index: int = -1) -> None:
+        """The hops' tab shows the diagram and every hop's row at once: when the tabs are
+        shorter than that, the layer tree above gives up the difference (down to
+        :attr:`TREE_KEEPS`)."""
+        if self.tabs.currentWidget() is not self.hops:
+            return
+        needed = self.hops.minimumSizeHint().height() + self.tabs.tabBar().sizeHint().height() + 8
+        tree, tabs = self.splitter.sizes()
+        if tabs < needed and tree > self.TREE_KEEPS:
+            give = min(needed - tabs, tree - self.TREE_KEEPS)
+            self.splitter.setSizes([tree - give, tabs + give])
 
     def open_console(self, url: str) -> None:
         """Open a console link; with no browser to start, say so and copy the link."""
@@ -260,6 +295,7 @@ class StatusPage(QWidget):
         project = self._session.project
         providers = project.choices() if project else {}
         self.hops.show_hops(providers, self._session.topology, hops, error)
+        self._make_room()
 
     def _show_missing(self, report) -> None:
         """Resources the cloud no longer has: say which layers, offer Deploy."""
@@ -304,6 +340,8 @@ class StatusPage(QWidget):
     def _project_changed(self) -> None:
         project = self._session.project
         self.trace.set_devices(project.device_ids if project else [])
+        topology = self._session.topology
+        self.logs.set_functions([f.name for f in topology.functions] if topology else [])
         self._show_hops(None)
         self.restore_last()
 
@@ -411,7 +449,13 @@ class StatusPage(QWidget):
             "deployed (Deploy page) and try again."
         )
 
+    def _trace_clicked(self, trace_id: str) -> None:
+        """A record's trace id in the logs: the traced test message's is shown hop by hop."""
+        if trace_id and trace_id == self._last_trace:
+            self.tabs.setCurrentWidget(self.trace)
+
     def _traced(self, result) -> None:
+        self._last_trace = result.trace_id
         self.trace.show_result(result)
         self.traced.emit(result)
         self.poll_values()

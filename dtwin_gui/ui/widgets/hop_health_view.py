@@ -142,3 +142,13 @@ class HopHealthView(QWidget):
                 item.setToolTip(column, tooltip(hop))
             item.setData(0, 256, hop.boundary)  # Qt.UserRole
             self.table.addTopLevelItem(item)
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """Tall enough for every hop's row (a twin has seven at most): none hides behind a
+        scroll bar under the diagram."""
+        rows = self.table.topLevelItemCount()
+        row_h = self.table.sizeHintForRow(0) if rows else 0
+        frame = 2 * self.table.frameWidth()
+        height = self.table.header().sizeHint().height() + rows * row_h + frame + 2
+        self.table.setMinimumHeight(height)

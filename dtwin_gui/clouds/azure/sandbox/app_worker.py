@@ -19,7 +19,10 @@ The app settings are the process environment. The worker serves, on a free loopb
 - ``GET /_dtwin/functions``: what was discovered.
 
 The first line on stdout is ``{"port": N, "functions": [...]}`` (or ``{"error": ...}`` when
-the app cannot be indexed); everything after goes to stderr, the app's log.
+the app cannot be indexed); everything after goes to stderr, the app's log. A line a
+function prints that is not a JSON log entry (the user's own ``print``, a traceback) is
+written ``[<function>] <line>``, so the app's log tells whose it is, as Application Insights
+does (``operation_Name``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import importlib
 import json
 import os
 import sys
+import threading
 import traceback
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -52,6 +56,50 @@ def _enum_name(value) -> str:
     return str(getattr(value, "name", value) or "").upper()
 
 
+_running = threading.local()  # the function this request's thread runs
+
+
+class TaggedLog:
+    """The app's log stream: each complete line a function writes that is not a JSON
+    entry gets ``[<function>] `` in front (threads of concurrent requests apart)."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        name = getattr(_running, "name", None)
+        pending = getattr(_running, "pending", "") + text
+        *lines, _running.pending = pending.split("\n")
+        with self._lock:
+            for line in lines:
+                tagged = name and line.strip() and not line.lstrip().startswith("{")
+                self._stream.write(f"[{name}] {line}\n" if tagged else line + "\n")
+            self._stream.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def __getattr__(self, attr):
+        return getattr(self._stream, attr)
+
+
+def _tagged(name: str, run):
+    def call(*args, **kwargs):
+        _running.name = name
+        try:
+            return run(*args, **kwargs)
+        finally:
+            rest = getattr(_running, "pending", "")
+            if rest:
+                _running.pending = ""
+                sys.stdout.write(rest + "\n")
+            _running.name = None
+
+    return call
+
+
 def discover(app) -> dict[str, dict]:
     """``{name: {"trigger", "route", "auth", "schedule", "methods", "run"}}`` of ``app``."""
     found = {}
@@ -66,7 +114,7 @@ def discover(app) -> dict[str, dict]:
             "auth": _enum_name(getattr(trigger, "auth_level", None)) or "FUNCTION",
             "schedule": getattr(trigger, "schedule", None),
             "methods": [_enum_name(m) for m in (getattr(trigger, "methods", None) or [])],
-            "run": function.get_user_function(),
+            "run": _tagged(function.get_function_name(), function.get_user_function()),
         }
     return found
 
@@ -188,7 +236,7 @@ def main() -> int:
     app_dir = sys.argv[1]
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
     os.dup2(2, 1)  # what the functions print goes to the app's log, not the protocol
-    sys.stdout = sys.stderr
+    sys.stdout = sys.stderr = TaggedLog(sys.stderr)
     here = os.path.dirname(os.path.abspath(__file__))  # not the sandbox's modules
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
     sys.path.insert(0, app_dir)
