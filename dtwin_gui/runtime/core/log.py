@@ -4,6 +4,8 @@ Every line carries ``level``, ``function``, ``trace_id``, ``device_id``, ``event
 machine-readable name such as ``rejected`` or ``processor-failed``) and ``message`` (a
 sentence for people), plus any extra fields. Cloud log services (CloudWatch, Application
 Insights, Cloud Logging) index JSON lines, so a failure can be found by device or trace id.
+On a real Azure Function App the lines go through Python's logging to the Functions host
+(the documented way into Application Insights), elsewhere to stdout.
 """
 
 from __future__ import annotations
@@ -44,12 +46,24 @@ def runtime_logger(child: str | None = None) -> logging.Logger:
     never also to the platform's root handler.
     """
     logger = logging.getLogger(LOGGER_NAME)
-    if not any(isinstance(h, _StdoutHandler) for h in logger.handlers):
+    if on_azure_functions():
+        # The Python worker sends what reaches the root logger to the host, which keeps it
+        # in Application Insights under the function's invocation: one JSON line each.
+        logger.setLevel(logging.DEBUG)
+    elif not any(isinstance(h, _StdoutHandler) for h in logger.handlers):
         logger.addHandler(_StdoutHandler())
         # The platform's root handler would print each line a second time, unstructured.
         logger.propagate = False
         logger.setLevel(logging.DEBUG)
     return logger.getChild(child) if child else logger
+
+
+def on_azure_functions() -> bool:
+    """On a real Function App (App Service sets ``WEBSITE_INSTANCE_ID``; the sandbox's host
+    does not): the lines go through Python's logging to the host, not to stdout."""
+    import os
+
+    return bool(os.environ.get("WEBSITE_INSTANCE_ID"))
 
 
 def level_from_env(value: str | None) -> int:

@@ -55,3 +55,29 @@ def test_memory_log_keeps_entries_and_prints_only_when_asked(capsys):
     loud.warning("w", "m", device_id="d")
     assert quiet.find("w")[0]["device_id"] == "d" and loud.entries
     assert len(capsys.readouterr().out.splitlines()) == 1
+
+
+def test_on_a_real_function_app_the_lines_go_through_logging_to_the_host():
+    """Azure's Python worker forwards the root logger's records to the host (Application
+    Insights); stdout is not where the lines go there. A fresh process: the runtime logger
+    is configured once, on first use."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import logging, sys\n"
+        "got = []\n"
+        "class Host(logging.Handler):\n"
+        "    def emit(self, record): got.append(record.getMessage())\n"
+        "logging.getLogger().addHandler(Host())\n"
+        "from dtwin_gui.runtime.core.log import FunctionLog\n"
+        "FunctionLog('persister').info('stored', 'record stored', trace_id='t-1')\n"
+        "import json; sys.stderr.write(json.dumps(got))\n"
+    )
+    env = {**os.environ, "WEBSITE_INSTANCE_ID": "0123abcd"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""  # not printed as well
+    (line,) = json.loads(done.stderr)
+    assert json.loads(line)["event"] == "stored" and json.loads(line)["trace_id"] == "t-1"
