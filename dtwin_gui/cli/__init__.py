@@ -273,6 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     from dtwin_gui.cli.secrets import register as register_secrets
 
     register_secrets(sub)
+    from dtwin_gui.cli.cost import register as register_cost
+
+    register_cost(sub)
     p = sub.add_parser("sandbox", help="the local emulated AWS (no account needed)")
     p.add_argument("action", choices=["up", "down", "status"], help="start, stop or inspect it")
     p.add_argument("--json", action="store_true", help="machine-readable output")

@@ -179,3 +179,15 @@ class AzureHierarchyFile(_Open):
 
 
 AwsHierarchyNode = Annotated[AwsEntityNode | AwsComponentNode, Field(discriminator="type")]
+
+
+class UsageFile(_Strict):
+    """``config_usage.json`` (optional; :mod:`dtwin_gui.core.usage`): the numbers the cost
+    estimate is based on. Every key is optional; a missing one takes its default."""
+
+    devices: Annotated[StrictInt, Field(ge=1, le=10_000_000)] | None = None
+    messages_per_device_per_minute: Annotated[float, Field(ge=0.001, le=6000)] | None = None
+    payload_bytes: Annotated[StrictInt, Field(ge=1, le=262_144)] | None = None
+    archive_days: Annotated[StrictInt, Field(ge=0, le=36500)] | None = None
+    dashboard_users: Annotated[StrictInt, Field(ge=0, le=100_000)] | None = None
+    twin_entities: Annotated[StrictInt, Field(ge=0, le=10_000_000)] | None = None

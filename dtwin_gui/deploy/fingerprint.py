@@ -38,7 +38,10 @@ PROJECT_PARTS = ("project", "root", "modules", "packages", "variables", "provide
 STATE_PART = "state"
 TARGET_PART = "target"
 #: Folders and files of a project folder that never change what is deployed.
-_IGNORED_NAMES = frozenset({".git", "__pycache__", ".DS_Store", ".mypy_cache", ".pytest_cache"})
+#: Not what is deployed: caches, and the cost estimate's usage numbers (config_usage.json).
+_IGNORED_NAMES = frozenset(
+    {".git", "__pycache__", ".DS_Store", ".mypy_cache", ".pytest_cache", "config_usage.json"}
+)
 
 
 def _sha(data: bytes | str) -> str:

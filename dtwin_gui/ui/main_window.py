@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
 
         self.steps = StepList(STEP_TITLES)
         self.project_page = ProjectPage(session, RecentProjects(settings), runner)
-        self.layers_page = LayersPage(session)
+        self.layers_page = LayersPage(session, runner)
         self.twin_page = TwinPage(session)
         self.credentials_page = CredentialsPage(session, runner, self.choice)
         self.code_page = CodePage(session, runner)

@@ -28,6 +28,8 @@ PROJECT_COMMANDS = {
     "query": [],
     "export": ["out.zip"],
     "rotate-secrets": [],
+    "logs": [],
+    "cost": [],
 }
 
 

@@ -25,6 +25,7 @@ from dtwin_gui.core.validation.twin_rules import (
     check_scene_assets,
     check_state_machine,
 )
+from dtwin_gui.core.validation.usage_rules import check_usage
 
 __all__ = ["validate_project"]
 
@@ -39,6 +40,7 @@ def validate_project(root: Path) -> ValidationReport:
     check_providers(ctx)
     check_deployable(ctx)
     check_features(ctx)
+    check_usage(ctx)
     devices = device_table(ctx)
     project = load_project(root)
     features = project.features

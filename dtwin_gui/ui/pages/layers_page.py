@@ -24,11 +24,14 @@ from dtwin_gui.core.providers import (
     deployable_clouds,
     undeployable_reason,
 )
+from dtwin_gui.ui.pages.layers_cost import LayersCost
 from dtwin_gui.ui.session import ProjectSession, ReadOnlyProjectError
 from dtwin_gui.ui.widgets.banner import Banner
+from dtwin_gui.ui.widgets.cost_summary import CostSummary
 from dtwin_gui.ui.widgets.flow_diagram import FlowDiagram
 from dtwin_gui.ui.widgets.layer_matrix import LayerMatrix
 from dtwin_gui.ui.widgets.topology_lists import GlueList, HopList
+from dtwin_gui.ui.workers import TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +64,12 @@ def _join(items: list[str]) -> str:
 class LayersPage(QWidget):
     """The provider matrix, presets, the live data-flow diagram and the glue lists."""
 
-    def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        session: ProjectSession,
+        runner: TaskRunner | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._session = session
         layout = QVBoxLayout(self)
@@ -83,6 +91,13 @@ class LayersPage(QWidget):
             button.clicked.connect(lambda _=False, n=name: self.apply_preset(n))
             self.preset_buttons[name] = button
             title_row.addWidget(button)
+        #: The cost preset: per layer the cloud that makes the whole twin cheapest.
+        self.cheapest_button = QPushButton("Cheapest")
+        self.cheapest_button.setToolTip(
+            "Choose per layer the cloud that makes the whole twin cheapest a month, the glue "
+            "of every cross-cloud hop included (only clouds that can host the layer)"
+        )
+        title_row.addWidget(self.cheapest_button)
         layout.addLayout(title_row)
 
         self.banner = Banner()
@@ -102,6 +117,9 @@ class LayersPage(QWidget):
         self.deploy_note = Banner()
         self.deploy_note.setAccessibleName("Layers this version cannot deploy")
         side.addWidget(self.deploy_note)
+        #: This choice's monthly cost, the cheapest, Usage… and Refresh prices….
+        self.cost_summary = CostSummary()
+        side.addWidget(self.cost_summary)
         self.hops = HopList()
         self.glue = GlueList()
         side.addWidget(self.hops, 3)
@@ -111,6 +129,17 @@ class LayersPage(QWidget):
 
         self.diagram = FlowDiagram()
         layout.addWidget(self.diagram)
+
+        self.cost = LayersCost(
+            session,
+            runner or TaskRunner(self),
+            self.matrix,
+            self.cost_summary,
+            self.banner,
+            parent=self,
+        )
+        self.cost.choice_requested.connect(self._save)
+        self.cheapest_button.clicked.connect(self.cost.apply_cheapest)
 
         session.changed.connect(self.refresh)
         self.refresh()
@@ -122,8 +151,9 @@ class LayersPage(QWidget):
         providers = project.choices() if project else {s: None for s in SLOTS}
         self.matrix.set_providers(providers)
         self.matrix.setEnabled(project is not None)
-        for button in self.preset_buttons.values():
+        for button in (*self.preset_buttons.values(), self.cheapest_button):
             button.setEnabled(project is not None)
+        self.cost_summary.setEnabled(project is not None)
         topology = self._session.topology
         error = self._session.topology_error if project else "open a project first"
         self.diagram.set_state(providers, topology, error)
@@ -134,6 +164,7 @@ class LayersPage(QWidget):
             self.deploy_note.show_message("error", note)
         else:
             self.deploy_note.clear()
+        self.cost.update()
 
     def choose(self, slot: Slot, cloud: Cloud | NoCloud) -> None:
         """The user picked ``cloud`` for ``slot`` (``NO_CLOUD``: None, L4/L5 only): save it

@@ -31,6 +31,7 @@ from dtwin_gui.core.providers import (
     unsupported_reason,
 )
 from dtwin_gui.ui import theme
+from dtwin_gui.ui.widgets.noted_button import NotedButton
 
 CHECK = "✓ "
 #: The mark of a chosen cell this version cannot deploy (instead of the tick).
@@ -132,7 +133,7 @@ class LayerMatrix(QWidget):
         info = SLOT_INFO[slot]
         reason = unsupported_reason(slot, cloud)
         service = info.services.get(cloud, "")
-        cell = QPushButton(service if not reason else "not available")
+        cell = NotedButton(service if not reason else "not available")
         cell.setCheckable(True)
         cell.setProperty("role", "choice")
         cell.setProperty("cloud", str(cloud))
@@ -194,6 +195,25 @@ class LayerMatrix(QWidget):
 
     def has_cell(self, slot: Slot, cloud: Cloud | NoCloud) -> bool:
         return (slot, cloud) in self._cells
+
+    def set_notes(self, notes: Mapping[tuple[Slot, Cloud], tuple[str, str]]) -> None:
+        """A small line under each cloud cell (the Layers page's monthly cost) and its
+        tooltip; cells not in ``notes`` show none."""
+        for (slot, cloud), cell in self._cells.items():
+            if isinstance(cell, NotedButton):
+                text, tip = notes.get((slot, cloud), ("", ""))
+                cell.set_note(text)
+                cell.setProperty("note_tip", tip)
+                base = cell.property("base_tip")
+                if base is None:
+                    base = cell.toolTip()
+                    cell.setProperty("base_tip", base)
+                cell.setToolTip(f"{base}\n\n{tip}" if tip else base)
+
+    def note(self, slot: Slot, cloud: Cloud) -> str:
+        """The line under the cell of ``slot`` on ``cloud`` ("" when none)."""
+        cell = self._cells[slot, cloud]
+        return cell.note() if isinstance(cell, NotedButton) else ""
 
     def is_marked_undeployable(self, slot: Slot, cloud: Cloud) -> bool:
         """The cell says this version cannot deploy ``slot`` on ``cloud``."""
