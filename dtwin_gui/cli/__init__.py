@@ -273,6 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     from dtwin_gui.cli.secrets import register as register_secrets
 
     register_secrets(sub)
+    from dtwin_gui.cli.update_function import register as register_update_function
+
+    register_update_function(sub)
     from dtwin_gui.cli.cost import register as register_cost
 
     register_cost(sub)

@@ -49,6 +49,7 @@ from dtwin_gui.deploy.fingerprint import (
     store_deployed,
     why_stale,
 )
+from dtwin_gui.deploy.run_lock import during_run
 from dtwin_gui.deploy.run_result import Cancelled, DeployFailed, RunResult, Skipped
 from dtwin_gui.deploy.side_by_side import PhaseFailure, PhaseGroup
 from dtwin_gui.deploy.teardown import Teardown
@@ -128,7 +129,7 @@ class Deployment(Teardown):
         )
         log_path = self.workspace.runs_dir / f"{run_id}.jsonl"
         result = RunResult(run_id, "failed", log_path=log_path)
-        with EventLog(log_path, run_id, forward=self._sink) as log:
+        with EventLog(log_path, run_id, forward=self._sink) as log, during_run(self, log):
             self._emit = log
             log(
                 LogEvent(

@@ -175,12 +175,21 @@ class Terraform:
         self.last_plan = summary
         return summary
 
-    def apply(self, plan_file: Path | None = None, *, auto_approve: bool = True) -> ApplySummary:
-        """Apply a saved plan (preferred), or plan-and-apply when ``plan_file`` is None."""
+    def apply(
+        self,
+        plan_file: Path | None = None,
+        *,
+        auto_approve: bool = True,
+        targets: tuple[str, ...] = (),
+        refresh: bool = True,
+    ) -> ApplySummary:
+        """Apply a saved plan (preferred), or plan-and-apply when ``plan_file`` is None;
+        ``targets`` (``-target``) and ``refresh=False`` only without a plan file."""
         args = ["apply", "-json", "-no-color", "-input=false", self._lock_timeout()]
         if plan_file is not None:
             args.append(str(Path(plan_file).resolve()))
         elif auto_approve:
+            args += [f"-target={t}" for t in targets] + ([] if refresh else ["-refresh=false"])
             args.append("-auto-approve")
         else:
             raise ValueError("apply without a plan file needs auto_approve: there is no prompt")
@@ -208,6 +217,22 @@ class Terraform:
     def state_pull(self) -> dict:
         """The current state document from the backend (``{}`` when there is none)."""
         return self._json_document("state pull", ["state", "pull"])
+
+    def state_push(self, document: dict) -> None:
+        """``terraform state push``: ``document`` (the same lineage, a higher serial) becomes
+        the state, under the state lock. The file handed over is 0600 beside the state."""
+        path = self.workdir / f".dtwin-state-push-{os.getpid()}.json"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(document, handle)
+        try:
+            args = ["state", "push", self._lock_timeout(), str(path)]
+            self._run("state push", args, cancellable=False)
+        finally:
+            path.unlink(missing_ok=True)
+            refresh = getattr(self, "_refresh_remote_cache", None)  # a remote state's cache
+            if refresh is not None:
+                refresh()
 
     def lock_info(self) -> LockInfo | None:
         """The lock recorded for the local state, with whether a live process holds it.

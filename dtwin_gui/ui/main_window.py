@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
         self.layers_page = LayersPage(session, runner)
         self.twin_page = TwinPage(session)
         self.credentials_page = CredentialsPage(session, runner, self.choice)
-        self.code_page = CodePage(session, runner)
+        self.code_page = CodePage(session, runner, choice=self.choice)
         self.review_page = ReviewPage(session, runner, self.choice)
         self.deploy_page = DeployPage(session, runner, self.choice)
         self.status_page = StatusPage(session, runner, self.choice)
@@ -185,6 +185,8 @@ class MainWindow(QMainWindow):
         self.status_page.deploy_requested.connect(lambda: self.go_to(DEPLOY_STEP))
         self.deploy_page.run_started.connect(lambda _kind: self._update_steps())
         self.deploy_page.run_finished.connect(self._run_finished)
+        # after a deploy the cards' code is what runs: no "Update this function now" left
+        self.deploy_page.run_finished.connect(self.code_page.updates.run_finished)
         self.review_page.fix_requested.connect(self._go_fix)
         self.deploy_page.fix_requested.connect(self._go_fix)
         # The deploy page follows the open project + target; the step list reads the same.

@@ -30,6 +30,7 @@ PROJECT_COMMANDS = {
     "rotate-secrets": [],
     "logs": [],
     "cost": [],
+    "update-function": ["processor-temperature-sensor-1"],
 }
 
 

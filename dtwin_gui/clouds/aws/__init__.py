@@ -63,6 +63,7 @@ PLUGIN = register(
             "resource_link": f"{_HERE}.console_links:resource_link",
             "trace": f"{_HERE}.trace:trace_telemetry",
             "code_check": f"{_HERE}.code_check:check_code",
+            "update_code": f"{_HERE}.update_code:update_code",
             "sdk_steps": f"{_HERE}.sdk.steps:aws_steps",
             "sdk_context": f"{_HERE}.sdk.context:make_context",
             "adopt": f"{_HERE}.adopt:lost_in_plan",

@@ -51,12 +51,15 @@ def required_providers() -> dict[str, dict]:
     return {"aws": {"source": "hashicorp/aws", "version": AWS_PROVIDER_VERSION}}
 
 
+def default_tags(twin: str) -> dict[str, str]:
+    """The tags the provider puts on everything it makes (an SDK upload Terraform records
+    carries them too)."""
+    return {"dtwin:twin": twin, "dtwin:managed-by": "dtwin"}
+
+
 def provider(target: AwsConnection, twin: str) -> dict:
     """The ``aws`` provider block: region, tags, and on the sandbox its endpoints."""
-    aws: dict = {
-        "region": target.region,
-        "default_tags": {"tags": {"dtwin:twin": twin, "dtwin:managed-by": "dtwin"}},
-    }
+    aws: dict = {"region": target.region, "default_tags": {"tags": default_tags(twin)}}
     if target.is_sandbox:
         if not target.endpoint:
             raise RootError("the sandbox target has no endpoint; start the sandbox first")

@@ -62,6 +62,7 @@ PLUGIN = register(
             "resource_link": "dtwin_gui.clouds.azure.console_links:resource_link",
             "identity": "dtwin_gui.clouds.azure.identity:identity",
             "code_check": "dtwin_gui.clouds.azure.code_check:check_code",
+            "update_code": "dtwin_gui.clouds.azure.update_code:update_code",
             "glue_log": "dtwin_gui.clouds.azure.glue_log:glue_log",
             "sdk_steps": "dtwin_gui.clouds.azure.sdk.steps:azure_steps",
             "sdk_context": "dtwin_gui.clouds.azure.sdk.context:make_context",

@@ -64,6 +64,7 @@ PLUGIN = register(
             "publish": "dtwin_gui.clouds.google.publish:publisher",
             "feedback": "dtwin_gui.clouds.google.publish:feedback_reader",
             "code_check": "dtwin_gui.clouds.google.code_check:check_code",
+            "update_code": "dtwin_gui.clouds.google.update_code:update_code",
             "console_link": "dtwin_gui.clouds.google.console_links:layer_link",
             "resource_link": "dtwin_gui.clouds.google.console_links:resource_link",
             "identity": "dtwin_gui.clouds.google.identity:identity",

@@ -28,6 +28,7 @@ from dtwin_gui.code.test_run import DEFAULT_TIMEOUT, TestRunResult, run_code_tes
 from dtwin_gui.core.problems import ValidationReport
 from dtwin_gui.core.project import Project
 from dtwin_gui.ui.open_file import Launcher, open_or_explain
+from dtwin_gui.ui.pages.code_update import CodeUpdates
 from dtwin_gui.ui.session import ProjectSession, ReadOnlyProjectError
 from dtwin_gui.ui.widgets.banner import Banner
 from dtwin_gui.ui.widgets.code_card import CodeCard
@@ -66,10 +67,16 @@ class CodePage(QWidget):
         parent: QWidget | None = None,
         *,
         launcher: Launcher | None = None,
+        choice=None,
+        deployed_check=None,
     ) -> None:
         super().__init__(parent)
         self._session = session
         self._runner = runner
+        #: "Update this function now" on a changed card (with the target ``choice``).
+        self.updates = CodeUpdates(
+            session, runner, choice, deployed_check=deployed_check, parent=self
+        )
         #: Opens a file in the user's editor (the desktop's by default; tests make it fail).
         self.launcher = launcher
         self.timeout = DEFAULT_TIMEOUT
@@ -154,6 +161,7 @@ class CodePage(QWidget):
         wanted = {t.key for t in targets}
         for key in [k for k in self.cards if k not in wanted]:
             card = self.cards.pop(key)
+            self.updates.forget(key)
             card.setParent(None)
             card.deleteLater()
         for target in targets:
@@ -172,6 +180,7 @@ class CodePage(QWidget):
         self.empty.setVisible(project is None)
         self.scroll.setVisible(project is not None)
         self._show_report(self._session.report)
+        self.updates.follow(targets)
 
     def _new_card(self, target: CodeTarget) -> CodeCard:
         card = CodeCard(target)
@@ -182,6 +191,8 @@ class CodePage(QWidget):
         card.test_requested.connect(self.test_run)
         card.stop_requested.connect(self.stop_test_run)
         card.set_running(target.key in self._running)
+        if self.updates.enabled:
+            self.updates.attach(card)
         self.cards[target.key] = card
         return card
 
@@ -283,6 +294,7 @@ class CodePage(QWidget):
         kept = " The old file is kept; “Undo replace” puts it back." if done.backup else ""
         self.banner.show_message("ok", f"{target.rel_path} now holds {Path(source).name}.{kept}")
         self._session.reload()
+        self.updates.replaced(target)
 
     def undo_replacement(self, target: CodeTarget) -> None:
         done = self._undo.pop(target.key, None)
