@@ -162,21 +162,16 @@ def _entry(text: str) -> dict | None:
 
 
 def _chosen(topology, function: str | None) -> list:
-    functions = list(topology.functions)
+    """Every function, or those ``function`` names (as ``dtwin update-function`` finds them:
+    a topology or deployed name, a device's processor, an action)."""
     if not function:
-        return functions
-    found = [f for f in functions if topology.deployed_name(f) == function or f.name == function]
-    if found:
-        return found
-    from difflib import get_close_matches
+        return list(topology.functions)
+    from dtwin_gui.deploy.update_checks import UpdateRefused, resolve
 
-    names = sorted({f.name for f in functions})
-    close = get_close_matches(function, names, n=3, cutoff=0.5)
-    raise LogsError(
-        f"this twin has no function {function!r}",
-        (f"did you mean {', '.join(close)}? " if close else "")
-        + f"its functions: {', '.join(names)}",
-    )
+    try:
+        return resolve(topology, function)
+    except UpdateRefused as exc:
+        raise LogsError(exc.message, exc.hint) from None
 
 
 def function_logs(
