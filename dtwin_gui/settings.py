@@ -18,8 +18,20 @@ from typing import Literal
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from dtwin_gui.iac.backend import LOCAL, BackendConfig
+
 CONFIG_DIR_ENV = "DTWIN_CONFIG_DIR"
 SETTINGS_FILE = "settings.json"
+
+
+class TargetBackend(BaseModel):
+    """Where one deployment target keeps its Terraform state (:mod:`dtwin_gui.iac.backend`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    backend: BackendConfig = LOCAL
+    #: A deploy that finds the state elsewhere moves it here (else it stops and says so).
+    move_existing: bool = False
 
 
 class AppSettings(BaseModel):
@@ -36,8 +48,19 @@ class AppSettings(BaseModel):
     #: Filesystem mirror of Terraform providers; None = auto-detect.
     plugin_mirror: Path | None = None
     theme: Literal["system", "light", "dark"] = "system"
+    #: The Terraform state backend per deployment target (``sandbox``, ``aws``); none: local.
+    state_backends: dict[str, TargetBackend] = Field(default_factory=dict)
     #: Not saved: why the file on disk could not be used, if it could not.
     load_error: str = Field(default="", exclude=True)
+
+    def backend_for(self, target: str) -> BackendConfig:
+        """The backend of ``target`` (local when none is set)."""
+        chosen = self.state_backends.get(target)
+        return chosen.backend if chosen else LOCAL
+
+    def moves_state(self, target: str) -> bool:
+        chosen = self.state_backends.get(target)
+        return bool(chosen and chosen.move_existing)
 
     def terraform_settings(self):
         """The :class:`~dtwin_gui.iac.cli_config.TerraformSettings` these settings imply."""

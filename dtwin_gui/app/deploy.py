@@ -26,23 +26,35 @@ class UnlockFailed(Exception):
     """The lock could not be released (wrong id, a backend error); the message says why."""
 
 
-def open_deployment(project_root: Path, connections, *, sink: Sink | None = None, settings=None):
+def open_deployment(
+    project_root: Path, connections, *, sink: Sink | None = None, settings=None, **team_options
+):
     """A Deployment of ``project_root`` over ``connections`` (a Connections map, or one
     connection: a one-cloud deployment). ``settings``: the Terraform settings (default: the
-    built-in ones; the GUI passes the user's)."""
+    built-in ones; the GUI passes the user's). ``team_options``: ``backend``,
+    ``migrate_state``, ``lock_wait_s`` (:class:`~dtwin_gui.deploy.team_state.TeamState`;
+    default: the target's backend in the app settings)."""
     from dtwin_gui.deploy.orchestrator import Deployment
 
     return Deployment(
-        Path(project_root), Connections.wrap(connections), sink=sink, settings=settings
+        Path(project_root),
+        Connections.wrap(connections),
+        sink=sink,
+        settings=settings,
+        **team_options,
     )
 
 
-def unlock(project_root: Path, connections, lock_id: str) -> None:
-    """Release the Terraform state lock ``lock_id`` of the deployment. Raises
+def unlock(project_root: Path, connections, lock_id: str, **team_options) -> None:
+    """Release the lock ``lock_id`` of the deployment: the twin's deploy lock (remote
+    backends, :mod:`dtwin_gui.deploy.twin_lock`) or Terraform's state lock. Raises
     :class:`NoLockHeld`, :class:`LockStillHeld` or :class:`UnlockFailed`."""
     from dtwin_gui.iac.runner import LockMismatch, StateLocked, TerraformError
 
-    runner = open_deployment(project_root, connections)._terraform_runner()
+    deployment = open_deployment(project_root, connections, **team_options)
+    if _released_twin_lock(deployment, lock_id):
+        return
+    runner = deployment._terraform_runner()
     try:
         if runner.backend_type() == "local" and runner.lock_info() is None:
             raise NoLockHeld(lock_id)
@@ -51,6 +63,23 @@ def unlock(project_root: Path, connections, lock_id: str) -> None:
         raise LockStillHeld(lock_id) from None
     except (LockMismatch, ValueError, TerraformError) as exc:
         raise UnlockFailed(str(exc)) from exc
+
+
+def _released_twin_lock(deployment, lock_id: str) -> bool:
+    """True when ``lock_id`` was the twin's deploy lock and is now released."""
+    from dtwin_gui.deploy.remote_objects import ObjectStoreError
+    from dtwin_gui.deploy.twin_lock import NoTwinLock
+
+    team = deployment.team
+    if not team.remote and not team.previous().remote:
+        return False
+    try:
+        team.break_lock(lock_id)
+    except (NoTwinLock, ValueError):
+        return False  # not the deploy lock: it may be Terraform's
+    except ObjectStoreError as exc:
+        raise UnlockFailed(f"the deploy lock could not be released: {exc}") from exc
+    return True
 
 
 def why_not_deployed(project_root: Path, target_name: str) -> str | None:

@@ -279,6 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
     from dtwin_gui.cli.cost import register as register_cost
 
     register_cost(sub)
+    from dtwin_gui.cli.backend import register as register_backend
+
+    register_backend(sub)
     p = sub.add_parser("sandbox", help="the local emulated AWS (no account needed)")
     p.add_argument("action", choices=["up", "down", "status"], help="start, stop or inspect it")
     p.add_argument("--json", action="store_true", help="machine-readable output")

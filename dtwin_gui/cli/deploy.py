@@ -94,9 +94,14 @@ def _run_cancellable(deployment, action):
 
 def cmd_deploy(args) -> int:
     from dtwin_gui.app.deploy import open_deployment
+    from dtwin_gui.cli.backend import create_first, team_options
 
+    connections = resolve_target(args.target)
+    failed = create_first(args, connections)
+    if failed is not None:
+        return failed
     deployment = open_deployment(
-        Path(args.path), resolve_target(args.target), sink=_printer(args.json)
+        Path(args.path), connections, sink=_printer(args.json), **team_options(args)
     )
 
     def confirm(plan) -> bool:
@@ -117,6 +122,7 @@ def cmd_deploy(args) -> int:
 
 def cmd_destroy(args) -> int:
     from dtwin_gui.app.deploy import open_deployment
+    from dtwin_gui.cli.backend import team_options
 
     if not args.yes:
         if not sys.stdin.isatty():
@@ -126,7 +132,7 @@ def cmd_destroy(args) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             return EXIT_CANCELLED
     deployment = open_deployment(
-        Path(args.path), resolve_target(args.target), sink=_printer(args.json)
+        Path(args.path), resolve_target(args.target), sink=_printer(args.json), **team_options(args)
     )
     return _run_cancellable(deployment, deployment.destroy).exit_code
 
@@ -224,9 +230,11 @@ def cmd_unlock(args) -> int:
     from dtwin_gui.app.deploy import LockStillHeld, NoLockHeld, UnlockFailed, unlock
 
     # The sandbox is not started for it: the lock of a local state is a file.
+    from dtwin_gui.cli.backend import team_options
+
     made = connections.lock_sandbox() if args.target == "sandbox" else resolve_target(args.target)
     try:
-        unlock(Path(args.path), made, args.lock_id)
+        unlock(Path(args.path), made, args.lock_id, **team_options(args))
     except NoLockHeld:
         print(
             f"dtwin: no state lock {args.lock_id} is held (the state of {args.path} on "
@@ -271,6 +279,7 @@ def _not_deployed(args) -> str | None:
 
 def register(sub) -> None:
     """Add the deployment subcommands to the ``dtwin`` parser."""
+    from dtwin_gui.cli.backend import add_backend_options
 
     def common(p, *, json_help="print events as JSON Lines"):
         p.add_argument("path", help="project folder")
@@ -291,6 +300,12 @@ def register(sub) -> None:
         help="run the full Terraform plan even when nothing changed since the last deploy "
         "(finds and repairs drift in the cloud)",
     )
+    add_backend_options(p, deploy=True)
+    p.add_argument(
+        "--create-backend",
+        action="store_true",
+        help="first make the backend's bucket (versioned, encrypted, not public) if missing",
+    )
     p.set_defaults(func=cmd_deploy)
 
     p = sub.add_parser("status", help="what is deployed, per layer")
@@ -300,6 +315,7 @@ def register(sub) -> None:
     p = sub.add_parser("destroy", help="remove everything deployed from the project")
     common(p)
     p.add_argument("--yes", action="store_true", help="do not ask")
+    add_backend_options(p, deploy=True)
     p.set_defaults(func=cmd_destroy)
 
     p = sub.add_parser("simulate", help="send test telemetry from payloads.json through L1")
@@ -314,8 +330,11 @@ def register(sub) -> None:
     )
     p.set_defaults(func=cmd_simulate)
 
-    p = sub.add_parser("unlock", help="release a stuck Terraform state lock (after a crash)")
+    p = sub.add_parser(
+        "unlock", help="release a stuck Terraform state lock or twin deploy lock (after a crash)"
+    )
     p.add_argument("path", help="project folder")
     p.add_argument("lock_id", help="the lock id shown by the failed run")
     p.add_argument("--target", choices=("sandbox", "aws"), default="sandbox")
+    add_backend_options(p)
     p.set_defaults(func=cmd_unlock)

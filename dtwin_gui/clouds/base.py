@@ -327,6 +327,7 @@ PART_NAMES = (
     "probe_provisioned",  # (connection, record, topology, *, live) -> [StepProbe] (Status page)
     "sandbox_url",  # (connection, url) -> url: a receiver URL of its outputs, as the sandbox serves
     "glue_log",  # (connection, topology, FunctionSpec, since_s) -> [line] | None (not readable)
+    "state_backend",  # (BackendConfig, connection) -> objects(), create(log), inspect()
     "update_code",  # (CodeUpdateContext) -> CodeUpdate: one package live (clouds/code_update.py)
 )
 

@@ -299,7 +299,7 @@ def store_deployed(workspace, fingerprint: Fingerprint, run_id: str = "") -> Dep
 
 def clear_deployed(workspace) -> None:
     """Forget the last deploy's fingerprint: the next deploy runs Terraform in full."""
-    Path(workspace.fingerprint_file).unlink(missing_ok=True)
+    workspace.remove_json(workspace.fingerprint_file)
 
 
 # --- a reviewed plan -----------------------------------------------------------------------------

@@ -74,12 +74,18 @@ class Deployment(Teardown):
         *,
         sink: Sink | None = None,
         settings=None,
+        **team_options,
     ) -> None:
+        from dtwin_gui.deploy.team_state import TeamState
         from dtwin_gui.iac.cli_config import TerraformSettings
 
         self.project_root = Path(project_root)
         self.connections = Connections.wrap(connections)
-        self.workspace = DeploymentWorkspace(self.project_root, self.connections.name)
+        #: Where the state lives and the deploy lock (backend=, migrate_state=, lock_wait_s=).
+        self.team = TeamState(self, **team_options)
+        self.workspace = DeploymentWorkspace(
+            self.project_root, self.connections.name, self.team.store()
+        )
         self.settings = settings or TerraformSettings()
         self._sink = sink
         self._cancel = threading.Event()
@@ -220,7 +226,8 @@ class Deployment(Teardown):
             ("apply", self._cloud_work(state, confirm)),
             ("verify", lambda: self._verify_deployed(state["builds"])),
         ]
-        result = self._run("deploy", phases, lambda r: self._finish_deploy(r, state))
+        finish = lambda r: self._finish_deploy(r, state)  # noqa: E731
+        result = self._run("deploy", *self.team.locked("deploy", phases, finish))
         result.plan = state.get("plan")
         result.applied = bool(state.get("applied"))
         result.replan_reason = state.get("replan_reason", "")
@@ -329,7 +336,7 @@ class Deployment(Teardown):
         clear_deployed(self.workspace)
         if self._rootless():
             return self._no_root()
-        self._guard(lambda: self._terraform_runner().init(), "init")
+        self._guard(lambda: self.team.init(self._terraform_runner()), "init")
         return None
 
     # --- clouds provisioned on the sandbox's emulators (see .provision_phase) ---------------
@@ -434,7 +441,7 @@ class Deployment(Teardown):
 
         glue = GlueSecrets.for_deployment(self).terraform_environment({"aws"})
         env = self.connections.process_env(self._root_clouds())
-        return {**env, **glue, **receiver_environment(self)}
+        return {**self.team.process_env(), **env, **glue, **receiver_environment(self)}
 
     def _root_clouds(self):
         """The root's clouds: only their credentials reach Terraform (None: all of them)."""
@@ -454,13 +461,14 @@ class Deployment(Teardown):
             connections=self.connections,
             builds=builds,
             out_dir=self.workspace.terraform_dir,
+            backend=self.team.terraform_backend(),
         )
 
     def _init(self, builds):
         if self._rootless():
             return self._no_root()
         self._generate_root(builds)
-        self._guard(lambda: self._terraform_runner().init(), "init")
+        self._guard(lambda: self.team.init(self._terraform_runner()), "init")
 
     def _plan(self, *, destroy: bool = False, plan_file: Path | None = None):
         terraform = self._terraform_runner()

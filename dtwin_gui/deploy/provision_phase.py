@@ -125,7 +125,7 @@ def save_state(workspace, clouds: Mapping[str, dict]) -> None:
     kept = {k: v for k, v in clouds.items() if v}
     path = state_path(workspace)
     if not kept:
-        path.unlink(missing_ok=True)
+        workspace.remove_json(path)
         return
     workspace.write_json(path, {"version": VERSION, "clouds": dict(sorted(kept.items()))})
 

@@ -29,20 +29,26 @@ class Teardown:
 
     def destroy(self):
         """Remove everything deployed from the project on the target (a RunResult)."""
-        clear_deployed(self.workspace)
         self._nothing_left = False
         state: dict = {}
+
+        def sdk_destroy() -> None:
+            clear_deployed(self.workspace)  # under the deploy lock when the state is remote
+            state.update(sdk_left=self._sdk_destroy())
+
         phases = [
-            ("sdk-destroy", lambda: state.update(sdk_left=self._sdk_destroy())),
+            ("sdk-destroy", sdk_destroy),
             ("init", self._init_existing),
             ("destroy", self._terraform_destroy),
             ("verify", lambda: state.update(left=self._verify_destroyed(state))),
         ]
         from dtwin_gui.deploy.provision_phase import load_state
 
-        if load_state(self.workspace):  # clouds provisioned on the sandbox's emulators
+        # Clouds provisioned on the sandbox's emulators (with a remote state their record is
+        # read under the lock, after this list is made: the project says whether there are).
+        if load_state(self.workspace) or (self.team.remote and self._provisioned_clouds()):
             phases.insert(1, ("deprovision", lambda: state.update(prov_left=self._deprovision())))
-        result = self._run("destroy", phases, self._finish_destroy)
+        result = self._run("destroy", *self.team.locked("destroy", phases, self._finish_destroy))
         result.leftovers = state.get("left", {})
         return result
 
@@ -85,7 +91,7 @@ class Teardown:
             if self._sandbox_lost_everything():
                 self._nothing_left = True
                 return _skipped("nothing left to destroy")
-        self._guard(lambda: self._terraform_runner().init(), "init")
+        self._guard(lambda: self.team.init(self._terraform_runner()), "init")
         return None
 
     def _sandbox_lost_everything(self) -> bool:
@@ -124,7 +130,7 @@ class Teardown:
         if not (self.workspace.terraform_dir / "main.tf.json").exists():
             return "skipped"
         self._guard(lambda: self._terraform_runner().destroy(), "destroy")
-        self.workspace.outputs_file.unlink(missing_ok=True)
+        self.workspace.remove_json(self.workspace.outputs_file)
         return None
 
     def _verify_destroyed(self, state) -> dict[str, list[str]]:
@@ -179,8 +185,8 @@ def forget_state(workspace) -> None:
     """Empty the deployment's record: Terraform state, plans, outputs, SDK objects."""
     for name in STATE_FILES:
         (workspace.terraform_dir / name).unlink(missing_ok=True)
-    workspace.outputs_file.unlink(missing_ok=True)
-    workspace.sdk_state_file.unlink(missing_ok=True)
+    workspace.remove_json(workspace.outputs_file)
+    workspace.remove_json(workspace.sdk_state_file)
     clear_deployed(workspace)
 
 

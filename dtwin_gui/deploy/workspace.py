@@ -4,14 +4,17 @@
 log of every run, outputs, device certificates, the record of SDK-created objects and the
 fingerprint of the last successful deploy.
 Folders are 0700 and files 0600 (Terraform's own files too: its child runs with umask 077);
-nothing here ever goes into the project folder.
+nothing here ever goes into the project folder. With a remote backend the records that are
+state (:data:`~dtwin_gui.deploy.state_store.SHARED_RECORDS`) also go to ``store``: the
+workspace's files are then caches (:mod:`dtwin_gui.deploy.state_store`).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dtwin_gui.build.cache import ensure_private_dir
 from dtwin_gui.build.workspace import workspace_dir
@@ -25,6 +28,8 @@ TARGETS = ("sandbox", "aws")
 class DeploymentWorkspace:
     project_root: Path
     target: str
+    #: Where the shared records also live (None: only here; see :mod:`.state_store`).
+    store: Any = field(default=None, compare=False, repr=False)
 
     @property
     def root(self) -> Path:
@@ -71,6 +76,20 @@ class DeploymentWorkspace:
 
     def write_json(self, path: Path, data) -> None:
         atomic_write_json(path, data, mode=0o600)
+        if self._shared(path):
+            self.store.write(Path(path).name, data)
+
+    def remove_json(self, path: Path) -> None:
+        """Remove a record file (and, for a shared record, its remote copy)."""
+        Path(path).unlink(missing_ok=True)
+        if self._shared(path):
+            self.store.delete(Path(path).name)
+
+    def _shared(self, path: Path) -> bool:
+        from dtwin_gui.deploy.state_store import SHARED_RECORDS
+
+        path = Path(path)
+        return self.store is not None and path.name in SHARED_RECORDS and path.parent == self.root
 
     def run_logs(self) -> list[Path]:
         """Event logs of past runs, oldest first."""

@@ -25,7 +25,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from dtwin_gui.core.run_events import DiagnosticEvent, Event, LogEvent, Sink
-from dtwin_gui.iac import process
+from dtwin_gui.iac import process, remote_state
 from dtwin_gui.iac.cli_config import TerraformSettings, write_cli_config
 from dtwin_gui.iac.diagnostics import (
     LockInfo,
@@ -132,11 +132,25 @@ class Terraform:
         """``terraform version -json``: ``{"terraform_version": ..., "platform": ...}``."""
         return self._json_document("version", ["version", "-json"])
 
-    def init(self, *, upgrade: bool = False) -> None:
-        """Install modules and providers (from the mirror when set) and set up the backend."""
-        args = ["init", "-json", "-no-color", "-input=false", self._lock_timeout()]
-        self._run("init", [*args, *(["-upgrade"] if upgrade else [])], stream=True)
+    def init(self, *, upgrade: bool = False, reconfigure: bool = False, migrate: bool = False):
+        """Install modules and providers (from the mirror when set) and set up the backend.
+
+        ``migrate`` copies the state of the backend set up before into the root's backend
+        (``-migrate-state -force-copy``, which Terraform refuses with ``-json``: its output
+        becomes log lines); ``reconfigure`` sets up the root's backend and leaves the previous
+        one's state where it is."""
+        args = ["init", "-no-color", "-input=false", self._lock_timeout()]
+        args += ["-upgrade"] if upgrade else []
+        if migrate:
+            result = self._run("init", [*args, "-migrate-state", "-force-copy"])
+            for line in result.stdout.splitlines():
+                if line.strip():
+                    self._emit(LogEvent("terraform", "info", line.strip()))
+        else:
+            args += ["-reconfigure"] if reconfigure else []
+            self._run("init", [args[0], "-json", *args[1:]], stream=True)
         tighten(self.workdir)  # it writes .terraform.lock.hcl 0644 whatever the umask
+        self._refresh_remote_cache()
 
     def validate(self) -> list[DiagnosticEvent]:
         """Check the configuration; returns the warnings, raises :class:`TerraformError`."""
@@ -198,7 +212,10 @@ class Terraform:
     def import_resource(self, address: str, import_id: str) -> None:
         """``terraform import``: put the existing object ``import_id`` at ``address``."""
         args = ["import", "-no-color", "-input=false", self._lock_timeout(), address, import_id]
-        self._run("import", args)
+        try:
+            self._run("import", args)
+        finally:
+            self._refresh_remote_cache()
 
     def destroy(self) -> ApplySummary:
         """Destroy everything in the state."""
@@ -290,11 +307,7 @@ class Terraform:
 
     def backend_type(self) -> str:
         """The backend this directory was initialised with (``local`` when none)."""
-        try:
-            data = json.loads((self.workdir / ".terraform" / "terraform.tfstate").read_text())
-        except (FileNotFoundError, ValueError):
-            return "local"
-        return ((data.get("backend") or {}).get("type")) or "local"
+        return remote_state.initialised_backend(self.workdir)[0]
 
     # --- cancel -------------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -339,8 +352,23 @@ class Terraform:
         if waited is not None and self._child.cancel_requested:
             raise TerraformCancelled(command, forced=self._child.kill_requested)
 
+    def _refresh_remote_cache(self) -> None:
+        """With a remote backend, copy its state into the workspace's cache (what status,
+        adoption and the fingerprint read; :mod:`dtwin_gui.iac.remote_state`)."""
+        if self.backend_type() == "local":
+            remote_state.drop_cache(self.workdir)
+            return
+        try:
+            remote_state.write_cache(self.workdir, self.state_pull())
+        except (TerraformError, ValueError, OSError) as exc:
+            message = f"the remote state could not be copied into the workspace's cache: {exc}"
+            self._emit(LogEvent("terraform", "warning", message))
+
     def _apply_like(self, command: str, args: list[str]) -> ApplySummary:
-        result = self._run(command, args, stream=True)
+        try:
+            result = self._run(command, args, stream=True)
+        finally:  # also after a failed apply: the state may have changed
+            self._refresh_remote_cache()
         assert result.translator is not None
         counts = result.translator.apply_counts or {"add": 0, "change": 0, "remove": 0}
         return ApplySummary(counts["add"], counts["change"], counts["remove"])

@@ -182,8 +182,13 @@ def parse_state(document: dict | None) -> StateSnapshot:
 
 
 def state_path(workdir: Path) -> Path:
-    """The local state file of ``workdir``'s current workspace."""
+    """The local state file of ``workdir``'s current workspace; with a remote backend, the
+    workspace's cache of the remote state (:mod:`dtwin_gui.iac.remote_state`)."""
+    from dtwin_gui.iac.remote_state import cache_path, is_remote
+
     workdir = Path(workdir)
+    if is_remote(workdir):
+        return cache_path(workdir)
     environment = workdir / ".terraform" / "environment"
     workspace = "default"
     if environment.is_file():

@@ -37,7 +37,7 @@ PROJECT_COMMANDS = {
 def test_every_subcommand_is_covered():
     """A new subcommand must be added here (or to the import/new/sandbox tests below)."""
     choices = cli.build_parser()._subparsers._group_actions[0].choices
-    assert set(choices) == set(PROJECT_COMMANDS) | {"new", "import", "sandbox"}
+    assert set(choices) == set(PROJECT_COMMANDS) | {"new", "import", "sandbox", "backend"}
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

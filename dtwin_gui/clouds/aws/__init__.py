@@ -75,6 +75,7 @@ PLUGIN = register(
             "sandbox_url": f"{_HERE}.sandbox_urls:reachable_url",
             "glue_log": f"{_HERE}.glue_log:glue_log",
             "receiver_urls": f"{_HERE}.sandbox_urls:receiver_urls",
+            "state_backend": f"{_HERE}.state_backend:state_backend",
         },
     )
 )

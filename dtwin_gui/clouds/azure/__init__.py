@@ -73,6 +73,7 @@ PLUGIN = register(
             "hot_reader": "dtwin_gui.clouds.azure.hot_store:open_reader",
             "publish": "dtwin_gui.clouds.azure.publish:publisher",
             "feedback": "dtwin_gui.clouds.azure.publish:feedback_reader",
+            "state_backend": "dtwin_gui.clouds.azure.state_backend:state_backend",
         },
     )
 )

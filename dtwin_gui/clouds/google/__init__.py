@@ -68,6 +68,7 @@ PLUGIN = register(
             "console_link": "dtwin_gui.clouds.google.console_links:layer_link",
             "resource_link": "dtwin_gui.clouds.google.console_links:resource_link",
             "identity": "dtwin_gui.clouds.google.identity:identity",
+            "state_backend": "dtwin_gui.clouds.google.state_backend:state_backend",
         },
     )
 )

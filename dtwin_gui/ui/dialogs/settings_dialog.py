@@ -38,6 +38,7 @@ from dtwin_gui.settings import (
     settings_path,
 )
 from dtwin_gui.ui.theme import apply_theme
+from dtwin_gui.ui.widgets.backend_settings import BackendSettings
 from dtwin_gui.ui.widgets.banner import Banner
 from dtwin_gui.ui.workers import TaskFailure, TaskRunner
 
@@ -141,6 +142,8 @@ class SettingsDialog(QDialog):
             buddy.setBuddy(field.edit if isinstance(field, CheckedField) else field)
             form.addRow(buddy, field)
         layout.addLayout(form)
+        self.backends = BackendSettings(current.state_backends, self._runner, parent=self)
+        layout.addWidget(self.backends)
 
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton("Save", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -237,6 +240,7 @@ class SettingsDialog(QDialog):
             terraform_path=self.terraform.text() or "terraform",
             plugin_mirror=Path(mirror).expanduser() if mirror else None,
             theme=self.theme.currentData(),
+            state_backends=self.backends.values(),
         )
 
     def _problem(self) -> str | None:
@@ -252,7 +256,7 @@ class SettingsDialog(QDialog):
         for name, field in (("Terraform program", self.terraform), ("mirror", self.mirror)):
             if field.error:
                 return f"The {name} does not work: {field.status.text()}"
-        return None
+        return self.backends.problem()
 
     def save(self) -> None:
         """Check the fields, write the settings file, apply the theme, emit :attr:`saved`."""

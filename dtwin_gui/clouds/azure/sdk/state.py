@@ -62,7 +62,7 @@ class AzureSdkState:
     def save(self, workspace) -> None:
         """Write the record (0600); an empty record removes the file."""
         if self.empty:
-            workspace.sdk_state_file.unlink(missing_ok=True)
+            workspace.remove_json(workspace.sdk_state_file)
         else:
             workspace.write_json(workspace.sdk_state_file, self.to_json())
 

@@ -32,7 +32,9 @@ moved {
 
 # One object per function package, named by its content: a changed zip is a new object (the
 # old one goes), so an object that exists always holds what its key says. (An upload cut short
-# by a cancel cannot leave an old zip behind a key Terraform believes is new.)
+# by a cancel cannot leave an old zip behind a key Terraform believes is new.) Where the zip
+# lies is each machine's own build folder: the content (key, source_hash) is what counts, so a
+# colleague deploying the same twin from another workspace sees no change (issue 17).
 resource "aws_s3_object" "package" {
   for_each = var.packages
 
@@ -40,6 +42,10 @@ resource "aws_s3_object" "package" {
   key         = "${each.key}/${each.value.hash}.zip"
   source      = each.value.path
   source_hash = each.value.hash
+
+  lifecycle {
+    ignore_changes = [source]
+  }
 
   depends_on = [module.bucket]
 }

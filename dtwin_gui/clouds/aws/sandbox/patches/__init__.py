@@ -17,6 +17,7 @@ MODULES = (
     "iot_rules",
     "scheduler",
     "iam_simulate",
+    "s3_conditional",
 )
 
 
