@@ -78,3 +78,4 @@ class NotedButton(QPushButton):
         note.fontMetrics = QFontMetrics(note_font)
         note.rect = QRect(contents.left(), top + text_height - 1, contents.width(), note_height)
         painter.drawControl(QStyle.ControlElement.CE_PushButtonLabel, note)
+        painter.end()  # now, not whenever the wrapper is collected
